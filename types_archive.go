@@ -1,0 +1,36 @@
+package firn
+
+import "io"
+
+// UploadArchiveInput uploads one archive in a single request.
+type UploadArchiveInput struct {
+	AccountId string
+	VaultName string
+	// ArchiveDescription is at most 1,024 printable ASCII characters
+	// (0x20-0x7E).
+	ArchiveDescription string
+	// Checksum, when set, is the expected SHA-256 tree hash of Body in hex;
+	// the upload fails if it does not match.
+	Checksum string
+	// Body is read to EOF and never buffered whole.
+	Body io.Reader
+}
+
+// UploadArchiveOutput identifies the new archive.
+type UploadArchiveOutput struct {
+	ArchiveId string
+	// Checksum is the archive's SHA-256 tree hash in hex.
+	Checksum string
+	// Location is /ACCOUNT/vaults/NAME/archives/ARCHIVEID.
+	Location string
+}
+
+// DeleteArchiveInput names the archive to delete.
+type DeleteArchiveInput struct {
+	AccountId string
+	VaultName string
+	ArchiveId string
+}
+
+// DeleteArchiveOutput is the (empty) result of DeleteArchive.
+type DeleteArchiveOutput struct{}
