@@ -1,0 +1,133 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/firnstore/firn/internal/blob"
+	"github.com/firnstore/firn/internal/store"
+	"github.com/firnstore/firn/vault"
+)
+
+// Check verifies the engine's invariants and reports every violation found:
+// each vault's counters equal the sum of its archives; every archive, part
+// and job references the segments it holds, and each such segment exists
+// with the recorded size; every reference resolves to a record that holds
+// it; every stored segment is referenced. It reads all metadata and the
+// segment indexes (not the data), so it is meant for tests and offline
+// checks; it must not run concurrently with mutations.
+func (e *Engine) Check(ctx context.Context) error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	// holders maps owner key -> its segments, for every record kind that
+	// holds segments.
+	holders := map[string][]vault.Segment{}
+	var vaults []vault.Vault
+	err := e.db.Scan(store.VaultAll(), store.PrefixEnd(store.VaultAll()), func(_, val []byte) (bool, error) {
+		var v vault.Vault
+		if err := unmarshal(val, &v); err != nil {
+			return false, err
+		}
+		vaults = append(vaults, v)
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, v := range vaults {
+		var n, size int64
+		p := store.ArchivePrefix(v.ID)
+		err := e.db.Scan(p, store.PrefixEnd(p), func(k, val []byte) (bool, error) {
+			var a vault.Archive
+			if err := unmarshal(val, &a); err != nil {
+				return false, err
+			}
+			n++
+			size += a.Size
+			var sum int64
+			for _, s := range a.Segments {
+				sum += s.Size
+			}
+			if sum != a.Size {
+				bad("vault %s archive %x: segments hold %d bytes, archive size is %d", v.Name, a.ID, sum, a.Size)
+			}
+			holders[string(k)] = a.Segments
+			return true, nil
+		})
+		if err != nil {
+			return err
+		}
+		c, err := e.db.Counters(store.CounterKey(v.ID))
+		if err != nil {
+			return err
+		}
+		if c.Archives != n || c.Bytes != size {
+			bad("vault %s: counters say %d archives / %d bytes, records hold %d / %d", v.Name, c.Archives, c.Bytes, n, size)
+		}
+		for _, p := range [][]byte{store.PartVaultPrefix(v.ID), store.JobPrefix(v.ID)} {
+			err := e.db.Scan(p, store.PrefixEnd(p), func(k, val []byte) (bool, error) {
+				var h segmentHolder
+				if err := unmarshal(val, &h); err != nil {
+					return false, err
+				}
+				holders[string(k)] = h.Segments
+				return true, nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+
+	refs := map[string]bool{}
+	referenced := map[[16]byte]bool{}
+	err = e.db.Scan(store.SegRefAll(), store.PrefixEnd(store.SegRefAll()), func(k, _ []byte) (bool, error) {
+		seg, owner := store.SegRefSplit(k)
+		refs[string(seg[:])+string(owner)] = true
+		referenced[seg] = true
+		segs, ok := holders[string(owner)]
+		if !ok {
+			bad("segment %s is referenced by %x, which is not a record", blob.ID(seg), owner)
+			return true, nil
+		}
+		held := false
+		for _, s := range segs {
+			held = held || s.ID == seg
+		}
+		if !held {
+			bad("segment %s is referenced by %x, which does not hold it", blob.ID(seg), owner)
+		}
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	for owner, segs := range holders {
+		for _, s := range segs {
+			if !refs[string(s.ID[:])+owner] {
+				bad("record %x holds segment %s without a reference", []byte(owner), blob.ID(s.ID))
+			}
+			info, err := e.blobs.Stat(blob.ID(s.ID))
+			switch {
+			case errors.Is(err, blob.ErrNotFound):
+				bad("record %x holds segment %s, which does not exist", []byte(owner), blob.ID(s.ID))
+			case err != nil:
+				bad("segment %s: %v", blob.ID(s.ID), err)
+			case info.Size != s.Size:
+				bad("segment %s holds %d bytes, record %x says %d", blob.ID(s.ID), info.Size, []byte(owner), s.Size)
+			}
+		}
+	}
+	ids, err := e.blobs.List()
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if !referenced[id] {
+			bad("segment %s is stored but not referenced", id)
+		}
+	}
+	return errors.Join(errs...)
+}

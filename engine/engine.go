@@ -1,0 +1,186 @@
+// Package engine is Firn's in-process Glacier engine: it implements
+// firn.Glacier over a Pebble metadata store and a blob store for archive
+// bytes, both on one vfs.FS.
+//
+// Every operation validates its input, loads the state it needs, applies
+// the domain rules, and commits exactly one synced Pebble batch; archive
+// bytes are made durable before the metadata that references them. Bad input
+// changes nothing. An *Engine is safe for concurrent use.
+package engine
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/blob"
+	"github.com/firnstore/firn/internal/store"
+	"github.com/firnstore/firn/vault"
+	"github.com/oklog/ulid/v2"
+)
+
+// Engine is an open Firn engine. It implements firn.Glacier.
+type Engine struct {
+	opts  *Options
+	db    *store.DB
+	blobs *blob.Store
+
+	idMu    sync.Mutex
+	entropy io.Reader
+
+	// vaultLocks serialises the mutations of one vault that read and
+	// rewrite existing state; uploads of new archives share the lock.
+	vaultLocks sync.Map // [16]byte -> *sync.RWMutex
+
+	// acctMu serialises vault creation and deletion, for the vault limit.
+	acctMu sync.Mutex
+
+	closeOnce sync.Once
+}
+
+var _ firn.Glacier = (*Engine)(nil)
+
+// Open opens the engine stored in dir, creating it if needed. Metadata goes
+// to dir/meta and archive bytes to dir/blobs. Segments that no committed
+// metadata references (left by a crash mid-upload) are reclaimed.
+func Open(dir string, opts *Options) (*Engine, error) {
+	o := opts.EnsureDefaults()
+	if err := o.Validate(); err != nil {
+		return nil, fmt.Errorf("engine: invalid options: %w", err)
+	}
+	if err := o.FS.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	db, err := store.Open(filepath.Join(dir, "meta"), store.Options{FS: o.FS, Logger: o.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	blobs, err := blob.Open(o.FS, filepath.Join(dir, "blobs"), nil)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	e := &Engine{
+		opts:    o,
+		db:      db,
+		blobs:   blobs,
+		entropy: ulid.Monotonic(rand.Reader, 0),
+	}
+	if err := e.reclaim(); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// Close releases the engine's resources. Operations in flight must have
+// returned. Close is idempotent.
+func (e *Engine) Close() error {
+	var err error
+	e.closeOnce.Do(func() {
+		err = e.db.Close()
+	})
+	return err
+}
+
+// now is the engine's only reading of the time.
+func (e *Engine) now() time.Time { return e.opts.Clock.Now().UTC() }
+
+// newID returns a fresh ULID for the current clock time.
+func (e *Engine) newID() ulid.ULID {
+	e.idMu.Lock()
+	defer e.idMu.Unlock()
+	return ulid.MustNew(ulid.Timestamp(e.now()), e.entropy)
+}
+
+// account resolves a request's AccountId.
+func (e *Engine) account(id string) (string, error) {
+	if id == "" || id == "-" {
+		return e.opts.AccountID, nil
+	}
+	if !vault.IsAccountID(id) {
+		return "", firn.Errorf(firn.CodeInvalidParameterValue, "AccountId: %q is not a 12-digit account ID or \"-\"", id)
+	}
+	return id, nil
+}
+
+func (e *Engine) vaultLock(id [16]byte) *sync.RWMutex {
+	if l, ok := e.vaultLocks.Load(id); ok {
+		return l.(*sync.RWMutex)
+	}
+	l, _ := e.vaultLocks.LoadOrStore(id, new(sync.RWMutex))
+	return l.(*sync.RWMutex)
+}
+
+// loadVault returns the vault named name of acct.
+func (e *Engine) loadVault(acct, name string) (*vault.Vault, error) {
+	if err := vault.ValidateName(name); err != nil {
+		return nil, err
+	}
+	var v vault.Vault
+	err := e.db.GetJSON(store.VaultKey(acct, name), &v)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, vault.NotFound(e.opts.Region, acct, name)
+	}
+	if err != nil {
+		return nil, ioError(err)
+	}
+	return &v, nil
+}
+
+// lockVault loads a vault and locks it for a read-modify-write of existing
+// state; the caller must call the returned unlock. The vault is re-read under
+// the lock so that it cannot have been deleted or replaced meanwhile.
+func (e *Engine) lockVault(acct, name string, exclusive bool) (*vault.Vault, func(), error) {
+	v, err := e.loadVault(acct, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	l := e.vaultLock(v.ID)
+	unlock := l.RUnlock
+	if exclusive {
+		l.Lock()
+		unlock = l.Unlock
+	} else {
+		l.RLock()
+	}
+	v2, err := e.loadVault(acct, name)
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	if v2.ID != v.ID {
+		unlock()
+		return e.lockVault(acct, name, exclusive)
+	}
+	return v2, unlock, nil
+}
+
+func (e *Engine) vaultARN(v *vault.Vault) string { return vault.ARN(e.opts.Region, v.Account, v.Name) }
+
+// ioError wraps a storage failure as the service's error: the operation
+// failed on the service side and may be retried.
+func ioError(err error) error {
+	var fe *firn.Error
+	if errors.As(err, &fe) {
+		return err
+	}
+	return &firn.Error{Code: firn.CodeServiceUnavailable, Message: "storage failure; the request changed nothing and may be retried", Err: err}
+}
+
+// commit commits b, mapping failures to ServiceUnavailableException.
+func commit(b *store.Batch) error {
+	if err := b.Commit(); err != nil {
+		return ioError(err)
+	}
+	return nil
+}
+
+func notImplemented(op string) error {
+	return firn.Errorf(firn.CodeServiceUnavailable, "%s is not implemented yet in this version of Firn", op)
+}

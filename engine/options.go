@@ -1,0 +1,88 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/vault"
+)
+
+// Options configure an Engine. A nil *Options means all defaults; every
+// field documents its default, applied by EnsureDefaults. Options are
+// copied at Open; changing them afterwards has no effect.
+type Options struct {
+	// AccountID is the engine's own account: what AccountId "" and "-"
+	// mean. Default "000000000000".
+	AccountID string
+	// Region appears in ARNs. Default "us-east-1".
+	Region string
+	// Clock is the only source of time. Default firn.SystemClock{}.
+	Clock firn.Clock
+	// FS holds both the metadata and the archive bytes. Default vfs.Default
+	// (the OS filesystem); vfs.NewMem() gives an in-memory engine.
+	FS vfs.FS
+	// Logger receives operational messages. Default: discard.
+	Logger *slog.Logger
+	// MaxVaults is the number of vaults an account may hold. Default 1000.
+	MaxVaults int
+	// MaxArchiveSize is the largest single-request upload, in bytes.
+	// Default 4 GiB.
+	MaxArchiveSize int64
+}
+
+// Defaults.
+const (
+	DefaultAccountID      = "000000000000"
+	DefaultRegion         = "us-east-1"
+	DefaultMaxVaults      = 1000
+	DefaultMaxArchiveSize = 4 << 30
+)
+
+// EnsureDefaults returns a copy of o (which may be nil) with every unset
+// field set to its default.
+func (o *Options) EnsureDefaults() *Options {
+	var c Options
+	if o != nil {
+		c = *o
+	}
+	if c.AccountID == "" {
+		c.AccountID = DefaultAccountID
+	}
+	if c.Region == "" {
+		c.Region = DefaultRegion
+	}
+	if c.Clock == nil {
+		c.Clock = firn.SystemClock{}
+	}
+	if c.FS == nil {
+		c.FS = vfs.Default
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.MaxVaults == 0 {
+		c.MaxVaults = DefaultMaxVaults
+	}
+	if c.MaxArchiveSize == 0 {
+		c.MaxArchiveSize = DefaultMaxArchiveSize
+	}
+	return &c
+}
+
+// Validate reports every problem with o at once.
+func (o *Options) Validate() error {
+	var errs []error
+	if !vault.IsAccountID(o.AccountID) {
+		errs = append(errs, fmt.Errorf("AccountID %q: must be 12 digits", o.AccountID))
+	}
+	if o.MaxVaults < 0 {
+		errs = append(errs, fmt.Errorf("MaxVaults %d: must not be negative", o.MaxVaults))
+	}
+	if o.MaxArchiveSize < 0 {
+		errs = append(errs, fmt.Errorf("MaxArchiveSize %d: must not be negative", o.MaxArchiveSize))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,190 @@
+package engine
+
+import (
+	"context"
+	"strings"
+
+	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/store"
+	"github.com/firnstore/firn/vault"
+)
+
+// Listing limits.
+const (
+	defaultVaultLimit = 10
+	maxListLimit      = 1000
+)
+
+// CreateVault implements firn.Glacier. It is idempotent: creating an
+// existing vault succeeds and changes nothing. An account holds at most
+// Options.MaxVaults vaults (LimitExceededException).
+func (e *Engine) CreateVault(ctx context.Context, in *firn.CreateVaultInput) (*firn.CreateVaultOutput, error) {
+	acct, err := e.account(in.AccountId)
+	if err != nil {
+		return nil, err
+	}
+	if err := vault.ValidateName(in.VaultName); err != nil {
+		return nil, err
+	}
+	out := &firn.CreateVaultOutput{Location: vault.Location(acct, in.VaultName)}
+	e.acctMu.Lock()
+	defer e.acctMu.Unlock()
+	exists, err := e.db.Has(store.VaultKey(acct, in.VaultName))
+	if err != nil {
+		return nil, ioError(err)
+	}
+	if exists {
+		return out, nil
+	}
+	n := 0
+	err = e.db.Scan(store.VaultPrefix(acct), store.PrefixEnd(store.VaultPrefix(acct)), func(_, _ []byte) (bool, error) {
+		n++
+		return n < e.opts.MaxVaults, nil
+	})
+	if err != nil {
+		return nil, ioError(err)
+	}
+	if n >= e.opts.MaxVaults {
+		return nil, firn.Errorf(firn.CodeLimitExceeded, "VaultName: account %s already has %d vaults, the maximum", acct, e.opts.MaxVaults)
+	}
+	v := vault.Vault{ID: e.newID(), Account: acct, Name: in.VaultName, Created: e.now()}
+	b := e.db.NewBatch()
+	if err := b.SetJSON(store.VaultKey(acct, v.Name), &v); err != nil {
+		b.Close()
+		return nil, ioError(err)
+	}
+	if err := commit(b); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DescribeVault implements firn.Glacier.
+func (e *Engine) DescribeVault(ctx context.Context, in *firn.DescribeVaultInput) (*firn.DescribeVaultOutput, error) {
+	acct, err := e.account(in.AccountId)
+	if err != nil {
+		return nil, err
+	}
+	v, err := e.loadVault(acct, in.VaultName)
+	if err != nil {
+		return nil, err
+	}
+	d, err := e.describe(v)
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+func (e *Engine) describe(v *vault.Vault) (firn.DescribeVaultOutput, error) {
+	c, err := e.db.Counters(store.CounterKey(v.ID))
+	if err != nil {
+		return firn.DescribeVaultOutput{}, ioError(err)
+	}
+	return firn.DescribeVaultOutput{
+		VaultARN:         e.vaultARN(v),
+		VaultName:        v.Name,
+		CreationDate:     v.Created,
+		NumberOfArchives: c.Archives,
+		SizeInBytes:      c.Bytes,
+	}, nil
+}
+
+// ListVaults implements firn.Glacier. Vaults come in ASCII order of name;
+// Marker is the ARN of the last vault of the previous page.
+func (e *Engine) ListVaults(ctx context.Context, in *firn.ListVaultsInput) (*firn.ListVaultsOutput, error) {
+	acct, err := e.account(in.AccountId)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := listLimit(in.Limit, defaultVaultLimit, maxListLimit)
+	if err != nil {
+		return nil, err
+	}
+	prefix := store.VaultPrefix(acct)
+	lower := prefix
+	if in.Marker != "" {
+		name, ok := strings.CutPrefix(in.Marker, vault.ARN(e.opts.Region, acct, ""))
+		if !ok || vault.ValidateName(name) != nil {
+			return nil, firn.Errorf(firn.CodeInvalidParameterValue, "Marker: %q is not a vault ARN of account %s", in.Marker, acct)
+		}
+		lower = append(store.VaultKey(acct, name), 0)
+	}
+	out := &firn.ListVaultsOutput{VaultList: []firn.DescribeVaultOutput{}}
+	var last *vault.Vault
+	more := false
+	err = e.db.Scan(lower, store.PrefixEnd(prefix), func(_, val []byte) (bool, error) {
+		if len(out.VaultList) == limit {
+			more = true
+			return false, nil
+		}
+		var v vault.Vault
+		if err := unmarshal(val, &v); err != nil {
+			return false, err
+		}
+		d, err := e.describe(&v)
+		if err != nil {
+			return false, err
+		}
+		out.VaultList = append(out.VaultList, d)
+		last = &v
+		return true, nil
+	})
+	if err != nil {
+		return nil, ioError(err)
+	}
+	if more {
+		out.Marker = e.vaultARN(last)
+	}
+	return out, nil
+}
+
+// DeleteVault implements firn.Glacier. A vault that holds archives cannot
+// be deleted (InvalidParameterValueException).
+func (e *Engine) DeleteVault(ctx context.Context, in *firn.DeleteVaultInput) (*firn.DeleteVaultOutput, error) {
+	acct, err := e.account(in.AccountId)
+	if err != nil {
+		return nil, err
+	}
+	e.acctMu.Lock()
+	defer e.acctMu.Unlock()
+	v, unlock, err := e.lockVault(acct, in.VaultName, true)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	c, err := e.db.Counters(store.CounterKey(v.ID))
+	if err != nil {
+		return nil, ioError(err)
+	}
+	if c.Archives > 0 {
+		return nil, firn.Errorf(firn.CodeInvalidParameterValue, "Vault not empty or recently written to: %s", e.vaultARN(v))
+	}
+	b := e.db.NewBatch()
+	b.Delete(store.VaultKey(acct, v.Name))
+	b.Delete(store.CounterKey(v.ID))
+	for _, p := range [][]byte{store.TombstonePrefix(v.ID), store.UploadPrefix(v.ID), store.PartVaultPrefix(v.ID), store.JobPrefix(v.ID)} {
+		b.DeleteRange(p, store.PrefixEnd(p))
+	}
+	segs, err := e.dropVaultRefs(b, v)
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	if err := commit(b); err != nil {
+		return nil, err
+	}
+	e.releaseSegments(segs)
+	return &firn.DeleteVaultOutput{}, nil
+}
+
+// listLimit validates a page size; 0 means def.
+func listLimit(limit int32, def, maxLimit int) (int, error) {
+	switch {
+	case limit == 0:
+		return def, nil
+	case limit < 0 || int(limit) > maxLimit:
+		return 0, firn.Errorf(firn.CodeInvalidParameterValue, "limit: %d is not between 1 and %d", limit, maxLimit)
+	}
+	return int(limit), nil
+}
