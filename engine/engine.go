@@ -37,6 +37,12 @@ type Engine struct {
 	// rewrite existing state; uploads of new archives share the lock.
 	vaultLocks sync.Map // [16]byte -> *sync.RWMutex
 
+	// timers maps a timer kind to its handler; fixed at Open.
+	timers map[byte]timerHandler
+	tickMu sync.Mutex
+	stop   chan struct{}
+	done   chan struct{}
+
 	// acctMu serialises vault creation and deletion, for the vault limit.
 	acctMu sync.Mutex
 
@@ -70,11 +76,17 @@ func Open(dir string, opts *Options) (*Engine, error) {
 		db:      db,
 		blobs:   blobs,
 		entropy: ulid.Monotonic(rand.Reader, 0),
+		timers:  map[byte]timerHandler{},
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
 	}
+	e.registerTimers()
 	if err := e.reclaim(); err != nil {
-		e.Close()
+		db.Close()
 		return nil, err
 	}
+	e.tick()
+	go e.runTicker(o.TickInterval, e.stop, e.done)
 	return e, nil
 }
 
@@ -83,6 +95,10 @@ func Open(dir string, opts *Options) (*Engine, error) {
 func (e *Engine) Close() error {
 	var err error
 	e.closeOnce.Do(func() {
+		close(e.stop)
+		<-e.done
+		e.tickMu.Lock()
+		defer e.tickMu.Unlock()
 		err = e.db.Close()
 	})
 	return err

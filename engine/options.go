@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/firnstore/firn"
@@ -31,6 +32,11 @@ type Options struct {
 	// MaxArchiveSize is the largest single-request upload, in bytes.
 	// Default 4 GiB.
 	MaxArchiveSize int64
+	// TickInterval is how often, in real time, the engine looks for
+	// time-driven work that has become due by Clock (job completion,
+	// expiries). Operations that depend on such work also look first, so
+	// this only bounds how late unobserved work happens. Default 1s.
+	TickInterval time.Duration
 }
 
 // Defaults.
@@ -39,6 +45,7 @@ const (
 	DefaultRegion         = "us-east-1"
 	DefaultMaxVaults      = 1000
 	DefaultMaxArchiveSize = 4 << 30
+	DefaultTickInterval   = time.Second
 )
 
 // EnsureDefaults returns a copy of o (which may be nil) with every unset
@@ -69,6 +76,9 @@ func (o *Options) EnsureDefaults() *Options {
 	if c.MaxArchiveSize == 0 {
 		c.MaxArchiveSize = DefaultMaxArchiveSize
 	}
+	if c.TickInterval == 0 {
+		c.TickInterval = DefaultTickInterval
+	}
 	return &c
 }
 
@@ -80,6 +90,9 @@ func (o *Options) Validate() error {
 	}
 	if o.MaxVaults < 0 {
 		errs = append(errs, fmt.Errorf("MaxVaults %d: must not be negative", o.MaxVaults))
+	}
+	if o.TickInterval < 0 {
+		errs = append(errs, fmt.Errorf("TickInterval %v: must not be negative", o.TickInterval))
 	}
 	if o.MaxArchiveSize < 0 {
 		errs = append(errs, fmt.Errorf("MaxArchiveSize %d: must not be negative", o.MaxArchiveSize))

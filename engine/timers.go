@@ -1,0 +1,93 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/firnstore/firn/internal/store"
+)
+
+// Time-driven work (job completion and expiry, multipart and vault-lock
+// expiry, inventories) is kept in a persistent timer index keyed by due
+// time (see store.TimerKey). Work becomes due when Options.Clock passes its
+// time; it is then done by the first of: the background ticker (every
+// Options.TickInterval of real time), or an operation that reads state the
+// work would change, which calls tick first. So a job completes whether or
+// not anyone asks, and an engine reopened after the due time catches up at
+// Open.
+
+// Timer kinds, the byte after the due time in a timer key. Never renumber.
+const (
+	timerJobComplete   = 'j'
+	timerJobExpire     = 'x'
+	timerUploadExpire  = 'u'
+	timerLockExpire    = 'l'
+	timerInventory     = 'i'
+	timerCapacityStart = 'c'
+)
+
+// timerHandler does the work of one due timer. It must be idempotent (a
+// crash can repeat it) and must delete the timer key, normally in the same
+// batch as the work: store.TimerKey(due, kind, id).
+type timerHandler func(due int64, id []byte) error
+
+// setTimer records in b that work of kind for id is due at t.
+func setTimer(b *store.Batch, t time.Time, kind byte, id []byte) {
+	b.Set(store.TimerKey(t.UnixNano(), kind, id), nil)
+}
+
+// deleteTimer records in b the removal of a timer.
+func deleteTimer(b *store.Batch, t time.Time, kind byte, id []byte) {
+	b.Delete(store.TimerKey(t.UnixNano(), kind, id))
+}
+
+// tick runs every timer that is due. Concurrent callers do not wait for
+// each other: if a tick is running, the others return at once; they may
+// briefly observe the state from before the due work, as a client of the
+// real service would.
+func (e *Engine) tick() {
+	if !e.tickMu.TryLock() {
+		return
+	}
+	defer e.tickMu.Unlock()
+	lower, upper := store.TimerRange(e.now().UnixNano())
+	type due struct {
+		at   int64
+		kind byte
+		id   []byte
+	}
+	var work []due
+	err := e.db.Scan(lower, upper, func(k, _ []byte) (bool, error) {
+		at, kind, id := store.TimerSplit(k)
+		work = append(work, due{at, kind, append([]byte(nil), id...)})
+		return len(work) < 1024, nil
+	})
+	if err != nil {
+		e.opts.Logger.Error("scanning timers", "err", err)
+		return
+	}
+	for _, w := range work {
+		h, ok := e.timers[w.kind]
+		if !ok {
+			e.opts.Logger.Error("timer of unknown kind", "kind", string(w.kind))
+			continue
+		}
+		if err := h(w.at, w.id); err != nil {
+			e.opts.Logger.Error("running timer", "kind", string(w.kind), "err", err)
+		}
+	}
+}
+
+// runTicker ticks every interval until stop is closed.
+func (e *Engine) runTicker(interval time.Duration, stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			e.tick()
+		}
+	}
+}
