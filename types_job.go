@@ -136,11 +136,11 @@ type DescribeJobOutput = GlacierJobDescription
 
 // InventoryRetrievalJobDescription echoes an inventory job's parameters.
 type InventoryRetrievalJobDescription struct {
-	Format    string
-	StartDate string
-	EndDate   string
-	Limit     string
-	Marker    string
+	Format    string `json:"Format,omitempty"`
+	StartDate string `json:"StartDate,omitempty"`
+	EndDate   string `json:"EndDate,omitempty"`
+	Limit     string `json:"Limit,omitempty"`
+	Marker    string `json:"Marker,omitempty"`
 }
 
 // ListJobsInput pages through a vault's jobs in creation order.
