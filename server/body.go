@@ -1,0 +1,205 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"hash"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/firnstore/firn"
+)
+
+// payload is a request body that is hashed and counted as it is read. When
+// the request carries x-amz-content-sha256, the reader returns an error
+// instead of io.EOF if the body does not match it, so a Glacier reading an
+// upload fails the upload rather than storing bad data.
+type payload struct {
+	r     io.Reader
+	n     int64
+	limit int64
+	// header is the x-amz-content-sha256 value as sent, or "".
+	header string
+	sha    hash.Hash // nil when there is no header to check
+	eof    bool
+	// fail is why the body was rejected: a mismatch, an oversized body or
+	// a failed read. Reads return it from then on.
+	fail error
+}
+
+func newPayload(r *http.Request) (*payload, error) {
+	p := &payload{r: r.Body, limit: math.MaxInt64}
+	if p.r == nil {
+		p.r = http.NoBody
+	}
+	if v := r.Header.Get("X-Amz-Content-Sha256"); v != "" {
+		if len(v) != sha256.Size*2 || !isHex(v) {
+			return nil, firn.Errorf(firn.CodeInvalidParameterValue,
+				"Invalid x-amz-content-sha256: %q; must be the hex SHA-256 of the request body", v)
+		}
+		p.header, p.sha = v, sha256.New()
+	}
+	return p, nil
+}
+
+// signingHash returns the payload hash of the canonical request: the
+// x-amz-content-sha256 header when present, else the SHA-256 of the body,
+// which is then read into memory, at most max bytes.
+func (p *payload) signingHash(max int64) (string, error) {
+	if p.header != "" {
+		return p.header, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(p.r, max+1))
+	if err != nil {
+		return "", readFailure(err)
+	}
+	if int64(len(data)) > max {
+		return "", firn.Errorf(firn.CodeMissingParameterValue,
+			"Required parameter missing: x-amz-content-sha256 (required for a body over %d bytes)", max)
+	}
+	p.r = bytes.NewReader(data)
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+func (p *payload) Read(b []byte) (int, error) {
+	if p.fail != nil {
+		return 0, p.fail
+	}
+	if p.eof {
+		return 0, p.finish()
+	}
+	// Read at most one byte past the limit, enough to detect overflow.
+	if rem := p.limit - p.n; int64(len(b)) > rem {
+		b = b[:rem+1]
+	}
+	n, err := p.r.Read(b)
+	p.n += int64(n)
+	if p.n > p.limit {
+		p.fail = firn.Errorf(firn.CodeInvalidParameterValue,
+			"Invalid Content-Length: the request body exceeds %d bytes", p.limit)
+		return 0, p.fail
+	}
+	if p.sha != nil {
+		p.sha.Write(b[:n])
+	}
+	switch {
+	case err == io.EOF:
+		p.eof = true
+		if n > 0 {
+			return n, nil
+		}
+		return 0, p.finish()
+	case err != nil:
+		p.fail = readFailure(err)
+		return n, p.fail
+	}
+	return n, nil
+}
+
+// finish checks the hash at the end of the body.
+func (p *payload) finish() error {
+	if p.sha != nil {
+		got := hex.EncodeToString(p.sha.Sum(nil))
+		p.sha = nil
+		if !strings.EqualFold(got, p.header) {
+			p.fail = firn.Errorf(firn.CodeInvalidParameterValue,
+				"x-amz-content-sha256 does not match the request body: header %s, computed %s", p.header, got)
+			return p.fail
+		}
+	}
+	return io.EOF
+}
+
+func readFailure(err error) error {
+	return &firn.Error{Code: firn.CodeRequestTimeout, Message: "The request body could not be read", Err: err}
+}
+
+// readJSON decodes the JSON request body into v. An empty or null body
+// leaves v unchanged and reports false.
+func (h *handler) readJSON(c *call, v any) (bool, error) {
+	data, err := io.ReadAll(io.LimitReader(c.body, h.maxJSON+1))
+	if err != nil {
+		return false, err
+	}
+	if int64(len(data)) > h.maxJSON {
+		return false, firn.Errorf(firn.CodeInvalidParameterValue,
+			"Invalid Content-Length: a JSON request body is at most %d bytes", h.maxJSON)
+	}
+	if t := bytes.TrimSpace(data); len(t) == 0 || string(t) == "null" {
+		return false, nil
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return false, newAPIError(http.StatusBadRequest, codeSerialization, "Malformed JSON request body: %v", err)
+	}
+	return true, nil
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// queryLimit parses a "limit" query parameter: absent or empty is 0 (the
+// operation's default), otherwise a positive decimal int32.
+func queryLimit(q url.Values) (int32, error) {
+	v := q.Get("limit")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 32)
+	if !isDigits(v) || err != nil || n < 1 {
+		return 0, firn.Errorf(firn.CodeInvalidParameterValue, "Invalid limit: %q; must be a positive integer", v)
+	}
+	return int32(n), nil
+}
+
+// queryCompleted parses ListJobs' "completed" filter, "true" or "false".
+func queryCompleted(q url.Values) (*bool, error) {
+	v := q.Get("completed")
+	switch {
+	case v == "":
+		return nil, nil
+	case strings.EqualFold(v, "true"):
+		return new(true), nil
+	case strings.EqualFold(v, "false"):
+		return new(false), nil
+	}
+	return nil, firn.Errorf(firn.CodeInvalidParameterValue, "Invalid completed: %q; must be true or false", v)
+}
+
+// headerSize parses a required decimal size header such as x-amz-part-size.
+func headerSize(r *http.Request, name string) (int64, error) {
+	v := r.Header.Get(name)
+	if v == "" {
+		return 0, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: %s", name)
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if !isDigits(v) || err != nil {
+		return 0, firn.Errorf(firn.CodeInvalidParameterValue, "Invalid %s: %q; must be a non-negative integer", name, v)
+	}
+	return n, nil
+}

@@ -1,0 +1,58 @@
+// Package server serves the Amazon S3 Glacier REST API (version 2012-06-01,
+// protocol rest-json) over HTTP on top of any [firn.Glacier], so that
+// unmodified AWS SDKs, the AWS CLI and boto3 can talk to an in-process
+// engine.
+//
+// [New] returns an [http.Handler]; [NewHTTPServer] wraps it in an
+// [http.Server] with sensible timeouts. The handler only translates: it
+// routes on the escaped request path, binds path, query, header and body
+// members to the firn input as the service model says, calls the Glacier
+// method, and writes the output's headers and JSON body (or the job output
+// stream) back. Validation of values (vault names, part sizes, limits,
+// ranges, ...) is left to the Glacier implementation; the handler rejects only
+// what it cannot represent in a firn input: non-numeric numbers, a missing
+// x-amz-glacier-version, malformed JSON.
+//
+// # Wire conventions
+//
+//   - Dates are ISO 8601 UTC with milliseconds ("2012-03-20T17:03:43.221Z");
+//     zero times, empty optional strings and not-applicable sizes are JSON
+//     null, and job descriptions carry every key.
+//   - Errors are the service's JSON body {"code","message","type"} with the
+//     code's HTTP status (see [firn.Code.HTTPStatus]). Codes the handler adds
+//     itself: SerializationException (400, malformed JSON body),
+//     UnknownOperationException (404 for an unknown path, 405 for a known path
+//     with an unsupported method), and the SigV4 codes below. An error from
+//     the Glacier that is not a *[firn.Error] is logged and answered with 500
+//     ServiceUnavailableException and a generic message.
+//   - Every response carries x-amzn-RequestId (random, unique) and Date.
+//
+// # Bodies and integrity
+//
+// Upload bodies (UploadArchive, UploadMultipartPart) are streamed into the
+// Glacier, never buffered whole, and limited to 4 GiB. When a request carries
+// x-amz-content-sha256 the body is hashed while it streams; on a mismatch the
+// reader returns an error before EOF, so the Glacier fails the call and
+// stores nothing, and the client gets 400 InvalidParameterValueException.
+// x-amz-sha256-tree-hash is passed to the Glacier as the Checksum it must
+// verify. Job output is copied to the client as the Glacier produces it.
+//
+// # Authentication
+//
+// With [Options].Credentials set, every request must carry a valid AWS
+// Signature Version 4 for service "glacier", either in the Authorization
+// header or as a presigned query (X-Amz-Algorithm, X-Amz-Credential,
+// X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders, X-Amz-Signature), dated
+// within 15 minutes of [Options].Clock. Any signing region is accepted.
+// Failures are answered with 403 and MissingAuthenticationTokenException (no
+// signature), IncompleteSignatureException (malformed signature),
+// UnrecognizedClientException (unknown access key) or
+// InvalidSignatureException (wrong signature, wrong service scope, expired or
+// not yet valid). The Glacier developer guide lists 400 for the first two
+// codes; AWS answers 403, and so does this server. The signer's principal ARN
+// reaches the Glacier through [firn.WithPrincipal], and the account "-" in a
+// path means the signer's account.
+//
+// Without credentials every request is accepted, signed or not, as local
+// emulators do; [New] says so in its log.
+package server

@@ -1,0 +1,205 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/firnstore/firn"
+)
+
+// APIVersion is the Glacier API version the handler serves; every request
+// must carry it in the x-amz-glacier-version header.
+const APIVersion = "2012-06-01"
+
+// API limits on request bodies.
+const (
+	// MaxArchiveSize is the largest UploadArchive body, 4 GiB.
+	MaxArchiveSize = 4 << 30
+	// MaxPartSize is the largest UploadMultipartPart body, 4 GiB.
+	MaxPartSize = 4 << 30
+	// DefaultMaxJSONBody is the default of [Options].MaxJSONBody, 1 MiB.
+	DefaultMaxJSONBody = 1 << 20
+)
+
+// Credential is the secret and identity behind one access key ID.
+type Credential struct {
+	// SecretKey is the secret access key requests are signed with.
+	SecretKey string
+	// AccountID is the 12-digit account the key belongs to; the account
+	// "-" in a request path stands for it. "" leaves "-" as is, the
+	// Glacier's own account.
+	AccountID string
+	// PrincipalARN is the IAM identity passed to the Glacier with
+	// firn.WithPrincipal. "" means the account root,
+	// arn:aws:iam::AccountID:root (or no principal when AccountID is "").
+	PrincipalARN string
+}
+
+// Options configures the handler. The zero value is valid: no SigV4
+// verification, the system clock, slog.Default().
+type Options struct {
+	// Credentials maps access key IDs to credentials. When it is empty,
+	// signatures are not verified and every request is accepted. The map is
+	// copied by New.
+	Credentials map[string]Credential
+	// Clock is the server clock that signature dates are checked against
+	// (15 minutes either way) and that dates the Date header. Default
+	// firn.SystemClock{}.
+	Clock firn.Clock
+	// Logger receives the startup notice and failures that clients cannot
+	// see (internal errors, aborted downloads). Default slog.Default().
+	Logger *slog.Logger
+	// MaxJSONBody bounds a JSON request body and, with credentials
+	// configured, a body without x-amz-content-sha256 that must be read to
+	// be hashed for its signature. Default DefaultMaxJSONBody (1 MiB).
+	MaxJSONBody int64
+}
+
+// handler serves the API; it is immutable after New and safe for concurrent
+// use.
+type handler struct {
+	g       firn.Glacier
+	creds   map[string]Credential
+	clock   firn.Clock
+	log     *slog.Logger
+	maxJSON int64
+}
+
+// New returns an http.Handler serving the Glacier REST API on top of g. The
+// handler is safe for concurrent use; it does not close g. New panics if g
+// is nil.
+func New(g firn.Glacier, opts Options) http.Handler {
+	if g == nil {
+		panic("server: nil Glacier")
+	}
+	h := &handler{
+		g:       g,
+		creds:   maps.Clone(opts.Credentials),
+		clock:   opts.Clock,
+		log:     opts.Logger,
+		maxJSON: opts.MaxJSONBody,
+	}
+	if h.clock == nil {
+		h.clock = firn.SystemClock{}
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if h.maxJSON <= 0 {
+		h.maxJSON = DefaultMaxJSONBody
+	}
+	if len(h.creds) == 0 {
+		h.log.Warn("SigV4 verification disabled: accepting any signature")
+	}
+	return h
+}
+
+// NewHTTPServer returns an http.Server for h listening on addr, hardened for
+// exposure: headers must arrive within 10 seconds, idle keep-alive
+// connections close after 2 minutes, and request headers are limited to
+// 64 KiB. There is no overall read or write timeout, since uploads and
+// downloads of 4 GiB take as long as the network needs. Stop it gracefully
+// with its Shutdown method, which waits for in-flight requests.
+func NewHTTPServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// call is one request being served.
+type call struct {
+	w       http.ResponseWriter
+	r       *http.Request
+	ctx     context.Context
+	id      string // x-amzn-RequestId
+	account string
+	vault   string
+	// res is the ID in the path after the vault's sub-resource: archive,
+	// upload, job or lock ID.
+	res   string
+	query url.Values
+	body  *payload
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c := &call{w: w, r: r, id: rand.Text()}
+	w.Header().Set("X-Amzn-Requestid", c.id)
+	w.Header().Set("Date", h.clock.Now().UTC().Format(http.TimeFormat))
+	if err := h.serve(c); err != nil {
+		h.writeError(c, err)
+	}
+}
+
+// serve authenticates, routes and runs one request; the error it returns is
+// written by ServeHTTP.
+func (h *handler) serve(c *call) error {
+	r := c.r
+	body, err := newPayload(r)
+	if err != nil {
+		return err
+	}
+	c.body = body
+	ctx := firn.WithSecureTransport(r.Context(), r.TLS != nil)
+	var cred *Credential
+	if len(h.creds) > 0 {
+		hash := func() (string, error) { return body.signingHash(h.maxJSON) }
+		if cred, err = h.authenticate(r, hash); err != nil {
+			return err
+		}
+		if p := cred.principal(); p != "" {
+			ctx = firn.WithPrincipal(ctx, p)
+		}
+	}
+	c.ctx = ctx
+	if c.query, err = url.ParseQuery(r.URL.RawQuery); err != nil {
+		return firn.Errorf(firn.CodeInvalidParameterValue, "Invalid query string: %v", err)
+	}
+	if err := checkVersion(r.Header, c.query); err != nil {
+		return err
+	}
+	rt, err := route(r.Method, wirePath(r))
+	if err != nil {
+		return err
+	}
+	c.account, c.vault, c.res = rt.account, rt.vault, rt.res
+	if c.account == "-" && cred != nil && cred.AccountID != "" {
+		c.account = cred.AccountID
+	}
+	return rt.op(h, c)
+}
+
+func (cr *Credential) principal() string {
+	switch {
+	case cr.PrincipalARN != "":
+		return cr.PrincipalARN
+	case cr.AccountID != "":
+		return "arn:aws:iam::" + cr.AccountID + ":root"
+	}
+	return ""
+}
+
+// checkVersion requires the x-amz-glacier-version header, or, for presigned
+// URLs whose signer hoisted it into the query, the query parameter.
+func checkVersion(hd http.Header, q url.Values) error {
+	v := hd.Values("X-Amz-Glacier-Version")
+	if len(v) == 0 {
+		v = q["X-Amz-Glacier-Version"]
+	}
+	if len(v) == 0 || v[0] == "" {
+		return firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: API version")
+	}
+	if strings.TrimSpace(v[0]) != APIVersion {
+		return firn.Errorf(firn.CodeInvalidParameterValue, "Invalid API version: %q; this endpoint serves %s", v[0], APIVersion)
+	}
+	return nil
+}

@@ -1,0 +1,339 @@
+package server
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// AWS Signature Version 4 verification (REST.md section 4).
+
+const (
+	sigAlgorithm  = "AWS4-HMAC-SHA256"
+	sigService    = "glacier"
+	sigTerminator = "aws4_request"
+	amzDateLayout = "20060102T150405Z"
+	// maxSkew is how far a signature's date may be from the server clock.
+	maxSkew = 15 * time.Minute
+	// maxPresignExpires is the longest X-Amz-Expires, 7 days.
+	maxPresignExpires = 7 * 24 * 60 * 60
+)
+
+// signature is the parsed signing information of a request.
+type signature struct {
+	accessKey string
+	scope     string // date/region/service/terminator
+	date      string // yyyymmdd of the scope
+	region    string
+	service   string
+	term      string
+	signed    string // SignedHeaders as sent
+	sig       string
+	amzDate   string
+	// rawQuery is the query that the canonical request covers.
+	rawQuery  string
+	presigned bool
+	expires   time.Duration
+}
+
+// authenticate verifies the request's SigV4 signature and returns the
+// signer's credential. payloadHash is called only once the signature is
+// otherwise plausible, since it may have to read the body.
+func (h *handler) authenticate(r *http.Request, payloadHash func() (string, error)) (*Credential, error) {
+	s, err := parseSignature(r)
+	if err != nil {
+		return nil, err
+	}
+	cred, ok := h.creds[s.accessKey]
+	if !ok {
+		return nil, authError(codeUnrecognizedClient, "The security token included in the request is invalid.")
+	}
+	if s.service != sigService {
+		return nil, authError(codeInvalidSignature, "Credential should be scoped to correct service: '%s'.", sigService)
+	}
+	if s.term != sigTerminator {
+		return nil, authError(codeInvalidSignature, "Credential should be scoped with a valid terminator: '%s', not '%s'.", sigTerminator, s.term)
+	}
+	if !slices.Contains(strings.Split(s.signed, ";"), "host") {
+		return nil, authError(codeIncompleteSignature, "'Host' must be a 'SignedHeader' in the AWS Authorization.")
+	}
+	t, err := time.Parse(amzDateLayout, s.amzDate)
+	if err != nil {
+		return nil, authError(codeIncompleteSignature, "Invalid X-Amz-Date %q; must be ISO 8601 basic format yyyyMMdd'T'HHmmss'Z'", s.amzDate)
+	}
+	if d := t.Format("20060102"); d != s.date {
+		return nil, authError(codeInvalidSignature, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", s.date, d, s.amzDate)
+	}
+	if err := checkTime(t, s, h.clock.Now()); err != nil {
+		return nil, err
+	}
+	hash, err := payloadHash()
+	if err != nil {
+		return nil, err
+	}
+	key := signingKey(cred.SecretKey, s.date, s.region)
+	for _, uri := range canonicalURIs(wirePath(r)) {
+		creq := canonicalRequest(r, s, uri, hash)
+		if hmac.Equal([]byte(sign(key, stringToSign(s, creq))), []byte(s.sig)) {
+			return &cred, nil
+		}
+	}
+	return nil, authError(codeInvalidSignature, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
+}
+
+// checkTime rejects a signature dated more than 15 minutes from now or, for
+// a presigned URL, past its expiry.
+func checkTime(t time.Time, s *signature, now time.Time) error {
+	const f = amzDateLayout
+	if t.After(now.Add(maxSkew)) {
+		return authError(codeInvalidSignature, "Signature not yet current: %s is still later than %s (%s + 15 min.)",
+			t.Format(f), now.Add(maxSkew).UTC().Format(f), now.UTC().Format(f))
+	}
+	if s.presigned && s.expires > 0 {
+		if now.After(t.Add(s.expires)) {
+			return authError(codeInvalidSignature, "Signature expired: %s + %d s is now earlier than %s",
+				t.Format(f), int64(s.expires/time.Second), now.UTC().Format(f))
+		}
+		return nil
+	}
+	if t.Before(now.Add(-maxSkew)) {
+		return authError(codeInvalidSignature, "Signature expired: %s is now earlier than %s (%s - 15 min.)",
+			t.Format(f), now.Add(-maxSkew).UTC().Format(f), now.UTC().Format(f))
+	}
+	return nil
+}
+
+// parseSignature reads the signature from the Authorization header or, for
+// presigned URLs, from the query.
+func parseSignature(r *http.Request) (*signature, error) {
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		return parseAuthorization(r, auth)
+	}
+	q := r.URL.Query()
+	if q.Get("X-Amz-Algorithm") == "" && q.Get("X-Amz-Signature") == "" {
+		return nil, authError(codeMissingAuthentication, "Missing Authentication Token")
+	}
+	return parsePresigned(r, q)
+}
+
+func parseAuthorization(r *http.Request, auth string) (*signature, error) {
+	rest, ok := strings.CutPrefix(auth, sigAlgorithm+" ")
+	if !ok {
+		return nil, authError(codeIncompleteSignature, "Unsupported Authorization header; only %s signatures are accepted.", sigAlgorithm)
+	}
+	fields := map[string]string{}
+	for f := range strings.SplitSeq(rest, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(f), "=")
+		fields[k] = v
+	}
+	s := &signature{signed: fields["SignedHeaders"], sig: fields["Signature"], rawQuery: r.URL.RawQuery}
+	for _, name := range []string{"Credential", "SignedHeaders", "Signature"} {
+		if fields[name] == "" {
+			return nil, authError(codeIncompleteSignature, "Authorization header requires '%s' parameter.", name)
+		}
+	}
+	if err := s.parseCredential(fields["Credential"]); err != nil {
+		return nil, err
+	}
+	s.amzDate = r.Header.Get("X-Amz-Date")
+	if s.amzDate == "" {
+		s.amzDate = r.Header.Get("Date")
+	}
+	if s.amzDate == "" {
+		return nil, authError(codeIncompleteSignature, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+	}
+	return s, nil
+}
+
+func parsePresigned(r *http.Request, q url.Values) (*signature, error) {
+	for _, name := range []string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Signature"} {
+		if q.Get(name) == "" {
+			return nil, authError(codeIncompleteSignature, "AWS query-string parameters must include '%s'.", name)
+		}
+	}
+	if a := q.Get("X-Amz-Algorithm"); a != sigAlgorithm {
+		return nil, authError(codeIncompleteSignature, "Unsupported X-Amz-Algorithm %q; only %s is accepted.", a, sigAlgorithm)
+	}
+	s := &signature{
+		signed:    q.Get("X-Amz-SignedHeaders"),
+		sig:       q.Get("X-Amz-Signature"),
+		amzDate:   q.Get("X-Amz-Date"),
+		presigned: true,
+	}
+	if e := q.Get("X-Amz-Expires"); e != "" {
+		n, err := strconv.ParseInt(e, 10, 64)
+		if !isDigits(e) || err != nil || n < 1 || n > maxPresignExpires {
+			return nil, authError(codeIncompleteSignature, "X-Amz-Expires must be an integer from 1 to %d, not %q.", maxPresignExpires, e)
+		}
+		s.expires = time.Duration(n) * time.Second
+	}
+	// The canonical query is everything but the signature itself.
+	var kept []string
+	for p := range strings.SplitSeq(r.URL.RawQuery, "&") {
+		if k, _, _ := strings.Cut(p, "="); queryUnescape(k) != "X-Amz-Signature" {
+			kept = append(kept, p)
+		}
+	}
+	s.rawQuery = strings.Join(kept, "&")
+	if err := s.parseCredential(q.Get("X-Amz-Credential")); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// parseCredential splits AKID/yyyymmdd/region/service/aws4_request.
+func (s *signature) parseCredential(v string) error {
+	parts := strings.Split(v, "/")
+	if len(parts) != 5 || parts[0] == "" {
+		return authError(codeIncompleteSignature, "Credential %q must have the form <access key>/<date>/<region>/<service>/aws4_request.", v)
+	}
+	s.accessKey, s.date, s.region, s.service, s.term = parts[0], parts[1], parts[2], parts[3], parts[4]
+	s.scope = strings.Join(parts[1:], "/")
+	return nil
+}
+
+// canonicalURIs returns the canonical URI of the wire path: dot segments
+// removed, then URI-encoded again (Glacier is not S3, so the escaped path is
+// escaped twice). Clients differ on dot-segment removal (botocore removes,
+// aws-sdk-go-v2 does not), so a path with dot segments has both forms.
+func canonicalURIs(path string) []string {
+	uris := []string{uriEncode(removeDotSegments(path), true)}
+	if raw := uriEncode(path, true); path != "" && raw != uris[0] {
+		uris = append(uris, raw)
+	}
+	return uris
+}
+
+func removeDotSegments(path string) string {
+	if path == "" {
+		return "/"
+	}
+	var out []string
+	for seg := range strings.SplitSeq(path, "/") {
+		switch seg {
+		case ".":
+		case "..":
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+		default:
+			out = append(out, seg)
+		}
+	}
+	p := strings.Join(out, "/")
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	if strings.HasSuffix(path, "/") && !strings.HasSuffix(p, "/") {
+		p += "/"
+	}
+	return p
+}
+
+// uriEncode percent-encodes every byte outside the RFC 3986 unreserved set
+// (and '/' when keepSlash), with upper-case hex.
+func uriEncode(s string, keepSlash bool) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
+			c == '-' || c == '_' || c == '.' || c == '~' || c == '/' && keepSlash {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&15])
+	}
+	return b.String()
+}
+
+func queryUnescape(s string) string {
+	if u, err := url.QueryUnescape(s); err == nil {
+		return u
+	}
+	return s
+}
+
+// canonicalQuery decodes the pairs of raw, re-encodes them strictly and
+// sorts them by encoded key, then value.
+func canonicalQuery(raw string) string {
+	type pair struct{ k, v string }
+	var pairs []pair
+	for p := range strings.SplitSeq(raw, "&") {
+		if p == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(p, "=")
+		pairs = append(pairs, pair{uriEncode(queryUnescape(k), false), uriEncode(queryUnescape(v), false)})
+	}
+	slices.SortFunc(pairs, func(a, b pair) int {
+		if c := strings.Compare(a.k, b.k); c != 0 {
+			return c
+		}
+		return strings.Compare(a.v, b.v)
+	})
+	var b strings.Builder
+	for i, p := range pairs {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(p.k + "=" + p.v)
+	}
+	return b.String()
+}
+
+// canonicalHeaderValue trims a header value and collapses inner runs of
+// whitespace to one space.
+func canonicalHeaderValue(v string) string {
+	return strings.Join(strings.Fields(v), " ")
+}
+
+func canonicalRequest(r *http.Request, s *signature, uri, payloadHash string) string {
+	var b strings.Builder
+	b.WriteString(r.Method + "\n" + uri + "\n" + canonicalQuery(s.rawQuery) + "\n")
+	for name := range strings.SplitSeq(s.signed, ";") {
+		var vals []string
+		if strings.EqualFold(name, "host") {
+			vals = []string{r.Host}
+		} else {
+			vals = slices.Clone(r.Header.Values(name))
+		}
+		for i, v := range vals {
+			vals[i] = canonicalHeaderValue(v)
+		}
+		b.WriteString(name + ":" + strings.Join(vals, ",") + "\n")
+	}
+	b.WriteString("\n" + s.signed + "\n" + payloadHash)
+	return b.String()
+}
+
+func stringToSign(s *signature, canonicalRequest string) string {
+	sum := sha256.Sum256([]byte(canonicalRequest))
+	return sigAlgorithm + "\n" + s.amzDate + "\n" + s.scope + "\n" + hex.EncodeToString(sum[:])
+}
+
+func hmacSHA256(key []byte, data string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(data))
+	return m.Sum(nil)
+}
+
+// signingKey derives the SigV4 key for a day and region.
+func signingKey(secret, date, region string) []byte {
+	k := hmacSHA256([]byte("AWS4"+secret), date)
+	k = hmacSHA256(k, region)
+	k = hmacSHA256(k, sigService)
+	return hmacSHA256(k, sigTerminator)
+}
+
+func sign(key []byte, stringToSign string) string {
+	return hex.EncodeToString(hmacSHA256(key, stringToSign))
+}
