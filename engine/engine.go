@@ -43,6 +43,10 @@ type Engine struct {
 	stop   chan struct{}
 	done   chan struct{}
 
+	// retrievalMu serialises the admission of retrievals against an
+	// account's policy, capacity and logs.
+	retrievalMu sync.Mutex
+
 	// acctMu serialises vault creation and deletion, for the vault limit.
 	acctMu sync.Mutex
 

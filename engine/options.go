@@ -8,6 +8,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/job"
 	"github.com/firnstore/firn/vault"
 )
 
@@ -37,6 +38,22 @@ type Options struct {
 	// expiries). Operations that depend on such work also look first, so
 	// this only bounds how late unobserved work happens. Default 1s.
 	TickInterval time.Duration
+	// JobTiming says how long jobs take per tier. Default: every job
+	// completes immediately; job.RealisticTiming follows the service's
+	// published times.
+	JobTiming job.Timing
+	// Notifier receives job-completion notifications for SNS topics.
+	// Default: none (notifications are dropped).
+	Notifier Notifier
+	// LimitExpedited makes on-demand Expedited capacity unavailable, so
+	// that Expedited retrievals need provisioned capacity: each unit allows
+	// 3 every 5 minutes, further ones fail with
+	// InsufficientCapacityException. Default false: unlimited.
+	LimitExpedited bool
+	// FreeTierBytesPerDay is the daily free retrieval allowance enforced
+	// by a FreeTier data retrieval policy. Default 10 GiB / 30, the
+	// service's 10 GB monthly free retrieval spread over a month.
+	FreeTierBytesPerDay int64
 }
 
 // Defaults.
@@ -75,6 +92,9 @@ func (o *Options) EnsureDefaults() *Options {
 	}
 	if c.MaxArchiveSize == 0 {
 		c.MaxArchiveSize = DefaultMaxArchiveSize
+	}
+	if c.FreeTierBytesPerDay == 0 {
+		c.FreeTierBytesPerDay = defaultFreeTierPerDay
 	}
 	if c.TickInterval == 0 {
 		c.TickInterval = DefaultTickInterval

@@ -17,12 +17,12 @@ import (
 
 // Timer kinds, the byte after the due time in a timer key. Never renumber.
 const (
-	timerJobComplete   = 'j'
-	timerJobExpire     = 'x'
-	timerUploadExpire  = 'u'
-	timerLockExpire    = 'l'
-	timerInventory     = 'i'
-	timerCapacityStart = 'c'
+	timerJobComplete  = 'j'
+	timerJobExpire    = 'x'
+	timerUploadExpire = 'u'
+	timerLockExpire   = 'l'
+	timerInventory    = 'i'
+	timerNotify       = 'n'
 )
 
 // timerHandler does the work of one due timer. It must be idempotent (a

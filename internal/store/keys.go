@@ -24,6 +24,7 @@ const (
 	AccountRetrievalPolicy = 'r'
 	AccountCapacity        = 'c'
 	AccountRetrievalLog    = 'l'
+	AccountExpeditedLog    = 'e'
 )
 
 func key(prefix byte, parts ...[]byte) []byte {

@@ -1,0 +1,151 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/firnstore/firn/internal/blob"
+	"github.com/firnstore/firn/treehash"
+	"github.com/firnstore/firn/vault"
+)
+
+// leaves returns the tree-hash leaves of the bytes held by segs, read from
+// the segment indexes (not the data). Every segment but the last holds whole
+// leaves, so their leaves concatenate into the archive's.
+func (e *Engine) leaves(segs []vault.Segment) ([][32]byte, error) {
+	var all [][32]byte
+	for _, s := range segs {
+		info, err := e.blobs.Stat(blob.ID(s.ID))
+		if err != nil {
+			return nil, ioError(err)
+		}
+		all = append(all, info.Leaves...)
+	}
+	return all, nil
+}
+
+// rangeTreeHash is the hex tree hash of [start, endExcl) of an archive of
+// size bytes held by segs, or "" when the range is not tree-hash aligned.
+// whole, when not "", is the archive's tree hash, returned for the whole
+// range without reading the leaves.
+func (e *Engine) rangeTreeHash(segs []vault.Segment, segSize int64, whole string, start, endExcl, size int64) (string, error) {
+	if !treehash.Aligned(start, endExcl, size) {
+		return "", nil
+	}
+	if start == 0 && endExcl == size && whole != "" {
+		return whole, nil
+	}
+	first, last := treehash.LeafSpan(start, endExcl)
+	// Only the segments covering the range need their leaves read.
+	leafBase, skip := 0, 0
+	if segSize > 0 {
+		perSeg := int(segSize / treehash.LeafSize)
+		skip = first / perSeg
+		leafBase = skip * perSeg
+	}
+	var leaves [][32]byte
+	covered := leafBase
+	for _, s := range segs[skip:] {
+		if covered >= last {
+			break
+		}
+		info, err := e.blobs.Stat(blob.ID(s.ID))
+		if err != nil {
+			return "", ioError(err)
+		}
+		leaves = append(leaves, info.Leaves...)
+		covered += len(info.Leaves)
+	}
+	if covered < last {
+		return "", ioError(fmt.Errorf("engine: segments hold %d leaves, range needs %d", covered, last))
+	}
+	return treehash.Hex(treehash.Root(leaves[first-leafBase : last-leafBase])), nil
+}
+
+// openSegments streams n bytes from offset off of the bytes held by segs,
+// where every segment but the last holds segSize bytes (0: one segment).
+func (e *Engine) openSegments(segs []vault.Segment, segSize, off, n int64) (io.ReadCloser, error) {
+	i := 0
+	if segSize > 0 {
+		i = int(off / segSize)
+		off -= int64(i) * segSize
+	}
+	mr := &multiReader{}
+	for ; n > 0 && i < len(segs); i++ {
+		s := segs[i]
+		take := min(n, s.Size-off)
+		mr.parts = append(mr.parts, segPart{id: s.ID, off: off, n: take})
+		n -= take
+		off = 0
+	}
+	if n > 0 {
+		return nil, ioError(errors.New("engine: output range beyond the stored segments"))
+	}
+	mr.blobs = e.blobs
+	return mr, nil
+}
+
+type segPart struct {
+	id     [16]byte
+	off, n int64
+}
+
+// multiReader reads a run of segment ranges in order, opening each segment
+// only when it is reached.
+type multiReader struct {
+	blobs *blob.Store
+	parts []segPart
+	seg   *blob.Reader
+	cur   io.ReadCloser
+}
+
+func (m *multiReader) Read(p []byte) (int, error) {
+	for {
+		if m.cur == nil {
+			if len(m.parts) == 0 {
+				return 0, io.EOF
+			}
+			pt := m.parts[0]
+			m.parts = m.parts[1:]
+			r, err := m.blobs.Open(blob.ID(pt.id))
+			if err != nil {
+				return 0, err
+			}
+			rr, err := r.NewRangeReader(pt.off, pt.n)
+			if err != nil {
+				r.Close()
+				return 0, err
+			}
+			m.seg, m.cur = r, rr
+		}
+		n, err := m.cur.Read(p)
+		if err == io.EOF {
+			err = m.closeCurrent()
+			if n > 0 || err != nil {
+				return n, err
+			}
+			continue
+		}
+		return n, err
+	}
+}
+
+func (m *multiReader) closeCurrent() error {
+	err := errors.Join(m.cur.Close(), m.seg.Close())
+	m.cur, m.seg = nil, nil
+	return err
+}
+
+// Close releases the segment being read.
+func (m *multiReader) Close() error {
+	m.parts = nil
+	if m.cur == nil {
+		return nil
+	}
+	return m.closeCurrent()
+}
+
+func contentRange(start, end, total int64) string {
+	return fmt.Sprintf("bytes %d-%d/%d", start, end, total)
+}

@@ -1,0 +1,225 @@
+package engine
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"time"
+
+	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/store"
+	"github.com/firnstore/firn/job"
+	"github.com/oklog/ulid/v2"
+)
+
+// Provisioned capacity rules of the service.
+const (
+	maxCapacityUnits       = 2
+	expeditedPerUnit       = 3
+	expeditedWindow        = 5 * time.Minute
+	retrievalLogRetention  = 24 * time.Hour
+	defaultFreeTierPerDay  = (10 << 30) / 30
+	provisionedCapacityFmt = "PurchaseProvisionedCapacity"
+)
+
+func be64(t time.Time) []byte { return binary.BigEndian.AppendUint64(nil, uint64(t.UnixNano())) }
+
+// admitRetrieval applies the account's data retrieval policy (Standard
+// tier) and provisioned capacity (Expedited tier, with
+// Options.LimitExpedited) to a job retrieving n bytes, and records the
+// retrieval in b. The caller holds retrievalMu until b commits.
+func (e *Engine) admitRetrieval(b *store.Batch, acct string, j *job.Job, n int64) error {
+	now := e.now()
+	switch j.Tier {
+	case firn.TierStandard:
+		p, err := e.retrievalPolicy(acct)
+		if err != nil {
+			return err
+		}
+		hour, err := e.sumLog(acct, store.AccountRetrievalLog, now.Add(-time.Hour))
+		if err != nil {
+			return err
+		}
+		day, err := e.sumLog(acct, store.AccountRetrievalLog, job.StartOfDay(now))
+		if err != nil {
+			return err
+		}
+		if err := job.Admit(p, n, hour, day, e.opts.FreeTierBytesPerDay); err != nil {
+			return err
+		}
+		b.DeleteRange(store.AccountKey(acct, store.AccountRetrievalLog), store.AccountKey(acct, store.AccountRetrievalLog, be64(now.Add(-retrievalLogRetention))))
+		b.Set(store.AccountKey(acct, store.AccountRetrievalLog, be64(now), j.ID[:]), binary.AppendVarint(nil, n))
+	case firn.TierExpedited:
+		if !e.opts.LimitExpedited {
+			return nil
+		}
+		units, err := e.capacity(acct)
+		if err != nil {
+			return err
+		}
+		recent, err := e.countLog(acct, store.AccountExpeditedLog, now.Add(-expeditedWindow))
+		if err != nil {
+			return err
+		}
+		if recent >= int64(len(units)*expeditedPerUnit) {
+			return firn.Errorf(firn.CodeInsufficientCapacity, "Tier: no expedited retrieval capacity is available: %d provisioned capacity units allow %d expedited retrievals every 5 minutes and %d were started; purchase provisioned capacity or use the Standard or Bulk tier", len(units), len(units)*expeditedPerUnit, recent)
+		}
+		b.DeleteRange(store.AccountKey(acct, store.AccountExpeditedLog), store.AccountKey(acct, store.AccountExpeditedLog, be64(now.Add(-retrievalLogRetention))))
+		b.Set(store.AccountKey(acct, store.AccountExpeditedLog, be64(now), j.ID[:]), binary.AppendVarint(nil, n))
+	}
+	return nil
+}
+
+// sumLog adds the byte counts of an account log's entries after since.
+func (e *Engine) sumLog(acct string, kind byte, since time.Time) (int64, error) {
+	var sum int64
+	err := e.scanLog(acct, kind, since, func(n int64) { sum += n })
+	return sum, err
+}
+
+// countLog counts an account log's entries after since.
+func (e *Engine) countLog(acct string, kind byte, since time.Time) (int64, error) {
+	var count int64
+	err := e.scanLog(acct, kind, since, func(int64) { count++ })
+	return count, err
+}
+
+func (e *Engine) scanLog(acct string, kind byte, since time.Time, fn func(n int64)) error {
+	p := store.AccountKey(acct, kind)
+	err := e.db.Scan(store.AccountKey(acct, kind, be64(since.Add(time.Nanosecond))), store.PrefixEnd(p), func(_, v []byte) (bool, error) {
+		n, _ := binary.Varint(v)
+		fn(n)
+		return true, nil
+	})
+	if err != nil {
+		return ioError(err)
+	}
+	return nil
+}
+
+func (e *Engine) retrievalPolicy(acct string) (firn.DataRetrievalPolicy, error) {
+	var p firn.DataRetrievalPolicy
+	err := e.db.GetJSON(store.AccountKey(acct, store.AccountRetrievalPolicy), &p)
+	if errors.Is(err, store.ErrNotFound) {
+		return job.DefaultRetrievalPolicy(), nil
+	}
+	if err != nil {
+		return p, ioError(err)
+	}
+	return p, nil
+}
+
+// SetDataRetrievalPolicy implements firn.Glacier. The policy governs
+// Standard-tier retrievals initiated afterwards; running jobs are not
+// affected.
+func (e *Engine) SetDataRetrievalPolicy(ctx context.Context, in *firn.SetDataRetrievalPolicyInput) (*firn.SetDataRetrievalPolicyOutput, error) {
+	acct, err := e.account(in.AccountId)
+	if err != nil {
+		return nil, err
+	}
+	if err := job.ValidateRetrievalPolicy(in.Policy); err != nil {
+		return nil, err
+	}
+	e.retrievalMu.Lock()
+	defer e.retrievalMu.Unlock()
+	b := e.db.NewBatch()
+	if err := b.SetJSON(store.AccountKey(acct, store.AccountRetrievalPolicy), in.Policy); err != nil {
+		b.Close()
+		return nil, ioError(err)
+	}
+	if err := commit(b); err != nil {
+		return nil, err
+	}
+	return &firn.SetDataRetrievalPolicyOutput{}, nil
+}
+
+// GetDataRetrievalPolicy implements firn.Glacier. An account that never set
+// a policy has Strategy None (No Retrieval Limit).
+func (e *Engine) GetDataRetrievalPolicy(ctx context.Context, in *firn.GetDataRetrievalPolicyInput) (*firn.GetDataRetrievalPolicyOutput, error) {
+	acct, err := e.account(in.AccountId)
+	if err != nil {
+		return nil, err
+	}
+	p, err := e.retrievalPolicy(acct)
+	if err != nil {
+		return nil, err
+	}
+	return &firn.GetDataRetrievalPolicyOutput{Policy: p}, nil
+}
+
+type capacityUnit struct {
+	ID      [16]byte  `json:"id"`
+	Start   time.Time `json:"start"`
+	Expires time.Time `json:"expires"`
+}
+
+// capacity returns the account's unexpired capacity units, oldest first.
+func (e *Engine) capacity(acct string) ([]capacityUnit, error) {
+	now := e.now()
+	var units []capacityUnit
+	p := store.AccountKey(acct, store.AccountCapacity)
+	err := e.db.Scan(p, store.PrefixEnd(p), func(_, v []byte) (bool, error) {
+		var u capacityUnit
+		if err := unmarshal(v, &u); err != nil {
+			return false, err
+		}
+		if now.Before(u.Expires) {
+			units = append(units, u)
+		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, ioError(err)
+	}
+	return units, nil
+}
+
+// PurchaseProvisionedCapacity implements firn.Glacier. A unit starts now and
+// expires one month later; an account holds at most two unexpired units
+// (LimitExceededException).
+func (e *Engine) PurchaseProvisionedCapacity(ctx context.Context, in *firn.PurchaseProvisionedCapacityInput) (*firn.PurchaseProvisionedCapacityOutput, error) {
+	acct, err := e.account(in.AccountId)
+	if err != nil {
+		return nil, err
+	}
+	e.retrievalMu.Lock()
+	defer e.retrievalMu.Unlock()
+	units, err := e.capacity(acct)
+	if err != nil {
+		return nil, err
+	}
+	if len(units) >= maxCapacityUnits {
+		return nil, firn.Errorf(firn.CodeLimitExceeded, "%s: account %s already has %d units, the maximum", provisionedCapacityFmt, acct, maxCapacityUnits)
+	}
+	now := e.now()
+	u := capacityUnit{ID: e.newID(), Start: now, Expires: now.AddDate(0, 1, 0)}
+	b := e.db.NewBatch()
+	if err := b.SetJSON(store.AccountKey(acct, store.AccountCapacity, u.ID[:]), &u); err != nil {
+		b.Close()
+		return nil, ioError(err)
+	}
+	if err := commit(b); err != nil {
+		return nil, err
+	}
+	return &firn.PurchaseProvisionedCapacityOutput{CapacityId: ulid.ULID(u.ID).String()}, nil
+}
+
+// ListProvisionedCapacity implements firn.Glacier: the account's unexpired
+// units, in purchase order.
+func (e *Engine) ListProvisionedCapacity(ctx context.Context, in *firn.ListProvisionedCapacityInput) (*firn.ListProvisionedCapacityOutput, error) {
+	acct, err := e.account(in.AccountId)
+	if err != nil {
+		return nil, err
+	}
+	units, err := e.capacity(acct)
+	if err != nil {
+		return nil, err
+	}
+	out := &firn.ListProvisionedCapacityOutput{ProvisionedCapacityList: []firn.ProvisionedCapacityDescription{}}
+	for _, u := range units {
+		out.ProvisionedCapacityList = append(out.ProvisionedCapacityList, firn.ProvisionedCapacityDescription{
+			CapacityId: ulid.ULID(u.ID).String(), StartDate: u.Start, ExpirationDate: u.Expires,
+		})
+	}
+	return out, nil
+}
