@@ -77,10 +77,14 @@ func (p *parser) fail(pos int, format string, args ...any) {
 
 func (p *parser) unexpected(expected string) {
 	t := p.peek()
-	if expected == "" {
-		p.fail(t.pos, "syntax: unexpected token %s", t.describe())
+	what := "token " + t.describe()
+	if t.kind == tEOF {
+		what = t.describe()
 	}
-	p.fail(t.pos, "syntax: unexpected token %s, expected %s", t.describe(), expected)
+	if expected == "" {
+		p.fail(t.pos, "syntax: unexpected %s", what)
+	}
+	p.fail(t.pos, "syntax: unexpected %s, expected %s", what, expected)
 }
 
 func (p *parser) loc(pos int) string {
@@ -137,15 +141,17 @@ func (p *parser) expectPunct(s string) token {
 	return p.advance()
 }
 
-// enter counts one level of nesting; the caller restores p.depth.
-func (p *parser) enter() int {
-	d := p.depth
+// enter counts one level of nesting of the expression tree: a parenthesis,
+// a function call, a prefix operator or one more operator in a chain. The
+// function that started the level restores p.depth.
+func (p *parser) enter() {
 	p.depth++
 	if p.depth > maxDepth {
 		p.fail(p.peek().pos, "expression is nested more than %d levels deep", maxDepth)
 	}
-	return d
 }
+
+func (p *parser) restore(d int) { p.depth = d }
 
 func (p *parser) unsupported() {
 	t := p.peek()
@@ -173,10 +179,10 @@ func (p *parser) query() {
 		for {
 			q.proj = append(q.proj, p.expr())
 			if p.keyword("AS") {
-				if t := p.advance(); t.kind != tIdent && t.kind != tQuoted || t.kind == tIdent && reserved[strings.ToUpper(t.text)] {
-					p.i--
+				if t := p.peek(); t.kind != tIdent && t.kind != tQuoted || t.kind == tIdent && reserved[strings.ToUpper(t.text)] {
 					p.unexpected("an alias")
 				}
+				p.advance()
 			} else if t := p.peek(); t.kind == tIdent && !reserved[strings.ToUpper(t.text)] || t.kind == tQuoted {
 				// An alias without AS must end the item, so that a
 				// misspelled FROM is reported as such.
@@ -204,12 +210,10 @@ func (p *parser) query() {
 	}
 	alias := ""
 	if p.keyword("AS") {
-		t := p.advance()
-		if t.kind != tIdent || reserved[strings.ToUpper(t.text)] {
-			p.i--
+		if t := p.peek(); t.kind != tIdent || reserved[strings.ToUpper(t.text)] {
 			p.unexpected("an alias")
 		}
-		alias = t.text
+		alias = p.advance().text
 	} else if t := p.peek(); t.kind == tIdent && !reserved[strings.ToUpper(t.text)] {
 		alias = p.advance().text
 	}
@@ -229,12 +233,12 @@ func (p *parser) query() {
 	}
 	p.unsupported()
 	if p.keyword("LIMIT") {
-		t := p.advance()
+		t := p.peek()
 		n, err := strconv.ParseInt(t.text, 10, 64)
 		if t.kind != tInt || err != nil {
-			p.i--
 			p.unexpected("a non-negative integer")
 		}
+		p.advance()
 		q.limit = n
 	}
 	p.unsupported()
@@ -246,7 +250,7 @@ func (p *parser) query() {
 func (p *parser) expr() expr { return p.or() }
 
 func (p *parser) or() expr {
-	defer func(d int) { p.depth = d }(p.enter())
+	defer p.restore(p.depth)
 	l := p.and()
 	for isKeyword(p.peek(), "OR") {
 		at := p.loc(p.advance().pos)
@@ -257,7 +261,7 @@ func (p *parser) or() expr {
 }
 
 func (p *parser) and() expr {
-	defer func(d int) { p.depth = d }(p.enter())
+	defer p.restore(p.depth)
 	l := p.not()
 	for isKeyword(p.peek(), "AND") {
 		at := p.loc(p.advance().pos)
@@ -268,9 +272,10 @@ func (p *parser) and() expr {
 }
 
 func (p *parser) not() expr {
-	defer func(d int) { p.depth = d }(p.enter())
+	defer p.restore(p.depth)
 	if isKeyword(p.peek(), "NOT") {
 		at := p.loc(p.advance().pos)
+		p.enter()
 		return &notNode{p.not(), at}
 	}
 	return p.equality()
@@ -279,7 +284,7 @@ func (p *parser) not() expr {
 var cmpOps = map[string]cmpOp{"=": opEq, "<>": opNe, "!=": opNe, "<": opLt, "<=": opLe, ">": opGt, ">=": opGe}
 
 func (p *parser) equality() expr {
-	defer func(d int) { p.depth = d }(p.enter())
+	defer p.restore(p.depth)
 	l := p.relational()
 	for t := p.peek(); t.kind == tPunct && (t.text == "=" || t.text == "<>" || t.text == "!="); t = p.peek() {
 		p.advance()
@@ -291,7 +296,7 @@ func (p *parser) equality() expr {
 }
 
 func (p *parser) relational() expr {
-	defer func(d int) { p.depth = d }(p.enter())
+	defer p.restore(p.depth)
 	l := p.like()
 	for t := p.peek(); t.kind == tPunct && (t.text == "<" || t.text == "<=" || t.text == ">" || t.text == ">="); t = p.peek() {
 		p.advance()
@@ -312,7 +317,7 @@ func (p *parser) negated(kw string) (ok, not bool) {
 }
 
 func (p *parser) like() expr {
-	defer func(d int) { p.depth = d }(p.enter())
+	defer p.restore(p.depth)
 	x := p.between()
 	for {
 		t := p.peek()
@@ -352,7 +357,7 @@ func (p *parser) like() expr {
 }
 
 func (p *parser) between() expr {
-	defer func(d int) { p.depth = d }(p.enter())
+	defer p.restore(p.depth)
 	x := p.in()
 	for {
 		t := p.peek()
@@ -368,7 +373,7 @@ func (p *parser) between() expr {
 }
 
 func (p *parser) in() expr {
-	defer func(d int) { p.depth = d }(p.enter())
+	defer p.restore(p.depth)
 	x := p.additive()
 	for {
 		t := p.peek()
@@ -391,7 +396,7 @@ func (p *parser) in() expr {
 }
 
 func (p *parser) additive() expr {
-	defer func(d int) { p.depth = d }(p.enter())
+	defer p.restore(p.depth)
 	l := p.multiplicative()
 	for t := p.peek(); t.kind == tPunct && (t.text == "+" || t.text == "-" || t.text == "||"); t = p.peek() {
 		p.advance()
@@ -407,7 +412,7 @@ func (p *parser) additive() expr {
 }
 
 func (p *parser) multiplicative() expr {
-	defer func(d int) { p.depth = d }(p.enter())
+	defer p.restore(p.depth)
 	l := p.unary()
 	for t := p.peek(); t.kind == tPunct && (t.text == "*" || t.text == "/" || t.text == "%"); t = p.peek() {
 		p.advance()
@@ -419,11 +424,12 @@ func (p *parser) multiplicative() expr {
 }
 
 func (p *parser) unary() expr {
-	defer func(d int) { p.depth = d }(p.enter())
+	defer p.restore(p.depth)
 	t := p.peek()
 	switch {
 	case isPunct(t, "-"):
 		p.advance()
+		p.enter()
 		if n := p.peek(); n.kind == tInt {
 			p.advance()
 			return p.number(n, "-")
@@ -432,6 +438,7 @@ func (p *parser) unary() expr {
 		return p.fold(&negNode{x, p.loc(t.pos)}, t.pos, x)
 	case isPunct(t, "+"):
 		p.advance()
+		p.enter()
 		return p.unary()
 	}
 	return p.primary()
@@ -469,8 +476,10 @@ func (p *parser) fold(n expr, pos int, operands ...expr) expr {
 }
 
 func (p *parser) primary() expr {
-	defer func(d int) { p.depth = d }(p.enter())
-	t := p.advance()
+	defer p.restore(p.depth)
+	p.enter()
+	start, t := p.i, p.peek()
+	p.advance()
 	switch t.kind {
 	case tInt, tNumber:
 		return p.number(t, "")
@@ -510,16 +519,16 @@ func (p *parser) primary() expr {
 		}
 		if p.punct(".") {
 			p.quals = append(p.quals, t)
-			c := p.advance()
+			c := p.peek()
 			if c.kind != tIdent && c.kind != tQuoted {
-				p.i--
 				p.unexpected("a column name")
 			}
+			p.advance()
 			return p.column(c, c.kind == tQuoted)
 		}
 		return p.column(t, false)
 	}
-	p.i--
+	p.i = start
 	p.unsupported()
 	p.unexpected("")
 	return nil
@@ -597,12 +606,12 @@ func (p *parser) call(fn token, name string) expr {
 		p.expectPunct("(")
 		x := p.expr()
 		p.expectKeyword("AS")
-		tt := p.advance()
+		tt := p.peek()
 		k, ok := castTypes[strings.ToUpper(tt.text)]
 		if tt.kind != tIdent || !ok {
-			p.i--
 			p.unexpected("a type: INT, INTEGER, FLOAT, DECIMAL, NUMERIC, STRING, BOOL or TIMESTAMP")
 		}
+		p.advance()
 		if k == kDecimal && p.punct("(") {
 			// DECIMAL(precision[, scale]): accepted and ignored.
 			p.integer()
