@@ -10,22 +10,27 @@ import (
 )
 
 // UploadArchive implements [firn.Glacier]:
-// POST /{account}/vaults/{name}/archives with the body and its
-// x-amz-sha256-tree-hash and x-amz-content-sha256.
+// POST /{account}/vaults/{name}/archives with the body, its
+// x-amz-sha256-tree-hash (Checksum when set, for the service to verify) and
+// its x-amz-content-sha256.
 //
-// A Body that implements io.Seeker (and can seek: not a pipe) is sent from
-// its current offset; the SDK reads it once to compute its checksums unless
-// Checksum is set. Any other Body is first copied to a temporary file in
-// os.TempDir while both checksums are computed: the archive is never held in
-// memory, but costs its size in temporary disk space and an extra write and
-// read. A nil Body is empty. When Checksum is set it is sent as the tree hash
-// for the service to verify.
+// Body is read once to compute both checksums before it is sent. A Body
+// that can seek (*bytes.Reader, a regular *os.File, ...) is then rewound and
+// sent from the offset it had. Any other Body is copied to a temporary file
+// in os.TempDir while it is hashed and sent from there: the archive is never
+// held in memory, but costs its size in temporary disk space and an extra
+// write and read. A nil Body is a MissingParameterValueException; a Body
+// that fails to read, or a ctx done while reading it, a
+// RequestTimeoutException wrapping the cause, as with the engine.
 func (c *Client) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput) (*firn.UploadArchiveOutput, error) {
 	in = orZero(in)
 	if err := required(param{"VaultName", in.VaultName}); err != nil {
 		return nil, err
 	}
-	u, err := newUpload(ctx, in.Body, in.Checksum)
+	if in.Body == nil {
+		return nil, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: Body")
+	}
+	u, err := newUpload(ctx, in.Body, in.Checksum, "archive")
 	if err != nil {
 		return nil, err
 	}
@@ -34,9 +39,9 @@ func (c *Client) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput)
 		AccountId:          account(in.AccountId),
 		VaultName:          &in.VaultName,
 		ArchiveDescription: optional(in.ArchiveDescription),
-		Checksum:           u.checksum,
+		Checksum:           &u.checksum,
 		Body:               u.body,
-	}, u.optFns...)
+	}, u.optFns()...)
 	if err != nil {
 		return nil, toError(err)
 	}

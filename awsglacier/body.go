@@ -1,7 +1,6 @@
 package awsglacier
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,68 +12,87 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/treehash"
 )
 
 // upload is the body of an UploadArchive or UploadMultipartPart request in
-// the form the SDK needs: seekable, because the SDK's Glacier:TreeHash
-// middleware reads it to compute x-amz-sha256-tree-hash and
-// x-amz-content-sha256, and rewinds it for retries.
+// the form the SDK needs, with both of its checksums.
+//
+// The SDK's Glacier:TreeHash middleware computes x-amz-sha256-tree-hash and
+// x-amz-content-sha256 only for a seekable body, only when the tree hash is
+// not given, and sends an empty tree hash for an empty body. So the checksums
+// are computed here, once, for every body: the tree hash is sent as the
+// SDK's Checksum (the caller's Checksum takes its place when set, for the
+// service to verify) and the SHA-256 by the contentSHA256 middleware. The
+// SDK's own computation then never runs.
 type upload struct {
-	body io.ReadSeeker
-	// checksum is sent as x-amz-sha256-tree-hash; nil lets the SDK compute
-	// both checksum headers.
-	checksum *string
-	// optFns set x-amz-content-sha256 when checksum is set: the SDK computes
-	// it only together with the tree hash.
-	optFns []func(*glacier.Options)
-	spool  *os.File
+	body     io.ReadSeeker
+	checksum string
+	sha256   string
+	spool    *os.File
 }
 
-// newUpload prepares r, the caller's body, with checksum, the caller's
-// expected tree hash or "". A nil r is an empty body.
+// newUpload reads r, the caller's body, to compute its checksums. what
+// names the body in errors ("archive" or "part").
 //
-// A body that can seek is sent as it is, from its current offset. Any other
-// body is copied to a temporary file in os.TempDir while both checksums are
-// computed, so the archive is never held in memory but costs its size in
-// temporary disk space and one extra write and read of the bytes. The file
-// is removed by close.
-func newUpload(ctx context.Context, r io.Reader, checksum string) (*upload, error) {
-	if r == nil {
-		r = bytes.NewReader(nil)
-	}
-	// *os.File is an io.Seeker even for a pipe, where Seek fails.
-	if rs, ok := r.(io.ReadSeeker); ok {
-		if _, err := rs.Seek(0, io.SeekCurrent); err == nil {
-			u := &upload{body: rs}
-			if checksum != "" {
-				u.checksum = &checksum
-				u.optFns = []func(*glacier.Options){withContentSHA256("")}
-			}
-			return u, nil
-		}
-	}
-	f, err := os.CreateTemp("", "firn-upload-*")
-	if err != nil {
-		return nil, toError(fmt.Errorf("awsglacier: spooling the body: %w", err))
-	}
-	u := &upload{body: f, spool: f}
+// A body that can seek is read and then rewound to where it was, and sent
+// from there. Any other body is copied to a temporary file in os.TempDir
+// while it is hashed, so it is never held in memory but costs its size in
+// temporary disk space and one extra write and read; the file is removed by
+// close.
+//
+// A failure to read r, cancellation included, is a RequestTimeoutException,
+// as in the engine: the body could not be received.
+func newUpload(ctx context.Context, r io.Reader, checksum, what string) (*upload, error) {
 	tree, linear := treehash.New(), sha256.New()
-	buf := make([]byte, treehash.LeafSize)
-	if _, err := io.CopyBuffer(io.MultiWriter(f, tree, linear), ctxReader{ctx, r}, buf); err != nil {
+	w := io.MultiWriter(tree, linear)
+	u := &upload{}
+	// *os.File is an io.Seeker even for a pipe, where Seek fails.
+	rs, ok := r.(io.ReadSeeker)
+	var start int64
+	if ok {
+		var err error
+		start, err = rs.Seek(0, io.SeekCurrent)
+		ok = err == nil
+	}
+	if ok {
+		u.body = rs
+	} else {
+		f, err := os.CreateTemp("", "firn-upload-*")
+		if err != nil {
+			return nil, toError(fmt.Errorf("awsglacier: spooling the %s body: %w", what, err))
+		}
+		u.body, u.spool = f, f
+		w = io.MultiWriter(f, w)
+	}
+	body := &bodyReader{ctx: ctx, r: r}
+	if _, err := io.CopyBuffer(w, body, make([]byte, treehash.LeafSize)); err != nil {
 		u.close()
-		return nil, toError(fmt.Errorf("awsglacier: reading the body: %w", err))
+		if body.err != nil {
+			return nil, &firn.Error{
+				Code:    firn.CodeRequestTimeout,
+				Message: "the " + what + " body could not be read to its end: " + body.err.Error(),
+				Err:     body.err,
+			}
+		}
+		return nil, toError(fmt.Errorf("awsglacier: spooling the %s body: %w", what, err))
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
+	if _, err := u.body.Seek(start, io.SeekStart); err != nil {
 		u.close()
-		return nil, toError(fmt.Errorf("awsglacier: spooling the body: %w", err))
+		return nil, toError(fmt.Errorf("awsglacier: rewinding the %s body: %w", what, err))
 	}
-	if checksum == "" {
-		checksum = hex.EncodeToString(tree.Sum(nil))
+	u.checksum = checksum
+	if u.checksum == "" {
+		u.checksum = hex.EncodeToString(tree.Sum(nil))
 	}
-	u.checksum = &checksum
-	u.optFns = []func(*glacier.Options){withContentSHA256(hex.EncodeToString(linear.Sum(nil)))}
+	u.sha256 = hex.EncodeToString(linear.Sum(nil))
 	return u, nil
+}
+
+// optFns returns the per-call options that send the body's SHA-256.
+func (u *upload) optFns() []func(*glacier.Options) {
+	return []func(*glacier.Options){withContentSHA256(u.sha256)}
 }
 
 // close removes the temporary file, if any.
@@ -85,37 +103,40 @@ func (u *upload) close() {
 	}
 }
 
-// ctxReader stops reading once ctx is done, so that spooling a long body
-// honours cancellation.
-type ctxReader struct {
+// bodyReader reads the caller's body, stops once ctx is done, and remembers
+// the body's own failure so that it is not mistaken for a failure to write
+// the temporary file.
+type bodyReader struct {
 	ctx context.Context
 	r   io.Reader
+	err error
 }
 
-func (r ctxReader) Read(p []byte) (int, error) {
-	if err := r.ctx.Err(); err != nil {
+func (b *bodyReader) Read(p []byte) (int, error) {
+	if err := b.ctx.Err(); err != nil {
+		b.err = err
 		return 0, err
 	}
-	return r.r.Read(p)
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF {
+		b.err = err
+	}
+	return n, err
 }
 
-const headerContentSHA256 = "X-Amz-Content-Sha256"
-
-// withContentSHA256 returns a per-call option that sets x-amz-content-sha256
-// to sum or, when sum is "", to the SHA-256 of the request's seekable body.
+// withContentSHA256 returns a per-call option that sets
+// x-amz-content-sha256 to sum before the request is signed.
 func withContentSHA256(sum string) func(*glacier.Options) {
 	return func(o *glacier.Options) {
 		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
-			return s.Build.Add(contentSHA256{sum: sum}, middleware.After)
+			return s.Build.Add(contentSHA256(sum), middleware.After)
 		})
 	}
 }
 
 // contentSHA256 is the build middleware installed by withContentSHA256. It
 // runs once per operation, before the retry loop and signing.
-type contentSHA256 struct {
-	sum string
-}
+type contentSHA256 string
 
 func (contentSHA256) ID() string { return "Firn:ContentSHA256" }
 
@@ -126,21 +147,6 @@ func (m contentSHA256) HandleBuild(ctx context.Context, in middleware.BuildInput
 	if !ok {
 		return middleware.BuildOutput{}, middleware.Metadata{}, fmt.Errorf("awsglacier: unexpected request type %T", in.Request)
 	}
-	if req.Header.Get(headerContentSHA256) == "" {
-		sum := m.sum
-		if sum == "" {
-			h := sha256.New()
-			if s := req.GetStream(); s != nil {
-				if _, err := io.Copy(h, s); err != nil {
-					return middleware.BuildOutput{}, middleware.Metadata{}, fmt.Errorf("awsglacier: hashing the body: %w", err)
-				}
-				if err := req.RewindStream(); err != nil {
-					return middleware.BuildOutput{}, middleware.Metadata{}, err
-				}
-			}
-			sum = hex.EncodeToString(h.Sum(nil))
-		}
-		req.Header.Set(headerContentSHA256, sum)
-	}
+	req.Header.Set("X-Amz-Content-Sha256", string(m))
 	return next.HandleBuild(ctx, in)
 }

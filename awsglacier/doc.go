@@ -26,7 +26,9 @@
 //
 // A request with an empty VaultName, UploadId, JobId, ArchiveId or LockId
 // cannot be expressed on the wire (they are path segments), so it fails
-// with MissingParameterValueException before anything is sent.
+// with MissingParameterValueException before anything is sent, as does an
+// upload with a nil Body; the engine answers both the same way. A nil input
+// is the zero input.
 //
 // # Errors
 //
@@ -35,12 +37,11 @@
 // errors.Is(err, firn.ErrResourceNotFound) works as with the engine; codes
 // firn does not name are kept as firn.Code(code), such as
 // "NoLongerSupportedException" or "InvalidSignatureException". Any other
-// failure (connection refused, a malformed response, a canceled context, a
-// Body that fails to read) is [firn.CodeServiceUnavailable]. In every case
-// the Error's Err is the underlying error, so errors.Is(err,
-// context.Canceled) and errors.Is(err, context.DeadlineExceeded) report
-// cancellation, and errors.As reaches the SDK's error types (the request ID
-// is in *awshttp.ResponseError).
+// failure to get an answer (connection refused, a malformed response, a
+// canceled context) is [firn.CodeServiceUnavailable]. The Error's Err is the
+// underlying error, so errors.Is(err, context.Canceled) and errors.Is(err,
+// context.DeadlineExceeded) report cancellation, and errors.As reaches the
+// SDK's error types (the request ID is in *awshttp.ResponseError).
 //
 // The SDK's retryer stays in charge of retries: by default it retries 5xx
 // responses, RequestTimeoutException and throttling up to 3 attempts (see
@@ -48,15 +49,18 @@
 //
 // # Bodies
 //
-// The SDK has to read an upload's body before sending it, to compute the
-// x-amz-sha256-tree-hash and x-amz-content-sha256 headers, and rewinds it
-// for retries, so it needs an io.Seeker. UploadArchive and
-// UploadMultipartPart send a Body that can seek (*bytes.Reader,
-// *strings.Reader, a regular *os.File, io.SectionReader) as it is, from its
-// current offset. Any other Body is copied to a temporary file in os.TempDir
-// while both checksums are computed, then sent from there and removed: the
-// bytes are never held in memory, but an upload costs its size in temporary
-// disk space and one extra write and read. Pass a seekable Body to avoid
-// that. GetJobOutput returns the SDK's response stream as Body, unbuffered;
-// errors while reading it are the transport's, not *firn.Error.
+// An upload carries the x-amz-sha256-tree-hash and x-amz-content-sha256 of
+// its body, so UploadArchive and UploadMultipartPart read the body once to
+// compute them before sending it (the SDK would do the same, but only for a
+// seekable body, and it sends an empty tree hash for an empty one). A Body
+// that can seek (*bytes.Reader, *strings.Reader, a regular *os.File,
+// io.SectionReader) is then rewound and sent from the offset it had. Any
+// other Body is copied to a temporary file in os.TempDir while it is hashed,
+// then sent from there and removed: the bytes are never held in memory, but
+// an upload costs its size in temporary disk space and one extra write and
+// read. Pass a seekable Body to avoid that. A Body that fails to read is a
+// RequestTimeoutException wrapping the failure, as with the engine.
+//
+// GetJobOutput returns the SDK's response stream as Body, unbuffered; errors
+// while reading it are the transport's, not *firn.Error.
 package awsglacier

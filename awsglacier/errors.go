@@ -31,8 +31,8 @@ var knownCodes = []firn.Code{
 // An error response of the service keeps its code and message; codes firn
 // does not name (NoLongerSupportedException, InvalidSignatureException, ...)
 // are kept verbatim as firn.Code(code). Every other failure — the request
-// could not be sent or its response read, the context ended, the body could
-// not be read — is CodeServiceUnavailable with the cause's text as message.
+// could not be sent or its response read, the context ended — is
+// CodeServiceUnavailable with the cause's text as message.
 func toError(err error) error {
 	if err == nil {
 		return nil

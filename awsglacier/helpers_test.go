@@ -101,9 +101,14 @@ func newFake(t *testing.T, resp response) (*fakeService, *Client) {
 // newClient serves h on a test server and returns a Client aimed at it.
 func newClient(t *testing.T, h http.Handler, optFns ...func(*glacier.Options)) *Client {
 	t.Helper()
+	return NewFromConfig(aws.Config{Credentials: testCredentials}, newServerURL(t, h), optFns...)
+}
+
+// newServerURL serves h on a test server for the rest of the test.
+func newServerURL(t *testing.T, h http.Handler) string {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return NewFromConfig(aws.Config{Credentials: testCredentials}, srv.URL, optFns...)
+	return srv.URL
 }
 
 // sha256Hex is the x-amz-content-sha256 of data.

@@ -36,15 +36,18 @@ func (c *Client) InitiateMultipartUpload(ctx context.Context, in *firn.InitiateM
 
 // UploadMultipartPart implements [firn.Glacier]:
 // PUT /{account}/vaults/{name}/multipart-uploads/{uploadId} with the body,
-// Content-Range from Range, and the checksum headers. Bodies are handled as
-// by [Client.UploadArchive]: a seekable one is sent as it is, any other is
-// copied to a temporary file first.
+// Content-Range from Range, and the checksum headers. Body is handled as by
+// [Client.UploadArchive]: read once to hash it, and copied to a temporary
+// file first unless it can seek.
 func (c *Client) UploadMultipartPart(ctx context.Context, in *firn.UploadMultipartPartInput) (*firn.UploadMultipartPartOutput, error) {
 	in = orZero(in)
 	if err := required(param{"VaultName", in.VaultName}, param{"UploadId", in.UploadId}); err != nil {
 		return nil, err
 	}
-	u, err := newUpload(ctx, in.Body, in.Checksum)
+	if in.Body == nil {
+		return nil, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: Body")
+	}
+	u, err := newUpload(ctx, in.Body, in.Checksum, "part")
 	if err != nil {
 		return nil, err
 	}
@@ -54,9 +57,9 @@ func (c *Client) UploadMultipartPart(ctx context.Context, in *firn.UploadMultipa
 		VaultName: &in.VaultName,
 		UploadId:  &in.UploadId,
 		Range:     optional(in.Range),
-		Checksum:  u.checksum,
+		Checksum:  &u.checksum,
 		Body:      u.body,
-	}, u.optFns...)
+	}, u.optFns()...)
 	if err != nil {
 		return nil, toError(err)
 	}
