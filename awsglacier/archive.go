@@ -27,6 +27,9 @@ func (c *Client) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput)
 	if err := required(param{"VaultName", in.VaultName}); err != nil {
 		return nil, err
 	}
+	if err := sendable(param{"ArchiveDescription", in.ArchiveDescription}, param{"Checksum", in.Checksum}); err != nil {
+		return nil, err
+	}
 	if in.Body == nil {
 		return nil, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: Body")
 	}

@@ -75,6 +75,22 @@ func required(params ...param) error {
 	return nil
 }
 
+// sendable returns an InvalidParameterValueException naming the first
+// parameter that cannot be carried in an HTTP header: one holding a control
+// character other than tab. net/http refuses to send such a request, and the
+// service rejects those characters anyway.
+func sendable(params ...param) error {
+	for _, p := range params {
+		for i := 0; i < len(p.value); i++ {
+			if c := p.value[i]; c < 0x20 && c != '\t' || c == 0x7f {
+				return firn.Errorf(firn.CodeInvalidParameterValue,
+					"%s: invalid character 0x%02x at position %d; it cannot be sent in an HTTP header", p.name, c, i)
+			}
+		}
+	}
+	return nil
+}
+
 // dates parses the ISO 8601 dates of a response, keeping the first failure so
 // that a whole output can be converted before checking once.
 type dates struct {

@@ -27,8 +27,12 @@
 // A request with an empty VaultName, UploadId, JobId, ArchiveId or LockId
 // cannot be expressed on the wire (they are path segments), so it fails
 // with MissingParameterValueException before anything is sent, as does an
-// upload with a nil Body; the engine answers both the same way. A nil input
-// is the zero input.
+// upload with a nil Body; the engine answers both the same way. Likewise a
+// description, checksum or range holding a control character other than tab
+// cannot be sent in its HTTP header and fails with
+// InvalidParameterValueException, as the service would answer. A nil input
+// is the zero input. Header values lose leading and trailing spaces on the
+// way, as with the real service.
 //
 // # Errors
 //

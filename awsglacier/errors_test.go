@@ -312,3 +312,50 @@ func newClosedServerURL(t *testing.T) string {
 	srv.Close()
 	return srv.URL
 }
+
+// TestUnsendableHeaders checks that values HTTP cannot carry in a header
+// fail with InvalidParameterValueException naming the field, without
+// sending anything, while a tab goes through.
+func TestUnsendableHeaders(t *testing.T) {
+	f, c := newFake(t, uploaded)
+	ctx := t.Context()
+	cases := []struct {
+		field string
+		call  func() (any, error)
+	}{
+		{"ArchiveDescription", func() (any, error) {
+			return c.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", ArchiveDescription: "a\nb", Body: strings.NewReader("x")})
+		}},
+		{"Checksum", func() (any, error) {
+			return c.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Checksum: "\x00", Body: strings.NewReader("x")})
+		}},
+		{"ArchiveDescription", func() (any, error) {
+			return c.InitiateMultipartUpload(ctx, &firn.InitiateMultipartUploadInput{VaultName: "v", ArchiveDescription: "\x7f", PartSize: 1 << 20})
+		}},
+		{"Range", func() (any, error) {
+			return c.UploadMultipartPart(ctx, &firn.UploadMultipartPartInput{VaultName: "v", UploadId: "u", Range: "bytes 0-0/*\r\n", Body: strings.NewReader("x")})
+		}},
+		{"Checksum", func() (any, error) {
+			return c.CompleteMultipartUpload(ctx, &firn.CompleteMultipartUploadInput{VaultName: "v", UploadId: "u", Checksum: "\r"})
+		}},
+		{"Range", func() (any, error) {
+			return c.GetJobOutput(ctx, &firn.GetJobOutputInput{VaultName: "v", JobId: "j", Range: "bytes=0-1\n"})
+		}},
+	}
+	for _, tc := range cases {
+		out, err := tc.call()
+		var fe *firn.Error
+		if !isNil(out) || !errors.As(err, &fe) || fe.Code != firn.CodeInvalidParameterValue || !strings.HasPrefix(fe.Message, tc.field+": ") {
+			t.Errorf("got %+v, %v; want %s naming %s", out, err, firn.CodeInvalidParameterValue, tc.field)
+		}
+	}
+	if n := len(f.requests()); n != 0 {
+		t.Errorf("%d requests sent, want none", n)
+	}
+	if _, err := c.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", ArchiveDescription: "a\tb", Body: strings.NewReader("x")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.only(t).Header.Get("X-Amz-Archive-Description"); got != "a\tb" {
+		t.Errorf("description %q, want the tab kept", got)
+	}
+}

@@ -174,6 +174,9 @@ func (c *Client) GetJobOutput(ctx context.Context, in *firn.GetJobOutputInput) (
 	if err := required(param{"VaultName", in.VaultName}, param{"JobId", in.JobId}); err != nil {
 		return nil, err
 	}
+	if err := sendable(param{"Range", in.Range}); err != nil {
+		return nil, err
+	}
 	out, err := c.api.GetJobOutput(ctx, &glacier.GetJobOutputInput{
 		AccountId: account(in.AccountId),
 		VaultName: &in.VaultName,

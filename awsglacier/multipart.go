@@ -19,6 +19,9 @@ func (c *Client) InitiateMultipartUpload(ctx context.Context, in *firn.InitiateM
 	if err := required(param{"VaultName", in.VaultName}); err != nil {
 		return nil, err
 	}
+	if err := sendable(param{"ArchiveDescription", in.ArchiveDescription}); err != nil {
+		return nil, err
+	}
 	out, err := c.api.InitiateMultipartUpload(ctx, &glacier.InitiateMultipartUploadInput{
 		AccountId:          account(in.AccountId),
 		VaultName:          &in.VaultName,
@@ -42,6 +45,9 @@ func (c *Client) InitiateMultipartUpload(ctx context.Context, in *firn.InitiateM
 func (c *Client) UploadMultipartPart(ctx context.Context, in *firn.UploadMultipartPartInput) (*firn.UploadMultipartPartOutput, error) {
 	in = orZero(in)
 	if err := required(param{"VaultName", in.VaultName}, param{"UploadId", in.UploadId}); err != nil {
+		return nil, err
+	}
+	if err := sendable(param{"Range", in.Range}, param{"Checksum", in.Checksum}); err != nil {
 		return nil, err
 	}
 	if in.Body == nil {
@@ -72,6 +78,9 @@ func (c *Client) UploadMultipartPart(ctx context.Context, in *firn.UploadMultipa
 func (c *Client) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteMultipartUploadInput) (*firn.CompleteMultipartUploadOutput, error) {
 	in = orZero(in)
 	if err := required(param{"VaultName", in.VaultName}, param{"UploadId", in.UploadId}); err != nil {
+		return nil, err
+	}
+	if err := sendable(param{"Checksum", in.Checksum}); err != nil {
 		return nil, err
 	}
 	out, err := c.api.CompleteMultipartUpload(ctx, &glacier.CompleteMultipartUploadInput{
