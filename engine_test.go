@@ -340,16 +340,27 @@ func checkUploadOutput(tg *target, account, vault string, data []byte, out *firn
 	return ""
 }
 
-// readArchive retrieves an archive with an archive-retrieval job, advancing
-// the clock while the job is in progress.
+// readArchive retrieves an archive with an archive-retrieval job.
 func readArchive(t *testing.T, tg *target, account, vault, archiveID string) ([]byte, *firn.GetJobOutputOutput) {
 	t.Helper()
-	ctx := t.Context()
-	job := must[firn.InitiateJobOutput](t, "InitiateJob archive-retrieval")(tg.g.InitiateJob(ctx, &firn.InitiateJobInput{
+	body, out, err := readArchiveE(t.Context(), tg, account, vault, archiveID)
+	if err != nil {
+		t.Fatalf("reading archive %.16s… of %s: %v", archiveID, vault, err)
+	}
+	return body, out
+}
+
+// readArchiveE retrieves an archive with an archive-retrieval job, advancing
+// the clock while the job is in progress.
+func readArchiveE(ctx context.Context, tg *target, account, vault, archiveID string) ([]byte, *firn.GetJobOutputOutput, error) {
+	job, err := tg.g.InitiateJob(ctx, &firn.InitiateJobInput{
 		AccountId:     account,
 		VaultName:     vault,
 		JobParameters: firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: archiveID},
-	}))
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("InitiateJob: %w", err)
+	}
 	for range 48 {
 		out, err := tg.g.GetJobOutput(ctx, &firn.GetJobOutputInput{AccountId: account, VaultName: vault, JobId: job.JobId})
 		if errors.Is(err, firn.ErrInvalidParameterValue) { // not completed yet
@@ -357,19 +368,18 @@ func readArchive(t *testing.T, tg *target, account, vault, archiveID string) ([]
 			continue
 		}
 		if err != nil {
-			t.Fatalf("GetJobOutput: %v", err)
+			return nil, nil, fmt.Errorf("GetJobOutput: %w", err)
 		}
 		body, err := io.ReadAll(out.Body)
 		if cerr := out.Body.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
-			t.Fatalf("GetJobOutput: reading Body: %v", err)
+			return nil, nil, fmt.Errorf("GetJobOutput: reading Body: %w", err)
 		}
-		return body, out
+		return body, out, nil
 	}
-	t.Fatalf("archive retrieval job %s did not complete in 48 hours", job.JobId)
-	return nil, nil
+	return nil, nil, fmt.Errorf("job %s did not complete in 48 hours", job.JobId)
 }
 
 // wantArchive reads an archive back and checks its bytes, checksum and
