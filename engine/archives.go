@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/internal/blob"
@@ -36,7 +37,9 @@ func (e *Engine) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput)
 	if in.Body == nil {
 		return nil, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: Body")
 	}
-	if _, err := e.loadVault(acct, in.VaultName); err != nil {
+	if v, err := e.loadVault(acct, in.VaultName); err != nil {
+		return nil, err
+	} else if err := e.authorize(ctx, "UploadArchive", v, time.Time{}); err != nil {
 		return nil, err
 	}
 	seg, sum, err := e.writeSegment(ctx, in.Body, e.opts.MaxArchiveSize, "archive")
@@ -222,6 +225,9 @@ func (e *Engine) DeleteArchive(ctx context.Context, in *firn.DeleteArchiveInput)
 		return nil, err
 	}
 	defer unlock()
+	if err := e.authorize(ctx, "DeleteArchive", v, time.Time{}); err != nil {
+		return nil, err
+	}
 	a, err := e.loadArchive(v, in.ArchiveId)
 	if errors.Is(err, firn.ErrResourceNotFound) {
 		deleted, terr := e.db.Has(store.TombstoneKey(v.ID, aid))
@@ -233,6 +239,9 @@ func (e *Engine) DeleteArchive(ctx context.Context, in *firn.DeleteArchiveInput)
 		}
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := e.authorize(ctx, "DeleteArchive", v, a.Created); err != nil {
 		return nil, err
 	}
 	now := e.now()

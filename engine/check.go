@@ -14,7 +14,8 @@ import (
 // each vault's counters equal the sum of its archives; every archive, part
 // and job references the segments it holds, and each such segment exists
 // with the recorded size; every reference resolves to a record that holds
-// it; every stored segment is referenced. It reads all metadata and the
+// it; every stored segment is referenced; multipart uploads and their parts
+// are consistent (see checkUploads). It reads all metadata and the
 // segment indexes (not the data), so it is meant for tests and offline
 // checks; it must not run concurrently with mutations.
 func (e *Engine) Check(ctx context.Context) error {
@@ -65,6 +66,9 @@ func (e *Engine) Check(ctx context.Context) error {
 		}
 		if c.Archives != n || c.Bytes != size {
 			bad("vault %s: counters say %d archives / %d bytes, records hold %d / %d", v.Name, c.Archives, c.Bytes, n, size)
+		}
+		if err := e.checkUploads(&v, bad); err != nil {
+			return err
 		}
 		for _, p := range [][]byte{store.PartVaultPrefix(v.ID), store.JobPrefix(v.ID)} {
 			err := e.db.Scan(p, store.PrefixEnd(p), func(k, val []byte) (bool, error) {

@@ -47,8 +47,15 @@ type Engine struct {
 	// account's policy, capacity and logs.
 	retrievalMu sync.Mutex
 
+	// policies caches parsed policy documents by their text, which never
+	// changes meaning, so entries never go stale.
+	policies sync.Map // string -> *policy.Policy
+
 	// acctMu serialises vault creation and deletion, for the vault limit.
 	acctMu sync.Mutex
+
+	// mp holds the locks of multipart uploads and their parts.
+	mp uploadLocks
 
 	closeOnce sync.Once
 }

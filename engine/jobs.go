@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/internal/store"
@@ -68,6 +69,9 @@ func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*f
 		if err != nil {
 			return nil, err
 		}
+		if err := e.authorize(ctx, "InitiateJob", v, a.Created); err != nil {
+			return nil, err
+		}
 		start, end, err := job.ArchiveRange(req.Range, a.Size)
 		if err != nil {
 			return nil, err
@@ -79,10 +83,16 @@ func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*f
 		j.Archive, j.Segments, j.SegmentSize = ar, a.Segments, a.SegmentSize
 		retrieved = end - start + 1
 	case firn.ActionInventoryRetrieval:
+		if err := e.authorize(ctx, "InitiateJob", v, time.Time{}); err != nil {
+			return nil, err
+		}
 		j.Inventory = &job.Inventory{Format: req.Format, Params: req.Inventory, Filter: req.Filter}
 	case firn.ActionSelect:
 		a, err := e.loadArchive(v, req.ArchiveID)
 		if err != nil {
+			return nil, err
+		}
+		if err := e.authorize(ctx, "InitiateJob", v, a.Created); err != nil {
 			return nil, err
 		}
 		j.Select = &job.Select{ArchiveID: req.ArchiveID, ArchiveKey: a.ID, Size: a.Size, TreeHash: a.TreeHash,
@@ -128,7 +138,8 @@ func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*f
 // the segments whose references it dropped (to release after the commit).
 // The caller holds the vault's exclusive lock.
 func (e *Engine) completeJob(b *store.Batch, v *vault.Vault, j *job.Job, k []byte) ([]vault.Segment, error) {
-	now := e.now()
+	// A job completes at its due time, however late it is observed.
+	now := j.Due
 	var released []vault.Segment
 	fail := func(why string) error {
 		released = j.Segments
@@ -299,7 +310,7 @@ func (e *Engine) loadJob(v *vault.Vault, id string) (*job.Job, []byte, error) {
 // DescribeJob implements firn.Glacier.
 func (e *Engine) DescribeJob(ctx context.Context, in *firn.DescribeJobInput) (*firn.DescribeJobOutput, error) {
 	e.tick()
-	v, err := e.viewVault(in.AccountId, in.VaultName)
+	v, err := e.viewVault(ctx, "DescribeJob", in.AccountId, in.VaultName)
 	if err != nil {
 		return nil, err
 	}
@@ -324,7 +335,7 @@ func (e *Engine) ListJobs(ctx context.Context, in *firn.ListJobsInput) (*firn.Li
 		return nil, firn.Errorf(firn.CodeInvalidParameterValue, "The job status code is not valid: %s", in.Statuscode)
 	}
 	e.tick()
-	v, err := e.viewVault(in.AccountId, in.VaultName)
+	v, err := e.viewVault(ctx, "ListJobs", in.AccountId, in.VaultName)
 	if err != nil {
 		return nil, err
 	}
@@ -383,6 +394,9 @@ func (e *Engine) GetJobOutput(ctx context.Context, in *firn.GetJobOutputInput) (
 		return nil, err
 	}
 	defer unlock()
+	if err := e.authorize(ctx, "GetJobOutput", v, time.Time{}); err != nil {
+		return nil, err
+	}
 	j, _, err := e.loadJob(v, in.JobId)
 	if err != nil {
 		return nil, err

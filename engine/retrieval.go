@@ -117,6 +117,9 @@ func (e *Engine) SetDataRetrievalPolicy(ctx context.Context, in *firn.SetDataRet
 	if err != nil {
 		return nil, err
 	}
+	if err := e.authorizeAccount(ctx, "SetDataRetrievalPolicy", acct); err != nil {
+		return nil, err
+	}
 	if err := job.ValidateRetrievalPolicy(in.Policy); err != nil {
 		return nil, err
 	}
@@ -138,6 +141,9 @@ func (e *Engine) SetDataRetrievalPolicy(ctx context.Context, in *firn.SetDataRet
 func (e *Engine) GetDataRetrievalPolicy(ctx context.Context, in *firn.GetDataRetrievalPolicyInput) (*firn.GetDataRetrievalPolicyOutput, error) {
 	acct, err := e.account(in.AccountId)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.authorizeAccount(ctx, "GetDataRetrievalPolicy", acct); err != nil {
 		return nil, err
 	}
 	p, err := e.retrievalPolicy(acct)
@@ -182,6 +188,9 @@ func (e *Engine) PurchaseProvisionedCapacity(ctx context.Context, in *firn.Purch
 	if err != nil {
 		return nil, err
 	}
+	if err := e.authorizeAccount(ctx, "PurchaseProvisionedCapacity", acct); err != nil {
+		return nil, err
+	}
 	e.retrievalMu.Lock()
 	defer e.retrievalMu.Unlock()
 	units, err := e.capacity(acct)
@@ -209,6 +218,9 @@ func (e *Engine) PurchaseProvisionedCapacity(ctx context.Context, in *firn.Purch
 func (e *Engine) ListProvisionedCapacity(ctx context.Context, in *firn.ListProvisionedCapacityInput) (*firn.ListProvisionedCapacityOutput, error) {
 	acct, err := e.account(in.AccountId)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.authorizeAccount(ctx, "ListProvisionedCapacity", acct); err != nil {
 		return nil, err
 	}
 	units, err := e.capacity(acct)

@@ -6,4 +6,5 @@ func (e *Engine) registerTimers() {
 	e.timers[timerJobComplete] = e.onJobComplete
 	e.timers[timerJobExpire] = e.onJobExpire
 	e.timers[timerNotify] = e.onNotify
+	e.timers[timerUploadExpire] = e.runUploadTimer
 }

@@ -3,15 +3,17 @@ package engine
 import (
 	"context"
 	"maps"
+	"time"
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/internal/store"
+	"github.com/firnstore/firn/policy"
 	"github.com/firnstore/firn/vault"
 )
 
 // updateVault applies fn to a vault under its exclusive lock and commits the
 // result; if fn fails nothing is written.
-func (e *Engine) updateVault(accountID, name string, fn func(v *vault.Vault) error) error {
+func (e *Engine) updateVault(ctx context.Context, op, accountID, name string, fn func(v *vault.Vault) error) error {
 	acct, err := e.account(accountID)
 	if err != nil {
 		return err
@@ -21,6 +23,9 @@ func (e *Engine) updateVault(accountID, name string, fn func(v *vault.Vault) err
 		return err
 	}
 	defer unlock()
+	if err := e.authorize(ctx, op, v, time.Time{}); err != nil {
+		return err
+	}
 	if err := fn(v); err != nil {
 		return err
 	}
@@ -32,19 +37,26 @@ func (e *Engine) updateVault(accountID, name string, fn func(v *vault.Vault) err
 	return commit(b)
 }
 
-// viewVault loads a vault for reading.
-func (e *Engine) viewVault(accountID, name string) (*vault.Vault, error) {
+// viewVault loads a vault for reading by op.
+func (e *Engine) viewVault(ctx context.Context, op, accountID, name string) (*vault.Vault, error) {
 	acct, err := e.account(accountID)
 	if err != nil {
 		return nil, err
 	}
-	return e.loadVault(acct, name)
+	v, err := e.loadVault(acct, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.authorize(ctx, op, v, time.Time{}); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // AddTagsToVault implements firn.Glacier. A vault holds at most 10 tags
 // (LimitExceededException); existing keys are overwritten.
 func (e *Engine) AddTagsToVault(ctx context.Context, in *firn.AddTagsToVaultInput) (*firn.AddTagsToVaultOutput, error) {
-	err := e.updateVault(in.AccountId, in.VaultName, func(v *vault.Vault) error {
+	err := e.updateVault(ctx, "AddTagsToVault", in.AccountId, in.VaultName, func(v *vault.Vault) error {
 		tags, err := vault.AddTags(v.Tags, in.Tags)
 		v.Tags = tags
 		return err
@@ -57,7 +69,7 @@ func (e *Engine) AddTagsToVault(ctx context.Context, in *firn.AddTagsToVaultInpu
 
 // ListTagsForVault implements firn.Glacier.
 func (e *Engine) ListTagsForVault(ctx context.Context, in *firn.ListTagsForVaultInput) (*firn.ListTagsForVaultOutput, error) {
-	v, err := e.viewVault(in.AccountId, in.VaultName)
+	v, err := e.viewVault(ctx, "ListTagsForVault", in.AccountId, in.VaultName)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +82,7 @@ func (e *Engine) ListTagsForVault(ctx context.Context, in *firn.ListTagsForVault
 
 // RemoveTagsFromVault implements firn.Glacier. Absent keys are ignored.
 func (e *Engine) RemoveTagsFromVault(ctx context.Context, in *firn.RemoveTagsFromVaultInput) (*firn.RemoveTagsFromVaultOutput, error) {
-	err := e.updateVault(in.AccountId, in.VaultName, func(v *vault.Vault) error {
+	err := e.updateVault(ctx, "RemoveTagsFromVault", in.AccountId, in.VaultName, func(v *vault.Vault) error {
 		v.Tags = vault.RemoveTags(v.Tags, in.TagKeys)
 		return nil
 	})
@@ -91,7 +103,7 @@ func (e *Engine) SetVaultNotifications(ctx context.Context, in *firn.SetVaultNot
 	if err := vault.ValidateNotifications(in.VaultNotificationConfig); err != nil {
 		return nil, err
 	}
-	err := e.updateVault(in.AccountId, in.VaultName, func(v *vault.Vault) error {
+	err := e.updateVault(ctx, "SetVaultNotifications", in.AccountId, in.VaultName, func(v *vault.Vault) error {
 		c := *in.VaultNotificationConfig
 		c.Events = append([]string(nil), c.Events...)
 		v.Notifications = &c
@@ -106,7 +118,7 @@ func (e *Engine) SetVaultNotifications(ctx context.Context, in *firn.SetVaultNot
 // GetVaultNotifications implements firn.Glacier; ResourceNotFoundException
 // when the vault has no notification configuration.
 func (e *Engine) GetVaultNotifications(ctx context.Context, in *firn.GetVaultNotificationsInput) (*firn.GetVaultNotificationsOutput, error) {
-	v, err := e.viewVault(in.AccountId, in.VaultName)
+	v, err := e.viewVault(ctx, "GetVaultNotifications", in.AccountId, in.VaultName)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +132,7 @@ func (e *Engine) GetVaultNotifications(ctx context.Context, in *firn.GetVaultNot
 
 // DeleteVaultNotifications implements firn.Glacier; it is idempotent.
 func (e *Engine) DeleteVaultNotifications(ctx context.Context, in *firn.DeleteVaultNotificationsInput) (*firn.DeleteVaultNotificationsOutput, error) {
-	err := e.updateVault(in.AccountId, in.VaultName, func(v *vault.Vault) error {
+	err := e.updateVault(ctx, "DeleteVaultNotifications", in.AccountId, in.VaultName, func(v *vault.Vault) error {
 		v.Notifications = nil
 		return nil
 	})
@@ -146,7 +158,10 @@ func (e *Engine) SetVaultAccessPolicy(ctx context.Context, in *firn.SetVaultAcce
 	if err := vault.ValidatePolicyDocument("Policy", doc); err != nil {
 		return nil, err
 	}
-	err := e.updateVault(in.AccountId, in.VaultName, func(v *vault.Vault) error {
+	if _, err := policy.Parse(doc); err != nil {
+		return nil, err
+	}
+	err := e.updateVault(ctx, "SetVaultAccessPolicy", in.AccountId, in.VaultName, func(v *vault.Vault) error {
 		v.AccessPolicy = doc
 		return nil
 	})
@@ -159,7 +174,7 @@ func (e *Engine) SetVaultAccessPolicy(ctx context.Context, in *firn.SetVaultAcce
 // GetVaultAccessPolicy implements firn.Glacier; ResourceNotFoundException
 // when the vault has no access policy.
 func (e *Engine) GetVaultAccessPolicy(ctx context.Context, in *firn.GetVaultAccessPolicyInput) (*firn.GetVaultAccessPolicyOutput, error) {
-	v, err := e.viewVault(in.AccountId, in.VaultName)
+	v, err := e.viewVault(ctx, "GetVaultAccessPolicy", in.AccountId, in.VaultName)
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +186,7 @@ func (e *Engine) GetVaultAccessPolicy(ctx context.Context, in *firn.GetVaultAcce
 
 // DeleteVaultAccessPolicy implements firn.Glacier; it is idempotent.
 func (e *Engine) DeleteVaultAccessPolicy(ctx context.Context, in *firn.DeleteVaultAccessPolicyInput) (*firn.DeleteVaultAccessPolicyOutput, error) {
-	err := e.updateVault(in.AccountId, in.VaultName, func(v *vault.Vault) error {
+	err := e.updateVault(ctx, "DeleteVaultAccessPolicy", in.AccountId, in.VaultName, func(v *vault.Vault) error {
 		v.AccessPolicy = ""
 		return nil
 	})

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/internal/store"
@@ -24,6 +25,9 @@ func (e *Engine) CreateVault(ctx context.Context, in *firn.CreateVaultInput) (*f
 		return nil, err
 	}
 	if err := vault.ValidateName(in.VaultName); err != nil {
+		return nil, err
+	}
+	if err := e.authorizeAccount(ctx, "CreateVault", acct); err != nil {
 		return nil, err
 	}
 	out := &firn.CreateVaultOutput{Location: vault.Location(acct, in.VaultName)}
@@ -65,7 +69,7 @@ func (e *Engine) DescribeVault(ctx context.Context, in *firn.DescribeVaultInput)
 	if err != nil {
 		return nil, err
 	}
-	v, err := e.loadVault(acct, in.VaultName)
+	v, err := e.viewVault(ctx, "DescribeVault", acct, in.VaultName)
 	if err != nil {
 		return nil, err
 	}
@@ -95,6 +99,9 @@ func (e *Engine) describe(v *vault.Vault) (firn.DescribeVaultOutput, error) {
 func (e *Engine) ListVaults(ctx context.Context, in *firn.ListVaultsInput) (*firn.ListVaultsOutput, error) {
 	acct, err := e.account(in.AccountId)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.authorizeAccount(ctx, "ListVaults", acct); err != nil {
 		return nil, err
 	}
 	limit, err := listLimit(in.Limit, defaultVaultLimit, maxListLimit)
@@ -153,6 +160,9 @@ func (e *Engine) DeleteVault(ctx context.Context, in *firn.DeleteVaultInput) (*f
 		return nil, err
 	}
 	defer unlock()
+	if err := e.authorize(ctx, "DeleteVault", v, time.Time{}); err != nil {
+		return nil, err
+	}
 	c, err := e.db.Counters(store.CounterKey(v.ID))
 	if err != nil {
 		return nil, ioError(err)

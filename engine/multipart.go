@@ -1,0 +1,705 @@
+package engine
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/store"
+	"github.com/firnstore/firn/multipart"
+	"github.com/firnstore/firn/treehash"
+	"github.com/firnstore/firn/vault"
+)
+
+// Multipart uploads. An upload is a record under store.UploadKey holding
+// its multipart.Upload state; each part is a record under store.PartKey
+// holding the part's one segment, with a reference to it. Completion makes
+// the parts' segments the archive's, in one batch, without copying a byte.
+//
+// Parts are independent records, so part uploads of one upload run
+// concurrently: each holds its upload's lock shared, and the lock of its
+// part index exclusively, only around its metadata commit. Transitions of
+// the upload (complete, abort, expiry) hold the upload's lock exclusively,
+// so that no part is committed to an upload that is no longer in progress.
+// Part uploads do not rewrite the upload record: the expiry timer, when it
+// fires, reads the parts' upload times to find the last activity, and
+// moves itself if there was some.
+//
+// Each upload has exactly one pending timer (kind timerUploadExpire, ID
+// vault ID + upload ID), due at its expiry while in progress and at the
+// end of its retention once terminal; its due time is in the record.
+
+const defaultUploadLimit = 50
+
+// uploadLocks are striped locks for uploads and their parts. Striping keeps
+// their number fixed however many uploads come and go; unrelated uploads
+// sharing a stripe only wait for each other's metadata commits.
+type uploadLocks struct {
+	uploads [64]sync.RWMutex
+	parts   [256]sync.Mutex
+}
+
+// upload returns the lock of upload id.
+func (l *uploadLocks) upload(id [16]byte) *sync.RWMutex {
+	return &l.uploads[stripe(id)%uint64(len(l.uploads))]
+}
+
+// part returns the lock of part index of upload id.
+func (l *uploadLocks) part(id [16]byte, index int) *sync.Mutex {
+	return &l.parts[(stripe(id)+uint64(index))%uint64(len(l.parts))]
+}
+
+// stripe hashes an ID by its random low bytes.
+func stripe(id [16]byte) uint64 { return binary.BigEndian.Uint64(id[8:]) }
+
+// uploadRecord is the stored form of an upload.
+type uploadRecord struct {
+	multipart.Upload
+	// Timer is the due time of the upload's pending timer.
+	Timer time.Time `json:"timer"`
+}
+
+// partRecord is the stored form of a part.
+type partRecord struct {
+	multipart.Part
+	// Segments holds the part's bytes: exactly one segment.
+	Segments []vault.Segment `json:"segments"`
+}
+
+func uploadTimerID(vaultID, uploadID [16]byte) []byte {
+	id := make([]byte, 0, 32)
+	return append(append(id, vaultID[:]...), uploadID[:]...)
+}
+
+func partKey(vaultID [16]byte, u *multipart.Upload, start int64) []byte {
+	return store.PartKey(vaultID, u.ID, uint32(start/u.PartSize))
+}
+
+// uploadWrites prepares the writes that store rec with its timer moved to
+// due; it fails only if rec cannot be encoded.
+func uploadWrites(vaultID [16]byte, rec *uploadRecord, due time.Time) (func(*store.Batch), error) {
+	old := rec.Timer
+	rec.Timer = due
+	enc, err := json.Marshal(rec)
+	if err != nil {
+		return nil, ioError(err)
+	}
+	tid := uploadTimerID(vaultID, rec.ID)
+	return func(b *store.Batch) {
+		if !old.IsZero() {
+			deleteTimer(b, old, timerUploadExpire, tid)
+		}
+		setTimer(b, due, timerUploadExpire, tid)
+		b.Set(store.UploadKey(vaultID, rec.ID), enc)
+	}, nil
+}
+
+// loadUpload returns upload id of vault v; idText is the ID as the client
+// sent it, for the error.
+func (e *Engine) loadUpload(v *vault.Vault, id [16]byte, idText string) (*uploadRecord, error) {
+	var rec uploadRecord
+	err := e.db.GetJSON(store.UploadKey(v.ID, id), &rec)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, multipart.NotFound(idText)
+	}
+	if err != nil {
+		return nil, ioError(err)
+	}
+	return &rec, nil
+}
+
+// loadParts returns the parts of an upload in order, with their segments.
+func (e *Engine) loadParts(vaultID [16]byte, u *multipart.Upload) ([]multipart.Part, []vault.Segment, error) {
+	var parts []multipart.Part
+	var segs []vault.Segment
+	p := store.PartPrefix(vaultID, u.ID)
+	err := e.db.Scan(p, store.PrefixEnd(p), func(_, val []byte) (bool, error) {
+		var r partRecord
+		if err := unmarshal(val, &r); err != nil {
+			return false, err
+		}
+		parts = append(parts, r.Part)
+		segs = append(segs, r.Segments...)
+		return true, nil
+	})
+	if err != nil {
+		return nil, nil, ioError(err)
+	}
+	return parts, segs, nil
+}
+
+// dropParts records in b the deletion of parts and their references.
+func dropParts(b *store.Batch, vaultID [16]byte, u *multipart.Upload, parts []multipart.Part, segs []vault.Segment) {
+	for i, p := range parts {
+		k := partKey(vaultID, u, p.Start)
+		b.Delete(k)
+		dropRefs(b, segs[i:i+1], k)
+	}
+}
+
+// InitiateMultipartUpload implements firn.Glacier. PartSize must be 1 MiB
+// times a power of two up to 4 GiB; ArchiveDescription follows the rules of
+// UploadArchive. The upload expires after multipart.InactivityLimit
+// without a part upload.
+func (e *Engine) InitiateMultipartUpload(ctx context.Context, in *firn.InitiateMultipartUploadInput) (*firn.InitiateMultipartUploadOutput, error) {
+	acct, err := e.account(in.AccountId)
+	if err != nil {
+		return nil, err
+	}
+	if err := vault.ValidateName(in.VaultName); err != nil {
+		return nil, err
+	}
+	e.tick()
+	u, err := multipart.New(e.newID(), in.ArchiveDescription, in.PartSize, e.now())
+	if err != nil {
+		return nil, err
+	}
+	v, unlock, err := e.lockVault(acct, in.VaultName, false)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	rec := uploadRecord{Upload: u}
+	writes, err := uploadWrites(v.ID, &rec, u.Due(u.Created))
+	if err != nil {
+		return nil, err
+	}
+	b := e.db.NewBatch()
+	writes(b)
+	if err := commit(b); err != nil {
+		return nil, err
+	}
+	id := multipart.FormatID(u.ID)
+	return &firn.InitiateMultipartUploadOutput{
+		UploadId: id,
+		Location: vault.Location(acct, v.Name) + "/multipart-uploads/" + id,
+	}, nil
+}
+
+// UploadMultipartPart implements firn.Glacier. Range is "bytes START-END/*"
+// with START a multiple of the part size and at most one part size long;
+// Body must hold exactly its bytes, and match Checksum when given. Parts may
+// be uploaded in any order and concurrently; uploading a range again
+// replaces the earlier part. When it returns, the part is durable.
+func (e *Engine) UploadMultipartPart(ctx context.Context, in *firn.UploadMultipartPartInput) (*firn.UploadMultipartPartOutput, error) {
+	acct, err := e.account(in.AccountId)
+	if err != nil {
+		return nil, err
+	}
+	if err := vault.ValidateName(in.VaultName); err != nil {
+		return nil, err
+	}
+	uid, err := multipart.ParseID(in.UploadId)
+	if err != nil {
+		return nil, err
+	}
+	r, err := multipart.ParseRange(in.Range)
+	if err != nil {
+		return nil, err
+	}
+	want, err := parseChecksum("Checksum", in.Checksum)
+	if err != nil {
+		return nil, err
+	}
+	if in.Body == nil {
+		return nil, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: Body")
+	}
+	e.tick()
+	v, err := e.loadVault(acct, in.VaultName)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := e.loadUpload(v, uid, in.UploadId)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := rec.PartIndex(r); err != nil {
+		return nil, err
+	}
+
+	seg, sum, err := e.writeSegment(ctx, &rangeBody{r: in.Body, rng: r}, r.Size, "part")
+	if err != nil {
+		return nil, err
+	}
+	if seg.Size != r.Size {
+		e.discardSegment(seg.ID)
+		return nil, firn.Errorf(firn.CodeInvalidParameterValue, "Range: bytes %s/* covers %d bytes, but the body holds %d", r, r.Size, seg.Size)
+	}
+	if want != nil && *want != sum {
+		e.discardSegment(seg.ID)
+		return nil, firn.Errorf(firn.CodeInvalidParameterValue, "Checksum mismatch: expected %s, computed %s", treehash.Hex(*want), treehash.Hex(sum))
+	}
+	if err := e.commitPart(acct, in.VaultName, uid, in.UploadId, r, seg, sum); err != nil {
+		e.discardSegment(seg.ID)
+		return nil, err
+	}
+	return &firn.UploadMultipartPartOutput{Checksum: treehash.Hex(sum)}, nil
+}
+
+// commitPart commits a part whose bytes are in seg, replacing the part of
+// the same range, if any. The upload is re-read under its lock: it may have
+// been completed, aborted or expired while the bytes were written.
+func (e *Engine) commitPart(acct, vaultName string, uid [16]byte, idText string, r multipart.Range, seg vault.Segment, sum [32]byte) error {
+	v, unlock, err := e.lockVault(acct, vaultName, false)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	ul := e.mp.upload(uid)
+	ul.RLock()
+	defer ul.RUnlock()
+	rec, err := e.loadUpload(v, uid, idText)
+	if err != nil {
+		return err
+	}
+	index, err := rec.PartIndex(r)
+	if err != nil {
+		return err
+	}
+	pl := e.mp.part(uid, index)
+	pl.Lock()
+	defer pl.Unlock()
+
+	k := partKey(v.ID, &rec.Upload, r.Start)
+	var old partRecord
+	switch err := e.db.GetJSON(k, &old); {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return ioError(err)
+	}
+	rec2 := partRecord{
+		Part:     multipart.Part{Range: r, TreeHash: sum, Uploaded: e.now()},
+		Segments: []vault.Segment{seg},
+	}
+	b := e.db.NewBatch()
+	if err := b.SetJSON(k, &rec2); err != nil {
+		b.Close()
+		return ioError(err)
+	}
+	dropRefs(b, old.Segments, k)
+	addRefs(b, rec2.Segments, k)
+	if err := commit(b); err != nil {
+		return err
+	}
+	e.releaseSegments(old.Segments)
+	return nil
+}
+
+// rangeBody reads a part's body and fails as soon as it is longer than
+// its range.
+type rangeBody struct {
+	r   io.Reader
+	rng multipart.Range
+	n   int64
+}
+
+func (b *rangeBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if b.n > b.rng.Size {
+		return n, firn.Errorf(firn.CodeInvalidParameterValue, "Range: bytes %s/* covers %d bytes, but the body is longer", b.rng, b.rng.Size)
+	}
+	return n, err
+}
+
+// CompleteMultipartUpload implements firn.Glacier. ArchiveSize must be the
+// total of the parts, which must cover it without gap or overlap, and
+// Checksum the archive's tree hash, combined from the parts' tree hashes
+// without reading their bytes; otherwise it fails with
+// InvalidParameterValueException and the upload stays open. The parts'
+// bytes become the archive's without a copy. Repeating a completion with
+// the same arguments within multipart.Retention returns the same archive.
+func (e *Engine) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteMultipartUploadInput) (*firn.CompleteMultipartUploadOutput, error) {
+	acct, err := e.account(in.AccountId)
+	if err != nil {
+		return nil, err
+	}
+	if err := vault.ValidateName(in.VaultName); err != nil {
+		return nil, err
+	}
+	uid, err := multipart.ParseID(in.UploadId)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case in.ArchiveSize == 0:
+		return nil, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: ArchiveSize")
+	case in.ArchiveSize < 0:
+		return nil, firn.Errorf(firn.CodeInvalidParameterValue, "ArchiveSize: %d is not a positive number of bytes", in.ArchiveSize)
+	case in.Checksum == "":
+		return nil, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: Checksum")
+	}
+	sum, err := parseChecksum("Checksum", in.Checksum)
+	if err != nil {
+		return nil, err
+	}
+	e.tick()
+	v, unlock, err := e.lockVault(acct, in.VaultName, false)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	ul := e.mp.upload(uid)
+	ul.Lock()
+	defer ul.Unlock()
+	rec, err := e.loadUpload(v, uid, in.UploadId)
+	if err != nil {
+		return nil, err
+	}
+	var parts []multipart.Part
+	var segs []vault.Segment
+	if rec.State == multipart.InProgress {
+		if parts, segs, err = e.loadParts(v.ID, &rec.Upload); err != nil {
+			return nil, err
+		}
+	}
+	next, err := rec.Complete(parts, in.ArchiveSize, *sum, e.newID(), e.now())
+	if err != nil {
+		return nil, err
+	}
+	out := func(a *multipart.Archive) *firn.CompleteMultipartUploadOutput {
+		id := multipart.FormatID(a.ID)
+		return &firn.CompleteMultipartUploadOutput{ArchiveId: id, Checksum: a.TreeHash.String(), Location: vault.ArchiveLocation(acct, v.Name, id)}
+	}
+	if rec.State == multipart.Completed {
+		return out(rec.Archive), nil
+	}
+
+	a := vault.Archive{
+		ID:          next.Archive.ID,
+		Description: next.Description,
+		Size:        next.Archive.Size,
+		TreeHash:    next.Archive.TreeHash.String(),
+		Created:     next.Ended,
+		Segments:    segs,
+	}
+	if len(segs) > 1 {
+		a.SegmentSize = next.PartSize
+	}
+	nextRec := uploadRecord{Upload: next, Timer: rec.Timer}
+	writes, err := uploadWrites(v.ID, &nextRec, next.Due(next.Ended))
+	if err != nil {
+		return nil, err
+	}
+	err = e.commitArchive(v, &a, func(b *store.Batch) {
+		dropParts(b, v.ID, &rec.Upload, parts, segs)
+		writes(b)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out(next.Archive), nil
+}
+
+// AbortMultipartUpload implements firn.Glacier. The parts' bytes are
+// reclaimed at once. Aborting an aborted upload succeeds within
+// multipart.Retention; aborting a completed one is an
+// InvalidParameterValueException.
+func (e *Engine) AbortMultipartUpload(ctx context.Context, in *firn.AbortMultipartUploadInput) (*firn.AbortMultipartUploadOutput, error) {
+	acct, err := e.account(in.AccountId)
+	if err != nil {
+		return nil, err
+	}
+	if err := vault.ValidateName(in.VaultName); err != nil {
+		return nil, err
+	}
+	uid, err := multipart.ParseID(in.UploadId)
+	if err != nil {
+		return nil, err
+	}
+	e.tick()
+	v, unlock, err := e.lockVault(acct, in.VaultName, false)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	ul := e.mp.upload(uid)
+	ul.Lock()
+	defer ul.Unlock()
+	rec, err := e.loadUpload(v, uid, in.UploadId)
+	if err != nil {
+		return nil, err
+	}
+	next, err := rec.Abort(e.now())
+	if err != nil {
+		return nil, err
+	}
+	if rec.State == multipart.Aborted {
+		return &firn.AbortMultipartUploadOutput{}, nil
+	}
+	if err := e.endUpload(v.ID, rec, next); err != nil {
+		return nil, err
+	}
+	return &firn.AbortMultipartUploadOutput{}, nil
+}
+
+// endUpload commits an in-progress upload's move to the terminal state of
+// next without an archive (abort or expiry), dropping its parts. The caller
+// holds the upload's lock exclusively.
+func (e *Engine) endUpload(vaultID [16]byte, rec *uploadRecord, next multipart.Upload) error {
+	parts, segs, err := e.loadParts(vaultID, &rec.Upload)
+	if err != nil {
+		return err
+	}
+	nextRec := uploadRecord{Upload: next, Timer: rec.Timer}
+	writes, err := uploadWrites(vaultID, &nextRec, next.Due(next.Ended))
+	if err != nil {
+		return err
+	}
+	b := e.db.NewBatch()
+	dropParts(b, vaultID, &rec.Upload, parts, segs)
+	writes(b)
+	if err := commit(b); err != nil {
+		return err
+	}
+	e.releaseSegments(segs)
+	return nil
+}
+
+// runUploadTimer is the timerUploadExpire handler. For an upload in
+// progress it expires the upload if it has had no activity for
+// multipart.InactivityLimit, and otherwise moves the timer to the new
+// expiry; for a terminal upload it forgets the upload. A timer that is not
+// the upload's current one (the vault was deleted, or a crash repeated the
+// work) is just deleted.
+func (e *Engine) runUploadTimer(due int64, id []byte) error {
+	timerKey := store.TimerKey(due, timerUploadExpire, id)
+	if len(id) != 32 {
+		b := e.db.NewBatch()
+		b.Delete(timerKey)
+		return commit(b)
+	}
+	var vid, uid [16]byte
+	copy(vid[:], id[:16])
+	copy(uid[:], id[16:])
+	// The vault lock keeps DeleteVault out. Ticks may run in operations
+	// that hold it, so do not wait for it: the timer stays due and the next
+	// tick retries.
+	vl := e.vaultLock(vid)
+	if !vl.TryRLock() {
+		return nil
+	}
+	defer vl.RUnlock()
+	ul := e.mp.upload(uid)
+	ul.Lock()
+	defer ul.Unlock()
+
+	var rec uploadRecord
+	err := e.db.GetJSON(store.UploadKey(vid, uid), &rec)
+	if errors.Is(err, store.ErrNotFound) || err == nil && rec.Timer.UnixNano() != due {
+		b := e.db.NewBatch()
+		b.Delete(timerKey)
+		return commit(b)
+	}
+	if err != nil {
+		return err
+	}
+	now := e.now()
+	if rec.State != multipart.InProgress {
+		b := e.db.NewBatch()
+		b.Delete(timerKey)
+		b.Delete(store.UploadKey(vid, uid))
+		return commit(b)
+	}
+	parts, _, err := e.loadParts(vid, &rec.Upload)
+	if err != nil {
+		return err
+	}
+	last := multipart.LastActivity(&rec.Upload, parts)
+	next, expired := rec.Expire(last, now)
+	if expired {
+		return e.endUpload(vid, &rec, next)
+	}
+	writes, err := uploadWrites(vid, &rec, rec.Due(last))
+	if err != nil {
+		return err
+	}
+	b := e.db.NewBatch()
+	writes(b)
+	return commit(b)
+}
+
+// ListMultipartUploads implements firn.Glacier. It lists the vault's
+// uploads in progress, oldest first; Limit is 1 to 1000 (default 50) and
+// Marker, when set, must come from an earlier page.
+func (e *Engine) ListMultipartUploads(ctx context.Context, in *firn.ListMultipartUploadsInput) (*firn.ListMultipartUploadsOutput, error) {
+	acct, err := e.account(in.AccountId)
+	if err != nil {
+		return nil, err
+	}
+	if err := vault.ValidateName(in.VaultName); err != nil {
+		return nil, err
+	}
+	limit, err := listLimit(in.Limit, defaultUploadLimit, maxListLimit)
+	if err != nil {
+		return nil, err
+	}
+	var from [16]byte
+	if in.Marker != "" {
+		if from, err = multipart.ParseUploadMarker(in.Marker); err != nil {
+			return nil, err
+		}
+	}
+	e.tick()
+	v, err := e.loadVault(acct, in.VaultName)
+	if err != nil {
+		return nil, err
+	}
+	arn := e.vaultARN(v)
+	out := &firn.ListMultipartUploadsOutput{UploadsList: []firn.UploadListElement{}}
+	p := store.UploadPrefix(v.ID)
+	err = e.db.Scan(store.UploadKey(v.ID, from), store.PrefixEnd(p), func(_, val []byte) (bool, error) {
+		var rec uploadRecord
+		if err := unmarshal(val, &rec); err != nil {
+			return false, err
+		}
+		if rec.State != multipart.InProgress {
+			return true, nil
+		}
+		if len(out.UploadsList) == limit {
+			out.Marker = multipart.UploadMarker(rec.ID)
+			return false, nil
+		}
+		out.UploadsList = append(out.UploadsList, firn.UploadListElement{
+			MultipartUploadId:  multipart.FormatID(rec.ID),
+			VaultARN:           arn,
+			ArchiveDescription: rec.Description,
+			PartSizeInBytes:    rec.PartSize,
+			CreationDate:       rec.Created,
+		})
+		return true, nil
+	})
+	if err != nil {
+		return nil, ioError(err)
+	}
+	return out, nil
+}
+
+// ListParts implements firn.Glacier. It lists an in-progress upload's
+// parts sorted by range; Limit is 1 to 1000 (default 50) and Marker, when
+// set, must come from an earlier page of the same upload. A completed,
+// aborted or expired upload is a ResourceNotFoundException.
+func (e *Engine) ListParts(ctx context.Context, in *firn.ListPartsInput) (*firn.ListPartsOutput, error) {
+	acct, err := e.account(in.AccountId)
+	if err != nil {
+		return nil, err
+	}
+	if err := vault.ValidateName(in.VaultName); err != nil {
+		return nil, err
+	}
+	uid, err := multipart.ParseID(in.UploadId)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := listLimit(in.Limit, defaultUploadLimit, maxListLimit)
+	if err != nil {
+		return nil, err
+	}
+	e.tick()
+	v, err := e.loadVault(acct, in.VaultName)
+	if err != nil {
+		return nil, err
+	}
+	ul := e.mp.upload(uid)
+	ul.RLock()
+	defer ul.RUnlock()
+	rec, err := e.loadUpload(v, uid, in.UploadId)
+	if err != nil {
+		return nil, err
+	}
+	if err := rec.CheckInProgress(); err != nil {
+		return nil, err
+	}
+	var from int64
+	if in.Marker != "" {
+		if from, err = multipart.ParsePartMarker(in.Marker, rec.PartSize); err != nil {
+			return nil, err
+		}
+	}
+	out := &firn.ListPartsOutput{
+		MultipartUploadId:  multipart.FormatID(rec.ID),
+		VaultARN:           e.vaultARN(v),
+		ArchiveDescription: rec.Description,
+		PartSizeInBytes:    rec.PartSize,
+		CreationDate:       rec.Created,
+		Parts:              []firn.PartListElement{},
+	}
+	p := store.PartPrefix(v.ID, uid)
+	err = e.db.Scan(partKey(v.ID, &rec.Upload, from), store.PrefixEnd(p), func(_, val []byte) (bool, error) {
+		var part partRecord
+		if err := unmarshal(val, &part); err != nil {
+			return false, err
+		}
+		if len(out.Parts) == limit {
+			out.Marker = multipart.PartMarker(part.Start)
+			return false, nil
+		}
+		out.Parts = append(out.Parts, firn.PartListElement{RangeInBytes: part.Range.String(), SHA256TreeHash: part.TreeHash.String()})
+		return true, nil
+	})
+	if err != nil {
+		return nil, ioError(err)
+	}
+	return out, nil
+}
+
+// checkUploads adds to bad the violations of the multipart invariants in
+// vault v: every upload is in a valid state and has its timer; parts belong
+// to uploads in progress, sit at the key of their range, respect the part
+// size and hold exactly one segment of their size.
+func (e *Engine) checkUploads(v *vault.Vault, bad func(format string, args ...any)) error {
+	uploads := map[[16]byte]*uploadRecord{}
+	p := store.UploadPrefix(v.ID)
+	err := e.db.Scan(p, store.PrefixEnd(p), func(_, val []byte) (bool, error) {
+		var rec uploadRecord
+		if err := unmarshal(val, &rec); err != nil {
+			return false, err
+		}
+		uploads[rec.ID] = &rec
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	for id, rec := range uploads {
+		name := multipart.FormatID(id)
+		if !rec.State.Valid() {
+			bad("vault %s upload %s: invalid state %q", v.Name, name, rec.State)
+		}
+		if (rec.State == multipart.Completed) != (rec.Archive != nil) {
+			bad("vault %s upload %s: state %s with archive %v", v.Name, name, rec.State, rec.Archive)
+		}
+		has, err := e.db.Has(store.TimerKey(rec.Timer.UnixNano(), timerUploadExpire, uploadTimerID(v.ID, id)))
+		if err != nil {
+			return err
+		}
+		if !has {
+			bad("vault %s upload %s: no timer at %v", v.Name, name, rec.Timer)
+		}
+	}
+	p = store.PartVaultPrefix(v.ID)
+	return e.db.Scan(p, store.PrefixEnd(p), func(k, val []byte) (bool, error) {
+		var part partRecord
+		if err := unmarshal(val, &part); err != nil {
+			return false, err
+		}
+		var uid [16]byte
+		copy(uid[:], k[len(p):])
+		index := binary.BigEndian.Uint32(k[len(p)+16:])
+		rec := uploads[uid]
+		switch {
+		case rec == nil || rec.State != multipart.InProgress:
+			bad("vault %s: part %d of upload %s, which is not in progress", v.Name, index, multipart.FormatID(uid))
+		case part.Start != int64(index)*rec.PartSize || part.Size < 1 || part.Size > rec.PartSize:
+			bad("vault %s upload %s: part %d has range %s, part size %d", v.Name, multipart.FormatID(uid), index, part.Range, rec.PartSize)
+		case len(part.Segments) != 1 || part.Segments[0].Size != part.Size:
+			bad("vault %s upload %s: part %d of %d bytes holds segments %v", v.Name, multipart.FormatID(uid), index, part.Size, part.Segments)
+		}
+		return true, nil
+	})
+}
