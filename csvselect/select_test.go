@@ -64,7 +64,7 @@ var selectCases = []selectCase{
 	{file: "people.csv", in: peopleIn, expr: "SELECT name FROM archive WHERE NOT (Note = 'x')", want: "Alice\nbob\nCarol\ndave\n"},
 	{file: "people.csv", in: peopleIn, expr: "SELECT name FROM archive WHERE Note = 'multi' OR Note IS MISSING", want: "Carol\nEve\n"},
 	{file: "people.csv", in: peopleIn, expr: "SELECT COALESCE(NULLIF(age, ''), 'unknown') FROM archive", want: "30\n25\nunknown\n41\n35\n"},
-	{file: "people.csv", in: peopleIn, expr: "SELECT NULLIF(city, 'Berlin') FROM archive", want: "\"Paris, FR\"\n\n\"New\nYork\"\nOslo\n\n"},
+	{file: "people.csv", in: peopleIn, expr: "SELECT NULLIF(city, 'Berlin') FROM archive", want: "\"Paris, FR\"\n\"\"\n\"New\nYork\"\nOslo\n\"\"\n"},
 	{file: "people.csv", in: peopleIn, expr: "SELECT TRUE, FALSE, NULL, 1 = 1, 'a' || 'b' || 1, NULL = NULL FROM archive LIMIT 1", want: "true,false,,true,ab1,\n"},
 
 	// LIKE, BETWEEN, IN, logic.

@@ -9,7 +9,8 @@ import (
 // contains the field delimiter, the quote or escape character, a byte of
 // the record delimiter, CR or LF; inside quotes the quote character, and
 // the escape character when it differs, are preceded by the escape
-// character.
+// character. A record of one empty field is written as two quotes rather
+// than as an empty line.
 type writer struct {
 	w         *bufio.Writer
 	f         *outputFormat
@@ -70,6 +71,10 @@ func (wr *writer) value(v value) {
 }
 
 func (wr *writer) end() error {
+	if len(wr.line) == 0 {
+		// One empty field: quoted, as a blank line would be skipped.
+		wr.line = append(wr.line, wr.f.quote, wr.f.quote)
+	}
 	wr.line = append(wr.line, wr.f.record...)
 	if _, err := wr.w.Write(wr.line); err != nil {
 		return fmt.Errorf("csvselect: writing results: %w", err)
