@@ -1,0 +1,294 @@
+package blob
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/klauspost/compress/zstd"
+	"github.com/oklog/ulid/v2"
+)
+
+// ID names a segment. The caller chooses it (the engine passes ULIDs) and
+// never reuses it for different bytes.
+type ID [16]byte
+
+// String returns the 26-character ULID text of id; it is also the segment's
+// file name without extension.
+func (id ID) String() string { return ulid.ULID(id).String() }
+
+// ParseID parses the text produced by [ID.String].
+func ParseID(s string) (ID, error) {
+	u, err := ulid.ParseStrict(s)
+	if err != nil {
+		return ID{}, fmt.Errorf("blob: parse id %q: %w", s, err)
+	}
+	return ID(u), nil
+}
+
+// Codec is the compression applied to chunks. Its values are stored in
+// segment files: never renumber.
+type Codec uint8
+
+// The codecs. A chunk is stored compressed only when that makes it smaller;
+// otherwise it is stored raw (CodecNone) whatever the Options say.
+const (
+	CodecNone Codec = 1 // stored raw
+	CodecS2   Codec = 2 // github.com/klauspost/compress/s2 block format: fast
+	CodecZstd Codec = 3 // zstd at its default level: smaller, slower
+)
+
+func (c Codec) valid() bool { return c >= CodecNone && c <= CodecZstd }
+
+// String returns "none", "s2", "zstd" or "Codec(n)".
+func (c Codec) String() string {
+	switch c {
+	case CodecNone:
+		return "none"
+	case CodecS2:
+		return "s2"
+	case CodecZstd:
+		return "zstd"
+	}
+	return fmt.Sprintf("Codec(%d)", uint8(c))
+}
+
+// Options configures a Store. The zero value of every field selects its
+// default, and a nil *Options means all defaults.
+type Options struct {
+	// Codec compresses the chunks of new segments. Segments written with any
+	// codec remain readable whatever this is set to.
+	// Default: CodecS2.
+	Codec Codec
+
+	// Concurrency is the number of chunks hashed and compressed at the same
+	// time, across all Writers of the Store. Each Writer additionally holds
+	// at most Concurrency+2 chunks in memory (about 2.2 MiB each), however
+	// large the segment.
+	// Default: runtime.GOMAXPROCS(0).
+	Concurrency int
+}
+
+// EnsureDefaults fills in the default of every zero field of o and returns
+// o; if o is nil it returns a new Options with all defaults.
+func (o *Options) EnsureDefaults() *Options {
+	if o == nil {
+		o = &Options{}
+	}
+	if o.Codec == 0 {
+		o.Codec = CodecS2
+	}
+	if o.Concurrency == 0 {
+		o.Concurrency = runtime.GOMAXPROCS(0)
+	}
+	return o
+}
+
+// Validate reports every invalid field of o at once. Zero fields are valid:
+// they select defaults.
+func (o *Options) Validate() error {
+	var errs []error
+	if o.Codec != 0 && !o.Codec.valid() {
+		errs = append(errs, fmt.Errorf("blob: Options.Codec: unknown codec %s", o.Codec))
+	}
+	if o.Concurrency < 0 {
+		errs = append(errs, fmt.Errorf("blob: Options.Concurrency: %d is negative", o.Concurrency))
+	}
+	return errors.Join(errs...)
+}
+
+var (
+	// ErrNotFound reports that no committed segment has the requested ID.
+	ErrNotFound = errors.New("blob: segment not found")
+	// ErrExist reports that a segment with the ID is committed or being
+	// written.
+	ErrExist = errors.New("blob: segment already exists")
+	// ErrCorrupt reports that stored bytes fail their checks. Every error
+	// describing damage wraps it and is a *CorruptError; corrupt bytes are
+	// never returned as data.
+	ErrCorrupt = errors.New("blob: segment corrupt")
+)
+
+// CorruptError describes damage found in a segment. It wraps ErrCorrupt.
+type CorruptError struct {
+	ID ID
+	// Chunk is the index of the damaged chunk (and tree-hash leaf), or -1
+	// if the damage is in the footer or index, which makes the whole
+	// segment unreadable.
+	Chunk  int
+	Detail string
+}
+
+func corruptf(id ID, chunk int, format string, args ...any) *CorruptError {
+	return &CorruptError{ID: id, Chunk: chunk, Detail: fmt.Sprintf(format, args...)}
+}
+
+func (e *CorruptError) Error() string {
+	if e.Chunk < 0 {
+		return fmt.Sprintf("blob: segment %s corrupt: %s", e.ID, e.Detail)
+	}
+	return fmt.Sprintf("blob: segment %s corrupt: chunk %d: %s", e.ID, e.Chunk, e.Detail)
+}
+
+// Unwrap returns ErrCorrupt.
+func (e *CorruptError) Unwrap() error { return ErrCorrupt }
+
+// Info describes a committed segment.
+type Info struct {
+	ID ID
+	// Size is the number of bytes in the segment.
+	Size int64
+	// Leaves holds the SHA-256 of each ChunkSize-byte chunk of the segment
+	// (the last may be shorter), in order: the leaves of its tree hash.
+	// Empty for an empty segment.
+	Leaves [][32]byte
+	// StoredSize is the size of the segment file: compressed chunks plus
+	// framing, index and footer.
+	StoredSize int64
+}
+
+// Store holds the segments of one directory. Its methods are safe for
+// concurrent use. A directory must be used by at most one Store at a time.
+type Store struct {
+	b    backend
+	opts Options
+	// sem bounds the chunks being hashed and compressed across all Writers.
+	sem     chan struct{}
+	zstdEnc *zstd.Encoder // nil unless opts.Codec is CodecZstd
+	zstdDec func() (*zstd.Decoder, error)
+
+	mu      sync.Mutex
+	writing map[ID]struct{} // IDs of open Writers
+}
+
+// Open opens the store in directory dir of fs, creating the directory if
+// needed, and removes temporary files left by Writers that were never
+// committed (by a crash, say). It returns an error if the options are
+// invalid or if fs fails.
+func Open(fs vfs.FS, dir string, opts *Options) (*Store, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	o.EnsureDefaults()
+	b, err := openVFSBackend(fs, dir)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{
+		b:       b,
+		opts:    o,
+		sem:     make(chan struct{}, o.Concurrency),
+		writing: make(map[ID]struct{}),
+	}
+	if o.Codec == CodecZstd {
+		// CRC off: every frame already carries a CRC-32C.
+		s.zstdEnc, err = zstd.NewWriter(nil, zstd.WithEncoderConcurrency(o.Concurrency), zstd.WithEncoderCRC(false))
+		if err != nil {
+			return nil, fmt.Errorf("blob: %w", err)
+		}
+	}
+	// Readers need a decoder only if they meet a zstd chunk.
+	s.zstdDec = sync.OnceValues(func() (*zstd.Decoder, error) {
+		return zstd.NewReader(nil,
+			zstd.WithDecoderConcurrency(o.Concurrency),
+			zstd.WithDecoderMaxMemory(ChunkSize),
+			zstd.WithDecodeAllCapLimit(true))
+	})
+	return s, nil
+}
+
+// Create starts writing segment id. It returns an error wrapping ErrExist if
+// id is committed or already being written. The segment becomes visible only
+// when the Writer's Commit succeeds; the caller must call Commit or Abort.
+func (s *Store) Create(id ID) (*Writer, error) {
+	s.mu.Lock()
+	if _, ok := s.writing[id]; ok {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("blob: create %s: %w", id, ErrExist)
+	}
+	s.writing[id] = struct{}{}
+	s.mu.Unlock()
+	p, err := s.b.create(id)
+	if err != nil {
+		s.done(id)
+		return nil, err
+	}
+	return newWriter(s, id, p), nil
+}
+
+// done forgets the Writer of id.
+func (s *Store) done(id ID) {
+	s.mu.Lock()
+	delete(s.writing, id)
+	s.mu.Unlock()
+}
+
+// Stat returns the Info of committed segment id, reading only its footer
+// and index. It returns an error wrapping ErrNotFound if there is no such
+// segment, and a *CorruptError if the footer or index is damaged.
+func (s *Store) Stat(id ID) (Info, error) {
+	r, err := s.Open(id)
+	if err != nil {
+		return Info{}, err
+	}
+	defer r.Close()
+	return r.Info(), nil
+}
+
+// Open opens committed segment id for reading, reading its footer and
+// index. Errors are as for Stat. The caller must Close the Reader.
+func (s *Store) Open(id ID) (*Reader, error) {
+	o, err := s.b.open(id)
+	if err != nil {
+		return nil, err
+	}
+	r, err := newReader(s, id, o)
+	if err != nil {
+		o.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// Delete removes committed segment id. Deleting a missing segment is not an
+// error. Delete is not synced: after a crash a deleted segment may be listed
+// again, to be reclaimed again. Readers already open keep working on
+// filesystems with POSIX semantics.
+func (s *Store) Delete(id ID) error { return s.b.remove(id) }
+
+// List returns the IDs of the committed segments, in no particular order. It
+// never reports a segment whose Commit has not succeeded.
+func (s *Store) List() ([]ID, error) { return s.b.list() }
+
+// Verify re-reads every chunk of segment id and checks its CRC, that it
+// decodes to its recorded length, and that the SHA-256 of the decoded bytes
+// equals the stored leaf. It returns nil if the segment is intact, a
+// *CorruptError naming the first damaged chunk (or -1 for the index), an
+// error wrapping ErrNotFound, or an I/O error.
+func (s *Store) Verify(id ID) error {
+	r, err := s.Open(id)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	frame, raw := getBuf(), getBuf()
+	defer putBuf(frame)
+	defer putBuf(raw)
+	for i := range r.chunks {
+		b, err := r.readChunk(i, frame, raw)
+		if err != nil {
+			return err
+		}
+		if sha256.Sum256(b) != r.chunks[i].leaf {
+			return corruptf(id, i, "sha-256 differs from the stored leaf")
+		}
+	}
+	return nil
+}

@@ -1,0 +1,88 @@
+// Package blob stores the bytes of archives as immutable, checksummed,
+// optionally compressed segment files.
+//
+// One segment holds the bytes of one single-part upload or of one multipart
+// part; an archive is an ordered list of segments, so completing a multipart
+// upload references the part segments without copying them. Segments are
+// named by a caller-chosen [ID] (the engine passes ULIDs) and are written
+// once through a [Writer], which makes them durable and visible atomically in
+// [Writer.Commit]. They are read through a [Reader], which verifies a CRC
+// before returning any byte, and scrubbed with [Store.Verify], which also
+// recomputes every SHA-256 tree-hash leaf.
+//
+// All file I/O goes through a [vfs.FS], so tests run on vfs.NewMem,
+// vfs.NewCrashableMem (power loss) and errorfs (fault injection).
+//
+// # Segment file format
+//
+// This is a file format: never change it without bumping the version. All
+// integers are little-endian; "reserved" bytes are written as zero and
+// must be zero when read. The format version described here is 1.
+//
+// A segment of S raw bytes is cut into N = ceil(S / 1 MiB) chunks; every
+// chunk is 1 MiB (ChunkSize) except the last, which holds the remaining
+// 1..ChunkSize bytes. An empty segment has no chunks. The chunks align with
+// the 1 MiB leaves of the Glacier SHA-256 tree hash. The file is
+//
+//	frame[0] frame[1] ... frame[N-1] index footer
+//
+// A frame holds one chunk: a 16-byte header followed by the stored bytes.
+//
+//	offset size field
+//	     0    1 codec       1 = none, 2 = s2, 3 = zstd (0 is never valid)
+//	     1    3 reserved
+//	     4    4 raw length  bytes in the chunk before encoding
+//	     8    4 stored len  bytes following this header
+//	    12    4 crc         CRC-32C (Castagnoli) of the stored bytes
+//
+// The stored bytes are the raw chunk for codec none (stored len = raw
+// length), an s2 block (github.com/klauspost/compress/s2, block format, not
+// the framed stream format) for codec s2, or one zstd frame without content
+// checksum for codec zstd. A chunk is stored compressed only if that makes it
+// strictly smaller, so stored len <= raw length always holds. Frames are
+// contiguous: frame 0 starts at offset 0 and frame i+1 starts where frame i
+// ends.
+//
+// The index starts right after the last frame. It is N entries of 56 bytes
+// followed by a CRC-32C of those N*56 bytes (4 bytes):
+//
+//	offset size field
+//	     0    8 frame offset  file offset of the frame header
+//	     8    4 stored len    as in the frame header
+//	    12    4 raw length    as in the frame header
+//	    16    4 crc           as in the frame header
+//	    20    1 codec         as in the frame header
+//	    21    3 reserved
+//	    24   32 leaf          SHA-256 of the raw chunk (the tree-hash leaf)
+//
+// The footer is the last 64 bytes of the file:
+//
+//	offset size field
+//	     0   16 id            the segment's ID
+//	    16    8 index offset  file offset of the index
+//	    24    8 index length  N*56 + 4
+//	    32    8 raw size      S, the segment's size in bytes
+//	    40    4 chunk count   N
+//	    44    4 chunk size    1048576
+//	    48    4 version       1
+//	    52    4 crc           CRC-32C of footer bytes [0, 52)
+//	    56    8 magic         "\x89FirnSeg"
+//
+// A reader trusts nothing it has not checked: the footer's magic and CRC,
+// the version, that the id matches the file's name, that index offset +
+// index length + 64 equals the file size, the index CRC, that the frames tile
+// [0, index offset) exactly, that every chunk but the last is ChunkSize bytes
+// and the sizes add up to S. When it reads a chunk it checks the frame
+// header against the index entry and the CRC of the stored bytes before
+// decoding, and that decoding yields exactly raw length bytes. Leaves and
+// sizes are therefore available from the footer and index alone, without
+// reading any data.
+//
+// # Durability
+//
+// A Writer writes to a temporary file (<ID>.seg.tmp), then Commit writes the
+// index and footer, syncs the file, renames it to <ID>.seg and syncs the
+// directory. A crash before the rename leaves at most a temporary file,
+// which [Open] removes; a file under a final name was fully synced before it
+// got that name. Only final names are reported by [Store.List].
+package blob
