@@ -125,8 +125,11 @@ func (e *Engine) newID() ulid.ULID {
 	return ulid.MustNew(ulid.Timestamp(e.now()), e.entropy)
 }
 
-// account resolves a request's AccountId.
+// account resolves a request's AccountId. Every operation starts with it,
+// so it first runs the time-driven work that has become due: an operation
+// never observes a state the clock has already moved past.
 func (e *Engine) account(id string) (string, error) {
+	e.tick()
 	if id == "" || id == "-" {
 		return e.opts.AccountID, nil
 	}

@@ -43,7 +43,6 @@ func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*f
 	if err := e.validateSelect(req); err != nil {
 		return nil, err
 	}
-	e.tick()
 	v, unlock, err := e.lockVault(acct, in.VaultName, true)
 	if err != nil {
 		return nil, err
@@ -309,7 +308,6 @@ func (e *Engine) loadJob(v *vault.Vault, id string) (*job.Job, []byte, error) {
 
 // DescribeJob implements firn.Glacier.
 func (e *Engine) DescribeJob(ctx context.Context, in *firn.DescribeJobInput) (*firn.DescribeJobOutput, error) {
-	e.tick()
 	v, err := e.viewVault(ctx, "DescribeJob", in.AccountId, in.VaultName)
 	if err != nil {
 		return nil, err
@@ -334,7 +332,6 @@ func (e *Engine) ListJobs(ctx context.Context, in *firn.ListJobsInput) (*firn.Li
 	default:
 		return nil, firn.Errorf(firn.CodeInvalidParameterValue, "The job status code is not valid: %s", in.Statuscode)
 	}
-	e.tick()
 	v, err := e.viewVault(ctx, "ListJobs", in.AccountId, in.VaultName)
 	if err != nil {
 		return nil, err
@@ -383,7 +380,6 @@ func (e *Engine) ListJobs(ctx context.Context, in *firn.ListJobsInput) (*firn.Li
 // returned bytes when both the job's range and the requested range are tree-
 // hash aligned, computed from stored leaf hashes.
 func (e *Engine) GetJobOutput(ctx context.Context, in *firn.GetJobOutputInput) (*firn.GetJobOutputOutput, error) {
-	e.tick()
 	acct, err := e.account(in.AccountId)
 	if err != nil {
 		return nil, err

@@ -10,8 +10,8 @@ import (
 // expiry, inventories) is kept in a persistent timer index keyed by due
 // time (see store.TimerKey). Work becomes due when Options.Clock passes its
 // time; it is then done by the first of: the background ticker (every
-// Options.TickInterval of real time), or an operation that reads state the
-// work would change, which calls tick first. So a job completes whether or
+// Options.TickInterval of real time), or the next operation, which calls
+// tick first. So a job completes whether or
 // not anyone asks, and an engine reopened after the due time catches up at
 // Open.
 
@@ -40,14 +40,10 @@ func deleteTimer(b *store.Batch, t time.Time, kind byte, id []byte) {
 	b.Delete(store.TimerKey(t.UnixNano(), kind, id))
 }
 
-// tick runs every timer that is due. Concurrent callers do not wait for
-// each other: if a tick is running, the others return at once; they may
-// briefly observe the state from before the due work, as a client of the
-// real service would.
+// tick runs every timer that is due. It must not be called with a vault
+// lock held: handlers take vault locks.
 func (e *Engine) tick() {
-	if !e.tickMu.TryLock() {
-		return
-	}
+	e.tickMu.Lock()
 	defer e.tickMu.Unlock()
 	lower, upper := store.TimerRange(e.now().UnixNano())
 	type due struct {
