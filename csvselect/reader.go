@@ -169,8 +169,7 @@ func (rd *reader) record() (blank bool, err error) {
 				if rd.rerr != io.EOF {
 					return false, rd.endErr()
 				}
-				rd.endField()
-				return len(rd.ends) == 1 && len(rd.rec) == 0 && !quotedAny, rd.checkSize()
+				return rd.endRecord(quotedAny)
 			}
 			b := rd.buf[rd.pos:rd.end]
 			i := 0
@@ -188,9 +187,8 @@ func (rd *reader) record() (blank bool, err error) {
 			c := b[i]
 			if c == rd.f.field {
 				rd.pos++
-				rd.endField()
-				if len(rd.ends) > MaxColumns {
-					return false, rtErr("OverMaxColumns", "record has more than %d fields", MaxColumns)
+				if err := rd.endField(); err != nil {
+					return false, err
 				}
 				break
 			}
@@ -198,15 +196,28 @@ func (rd *reader) record() (blank bool, err error) {
 				if rd.f.crlf && len(rd.rec) > protect && rd.rec[len(rd.rec)-1] == '\r' {
 					rd.rec = rd.rec[:len(rd.rec)-1]
 				}
-				rd.endField()
-				return len(rd.ends) == 1 && len(rd.rec) == 0 && !quotedAny, nil
+				return rd.endRecord(quotedAny)
 			}
 			rd.rec = append(rd.rec, c)
 		}
 	}
 }
 
-func (rd *reader) endField() { rd.ends = append(rd.ends, len(rd.rec)) }
+func (rd *reader) endField() error {
+	rd.ends = append(rd.ends, len(rd.rec))
+	if len(rd.ends) > MaxColumns {
+		return rtErr("OverMaxColumns", "record has more than %d fields", MaxColumns)
+	}
+	return nil
+}
+
+// endRecord ends the last field of a record. blank reports an empty line.
+func (rd *reader) endRecord(quotedAny bool) (blank bool, err error) {
+	if err := rd.endField(); err != nil {
+		return false, err
+	}
+	return len(rd.ends) == 1 && len(rd.rec) == 0 && !quotedAny, rd.checkSize()
+}
 
 func (rd *reader) checkSize() error {
 	if len(rd.rec) > MaxRecordSize {
