@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/glacier"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -125,7 +126,9 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 }
 
 // withContentSHA256 returns a per-call option that sets
-// x-amz-content-sha256 to sum before the request is signed.
+// x-amz-content-sha256 to sum before the request is signed, and hands sum to
+// the signer as the payload hash, which it would otherwise compute by
+// reading the body once more.
 func withContentSHA256(sum string) func(*glacier.Options) {
 	return func(o *glacier.Options) {
 		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
@@ -148,5 +151,5 @@ func (m contentSHA256) HandleBuild(ctx context.Context, in middleware.BuildInput
 		return middleware.BuildOutput{}, middleware.Metadata{}, fmt.Errorf("awsglacier: unexpected request type %T", in.Request)
 	}
 	req.Header.Set("X-Amz-Content-Sha256", string(m))
-	return next.HandleBuild(ctx, in)
+	return next.HandleBuild(v4.SetPayloadHash(ctx, string(m)), in)
 }

@@ -35,7 +35,7 @@ func limit(n int32) *int32 {
 	return &n
 }
 
-// decimal writes a size as the decimal string the wire wants. Zero is sent
+// decimal formats a size as the decimal string the wire wants. Zero is sent
 // too, so that the service, not the client, judges it.
 func decimal(n int64) *string {
 	return aws.String(strconv.FormatInt(n, 10))
@@ -58,7 +58,7 @@ func orZero[T any](in *T) *T {
 	return in
 }
 
-// param is a path parameter of a request.
+// param is a named value of a request, checked before it is sent.
 type param struct {
 	name, value string
 }

@@ -63,7 +63,8 @@
 // then sent from there and removed: the bytes are never held in memory, but
 // an upload costs its size in temporary disk space and one extra write and
 // read. Pass a seekable Body to avoid that. A Body that fails to read is a
-// RequestTimeoutException wrapping the failure, as with the engine.
+// RequestTimeoutException wrapping the failure, as with the engine; a
+// temporary file that cannot be written is a ServiceUnavailableException.
 //
 // GetJobOutput returns the SDK's response stream as Body, unbuffered; errors
 // while reading it are the transport's, not *firn.Error.

@@ -21,6 +21,7 @@ import (
 // request is what the fake service received.
 type request struct {
 	Method string
+	Host   string
 	Path   string // escaped, as sent
 	Query  url.Values
 	Header http.Header
@@ -52,6 +53,7 @@ func (f *fakeService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.reqs = append(f.reqs, request{
 		Method: r.Method,
+		Host:   r.Host,
 		Path:   r.URL.EscapedPath(),
 		Query:  r.URL.Query(),
 		Header: r.Header.Clone(),
@@ -105,7 +107,7 @@ func newClient(t *testing.T, h http.Handler, optFns ...func(*glacier.Options)) *
 }
 
 // newServerURL serves h on a test server for the rest of the test.
-func newServerURL(t *testing.T, h http.Handler) string {
+func newServerURL(t testing.TB, h http.Handler) string {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv.URL
