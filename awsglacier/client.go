@@ -15,8 +15,9 @@ import (
 // API is the part of *glacier.Client that [Client] uses: the 33 Glacier
 // operations. A fake or a wrapper can stand in for the SDK client; note that
 // UploadArchive and UploadMultipartPart pass per-call option functions that
-// install a middleware setting the x-amz-content-sha256 header, which an API
-// implementation other than *glacier.Client is free to ignore.
+// install a middleware setting the x-amz-content-sha256 header and the
+// signer's payload hash, which an API implementation other than
+// *glacier.Client is free to ignore.
 type API interface {
 	AbortMultipartUpload(context.Context, *glacier.AbortMultipartUploadInput, ...func(*glacier.Options)) (*glacier.AbortMultipartUploadOutput, error)
 	AbortVaultLock(context.Context, *glacier.AbortVaultLockInput, ...func(*glacier.Options)) (*glacier.AbortVaultLockOutput, error)
