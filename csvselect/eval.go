@@ -274,9 +274,14 @@ func (n *cmpNode) eval(r *row) (value, error) {
 	if err != nil {
 		return value{}, err
 	}
-	b, err := n.r.eval(r)
-	if err != nil {
+	var b value
+	if lit, ok := n.r.(*litNode); ok {
+		b = lit.v
+	} else if b, err = n.r.eval(r); err != nil {
 		return value{}, err
+	}
+	if a.k == kInt && b.k == kInt {
+		return boolValue(n.op.holds(cmpInt(a.i, b.i))), nil
 	}
 	c, null, err := compare(a, b)
 	if err != nil {
@@ -479,8 +484,11 @@ type castNode struct {
 }
 
 func (n *castNode) eval(r *row) (value, error) {
-	v, err := n.x.eval(r)
-	if err != nil {
+	var v value
+	var err error
+	if c, ok := n.x.(*colNode); ok {
+		v = r.field(c.idx)
+	} else if v, err = n.x.eval(r); err != nil {
 		return value{}, err
 	}
 	if v.k == kString && n.k == kInt {
