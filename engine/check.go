@@ -38,6 +38,9 @@ func (e *Engine) Check(ctx context.Context) error {
 		return err
 	}
 	for _, v := range vaults {
+		if len(v.Segments) > 0 {
+			holders[string(store.VaultKey(v.Account, v.Name))] = v.Segments
+		}
 		var n, size int64
 		p := store.ArchivePrefix(v.ID)
 		err := e.db.Scan(p, store.PrefixEnd(p), func(k, val []byte) (bool, error) {

@@ -1,6 +1,13 @@
 package engine
 
 import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/internal/blob"
 	"github.com/firnstore/firn/internal/store"
 	"github.com/firnstore/firn/job"
@@ -8,8 +15,161 @@ import (
 	"github.com/oklog/ulid/v2"
 )
 
+// Inventories. With Options.InventoryInterval zero, a vault's inventory is
+// always current: DescribeVault counts every archive and an inventory job
+// lists the vault as it is at completion. With a positive interval, the
+// engine behaves like the service: an inventory is taken at each cadence
+// point (the vault's creation plus a multiple of the interval) when archives
+// were added or removed since the last one; DescribeVault's counts and
+// LastInventoryDate, inventory jobs and DeleteVault's emptiness rule all
+// follow the last inventory. The inventory due at a cadence point is taken
+// when the vault is next looked at, and lists the archives created up to
+// that point (an archive created earlier and deleted between the cadence
+// point and that look is missing from it).
+
+// inventoryDue returns the cadence point at which v's next inventory is
+// due, and whether it has passed and anything changed since the last.
+func (e *Engine) inventoryDue(v *vault.Vault) (time.Time, bool, error) {
+	iv := e.opts.InventoryInterval
+	now := e.now()
+	if iv <= 0 || now.Before(v.Created.Add(iv)) {
+		return time.Time{}, false, nil
+	}
+	point := v.Created.Add(now.Sub(v.Created) / iv * iv)
+	last := time.Time{}
+	if v.Inventory != nil {
+		last = v.Inventory.Date
+	}
+	if !point.After(last) {
+		return point, false, nil
+	}
+	c, err := e.db.Counters(store.CounterKey(v.ID))
+	if err != nil {
+		return point, false, ioError(err)
+	}
+	return point, c.LastWrite > last.UnixNano(), nil
+}
+
+// refreshInventory takes v's inventory if one is due and returns the vault
+// as it is afterwards. The caller holds no lock on v.
+func (e *Engine) refreshInventory(v *vault.Vault) (*vault.Vault, error) {
+	if _, due, err := e.inventoryDue(v); err != nil || !due {
+		return v, err
+	}
+	v, unlock, err := e.lockVault(v.Account, v.Name, true)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	return v, e.takeInventory(v)
+}
+
+// takeInventory takes v's due inventory, if any; the caller holds v's
+// exclusive lock. The archive list goes to a new segment that replaces the
+// previous inventory's.
+func (e *Engine) takeInventory(v *vault.Vault) error {
+	point, due, err := e.inventoryDue(v)
+	if err != nil || !due {
+		return err
+	}
+	id := e.newID()
+	w, err := e.blobs.Create(blob.ID(id))
+	if err != nil {
+		return ioError(err)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	inv := vault.Inventory{Date: point}
+	err = e.scanArchives(v, "", func(ent *job.Entry) (bool, error) {
+		if ent.Created.After(point) {
+			return true, nil
+		}
+		inv.Archives++
+		inv.Bytes += ent.Size
+		return true, enc.Encode(ent)
+	})
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		w.Abort()
+		return ioError(err)
+	}
+	info, err := w.Commit()
+	if err != nil {
+		return ioError(err)
+	}
+	old := v.Segments
+	v.Inventory = &inv
+	v.Segments = []vault.Segment{{ID: id, Size: info.Size}}
+	k := store.VaultKey(v.Account, v.Name)
+	b := e.db.NewBatch()
+	dropRefs(b, old, k)
+	addRefs(b, v.Segments, k)
+	if err := b.SetJSON(k, v); err != nil {
+		b.Close()
+		e.discardSegment(id)
+		return ioError(err)
+	}
+	if err := commit(b); err != nil {
+		e.discardSegment(id)
+		return err
+	}
+	e.releaseSegments(old)
+	return nil
+}
+
+// scanArchives calls fn for each archive of v in creation order, starting
+// at the archive with ID from ("" for the first).
+func (e *Engine) scanArchives(v *vault.Vault, from string, fn func(*job.Entry) (bool, error)) error {
+	prefix := store.ArchivePrefix(v.ID)
+	lower := prefix
+	if from != "" {
+		lower = store.ArchiveKey(v.ID, ulid.MustParseStrict(from))
+	}
+	return e.db.Scan(lower, store.PrefixEnd(prefix), func(_, val []byte) (bool, error) {
+		var a vault.Archive
+		if err := unmarshal(val, &a); err != nil {
+			return false, err
+		}
+		return fn(&job.Entry{ArchiveID: ulid.ULID(a.ID).String(), Description: a.Description, Created: a.Created, Size: a.Size, TreeHash: a.TreeHash})
+	})
+}
+
+// scanSnapshot calls fn for each archive of v's last inventory, starting at
+// the archive with ID from ("" for the first).
+func (e *Engine) scanSnapshot(v *vault.Vault, from string, fn func(*job.Entry) (bool, error)) error {
+	if len(v.Segments) == 0 {
+		return nil
+	}
+	r, err := e.openSegments(v.Segments, 0, 0, v.Segments[0].Size)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
+	started := from == ""
+	for {
+		var ent job.Entry
+		if err := dec.Decode(&ent); errors.Is(err, io.EOF) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if !started {
+			if ent.ArchiveID < from {
+				continue
+			}
+			started = true
+		}
+		if more, err := fn(&ent); err != nil || !more {
+			return err
+		}
+	}
+}
+
 // writeInventory writes the inventory of v that j asks for into a new
-// segment, streaming: one archive record is held at a time. It returns the
+// segment, streaming: one archive is held at a time. It returns the
 // segment, the output size, and the marker to continue a range inventory
 // from ("" when it is complete).
 func (e *Engine) writeInventory(v *vault.Vault, j *job.Job) (vault.Segment, int64, string, error) {
@@ -19,20 +179,14 @@ func (e *Engine) writeInventory(v *vault.Vault, j *job.Job) (vault.Segment, int6
 	if err != nil {
 		return vault.Segment{}, 0, "", ioError(err)
 	}
-	iw := job.NewInventoryWriter(w, inv.Format, j.VaultARN, e.now())
-	prefix := store.ArchivePrefix(v.ID)
-	lower := prefix
-	if inv.Filter.Marker != "" {
-		lower = store.ArchiveKey(v.ID, ulid.MustParseStrict(inv.Filter.Marker))
+	scan, date := e.scanArchives, e.now()
+	if e.opts.InventoryInterval > 0 {
+		scan, date = e.scanSnapshot, v.Inventory.Date
 	}
+	iw := job.NewInventoryWriter(w, inv.Format, j.VaultARN, date)
 	n, next := 0, ""
-	err = e.db.Scan(lower, store.PrefixEnd(prefix), func(_, val []byte) (bool, error) {
-		var a vault.Archive
-		if err := unmarshal(val, &a); err != nil {
-			return false, err
-		}
-		ent := job.Entry{ArchiveID: ulid.ULID(a.ID).String(), Description: a.Description, Created: a.Created, Size: a.Size, TreeHash: a.TreeHash}
-		if !inv.Filter.Match(&ent) {
+	err = scan(v, inv.Filter.Marker, func(ent *job.Entry) (bool, error) {
+		if !inv.Filter.Match(ent) {
 			return true, nil
 		}
 		if inv.Filter.Limit > 0 && n == inv.Filter.Limit {
@@ -40,7 +194,7 @@ func (e *Engine) writeInventory(v *vault.Vault, j *job.Job) (vault.Segment, int6
 			return false, nil
 		}
 		n++
-		return true, iw.Add(&ent)
+		return true, iw.Add(ent)
 	})
 	if err == nil {
 		err = iw.Close()
@@ -54,4 +208,10 @@ func (e *Engine) writeInventory(v *vault.Vault, j *job.Job) (vault.Segment, int6
 		return vault.Segment{}, 0, "", ioError(err)
 	}
 	return vault.Segment{ID: id, Size: info.Size}, info.Size, next, nil
+}
+
+// noInventory is the error for an inventory job on a vault that has none
+// yet.
+func (e *Engine) noInventory(v *vault.Vault) error {
+	return firn.Errorf(firn.CodeResourceNotFound, "Vault inventory is not yet available for ARN: %s; inventories are taken every %v after the vault changes", e.vaultARN(v), e.opts.InventoryInterval)
 }

@@ -85,6 +85,12 @@ func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*f
 		if err := e.authorize(ctx, "InitiateJob", v, time.Time{}); err != nil {
 			return nil, err
 		}
+		if err := e.takeInventory(v); err != nil {
+			return nil, err
+		}
+		if e.opts.InventoryInterval > 0 && v.Inventory == nil {
+			return nil, e.noInventory(v)
+		}
 		j.Inventory = &job.Inventory{Format: req.Format, Params: req.Inventory, Filter: req.Filter}
 	case firn.ActionSelect:
 		a, err := e.loadArchive(v, req.ArchiveID)

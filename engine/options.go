@@ -50,6 +50,11 @@ type Options struct {
 	// 3 every 5 minutes, further ones fail with
 	// InsufficientCapacityException. Default false: unlimited.
 	LimitExpedited bool
+	// InventoryInterval is the cadence of vault inventories. Zero, the
+	// default, keeps inventories always current; a positive interval
+	// behaves like the service (about daily there): DescribeVault counts,
+	// inventory jobs and DeleteVault follow the last inventory taken.
+	InventoryInterval time.Duration
 	// FreeTierBytesPerDay is the daily free retrieval allowance enforced
 	// by a FreeTier data retrieval policy. Default 10 GiB / 30, the
 	// service's 10 GB monthly free retrieval spread over a month.
@@ -110,6 +115,9 @@ func (o *Options) Validate() error {
 	}
 	if o.MaxVaults < 0 {
 		errs = append(errs, fmt.Errorf("MaxVaults %d: must not be negative", o.MaxVaults))
+	}
+	if o.InventoryInterval < 0 {
+		errs = append(errs, fmt.Errorf("InventoryInterval %v: must not be negative", o.InventoryInterval))
 	}
 	if o.TickInterval < 0 {
 		errs = append(errs, fmt.Errorf("TickInterval %v: must not be negative", o.TickInterval))

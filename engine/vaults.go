@@ -80,18 +80,29 @@ func (e *Engine) DescribeVault(ctx context.Context, in *firn.DescribeVaultInput)
 	return &d, nil
 }
 
+// describe returns v's description: its counts as of its last inventory
+// (see inventory.go), which is always current by default.
 func (e *Engine) describe(v *vault.Vault) (firn.DescribeVaultOutput, error) {
+	d := firn.DescribeVaultOutput{VaultARN: e.vaultARN(v), VaultName: v.Name, CreationDate: v.Created}
+	if e.opts.InventoryInterval > 0 {
+		v, err := e.refreshInventory(v)
+		if err != nil {
+			return d, err
+		}
+		if inv := v.Inventory; inv != nil {
+			d.LastInventoryDate, d.NumberOfArchives, d.SizeInBytes = inv.Date, inv.Archives, inv.Bytes
+		}
+		return d, nil
+	}
 	c, err := e.db.Counters(store.CounterKey(v.ID))
 	if err != nil {
-		return firn.DescribeVaultOutput{}, ioError(err)
+		return d, ioError(err)
 	}
-	return firn.DescribeVaultOutput{
-		VaultARN:         e.vaultARN(v),
-		VaultName:        v.Name,
-		CreationDate:     v.Created,
-		NumberOfArchives: c.Archives,
-		SizeInBytes:      c.Bytes,
-	}, nil
+	d.NumberOfArchives, d.SizeInBytes = c.Archives, c.Bytes
+	if c.LastWrite != 0 {
+		d.LastInventoryDate = time.Unix(0, c.LastWrite).UTC()
+	}
+	return d, nil
 }
 
 // ListVaults implements firn.Glacier. Vaults come in ASCII order of name;
@@ -167,11 +178,15 @@ func (e *Engine) DeleteVault(ctx context.Context, in *firn.DeleteVaultInput) (*f
 	if err != nil {
 		return nil, ioError(err)
 	}
-	if c.Archives > 0 {
+	if err := e.takeInventory(v); err != nil {
+		return nil, err
+	}
+	if !e.deletable(v, c) {
 		return nil, firn.Errorf(firn.CodeInvalidParameterValue, "Vault not empty or recently written to: %s", e.vaultARN(v))
 	}
 	b := e.db.NewBatch()
 	b.Delete(store.VaultKey(acct, v.Name))
+	dropRefs(b, v.Segments, store.VaultKey(acct, v.Name))
 	b.Delete(store.CounterKey(v.ID))
 	for _, p := range [][]byte{store.TombstonePrefix(v.ID), store.UploadPrefix(v.ID), store.PartVaultPrefix(v.ID), store.JobPrefix(v.ID)} {
 		b.DeleteRange(p, store.PrefixEnd(p))
@@ -184,8 +199,22 @@ func (e *Engine) DeleteVault(ctx context.Context, in *firn.DeleteVaultInput) (*f
 	if err := commit(b); err != nil {
 		return nil, err
 	}
-	e.releaseSegments(segs)
+	e.releaseSegments(append(segs, v.Segments...))
 	return &firn.DeleteVaultOutput{}, nil
+}
+
+// deletable reports whether v may be deleted: it holds no archives and,
+// when inventories follow a cadence, was also empty at its last inventory
+// with no writes since.
+func (e *Engine) deletable(v *vault.Vault, c store.Counters) bool {
+	if c.Archives > 0 {
+		return false
+	}
+	if e.opts.InventoryInterval <= 0 || c.LastWrite == 0 {
+		return true
+	}
+	inv := v.Inventory
+	return inv != nil && inv.Archives == 0 && c.LastWrite <= inv.Date.UnixNano()
 }
 
 // listLimit validates a page size; 0 means def.
