@@ -22,6 +22,9 @@ type Vault struct {
 	LastWrite time.Time `json:"lastWrite"`
 	// Inventory is the last inventory taken; nil before the first.
 	Inventory *Inventory `json:"inventory,omitempty"`
+	// Segments holds the last inventory's archive list, one JSON object a
+	// line, when inventories are taken on a cadence.
+	Segments []Segment `json:"segments,omitempty"`
 }
 
 // Inventory is the vault summary as of an inventory.
