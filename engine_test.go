@@ -92,6 +92,7 @@ func runConformance(t *testing.T, newTarget func(t *testing.T) *target) {
 		{"AccessPolicy", accessPolicyCases},
 		{"Archive", archiveCases},
 		{"Reopen", reopenCases},
+		{"Multipart", multipartCases},
 	}
 	for _, a := range areas {
 		t.Run(a.name, func(t *testing.T) {

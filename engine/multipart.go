@@ -154,7 +154,6 @@ func (e *Engine) InitiateMultipartUpload(ctx context.Context, in *firn.InitiateM
 	if err := vault.ValidateName(in.VaultName); err != nil {
 		return nil, err
 	}
-	e.tick()
 	u, err := multipart.New(e.newID(), in.ArchiveDescription, in.PartSize, e.now())
 	if err != nil {
 		return nil, err
@@ -209,7 +208,6 @@ func (e *Engine) UploadMultipartPart(ctx context.Context, in *firn.UploadMultipa
 	if in.Body == nil {
 		return nil, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: Body")
 	}
-	e.tick()
 	v, err := e.loadVault(acct, in.VaultName)
 	if err != nil {
 		return nil, err
@@ -338,7 +336,6 @@ func (e *Engine) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteM
 	if err != nil {
 		return nil, err
 	}
-	e.tick()
 	v, unlock, err := e.lockVault(acct, in.VaultName, false)
 	if err != nil {
 		return nil, err
@@ -412,7 +409,6 @@ func (e *Engine) AbortMultipartUpload(ctx context.Context, in *firn.AbortMultipa
 	if err != nil {
 		return nil, err
 	}
-	e.tick()
 	v, unlock, err := e.lockVault(acct, in.VaultName, false)
 	if err != nil {
 		return nil, err
@@ -477,13 +473,9 @@ func (e *Engine) runUploadTimer(due int64, id []byte) error {
 	var vid, uid [16]byte
 	copy(vid[:], id[:16])
 	copy(uid[:], id[16:])
-	// The vault lock keeps DeleteVault out. Ticks may run in operations
-	// that hold it, so do not wait for it: the timer stays due and the next
-	// tick retries.
+	// The vault lock keeps DeleteVault out.
 	vl := e.vaultLock(vid)
-	if !vl.TryRLock() {
-		return nil
-	}
+	vl.RLock()
 	defer vl.RUnlock()
 	ul := e.mp.upload(uid)
 	ul.Lock()
@@ -545,7 +537,6 @@ func (e *Engine) ListMultipartUploads(ctx context.Context, in *firn.ListMultipar
 			return nil, err
 		}
 	}
-	e.tick()
 	v, err := e.loadVault(acct, in.VaultName)
 	if err != nil {
 		return nil, err
@@ -600,7 +591,6 @@ func (e *Engine) ListParts(ctx context.Context, in *firn.ListPartsInput) (*firn.
 	if err != nil {
 		return nil, err
 	}
-	e.tick()
 	v, err := e.loadVault(acct, in.VaultName)
 	if err != nil {
 		return nil, err
