@@ -7,4 +7,5 @@ func (e *Engine) registerTimers() {
 	e.timers[timerJobExpire] = e.onJobExpire
 	e.timers[timerNotify] = e.onNotify
 	e.timers[timerUploadExpire] = e.runUploadTimer
+	e.timers[timerLockExpire] = e.onLockExpire
 }

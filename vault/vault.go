@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/lock"
 )
 
 // Vault is the persisted state of one vault.
@@ -18,6 +19,8 @@ type Vault struct {
 	Notifications *firn.VaultNotificationConfig `json:"notifications,omitempty"`
 	// AccessPolicy is the verbatim access policy; "" when none.
 	AccessPolicy string `json:"accessPolicy,omitempty"`
+	// Lock is the vault lock; the zero Lock when there is none.
+	Lock lock.Lock `json:"lock,omitzero"`
 	// LastWrite is the last time an archive was added or removed.
 	LastWrite time.Time `json:"lastWrite"`
 	// Inventory is the last inventory taken; nil before the first.

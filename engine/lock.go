@@ -1,0 +1,216 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/store"
+	"github.com/firnstore/firn/lock"
+	"github.com/firnstore/firn/vault"
+)
+
+// Vault locks. A vault's lock is part of its record (vault.Vault.Lock) and
+// follows the lock package's state machine. An InProgress lock has a
+// timerLockExpire timer at its expiry, set in the batch that initiates it
+// and deleted in the batch that completes, aborts or replaces it; the timer
+// only tidies up, since an expired lock is treated as absent by every
+// reader (lock.Lock.At) before the timer has run.
+
+// InitiateVaultLock implements firn.Glacier. The policy is a vault lock
+// policy of at most 20 KB in the language of package policy
+// (InvalidParameterValueException otherwise, MissingParameterValueException
+// when absent); it is enforced from now on, together with the access
+// policy. The lock stays InProgress until CompleteVaultLock or
+// AbortVaultLock, or until it expires lock.TTL (24 hours) later by
+// Options.Clock. Initiating while a lock is InProgress or Locked fails with
+// AccessDeniedException. LockId is a 26-character ULID.
+func (e *Engine) InitiateVaultLock(ctx context.Context, in *firn.InitiateVaultLockInput) (*firn.InitiateVaultLockOutput, error) {
+	if _, err := e.account(in.AccountId); err != nil {
+		return nil, err
+	}
+	if err := vault.ValidateName(in.VaultName); err != nil {
+		return nil, err
+	}
+	doc := ""
+	if in.Policy != nil {
+		doc = in.Policy.Policy
+	}
+	if err := vault.ValidatePolicyDocument("Policy", doc); err != nil {
+		return nil, err
+	}
+	e.tick()
+	id := e.newID().String()
+	err := e.updateVaultBatch(ctx, "InitiateVaultLock", in.AccountId, in.VaultName, func(v *vault.Vault, b *store.Batch) error {
+		l, err := v.Lock.Initiate(doc, id, e.now())
+		if err != nil {
+			return err
+		}
+		if v.Lock.State == lock.InProgress { // expired, its timer not yet run
+			deleteTimer(b, v.Lock.Expires(), timerLockExpire, lockTimerID(v))
+		}
+		setTimer(b, l.Expires(), timerLockExpire, lockTimerID(v))
+		v.Lock = l
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &firn.InitiateVaultLockOutput{LockId: id}, nil
+}
+
+// CompleteVaultLock implements firn.Glacier. It locks the InProgress lock
+// with ID LockId for ever: its policy can then never be changed or removed.
+// With the ID of a Locked lock it succeeds again; with another ID it fails
+// with AccessDeniedException when Locked and InvalidParameterValueException
+// when InProgress. With no lock in force (none, aborted or expired) it
+// fails with ResourceNotFoundException (see package lock).
+func (e *Engine) CompleteVaultLock(ctx context.Context, in *firn.CompleteVaultLockInput) (*firn.CompleteVaultLockOutput, error) {
+	if in.LockId == "" {
+		return nil, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: lockId")
+	}
+	e.tick()
+	err := e.updateVaultBatch(ctx, "CompleteVaultLock", in.AccountId, in.VaultName, func(v *vault.Vault, b *store.Batch) error {
+		l, err := v.Lock.Complete(in.LockId, e.now())
+		if err != nil {
+			return err
+		}
+		if v.Lock.State == lock.InProgress {
+			deleteTimer(b, v.Lock.Expires(), timerLockExpire, lockTimerID(v))
+		}
+		v.Lock = l
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &firn.CompleteVaultLockOutput{}, nil
+}
+
+// AbortVaultLock implements firn.Glacier. It removes an InProgress lock and
+// its policy; it succeeds when there is no lock, and fails with
+// AccessDeniedException when the lock is Locked.
+func (e *Engine) AbortVaultLock(ctx context.Context, in *firn.AbortVaultLockInput) (*firn.AbortVaultLockOutput, error) {
+	e.tick()
+	err := e.updateVaultBatch(ctx, "AbortVaultLock", in.AccountId, in.VaultName, func(v *vault.Vault, b *store.Batch) error {
+		l, err := v.Lock.Abort(e.now())
+		if err != nil {
+			return err
+		}
+		if v.Lock.State == lock.InProgress {
+			deleteTimer(b, v.Lock.Expires(), timerLockExpire, lockTimerID(v))
+		}
+		v.Lock = l
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &firn.AbortVaultLockOutput{}, nil
+}
+
+// GetVaultLock implements firn.Glacier. ExpirationDate is zero once the
+// lock is Locked. ResourceNotFoundException when the vault has no lock in
+// force (none, aborted or expired).
+func (e *Engine) GetVaultLock(ctx context.Context, in *firn.GetVaultLockInput) (*firn.GetVaultLockOutput, error) {
+	e.tick()
+	v, err := e.viewVault(ctx, "GetVaultLock", in.AccountId, in.VaultName)
+	if err != nil {
+		return nil, err
+	}
+	l := v.Lock.At(e.now())
+	if l.State == lock.None {
+		return nil, firn.Errorf(firn.CodeResourceNotFound, "No vault lock policy is set for: %s", e.vaultARN(v))
+	}
+	return &firn.GetVaultLockOutput{
+		Policy:         l.Policy,
+		State:          string(l.State),
+		CreationDate:   l.Created,
+		ExpirationDate: l.Expires(),
+	}, nil
+}
+
+// lockTimerID identifies v's lock in its expiry timer: the vault's ID,
+// account and name (the timer handler needs the name to find the record and
+// the ID to tell the vault from a later one of the same name).
+func lockTimerID(v *vault.Vault) []byte {
+	id := make([]byte, 0, 16+len(v.Account)+len(v.Name))
+	id = append(id, v.ID[:]...)
+	id = append(id, v.Account...)
+	return append(id, v.Name...)
+}
+
+// onLockExpire is the timerLockExpire handler: it removes the vault's lock
+// if it is still the InProgress lock that expires at due, and deletes the
+// timer. A timer whose vault or lock has gone or changed is just deleted.
+// Repeating it is harmless.
+func (e *Engine) onLockExpire(due int64, id []byte) error {
+	drop := func() error {
+		b := e.db.NewBatch()
+		defer b.Close()
+		b.Delete(store.TimerKey(due, timerLockExpire, id))
+		return commit(b)
+	}
+	const acctLen = 12
+	if len(id) <= 16+acctLen {
+		return drop()
+	}
+	var vid [16]byte
+	copy(vid[:], id[:16])
+	acct, name := string(id[16:16+acctLen]), string(id[16+acctLen:])
+	// Ticks may run in operations that hold the vault's lock: do not wait
+	// for it. The timer stays due and the next tick retries; meanwhile
+	// readers already ignore the expired lock.
+	l := e.vaultLock(vid)
+	if !l.TryLock() {
+		return nil
+	}
+	defer l.Unlock()
+	v, err := e.loadVault(acct, name)
+	if errors.Is(err, firn.ErrResourceNotFound) || errors.Is(err, firn.ErrInvalidParameterValue) ||
+		err == nil && v.ID != vid {
+		return drop()
+	}
+	if err != nil {
+		return err
+	}
+	if v.Lock.State != lock.InProgress || v.Lock.Expires().UnixNano() != due || !v.Lock.Expired(e.now()) {
+		return drop()
+	}
+	v.Lock = lock.Lock{}
+	b := e.db.NewBatch()
+	defer b.Close()
+	b.Delete(store.TimerKey(due, timerLockExpire, id))
+	if err := b.SetJSON(store.VaultKey(acct, name), v); err != nil {
+		return ioError(err)
+	}
+	return commit(b)
+}
+
+// updateVaultBatch is updateVault for changes that write more than the
+// vault record: fn records them in b, which is committed with the updated
+// vault in one batch. If fn fails nothing is written.
+func (e *Engine) updateVaultBatch(ctx context.Context, op, accountID, name string, fn func(v *vault.Vault, b *store.Batch) error) error {
+	acct, err := e.account(accountID)
+	if err != nil {
+		return err
+	}
+	v, unlock, err := e.lockVault(acct, name, true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := e.authorize(ctx, op, v, time.Time{}); err != nil {
+		return err
+	}
+	b := e.db.NewBatch()
+	defer b.Close()
+	if err := fn(v, b); err != nil {
+		return err
+	}
+	if err := b.SetJSON(store.VaultKey(acct, v.Name), v); err != nil {
+		return ioError(err)
+	}
+	return commit(b)
+}
