@@ -7,24 +7,24 @@ import (
 )
 
 // tsOperand reads a TIMESTAMP argument; strings are parsed as timestamps.
-func tsOperand(v value, fn, at string) (time.Time, bool, error) {
+func tsOperand(v value, fn, at string) (value, bool, error) {
 	switch {
 	case v.isNull():
-		return time.Time{}, true, nil
+		return value{}, true, nil
 	case v.k == kTimestamp:
-		return v.t, false, nil
+		return v, false, nil
 	case v.k == kString:
 		if t, ok := parseTimestamp(v.s); ok {
 			return t, false, nil
 		}
-		return time.Time{}, false, locate(rtErr("CastFailed", "%s: %s is not a timestamp", fn, quoteValue(v)), at)
+		return value{}, false, locate(rtErr("CastFailed", "%s: %s is not a timestamp", fn, quoteValue(v)), at)
 	}
-	return time.Time{}, false, locate(rtErr("InvalidDataType", "%s needs a TIMESTAMP, not %s %s", fn, v.k, quoteValue(v)), at)
+	return value{}, false, locate(rtErr("InvalidDataType", "%s needs a TIMESTAMP, not %s %s", fn, v.k, quoteValue(v)), at)
 }
 
 type utcNowNode struct{}
 
-func (utcNowNode) eval(r *row) (value, error) { return value{k: kTimestamp, t: r.now}, nil }
+func (utcNowNode) eval(r *row) (value, error) { return timestampValue(r.now, 0), nil }
 
 type toTimestampNode struct {
 	x  expr
@@ -43,7 +43,7 @@ func (n *toTimestampNode) eval(r *row) (value, error) {
 	if err != nil || null {
 		return nullValue, err
 	}
-	return value{k: kTimestamp, t: t}, nil
+	return t, nil
 }
 
 type datePart uint8
@@ -99,11 +99,11 @@ func (n *extractNode) eval(r *row) (value, error) {
 	if err != nil {
 		return value{}, err
 	}
-	t, null, err := tsOperand(v, "EXTRACT", n.at)
+	ts, null, err := tsOperand(v, "EXTRACT", n.at)
 	if err != nil || null {
 		return nullValue, err
 	}
-	_, off := t.Zone()
+	t, off := ts.local(), ts.offset()
 	var x int
 	switch n.part {
 	case partYear:
@@ -172,10 +172,11 @@ func (n *dateArithNode) eval(r *row) (value, error) {
 	if err != nil {
 		return value{}, err
 	}
-	t, null2, err := tsOperand(b, "DATE_ADD", n.at)
+	ts, null2, err := tsOperand(b, "DATE_ADD", n.at)
 	if err != nil || null1 || null2 {
 		return nullValue, err
 	}
+	t := ts.local()
 	if step > maxDateStep || step < -maxDateStep {
 		return value{}, locate(rtErr("InvalidArgument", "DATE_ADD amount %d is too large", step), n.at)
 	}
@@ -193,7 +194,7 @@ func (n *dateArithNode) eval(r *row) (value, error) {
 	case partSecond:
 		t = t.Add(time.Duration(step) * time.Second)
 	}
-	return value{k: kTimestamp, t: t}, nil
+	return timestampValue(t, ts.offset()), nil
 }
 
 // addMonths moves t by n months, keeping the day within the target month
@@ -211,11 +212,11 @@ func addMonths(t time.Time, n int64) time.Time {
 	return time.Date(y, mon, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
 }
 
-// dateDiff counts whole parts from t1 to t2: calendar months and years,
-// elapsed time for the rest.
-func dateDiff(part datePart, t1, t2 time.Time) int64 {
+// dateDiff counts whole parts from t1 to t2: calendar months and years
+// (in UTC), elapsed time for the rest.
+func dateDiff(part datePart, t1, t2 value) int64 {
 	if part == partYear || part == partMonth {
-		u1, u2 := t1.UTC(), t2.UTC()
+		u1, u2 := t1.utc(), t2.utc()
 		m := int64(u2.Year()-u1.Year())*12 + int64(u2.Month()-u1.Month())
 		r1 := [5]int{u1.Day(), u1.Hour(), u1.Minute(), u1.Second(), u1.Nanosecond()}
 		r2 := [5]int{u2.Day(), u2.Hour(), u2.Minute(), u2.Second(), u2.Nanosecond()}
@@ -236,8 +237,8 @@ func dateDiff(part datePart, t1, t2 time.Time) int64 {
 		}
 		return m
 	}
-	secs := t2.Unix() - t1.Unix()
-	ns := t2.Nanosecond() - t1.Nanosecond()
+	secs := t2.i - t1.i
+	ns := t2.nanosecond() - t1.nanosecond()
 	if secs > 0 && ns < 0 {
 		secs--
 	} else if secs < 0 && ns > 0 {
@@ -341,10 +342,11 @@ func (n *toStringNode) eval(r *row) (value, error) {
 	if err != nil {
 		return value{}, err
 	}
-	t, null, err := tsOperand(v, "TO_STRING", n.at)
+	ts, null, err := tsOperand(v, "TO_STRING", n.at)
 	if err != nil || null {
 		return nullValue, err
 	}
+	t := ts.local()
 	start := len(r.arena)
 	b := r.arena
 	pad := func(x, n int) {
@@ -407,22 +409,14 @@ func (n *toStringNode) eval(r *row) (value, error) {
 		case 'n':
 			pad(t.Nanosecond(), e.n)
 		case 'X', 'x':
-			_, off := t.Zone()
-			if off == 0 && e.letter == 'X' {
+			switch off := ts.offset(); {
+			case off == 0 && e.letter == 'X':
 				b = append(b, 'Z')
-				break
-			}
-			sign := byte('+')
-			if off < 0 {
-				sign, off = '-', -off
-			}
-			b = append(b, sign)
-			pad(off/3600, 2)
-			if m := off % 3600 / 60; e.n > 1 || m != 0 {
-				if e.n == 3 {
-					b = append(b, ':')
-				}
-				pad(m, 2)
+			case e.n == 1 && off%3600 == 0:
+				b = appendOffset(b, off, false, false)
+				b = b[:len(b)-2] // hours only
+			default:
+				b = appendOffset(b, off, false, e.n == 3)
 			}
 		}
 	}

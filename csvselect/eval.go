@@ -99,7 +99,7 @@ func (n *negNode) eval(r *row) (value, error) {
 		}
 		return value{k: kInt, i: -v.i}, nil
 	case kFloat, kDecimal:
-		return value{k: v.k, f: -v.f}, nil
+		return floatValue(v.k, -v.float()), nil
 	}
 	return value{}, locate(rtErr("InvalidDataType", "cannot negate %s %s", v.k, quoteValue(v)), n.at)
 }
@@ -212,7 +212,7 @@ func arith(op byte, a, b value) (value, error) {
 			z = math.Mod(x, y)
 		}
 	}
-	return value{k: k, f: z}, nil
+	return floatValue(k, z), nil
 }
 
 // concatNode is the || operator; non-string operands are cast to STRING.

@@ -522,11 +522,11 @@ func (a *aggNode) eval(r *row) (value, error) {
 	case a.fn == aggSum && st.kind == kInt:
 		return value{k: kInt, i: st.sum}, nil
 	case a.fn == aggSum:
-		return value{k: st.kind, f: st.fsum}, nil
+		return floatValue(st.kind, st.fsum), nil
 	case a.fn == aggAvg && st.kind == kInt:
-		return value{k: kDecimal, f: float64(st.sum) / float64(st.n)}, nil
+		return floatValue(kDecimal, float64(st.sum)/float64(st.n)), nil
 	case a.fn == aggAvg:
-		return value{k: st.kind, f: st.fsum / float64(st.n)}, nil
+		return floatValue(st.kind, st.fsum/float64(st.n)), nil
 	}
 	return st.ext, nil
 }

@@ -457,7 +457,7 @@ func (p *parser) number(t token, sign string) expr {
 	if err != nil || math.IsInf(f, 0) {
 		p.fail(t.pos, "number literal %s%s is out of range", sign, t.text)
 	}
-	return &litNode{value{k: kDecimal, f: f}}
+	return &litNode{floatValue(kDecimal, f)}
 }
 
 // fold evaluates a node whose operands are all literals, so that errors
@@ -490,7 +490,7 @@ func (p *parser) primary() expr {
 		if !ok {
 			p.fail(t.pos, "invalid timestamp literal %s", t.describe())
 		}
-		return &litNode{value{k: kTimestamp, t: ts}}
+		return &litNode{ts}
 	case tQuoted:
 		return p.column(t, true)
 	case tPunct:

@@ -116,6 +116,10 @@ var selectCases = []selectCase{
 	{file: "people.csv", in: peopleIn, expr: "SELECT DATE_ADD(year, 1, `2020-02-29T`), DATE_ADD(hour, -1, `2020-01-01T00:30Z`), DATE_ADD(month, -2, `2020-03-31T`) FROM archive LIMIT 1", want: "2021-02-28T00:00:00Z,2019-12-31T23:30:00Z,2020-01-31T00:00:00Z\n"},
 	{file: "people.csv", in: peopleIn, expr: "SELECT TO_STRING(CAST(joined AS TIMESTAMP), 'MMMM d, yyyy'), TO_STRING(`2007-04-05T14:30:05.25-08:00`, 'yy/MM/dd hh:mm:ss.SS a XXX ''x'' ''''') FROM archive WHERE id = '2'", want: "\"July 15, 2020\",07/04/05 02:30:05.25 PM -08:00 x '\n"},
 	{file: "people.csv", in: peopleIn, expr: "SELECT TO_TIMESTAMP('2007-04-05T14:30Z') FROM archive LIMIT 1", want: "2007-04-05T14:30:00Z\n"},
+	{file: "people.csv", in: peopleIn, expr: "SELECT CAST('2020-02-29T23:59:59.000000001-03:30' AS TIMESTAMP), EXTRACT(TIMEZONE_MINUTE FROM `2020-01-01T00:00-03:30`), EXTRACT(HOUR FROM `2020-01-01T01:00-03:30`) FROM archive LIMIT 1", want: "2020-02-29T23:59:59.000000001-03:30,-30,1\n"},
+	{file: "people.csv", in: peopleIn, expr: "SELECT name FROM archive WHERE `2020-01-01T01:00+01:00` = `2020-01-01T00:00Z` AND `2020-01-01T00:00:00.5Z` > `2020-01-01T00:00Z` AND `2021T` = `2021-01-01` LIMIT 1", want: "Alice\n"},
+	{file: "people.csv", in: peopleIn, expr: "SELECT TO_STRING(`2020-03-04T05:06:07+05:30`, 'X XX XXX x'), TO_STRING(`2020-03-04T05:06:07Z`, 'X xxx'), TO_STRING(`2020-03-04T05:06:07-02:00`, 'X') FROM archive LIMIT 1", want: "+0530 +0530 +05:30 +0530,Z +00:00,-02\n"},
+	{file: "people.csv", in: peopleIn, expr: "SELECT DATE_ADD(minute, 90, `2020-12-31T23:00-01:00`), DATE_DIFF(second, `2020-01-01T00:00:01Z`, `2020-01-01T00:00:00.5Z`), DATE_DIFF(year, `2011-06T`, `2010-07T`) FROM archive LIMIT 1", want: "2021-01-01T00:30:00-01:00,0,0\n"},
 	{file: "people.csv", in: peopleIn, expr: "SELECT name FROM archive WHERE CAST(name AS TIMESTAMP) IS NULL", err: "CastFailed: record 2: cannot cast STRING 'Alice' to TIMESTAMP"},
 
 	// Implicit conversion of fields compared with or computed with numbers.

@@ -25,16 +25,41 @@ var kindNames = [...]string{"MISSING", "NULL", "BOOL", "INT", "FLOAT", "DECIMAL"
 
 func (k kind) String() string { return kindNames[k] }
 
-// value is one SQL value. Strings are byte slices that may alias the current
+// value is one SQL value, kept small because values are passed and
+// returned by value. Strings are byte slices that may alias the current
 // record or the row's arena: they are valid until the next record, and
 // anything kept longer (MIN, MAX) is copied.
 type value struct {
 	k kind
-	i int64   // INT; BOOL as 0 or 1
-	f float64 // FLOAT, DECIMAL
-	s []byte  // STRING
-	t time.Time
+	// i is an INT; a BOOL as 0 or 1; the bits of a FLOAT or DECIMAL; the
+	// Unix seconds of a TIMESTAMP.
+	i int64
+	// x is the nanoseconds<<32 and the UTC offset in seconds (low 32 bits)
+	// of a TIMESTAMP.
+	x int64
+	s []byte // STRING
 }
+
+func floatValue(k kind, f float64) value { return value{k: k, i: int64(math.Float64bits(f))} }
+
+// float returns a FLOAT or DECIMAL.
+func (v value) float() float64 { return math.Float64frombits(uint64(v.i)) }
+
+// timestampValue makes a TIMESTAMP from its wall clock at UTC offset off
+// (in seconds), given as a time in UTC.
+func timestampValue(local time.Time, off int) value {
+	return value{k: kTimestamp, i: local.Unix() - int64(off), x: int64(local.Nanosecond())<<32 | int64(uint32(int32(off)))}
+}
+
+func (v value) nanosecond() int64 { return v.x >> 32 }
+func (v value) offset() int       { return int(int32(uint32(v.x))) }
+
+// utc returns a TIMESTAMP as a time in UTC.
+func (v value) utc() time.Time { return time.Unix(v.i, v.nanosecond()).UTC() }
+
+// local returns the wall clock of a TIMESTAMP at its own offset, as a time
+// in UTC, so that no time.Location is made.
+func (v value) local() time.Time { return time.Unix(v.i+int64(v.offset()), v.nanosecond()).UTC() }
 
 var (
 	nullValue  = value{k: kNull}
@@ -57,7 +82,7 @@ func (v value) num() float64 {
 	if v.k == kInt {
 		return float64(v.i)
 	}
-	return v.f
+	return v.float()
 }
 
 // quoteValue renders a value for an error message, cut to a readable length.
@@ -83,11 +108,11 @@ func appendValue(dst []byte, v value) []byte {
 	case kInt:
 		return strconv.AppendInt(dst, v.i, 10)
 	case kFloat, kDecimal:
-		return appendFloat(dst, v.f)
+		return appendFloat(dst, v.float())
 	case kString:
 		return append(dst, v.s...)
 	case kTimestamp:
-		return appendTimestamp(dst, v.t)
+		return appendTimestamp(dst, v)
 	}
 	return dst
 }
@@ -101,11 +126,28 @@ func appendFloat(dst []byte, f float64) []byte {
 	return strconv.AppendFloat(dst, f, 'g', -1, 64)
 }
 
-func appendTimestamp(dst []byte, t time.Time) []byte {
-	if t.Nanosecond() == 0 {
-		return t.AppendFormat(dst, time.RFC3339)
+// appendTimestamp writes RFC 3339 with the value's own offset.
+func appendTimestamp(dst []byte, v value) []byte {
+	dst = v.local().AppendFormat(dst, "2006-01-02T15:04:05.999999999")
+	return appendOffset(dst, v.offset(), true, true)
+}
+
+// appendOffset writes a UTC offset as ±hh:mm (±hhmm without colon), or Z
+// for zero when z.
+func appendOffset(dst []byte, off int, z, colon bool) []byte {
+	if off == 0 && z {
+		return append(dst, 'Z')
 	}
-	return t.AppendFormat(dst, time.RFC3339Nano)
+	sign := byte('+')
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	dst = append(dst, sign, byte('0'+off/36000), byte('0'+off/3600%10))
+	if colon {
+		dst = append(dst, ':')
+	}
+	m := off % 3600 / 60
+	return append(dst, byte('0'+m/10), byte('0'+m%10))
 }
 
 // trimSpace drops ASCII spaces and tabs around a field before it is cast.
@@ -204,7 +246,7 @@ func parseNumber(s []byte) (value, error) {
 		return value{k: kInt, i: n}, nil
 	}
 	if f, ok := parseFloat(b); ok {
-		return value{k: kDecimal, f: f}, nil
+		return floatValue(kDecimal, f), nil
 	}
 	return value{}, rtErr("CastFailed", "%s is not a number", quoteValue(value{k: kString, s: s}))
 }
@@ -234,7 +276,7 @@ func parseBool(b []byte) (bool, bool) {
 // parseTimestamp parses the W3C profile of ISO 8601 that S3 Select accepts:
 // YYYYT, YYYY-MMT, YYYY-MM-DD[T], and YYYY-MM-DDThh:mm[:ss[.s...]]TZD where
 // TZD is Z or ±hh:mm. Dates without a time are midnight UTC.
-func parseTimestamp(b []byte) (time.Time, bool) {
+func parseTimestamp(b []byte) (value, bool) {
 	b = trimSpace(b)
 	num := func(n int) (int, bool) {
 		if len(b) < n {
@@ -259,36 +301,36 @@ func parseTimestamp(b []byte) (time.Time, bool) {
 	}
 	year, ok := num(4)
 	if !ok {
-		return time.Time{}, false
+		return value{}, false
 	}
 	month, day := 1, 1
-	date := func() (time.Time, bool) {
+	date := func() (value, bool) {
 		t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
-		return t, len(b) == 0 && t.Day() == day && t.Month() == time.Month(month)
+		return timestampValue(t, 0), len(b) == 0 && t.Day() == day && t.Month() == time.Month(month)
 	}
 	if lit('T') {
 		return date()
 	}
 	if !lit('-') {
-		return time.Time{}, false
+		return value{}, false
 	}
 	if month, ok = num(2); !ok {
-		return time.Time{}, false
+		return value{}, false
 	}
 	if lit('T') {
 		return date()
 	}
 	if !lit('-') {
-		return time.Time{}, false
+		return value{}, false
 	}
 	if day, ok = num(2); !ok {
-		return time.Time{}, false
+		return value{}, false
 	}
 	if len(b) == 0 {
 		return date()
 	}
 	if !lit('T') {
-		return time.Time{}, false
+		return value{}, false
 	}
 	if len(b) == 0 {
 		return date()
@@ -297,12 +339,12 @@ func parseTimestamp(b []byte) (time.Time, bool) {
 	colon := lit(':')
 	minute, ok2 := num(2)
 	if !ok1 || !colon || !ok2 {
-		return time.Time{}, false
+		return value{}, false
 	}
 	sec, nsec := 0, 0
 	if lit(':') {
 		if sec, ok = num(2); !ok {
-			return time.Time{}, false
+			return value{}, false
 		}
 		if lit('.') {
 			n := 0
@@ -313,7 +355,7 @@ func parseTimestamp(b []byte) (time.Time, bool) {
 				n++
 			}
 			if n == 0 {
-				return time.Time{}, false
+				return value{}, false
 			}
 			for i := n; i < 9; i++ {
 				nsec *= 10
@@ -322,9 +364,9 @@ func parseTimestamp(b []byte) (time.Time, bool) {
 		}
 	}
 	if hour > 23 || minute > 59 || sec > 59 {
-		return time.Time{}, false
+		return value{}, false
 	}
-	loc := time.UTC
+	off := 0
 	switch {
 	case lit('Z'):
 	case len(b) == 6 && (b[0] == '+' || b[0] == '-') && b[3] == ':':
@@ -334,26 +376,23 @@ func parseTimestamp(b []byte) (time.Time, bool) {
 		lit(':')
 		om, ok2 := num(2)
 		if !ok1 || !ok2 || oh > 23 || om > 59 {
-			return time.Time{}, false
+			return value{}, false
 		}
-		off := oh*3600 + om*60
+		off = oh*3600 + om*60
 		if neg {
 			off = -off
 		}
-		if off != 0 {
-			loc = time.FixedZone("", off)
-		}
 	default:
-		return time.Time{}, false
+		return value{}, false
 	}
 	if len(b) != 0 {
-		return time.Time{}, false
+		return value{}, false
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, loc)
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
 	if t.Day() != day || t.Month() != time.Month(month) {
-		return time.Time{}, false
+		return value{}, false
 	}
-	return t, true
+	return timestampValue(t, off), true
 }
 
 // castTo converts v to kind k following CAST. Strings are trimmed of spaces
@@ -374,7 +413,7 @@ func castTo(v value, k kind, rw *row) (value, error) {
 		case kBool:
 			return value{k: kInt, i: v.i}, nil
 		case kFloat, kDecimal:
-			t := math.Trunc(v.f)
+			t := math.Trunc(v.float())
 			if t >= -(1<<63) && t < 1<<63 {
 				return value{k: kInt, i: int64(t)}, nil
 			}
@@ -389,18 +428,18 @@ func castTo(v value, k kind, rw *row) (value, error) {
 				return value{k: kInt, i: n}, nil
 			}
 			if f, ok := parseFloat(b); ok {
-				return castTo(value{k: kDecimal, f: f}, kInt, rw)
+				return castTo(floatValue(kDecimal, f), kInt, rw)
 			}
 		}
 	case kFloat, kDecimal:
 		switch v.k {
 		case kBool, kInt:
-			return value{k: k, f: float64(v.i)}, nil
+			return floatValue(k, float64(v.i)), nil
 		case kFloat, kDecimal:
-			return value{k: k, f: v.f}, nil
+			return value{k: k, i: v.i}, nil
 		case kString:
 			if f, ok := parseFloat(trimSpace(v.s)); ok {
-				return value{k: k, f: f}, nil
+				return floatValue(k, f), nil
 			}
 		}
 	case kString:
@@ -412,7 +451,7 @@ func castTo(v value, k kind, rw *row) (value, error) {
 		case kInt:
 			return boolValue(v.i != 0), nil
 		case kFloat, kDecimal:
-			return boolValue(v.f != 0), nil
+			return boolValue(v.float() != 0), nil
 		case kString:
 			if b, ok := parseBool(v.s); ok {
 				return boolValue(b), nil
@@ -421,7 +460,7 @@ func castTo(v value, k kind, rw *row) (value, error) {
 	case kTimestamp:
 		if v.k == kString {
 			if t, ok := parseTimestamp(v.s); ok {
-				return value{k: kTimestamp, t: t}, nil
+				return t, nil
 			}
 		}
 	}
@@ -440,7 +479,7 @@ func coerce(s value, k kind) (value, error) {
 		}
 	case k == kTimestamp:
 		if t, ok := parseTimestamp(s.s); ok {
-			return value{k: kTimestamp, t: t}, nil
+			return t, nil
 		}
 	}
 	return value{}, rtErr("CastFailed", "cannot compare %s with %s: %s is not a %s", kString, k, quoteValue(s), k)
@@ -483,7 +522,10 @@ func compare(a, b value) (c int, null bool, err error) {
 	case a.k == kBool:
 		return cmpInt(a.i, b.i), false, nil
 	}
-	return a.t.Compare(b.t), false, nil
+	if c := cmpInt(a.i, b.i); c != 0 {
+		return c, false, nil
+	}
+	return cmpInt(a.nanosecond(), b.nanosecond()), false, nil
 }
 
 func cmpInt(a, b int64) int {
