@@ -141,8 +141,8 @@ func (q *Query) WithNow(t time.Time) *Query {
 // Run reads CSV records from r, evaluates the query on each, and writes the
 // results to w as CSV. It holds one record, one output record and fixed-size
 // buffers in memory whatever the size of the archive, and with LIMIT it stops
-// reading once enough records are written. It checks ctx between records and
-// returns ctx.Err() when it is done.
+// reading once enough records are written. It checks ctx every 256 records
+// and returns ctx.Err() once ctx is done.
 //
 // A failure caused by the archive's data is a *[RuntimeError]; read and write
 // failures are returned wrapped. The results written before a failure are

@@ -129,7 +129,9 @@
 //   - A result record of a single empty field is written as two quote
 //     characters, so that it is not read back as a blank line.
 //   - UTCNOW() is the time given to [Query.WithNow] (the Unix epoch without).
-//   - Expressions nest at most 1,000 levels deep.
+//   - Expressions nest at most 1,000 levels deep, counting parentheses,
+//     function calls and operators; a chain of ANDs or ORs counts as one
+//     level however long it is.
 //
 // # Errors
 //

@@ -293,72 +293,41 @@ func (n *cmpNode) eval(r *row) (value, error) {
 	return boolValue(n.op.holds(c)), nil
 }
 
-// andNode and orNode follow three-valued logic and evaluate their right
-// operand only when the left one does not decide the result.
-type andNode struct {
-	l, r expr
-	at   string
+// logicNode is a chain a AND b AND ... or a OR b OR ... in three-valued
+// logic. Operands are evaluated left to right until one decides the result
+// (FALSE for AND, TRUE for OR), as a left-nested chain of binary operators
+// would, without recursing once per operand.
+type logicNode struct {
+	or   bool
+	args []expr
+	at   []string // position of the operator before each operand but the first
 }
 
-func (n *andNode) eval(r *row) (value, error) {
-	a, err := n.l.eval(r)
-	if err != nil {
-		return value{}, err
+func (n *logicNode) eval(r *row) (value, error) {
+	what := "AND"
+	if n.or {
+		what = "OR"
 	}
-	x, xnull, err := boolOperand(a, "AND", n.at)
-	if err != nil {
-		return value{}, err
+	null := false
+	for i, a := range n.args {
+		v, err := a.eval(r)
+		if err != nil {
+			return value{}, err
+		}
+		b, isNull, err := boolOperand(v, what, n.at[max(i-1, 0)])
+		switch {
+		case err != nil:
+			return value{}, err
+		case isNull:
+			null = true
+		case b == n.or:
+			return boolValue(b), nil
+		}
 	}
-	if !x && !xnull {
-		return falseValue, nil
-	}
-	b, err := n.r.eval(r)
-	if err != nil {
-		return value{}, err
-	}
-	y, ynull, err := boolOperand(b, "AND", n.at)
-	switch {
-	case err != nil:
-		return value{}, err
-	case !y && !ynull:
-		return falseValue, nil
-	case xnull || ynull:
+	if null {
 		return nullValue, nil
 	}
-	return trueValue, nil
-}
-
-type orNode struct {
-	l, r expr
-	at   string
-}
-
-func (n *orNode) eval(r *row) (value, error) {
-	a, err := n.l.eval(r)
-	if err != nil {
-		return value{}, err
-	}
-	x, xnull, err := boolOperand(a, "OR", n.at)
-	if err != nil {
-		return value{}, err
-	}
-	if x {
-		return trueValue, nil
-	}
-	b, err := n.r.eval(r)
-	if err != nil {
-		return value{}, err
-	}
-	y, ynull, err := boolOperand(b, "OR", n.at)
-	switch {
-	case err != nil:
-		return value{}, err
-	case y:
-		return trueValue, nil
-	case xnull || ynull:
-		return nullValue, nil
-	}
-	return falseValue, nil
+	return boolValue(!n.or), nil
 }
 
 type notNode struct {

@@ -36,6 +36,8 @@ type parser struct {
 	bare  []int // positions of column references outside aggregates
 	quals []token
 	slots map[nameRef]int
+
+	lastPos, lastLine, lastCol int // the last position formatted by loc
 }
 
 func parseQuery(q *Query) (err error) {
@@ -57,7 +59,7 @@ func parseQuery(q *Query) (err error) {
 	if serr != nil {
 		return nil
 	}
-	p := &parser{q: q, src: q.expr, toks: toks, slots: map[nameRef]int{}}
+	p := &parser{q: q, src: q.expr, toks: toks, slots: map[nameRef]int{}, lastLine: 1, lastCol: 1}
 	p.query()
 	return nil
 }
@@ -87,9 +89,22 @@ func (p *parser) unexpected(expected string) {
 	p.fail(t.pos, "syntax: unexpected %s, expected %s", what, expected)
 }
 
+// loc formats a position for runtime error messages. Positions are mostly
+// asked for in increasing order, so it counts on from the last one asked
+// for, which keeps parsing linear in the length of the expression.
 func (p *parser) loc(pos int) string {
-	line, col := position(p.src, pos)
-	return fmt.Sprintf("line %d, column %d", line, col)
+	if pos < p.lastPos {
+		p.lastPos, p.lastLine, p.lastCol = 0, 1, 1
+	}
+	seg := p.src[p.lastPos:pos]
+	if nl := strings.LastIndexByte(seg, '\n'); nl >= 0 {
+		p.lastLine += strings.Count(seg, "\n")
+		p.lastCol = 1
+		seg = seg[nl+1:]
+	}
+	p.lastCol += utf8.RuneCountInString(seg)
+	p.lastPos = pos
+	return fmt.Sprintf("line %d, column %d", p.lastLine, p.lastCol)
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
@@ -250,25 +265,29 @@ func (p *parser) query() {
 func (p *parser) expr() expr { return p.or() }
 
 func (p *parser) or() expr {
-	defer p.restore(p.depth)
 	l := p.and()
-	for isKeyword(p.peek(), "OR") {
-		at := p.loc(p.advance().pos)
-		p.enter()
-		l = &orNode{l, p.and(), at}
+	if !isKeyword(p.peek(), "OR") {
+		return l
 	}
-	return l
+	n := &logicNode{or: true, args: []expr{l}}
+	for isKeyword(p.peek(), "OR") {
+		n.at = append(n.at, p.loc(p.advance().pos))
+		n.args = append(n.args, p.and())
+	}
+	return n
 }
 
 func (p *parser) and() expr {
-	defer p.restore(p.depth)
 	l := p.not()
-	for isKeyword(p.peek(), "AND") {
-		at := p.loc(p.advance().pos)
-		p.enter()
-		l = &andNode{l, p.not(), at}
+	if !isKeyword(p.peek(), "AND") {
+		return l
 	}
-	return l
+	n := &logicNode{args: []expr{l}}
+	for isKeyword(p.peek(), "AND") {
+		n.at = append(n.at, p.loc(p.advance().pos))
+		n.args = append(n.args, p.not())
+	}
+	return n
 }
 
 func (p *parser) not() expr {
