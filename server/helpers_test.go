@@ -158,3 +158,5 @@ func decodeError(t *testing.T, resp *http.Response) errorBody {
 	}
 	return b
 }
+
+func slogTo(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }

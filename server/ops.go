@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -483,6 +482,9 @@ func (h *handler) listJobs(c *call) error {
 	return nil
 }
 
+// copyBufferSize is the unit in which job output is copied to the client.
+const copyBufferSize = 128 << 10
+
 // getJobOutput streams the job output to the client as it is read.
 func (h *handler) getJobOutput(c *call) error {
 	out, err := h.g.GetJobOutput(c.ctx, &firn.GetJobOutputInput{AccountId: c.account, VaultName: c.vault, JobId: c.res, Range: c.r.Header.Get("Range")})
@@ -511,29 +513,27 @@ func (h *handler) getJobOutput(c *call) error {
 		hd.Set("Content-Length", strconv.FormatInt(n, 10))
 	}
 	c.w.WriteHeader(status)
-	src := &readRecorder{r: out.Body}
-	if _, err := io.Copy(c.w, src); err != nil && src.err != nil {
-		// The status line is gone; breaking the connection is the only way
-		// left to tell the client its download is incomplete.
-		h.log.Error("job output stream failed", "request_id", c.id, "err", src.err)
-		panic(http.ErrAbortHandler)
+	rc := http.NewResponseController(c.w)
+	buf := make([]byte, copyBufferSize)
+	for {
+		n, err := out.Body.Read(buf)
+		if n > 0 {
+			if _, werr := c.w.Write(buf[:n]); werr != nil {
+				return nil // the client went away
+			}
+			// Flush so that a slow producer's bytes are not held back.
+			rc.Flush()
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			// The status line is gone; breaking the connection is the only
+			// way left to tell the client its download is incomplete.
+			h.log.Error("job output stream failed", "request_id", c.id, "err", err)
+			panic(http.ErrAbortHandler)
+		}
 	}
-	return nil
-}
-
-// readRecorder remembers the error of its reader, to tell a failing job
-// output from a client that went away.
-type readRecorder struct {
-	r   io.Reader
-	err error
-}
-
-func (rr *readRecorder) Read(p []byte) (int, error) {
-	n, err := rr.r.Read(p)
-	if err != nil && !errors.Is(err, io.EOF) {
-		rr.err = err
-	}
-	return n, err
 }
 
 // rangeLength returns the byte count of a Content-Range "bytes A-B/TOTAL".

@@ -200,8 +200,8 @@ func (s *signature) parseCredential(v string) error {
 
 // canonicalURIs returns the canonical URI of the wire path: dot segments
 // removed, then URI-encoded again (Glacier is not S3, so the escaped path is
-// escaped twice). Clients differ on dot-segment removal (botocore removes,
-// aws-sdk-go-v2 does not), so a path with dot segments has both forms.
+// escaped twice). Clients differ on normalization (botocore removes dot and
+// empty segments, aws-sdk-go-v2 does not), so such a path has both forms.
 func canonicalURIs(path string) []string {
 	uris := []string{uriEncode(removeDotSegments(path), true)}
 	if raw := uriEncode(path, true); path != "" && raw != uris[0] {
@@ -211,13 +211,10 @@ func canonicalURIs(path string) []string {
 }
 
 func removeDotSegments(path string) string {
-	if path == "" {
-		return "/"
-	}
 	var out []string
 	for seg := range strings.SplitSeq(path, "/") {
 		switch seg {
-		case ".":
+		case "", ".":
 		case "..":
 			if len(out) > 0 {
 				out = out[:len(out)-1]
@@ -226,11 +223,8 @@ func removeDotSegments(path string) string {
 			out = append(out, seg)
 		}
 	}
-	p := strings.Join(out, "/")
-	if !strings.HasPrefix(p, "/") {
-		p = "/" + p
-	}
-	if strings.HasSuffix(path, "/") && !strings.HasSuffix(p, "/") {
+	p := "/" + strings.Join(out, "/")
+	if len(out) > 0 && strings.HasSuffix(path, "/") {
 		p += "/"
 	}
 	return p

@@ -1,0 +1,385 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/glacier"
+	"github.com/aws/smithy-go"
+	"github.com/firnstore/firn"
+)
+
+// The signing examples of the Glacier developer guide
+// (amazon-glacier-signing-requests.md), as reproduced by
+// tools/sigv4_verify_server.py selftest.
+func TestSigV4DeveloperGuideVectors(t *testing.T) {
+	creds := map[string]Credential{"AKIAIOSFODNN7EXAMPLE": {SecretKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", AccountID: "012345678901"}}
+
+	t.Run("CreateVault", func(t *testing.T) {
+		build := func(sig string) *http.Request {
+			r := httptest.NewRequest("PUT", "/-/vaults/examplevault", nil)
+			r.Host = "glacier.us-east-1.amazonaws.com"
+			r.Header.Set("X-Amz-Date", "20120525T002453Z")
+			r.Header.Set("X-Amz-Glacier-Version", "2012-06-01")
+			r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20120525/us-east-1/glacier/aws4_request, SignedHeaders=host;x-amz-date;x-amz-glacier-version, Signature="+sig)
+			return r
+		}
+		f := newFake()
+		h := New(f, Options{Logger: quiet, Credentials: creds, Clock: &fixedClock{time.Date(2012, 5, 25, 0, 30, 0, 0, time.UTC)}})
+		w := serveWith(h, build("3ce5b2f2fffac9262b4da9256f8d086b4aaf42eba5f111c21681a65a127b7c2a"))
+		eq(t, "status", w.Code, 201)
+		c := wantCall(t, f, "CreateVault", &firn.CreateVaultInput{AccountId: "012345678901", VaultName: "examplevault"})
+		eq(t, "principal", c.principal, "arn:aws:iam::012345678901:root")
+
+		w = serveWith(h, build("3ce5b2f2fffac9262b4da9256f8d086b4aaf42eba5f111c21681a65a127b7c2b"))
+		wantError(t, w, 403, "InvalidSignatureException", "signature we calculated does not match")
+	})
+
+	t.Run("UploadArchive", func(t *testing.T) {
+		body := "Welcome to Amazon Glacier."
+		r := httptest.NewRequest("POST", "/-/vaults/examplevault/archives", strings.NewReader(body))
+		r.Host = "glacier.us-east-1.amazonaws.com"
+		r.Header.Set("X-Amz-Date", "20120507T000000Z")
+		r.Header.Set("X-Amz-Glacier-Version", "2012-06-01")
+		r.Header.Set("X-Amz-Content-Sha256", "726e392cb4d09924dbad1cc0ba3b00c3643d03d14cb4b823e2f041cff612a628")
+		r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20120507/us-east-1/glacier/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-glacier-version, Signature=b092397439375d59119072764a1e9a144677c43d9906fd98a5742c57a2855de6")
+		f := newFake()
+		h := New(f, Options{Logger: quiet, Credentials: creds, Clock: &fixedClock{time.Date(2012, 5, 7, 0, 10, 0, 0, time.UTC)}})
+		w := serveWith(h, r)
+		eq(t, "status", w.Code, 201)
+		c := wantCall(t, f, "UploadArchive", &firn.UploadArchiveInput{AccountId: "012345678901", VaultName: "examplevault"})
+		eq(t, "body", string(c.body), body)
+	})
+}
+
+func TestSigV4SDK(t *testing.T) {
+	clock := &fixedClock{}
+	f, srv := startServer(t, Options{Credentials: map[string]Credential{
+		testKey:   {SecretKey: testSecret, AccountID: testAccount, PrincipalARN: testARN},
+		"ROOTKEY": {SecretKey: "rootsecret", AccountID: "999988887777"},
+	}, Clock: clock})
+	ctx := context.Background()
+	c := sdkClient(srv, testKey, testSecret)
+	clock.t = time.Now()
+
+	t.Run("accepted", func(t *testing.T) {
+		_, err := c.CreateVault(ctx, &glacier.CreateVaultInput{VaultName: aws.String("v1")})
+		must(t, err)
+		call := wantCall(t, f, "CreateVault", &firn.CreateVaultInput{AccountId: testAccount, VaultName: "v1"})
+		eq(t, "principal", call.principal, testARN)
+
+		_, err = c.DescribeVault(ctx, &glacier.DescribeVaultInput{AccountId: aws.String("123456789012"), VaultName: aws.String("v1")})
+		must(t, err)
+		call = wantCall(t, f, "DescribeVault", &firn.DescribeVaultInput{AccountId: "123456789012", VaultName: "v1"})
+		eq(t, "principal", call.principal, testARN)
+
+		root := sdkClient(srv, "ROOTKEY", "rootsecret")
+		_, err = root.ListVaults(ctx, &glacier.ListVaultsInput{})
+		must(t, err)
+		eq(t, "principal", f.last().principal, "arn:aws:iam::999988887777:root")
+	})
+
+	t.Run("everyOperationShape", func(t *testing.T) {
+		s := aws.String
+		calls := []func() error{
+			func() error {
+				_, err := c.UploadArchive(ctx, &glacier.UploadArchiveInput{VaultName: s("v1"), ArchiveDescription: s("a  b"), Body: strings.NewReader("hello")})
+				return err
+			},
+			func() error {
+				_, err := c.UploadArchive(ctx, &glacier.UploadArchiveInput{VaultName: s("v1"), Body: strings.NewReader("")})
+				return err
+			},
+			func() error {
+				_, err := c.UploadMultipartPart(ctx, &glacier.UploadMultipartPartInput{VaultName: s("v1"), UploadId: s("U"), Range: s("bytes 0-4/*"), Body: strings.NewReader("abcde")})
+				return err
+			},
+			func() error {
+				_, err := c.DeleteArchive(ctx, &glacier.DeleteArchiveInput{VaultName: s("v1"), ArchiveId: s("AID/with+special=chars ~%")})
+				return err
+			},
+			func() error {
+				_, err := c.ListVaults(ctx, &glacier.ListVaultsInput{Limit: aws.Int32(10), Marker: s("arn:aws:glacier:us-east-1:111122223333:vaults/a b+c")})
+				return err
+			},
+			func() error {
+				_, err := c.ListJobs(ctx, &glacier.ListJobsInput{VaultName: s("v1"), Completed: s("true"), Statuscode: s("Succeeded"), Limit: aws.Int32(5)})
+				return err
+			},
+			func() error {
+				_, err := c.AddTagsToVault(ctx, &glacier.AddTagsToVaultInput{VaultName: s("v1"), Tags: map[string]string{"a": "b"}})
+				return err
+			},
+			func() error {
+				_, err := c.RemoveTagsFromVault(ctx, &glacier.RemoveTagsFromVaultInput{VaultName: s("v1"), TagKeys: []string{"a"}})
+				return err
+			},
+			func() error {
+				_, err := c.DescribeVault(ctx, &glacier.DescribeVaultInput{VaultName: s("..")})
+				return err
+			},
+			func() error {
+				f.respond("GetJobOutput", &firn.GetJobOutputOutput{Body: io.NopCloser(strings.NewReader("x"))}, nil)
+				out, err := c.GetJobOutput(ctx, &glacier.GetJobOutputInput{VaultName: s("v1"), JobId: s("J"), Range: s("bytes=0-0")})
+				if err == nil {
+					out.Body.Close()
+				}
+				return err
+			},
+		}
+		for i, call := range calls {
+			if err := call(); err != nil {
+				t.Errorf("call %d: %v", i, err)
+			}
+		}
+		wantCall(t, f, "GetJobOutput", &firn.GetJobOutputInput{AccountId: testAccount, VaultName: "v1", JobId: "J", Range: "bytes=0-0"})
+	})
+
+	t.Run("wrongSecret", func(t *testing.T) {
+		n := f.count()
+		_, err := sdkClient(srv, testKey, "not the secret").ListVaults(ctx, &glacier.ListVaultsInput{})
+		wantAPIError(t, err, 403, "InvalidSignatureException")
+		eq(t, "calls", f.count(), n)
+	})
+
+	t.Run("unknownKey", func(t *testing.T) {
+		_, err := sdkClient(srv, "AKIDUNKNOWN", testSecret).ListVaults(ctx, &glacier.ListVaultsInput{})
+		wantAPIError(t, err, 403, "UnrecognizedClientException")
+	})
+
+	t.Run("expired", func(t *testing.T) {
+		defer func() { clock.t = time.Now() }()
+		clock.t = time.Now().Add(16 * time.Minute)
+		_, err := sdkClient(srv, testKey, testSecret).ListVaults(ctx, &glacier.ListVaultsInput{})
+		ae := wantAPIError(t, err, 403, "InvalidSignatureException")
+		if ae != nil && !strings.HasPrefix(ae.ErrorMessage(), "Signature expired") {
+			t.Errorf("message %q", ae.ErrorMessage())
+		}
+		clock.t = time.Now().Add(-16 * time.Minute)
+		_, err = sdkClient(srv, testKey, testSecret).ListVaults(ctx, &glacier.ListVaultsInput{})
+		ae = wantAPIError(t, err, 403, "InvalidSignatureException")
+		if ae != nil && !strings.HasPrefix(ae.ErrorMessage(), "Signature not yet current") {
+			t.Errorf("message %q", ae.ErrorMessage())
+		}
+		clock.t = time.Now().Add(14 * time.Minute)
+		_, err = sdkClient(srv, testKey, testSecret).ListVaults(ctx, &glacier.ListVaultsInput{})
+		must(t, err)
+	})
+}
+
+func wantAPIError(t *testing.T, err error, status int, code string) smithy.APIError {
+	t.Helper()
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		t.Fatalf("error %v, want API error %s", err, code)
+	}
+	eq(t, "code", ae.ErrorCode(), code)
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		eq(t, "status", re.HTTPStatusCode(), status)
+	}
+	return ae
+}
+
+// signedRequest returns a request for h signed at now with the test key.
+func signedRequest(t *testing.T, method, target, body string, now time.Time, hdr map[string]string, payloadHash string) *http.Request {
+	t.Helper()
+	r := httptest.NewRequest(method, "http://glacier.local"+target, strings.NewReader(body))
+	r.Header.Set("X-Amz-Glacier-Version", APIVersion)
+	for k, v := range hdr {
+		r.Header.Set(k, v)
+	}
+	if body != "" {
+		// A server sees Content-Length in the header; the signer signs it.
+		r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	}
+	if payloadHash == "" {
+		payloadHash = sha256Hex(body)
+	}
+	err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: testKey, SecretAccessKey: testSecret},
+		r, payloadHash, "glacier", "eu-west-1", now)
+	must(t, err)
+	return r
+}
+
+func TestSigV4Raw(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	f := newFake()
+	h := New(f, Options{Logger: quiet, Credentials: testCreds(), Clock: &fixedClock{now}})
+
+	t.Run("jsonBodyWithoutContentHash", func(t *testing.T) {
+		// boto3 signs JSON bodies without x-amz-content-sha256.
+		body := `{"Tags":{"k":"v"}}`
+		r := signedRequest(t, "POST", "/-/vaults/v1/tags?operation=add", body, now, nil, "")
+		eq(t, "status", serveWith(h, r).Code, 204)
+		wantCall(t, f, "AddTagsToVault", &firn.AddTagsToVaultInput{AccountId: testAccount, VaultName: "v1", Tags: map[string]string{"k": "v"}})
+
+		n := f.count()
+		r = signedRequest(t, "POST", "/-/vaults/v1/tags?operation=add", body, now, nil, "")
+		r.Body = io.NopCloser(strings.NewReader(`{"Tags":{"k":"w"}}`))
+		wantError(t, serveWith(h, r), 403, "InvalidSignatureException", "does not match")
+		eq(t, "calls", f.count(), n)
+	})
+
+	t.Run("tamperedHeader", func(t *testing.T) {
+		r := signedRequest(t, "POST", "/-/vaults/v1/multipart-uploads", "", now, map[string]string{"X-Amz-Part-Size": "1048576"}, "")
+		r.Header.Set("X-Amz-Part-Size", "2097152")
+		wantError(t, serveWith(h, r), 403, "InvalidSignatureException", "does not match")
+
+		// Headers outside SignedHeaders do not count.
+		r = signedRequest(t, "POST", "/-/vaults/v1/multipart-uploads", "", now, map[string]string{"X-Amz-Part-Size": "1048576"}, "")
+		r.Header.Set("User-Agent", "changed")
+		eq(t, "status", serveWith(h, r).Code, 201)
+	})
+
+	t.Run("tamperedPathAndQuery", func(t *testing.T) {
+		r := signedRequest(t, "GET", "/-/vaults?limit=5", "", now, nil, "")
+		r.URL.RawQuery = "limit=6"
+		wantError(t, serveWith(h, r), 403, "InvalidSignatureException", "does not match")
+		r = signedRequest(t, "DELETE", "/-/vaults/v1", "", now, nil, "")
+		r.RequestURI = "/-/vaults/v2"
+		wantError(t, serveWith(h, r), 403, "InvalidSignatureException", "does not match")
+		r = signedRequest(t, "DELETE", "/-/vaults/v1", "", now, nil, "")
+		r.Method = "PUT"
+		wantError(t, serveWith(h, r), 403, "InvalidSignatureException", "does not match")
+	})
+
+	t.Run("uploadBodyMismatch", func(t *testing.T) {
+		// The signature covers the header; the body must match it too.
+		r := signedRequest(t, "POST", "/-/vaults/v1/archives", "hello", now, map[string]string{"X-Amz-Content-Sha256": sha256Hex("hello")}, sha256Hex("hello"))
+		r.Body = io.NopCloser(strings.NewReader("jello"))
+		wantError(t, serveWith(h, r), 400, "InvalidParameterValueException", "x-amz-content-sha256 does not match")
+		if f.last().readErr == nil {
+			t.Error("the Glacier read a mismatched body without an error")
+		}
+	})
+
+	t.Run("largeBodyNeedsContentHash", func(t *testing.T) {
+		h := New(f, Options{Logger: quiet, Credentials: testCreds(), Clock: &fixedClock{now}, MaxJSONBody: 16})
+		body := strings.Repeat("x", 17)
+		r := signedRequest(t, "POST", "/-/vaults/v1/archives", body, now, nil, "")
+		wantError(t, serveWith(h, r), 400, "MissingParameterValueException", "x-amz-content-sha256")
+		r = signedRequest(t, "POST", "/-/vaults/v1/archives", body, now, map[string]string{"X-Amz-Content-Sha256": sha256Hex(body)}, "")
+		eq(t, "status", serveWith(h, r).Code, 201)
+		eq(t, "body", string(f.last().body), body)
+	})
+
+	t.Run("malformed", func(t *testing.T) {
+		for _, tt := range []struct{ auth, code, msg string }{
+			{"", "MissingAuthenticationTokenException", "Missing Authentication Token"},
+			{"AWS AKID:sig", "IncompleteSignatureException", "AWS4-HMAC-SHA256"},
+			{"AWS4-HMAC-SHA256 SignedHeaders=host, Signature=00", "IncompleteSignatureException", "Credential"},
+			{"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/eu-west-1/glacier/aws4_request, Signature=00", "IncompleteSignatureException", "SignedHeaders"},
+			{"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102, SignedHeaders=host, Signature=00", "IncompleteSignatureException", "Credential"},
+			{"AWS4-HMAC-SHA256 Credential=NOPE/20260102/eu-west-1/glacier/aws4_request, SignedHeaders=host, Signature=00", "UnrecognizedClientException", "invalid"},
+			{"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/eu-west-1/s3/aws4_request, SignedHeaders=host, Signature=00", "InvalidSignatureException", "'glacier'"},
+			{"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/eu-west-1/glacier/aws5_request, SignedHeaders=host, Signature=00", "InvalidSignatureException", "terminator"},
+			{"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/eu-west-1/glacier/aws4_request, SignedHeaders=x-amz-date, Signature=00", "IncompleteSignatureException", "'Host'"},
+			{"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260103/eu-west-1/glacier/aws4_request, SignedHeaders=host, Signature=00", "InvalidSignatureException", "Date in Credential scope"},
+		} {
+			r := rawRequest("GET", "/-/vaults", nil)
+			r.Header.Set("X-Amz-Date", "20260102T030405Z")
+			if tt.auth != "" {
+				r.Header.Set("Authorization", tt.auth)
+			}
+			wantError(t, serveWith(h, r), 403, tt.code, tt.msg)
+		}
+		r := rawRequest("GET", "/-/vaults", nil)
+		r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/eu-west-1/glacier/aws4_request, SignedHeaders=host, Signature=00")
+		wantError(t, serveWith(h, r), 403, "IncompleteSignatureException", "X-Amz-Date")
+		r.Header.Set("X-Amz-Date", "Fri, 02 Jan 2026 03:04:05 GMT")
+		wantError(t, serveWith(h, r), 403, "IncompleteSignatureException", "X-Amz-Date")
+	})
+
+}
+
+func TestSigV4Presigned(t *testing.T) {
+	now := time.Now().UTC()
+	clock := &fixedClock{now}
+	f, srv := startServer(t, Options{Credentials: testCreds(), Clock: clock})
+	presign := func(method, target string, expires int) string {
+		r, err := http.NewRequest(method, srv.URL+target, nil)
+		must(t, err)
+		if expires > 0 {
+			q := r.URL.Query()
+			q.Set("X-Amz-Expires", strconv.Itoa(expires))
+			r.URL.RawQuery = q.Encode()
+		}
+		// The signer hoists X-Amz-* headers into the query.
+		r.Header.Set("X-Amz-Glacier-Version", APIVersion)
+		u, _, err := v4.NewSigner().PresignHTTP(context.Background(), aws.Credentials{AccessKeyID: testKey, SecretAccessKey: testSecret},
+			r, sha256Hex(""), "glacier", "us-west-2", now)
+		must(t, err)
+		return u
+	}
+	get := func(method, u string) *http.Response {
+		r, err := http.NewRequest(method, u, nil)
+		must(t, err)
+		resp, err := srv.Client().Do(r)
+		must(t, err)
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+
+	f.respond("GetJobOutput", &firn.GetJobOutputOutput{Body: io.NopCloser(strings.NewReader("data"))}, nil)
+	u := presign("GET", "/-/vaults/v1/jobs/J%2F1/output", 60)
+	resp := get("GET", u)
+	eq(t, "status", resp.StatusCode, 200)
+	data, _ := io.ReadAll(resp.Body)
+	eq(t, "body", string(data), "data")
+	c := wantCall(t, f, "GetJobOutput", &firn.GetJobOutputInput{AccountId: testAccount, VaultName: "v1", JobId: "J/1"})
+	eq(t, "principal", c.principal, testARN)
+
+	// Without X-Amz-Expires the URL is valid within the clock skew window.
+	resp = get("GET", presign("GET", "/-/vaults/v1", 0))
+	eq(t, "status", resp.StatusCode, 200)
+
+	n := f.count()
+	resp = get("GET", strings.Replace(u, "v1", "v2", 1))
+	eq(t, "tampered path", decodeError(t, resp).Code, "InvalidSignatureException")
+	resp = get("DELETE", u)
+	eq(t, "tampered method", decodeError(t, resp).Code, "InvalidSignatureException")
+	resp = get("GET", u+"&extra=1")
+	eq(t, "extra query", decodeError(t, resp).Code, "InvalidSignatureException")
+
+	clock.t = now.Add(61 * time.Second)
+	resp = get("GET", u)
+	eq(t, "expired status", resp.StatusCode, 403)
+	b := decodeError(t, resp)
+	eq(t, "expired code", b.Code, "InvalidSignatureException")
+	if !strings.HasPrefix(b.Message, "Signature expired") {
+		t.Errorf("expired message %q", b.Message)
+	}
+
+	clock.t = now.Add(-16 * time.Minute)
+	eq(t, "early", decodeError(t, get("GET", u)).Code, "InvalidSignatureException")
+
+	clock.t = now
+	bad := strings.Replace(u, "X-Amz-Expires=60", "X-Amz-Expires=604801", 1)
+	eq(t, "long expiry", decodeError(t, get("GET", bad)).Code, "IncompleteSignatureException")
+	bad = strings.Replace(u, "X-Amz-Algorithm=AWS4-HMAC-SHA256", "X-Amz-Algorithm=AWS4-HMAC-SHA1", 1)
+	eq(t, "algorithm", decodeError(t, get("GET", bad)).Code, "IncompleteSignatureException")
+	bad = strings.Replace(u, "X-Amz-Credential=", "X-Amz-Nothing=", 1)
+	eq(t, "no credential", decodeError(t, get("GET", bad)).Code, "IncompleteSignatureException")
+	eq(t, "calls", f.count(), n)
+}
+
+func TestCanonicalForms(t *testing.T) {
+	eq(t, "uri", canonicalURIs("/-/vaults/v1/archives/AID%2Fwith%2Bspecial%3Dchars"), []string{"/-/vaults/v1/archives/AID%252Fwith%252Bspecial%253Dchars"})
+	eq(t, "dots", canonicalURIs("/-/vaults/.."), []string{"/-", "/-/vaults/.."})
+	eq(t, "empty segments", canonicalURIs("/-//vaults/./v/"), []string{"/-/vaults/v/", "/-//vaults/./v/"})
+	eq(t, "empty", canonicalURIs(""), []string{"/"})
+	eq(t, "query", canonicalQuery("marker=arn%3Aa%20b&limit=10&a=&a=%2B&b+c=1"), "a=&a=%2B&b%20c=1&limit=10&marker=arn%3Aa%20b")
+	eq(t, "query sorts after encoding", canonicalQuery("k=a-b&k=a%2Fb"), "k=a%2Fb&k=a-b")
+	eq(t, "header value", canonicalHeaderValue("  a   b \t c  "), "a b c")
+}
