@@ -67,6 +67,9 @@ var _ firn.Glacier = (*Engine)(nil)
 // metadata references (left by a crash mid-upload) are reclaimed.
 func Open(dir string, opts *Options) (*Engine, error) {
 	o := opts.EnsureDefaults()
+	if o.SelectOutput == nil {
+		o.SelectOutput = DirOutput{FS: o.FS, Root: filepath.Join(dir, "select-output")}
+	}
 	if err := o.Validate(); err != nil {
 		return nil, fmt.Errorf("engine: invalid options: %w", err)
 	}

@@ -50,6 +50,9 @@ type Options struct {
 	// 3 every 5 minutes, further ones fail with
 	// InsufficientCapacityException. Default false: unlimited.
 	LimitExpedited bool
+	// SelectOutput stores the results of select jobs. Default: DirOutput
+	// on FS under the data directory's "select-output".
+	SelectOutput SelectOutput
 	// InventoryInterval is the cadence of vault inventories. Zero, the
 	// default, keeps inventories always current; a positive interval
 	// behaves like the service (about daily there): DescribeVault counts,

@@ -1,26 +1,131 @@
 package engine
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/csvselect"
+	"github.com/firnstore/firn/internal/blob"
 	"github.com/firnstore/firn/job"
 	"github.com/firnstore/firn/vault"
+	"github.com/oklog/ulid/v2"
 )
 
-// validateSelect checks a select job's parameters. Select jobs arrive with
-// their own issue; until then they are rejected before anything is written.
+// Select jobs run an SQL expression (package csvselect) over a CSV archive
+// when they complete. The results are written through Options.SelectOutput
+// under OutputLocation.S3: PREFIX/JOBID/results/part-00000.csv, then
+// PREFIX/JOBID/result_manifest.txt listing the result objects and
+// PREFIX/JOBID/job.txt holding the job description; a job that fails on the
+// archive's data writes PREFIX/JOBID/errors/error.txt and error_manifest.txt
+// instead, and records the error as its StatusMessage. As an extension of
+// the service, the results are also the job's output for GetJobOutput (the
+// service returns them only through S3).
+
+// validateSelect checks a select job's parameters, so that a bad expression
+// or setting fails InitiateJob.
 func (e *Engine) validateSelect(r *job.Request) error {
 	if r.Action != firn.ActionSelect {
 		return nil
 	}
-	return firn.Errorf(firn.CodeInvalidParameterValue, "Type: select jobs are not supported yet by this version of Firn")
+	if err := job.ValidateSelect(r.Select, r.OutputLocation); err != nil {
+		return err
+	}
+	_, err := compileSelect(r.Select)
+	return err
 }
 
-// runSelect runs a select job; see validateSelect.
-func (e *Engine) runSelect(v *vault.Vault, j *job.Job) ([]vault.Segment, int64, string, error) {
-	return nil, 0, "select jobs are not supported yet", nil
+func compileSelect(p *firn.SelectParameters) (*csvselect.Query, error) {
+	return csvselect.Compile(p.Expression, p.InputSerialization.CSV, p.OutputSerialization.CSV)
 }
 
 // selectOutputPath is where a select job writes its results.
 func selectOutputPath(loc *firn.OutputLocation, jobID string) string {
-	return loc.S3.Prefix + "/" + jobID
+	return "s3://" + loc.S3.BucketName + "/" + job.OutputPrefix(loc, jobID) + "/"
+}
+
+// runSelect runs j's query over its archive. It returns the segment holding
+// the results, their size, or why the job failed; err is a failure of the
+// engine itself (storage), which leaves the job to be retried.
+func (e *Engine) runSelect(v *vault.Vault, j *job.Job) (segs []vault.Segment, size int64, why string, err error) {
+	s := j.Select
+	q, err := compileSelect(&s.Parameters)
+	if err != nil {
+		return nil, 0, err.Error(), nil
+	}
+	q = q.WithNow(j.Due)
+	jobID := ulid.ULID(j.ID).String()
+	prefix := job.OutputPrefix(&s.OutputLocation, jobID)
+	ctx := context.Background()
+	in, err := e.openSegments(j.Segments, j.SegmentSize, 0, s.Size)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	defer in.Close()
+
+	id := e.newID()
+	w, err := e.blobs.Create(blob.ID(id))
+	if err != nil {
+		return nil, 0, "", ioError(err)
+	}
+	pr, pw := io.Pipe()
+	putErr := make(chan error, 1)
+	resultKey := prefix + "/results/part-00000.csv"
+	go func() {
+		err := e.opts.SelectOutput.Put(ctx, s.OutputLocation.S3, resultKey, pr)
+		pr.CloseWithError(err)
+		putErr <- err
+	}()
+	_, runErr := q.Run(ctx, in, io.MultiWriter(w, pw))
+	pw.CloseWithError(runErr)
+	if perr := <-putErr; runErr == nil && perr != nil {
+		w.Abort()
+		return nil, 0, "", ioError(fmt.Errorf("select output: %w", perr))
+	}
+	var rt *csvselect.RuntimeError
+	if errors.As(runErr, &rt) {
+		w.Abort()
+		msg := rt.Error()
+		if err := e.putSelectErrors(ctx, s, prefix, msg); err != nil {
+			return nil, 0, "", err
+		}
+		return nil, 0, msg, nil
+	}
+	if runErr != nil {
+		w.Abort()
+		return nil, 0, "", ioError(runErr)
+	}
+	info, err := w.Commit()
+	if err != nil {
+		return nil, 0, "", ioError(err)
+	}
+	manifest := resultKey + "\n"
+	desc, _ := json.Marshal(j.Describe(jobID))
+	for _, o := range []struct{ key, body string }{
+		{prefix + "/result_manifest.txt", manifest},
+		{prefix + "/job.txt", string(desc)},
+	} {
+		if err := e.opts.SelectOutput.Put(ctx, s.OutputLocation.S3, o.key, strings.NewReader(o.body)); err != nil {
+			e.discardSegment(id)
+			return nil, 0, "", ioError(fmt.Errorf("select output: %w", err))
+		}
+	}
+	return []vault.Segment{{ID: id, Size: info.Size}}, info.Size, "", nil
+}
+
+// putSelectErrors writes a failed select job's error objects.
+func (e *Engine) putSelectErrors(ctx context.Context, s *job.Select, prefix, msg string) error {
+	for _, o := range []struct{ key, body string }{
+		{prefix + "/errors/error.txt", msg + "\n"},
+		{prefix + "/error_manifest.txt", prefix + "/errors/error.txt\n"},
+	} {
+		if err := e.opts.SelectOutput.Put(ctx, s.OutputLocation.S3, o.key, strings.NewReader(o.body)); err != nil {
+			return ioError(fmt.Errorf("select output: %w", err))
+		}
+	}
+	return nil
 }
