@@ -2,6 +2,7 @@ package csvselect
 
 import (
 	"bytes"
+	"math"
 	"unicode/utf8"
 )
 
@@ -172,7 +173,7 @@ func (n *substringNode) eval(r *row) (value, error) {
 	if err != nil || null {
 		return nullValue, err
 	}
-	end := int64(math64Max)
+	end := int64(math.MaxInt64)
 	if n.length != nil {
 		l, null, err := intOperand(lv, "SUBSTRING", n.at)
 		if err != nil || null {
@@ -181,16 +182,14 @@ func (n *substringNode) eval(r *row) (value, error) {
 		if l < 0 {
 			return value{}, locate(rtErr("InvalidArgument", "SUBSTRING length %d is negative", l), n.at)
 		}
-		if start > math64Max-l {
-			end = math64Max
+		if start > math.MaxInt64-l {
+			end = math.MaxInt64
 		} else {
 			end = start + l - 1
 		}
 	}
 	return value{k: kString, s: runeSlice(s, start-1, end)}, nil
 }
-
-const math64Max = 1<<63 - 1
 
 // coalesceNode returns its first argument that is not NULL or MISSING,
 // evaluating no further.
