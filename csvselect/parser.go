@@ -489,7 +489,8 @@ func (p *parser) fold(n expr, pos int, operands ...expr) expr {
 	}
 	v, err := n.eval(&row{now: p.q.now})
 	if err != nil {
-		p.fail(pos, "%s", err.(*RuntimeError).Message)
+		// The error is the folded node's own; its position leads the message.
+		p.fail(pos, "%s", strings.TrimSuffix(err.(*RuntimeError).Message, " (at "+p.loc(pos)+")"))
 	}
 	return &litNode{v}
 }

@@ -122,6 +122,8 @@ var selectCases = []selectCase{
 	{file: "people.csv", in: peopleIn, expr: "SELECT DATE_ADD(minute, 90, `2020-12-31T23:00-01:00`), DATE_DIFF(second, `2020-01-01T00:00:01Z`, `2020-01-01T00:00:00.5Z`), DATE_DIFF(year, `2011-06T`, `2010-07T`) FROM archive LIMIT 1", want: "2021-01-01T00:30:00-01:00,0,0\n"},
 	{file: "people.csv", in: peopleIn, expr: "SELECT name FROM archive WHERE CAST(name AS TIMESTAMP) IS NULL", err: "CastFailed: record 2: cannot cast STRING 'Alice' to TIMESTAMP"},
 
+	{file: "people.csv", in: peopleIn, expr: "SELECT CAST(id || '" + strings.Repeat("é", 40) + "' AS INT) FROM archive", err: "CastFailed: record 2: cannot cast STRING '1" + strings.Repeat("é", 30) + "...' to INT (at line 1, column 8)"},
+
 	// Implicit conversion of fields compared with or computed with numbers.
 	{file: "numbers.csv", expr: "SELECT _1 FROM archive WHERE _3 > 0", want: "3\n4\n6\n"},
 	{file: "numbers.csv", expr: "SELECT SUM(_3), AVG(_4), MIN(CAST(_3 AS INT)), MAX(CAST(_4 AS FLOAT)) FROM archive", want: "2,17.708333333333332,-12,100\n"},

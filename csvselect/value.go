@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 type kind uint8
@@ -90,7 +91,11 @@ func quoteValue(v value) string {
 	if v.k == kString {
 		s := v.s
 		if len(s) > 64 {
-			s = append(bytes.Clone(s[:61]), "..."...)
+			n := 61
+			for n > 0 && !utf8.RuneStart(s[n]) {
+				n--
+			}
+			s = append(bytes.Clone(s[:n]), "..."...)
 		}
 		return "'" + string(bytes.ReplaceAll(s, []byte("'"), []byte("''"))) + "'"
 	}
