@@ -93,6 +93,8 @@ func runConformance(t *testing.T, newTarget func(t *testing.T) *target) {
 		{"Archive", archiveCases},
 		{"Reopen", reopenCases},
 		{"Multipart", multipartCases},
+		{"Lock", lockCases},
+		{"Authz", authzCases},
 	}
 	for _, a := range areas {
 		t.Run(a.name, func(t *testing.T) {

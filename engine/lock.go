@@ -40,7 +40,6 @@ func (e *Engine) InitiateVaultLock(ctx context.Context, in *firn.InitiateVaultLo
 	if err := vault.ValidatePolicyDocument("Policy", doc); err != nil {
 		return nil, err
 	}
-	e.tick()
 	id := e.newID().String()
 	err := e.updateVaultBatch(ctx, "InitiateVaultLock", in.AccountId, in.VaultName, func(v *vault.Vault, b *store.Batch) error {
 		l, err := v.Lock.Initiate(doc, id, e.now())
@@ -70,7 +69,6 @@ func (e *Engine) CompleteVaultLock(ctx context.Context, in *firn.CompleteVaultLo
 	if in.LockId == "" {
 		return nil, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: lockId")
 	}
-	e.tick()
 	err := e.updateVaultBatch(ctx, "CompleteVaultLock", in.AccountId, in.VaultName, func(v *vault.Vault, b *store.Batch) error {
 		l, err := v.Lock.Complete(in.LockId, e.now())
 		if err != nil {
@@ -92,7 +90,6 @@ func (e *Engine) CompleteVaultLock(ctx context.Context, in *firn.CompleteVaultLo
 // its policy; it succeeds when there is no lock, and fails with
 // AccessDeniedException when the lock is Locked.
 func (e *Engine) AbortVaultLock(ctx context.Context, in *firn.AbortVaultLockInput) (*firn.AbortVaultLockOutput, error) {
-	e.tick()
 	err := e.updateVaultBatch(ctx, "AbortVaultLock", in.AccountId, in.VaultName, func(v *vault.Vault, b *store.Batch) error {
 		l, err := v.Lock.Abort(e.now())
 		if err != nil {
@@ -114,7 +111,6 @@ func (e *Engine) AbortVaultLock(ctx context.Context, in *firn.AbortVaultLockInpu
 // lock is Locked. ResourceNotFoundException when the vault has no lock in
 // force (none, aborted or expired).
 func (e *Engine) GetVaultLock(ctx context.Context, in *firn.GetVaultLockInput) (*firn.GetVaultLockOutput, error) {
-	e.tick()
 	v, err := e.viewVault(ctx, "GetVaultLock", in.AccountId, in.VaultName)
 	if err != nil {
 		return nil, err
@@ -148,7 +144,6 @@ func lockTimerID(v *vault.Vault) []byte {
 func (e *Engine) onLockExpire(due int64, id []byte) error {
 	drop := func() error {
 		b := e.db.NewBatch()
-		defer b.Close()
 		b.Delete(store.TimerKey(due, timerLockExpire, id))
 		return commit(b)
 	}
@@ -180,9 +175,9 @@ func (e *Engine) onLockExpire(due int64, id []byte) error {
 	}
 	v.Lock = lock.Lock{}
 	b := e.db.NewBatch()
-	defer b.Close()
 	b.Delete(store.TimerKey(due, timerLockExpire, id))
 	if err := b.SetJSON(store.VaultKey(acct, name), v); err != nil {
+		b.Close()
 		return ioError(err)
 	}
 	return commit(b)
@@ -205,11 +200,12 @@ func (e *Engine) updateVaultBatch(ctx context.Context, op, accountID, name strin
 		return err
 	}
 	b := e.db.NewBatch()
-	defer b.Close()
 	if err := fn(v, b); err != nil {
+		b.Close()
 		return err
 	}
 	if err := b.SetJSON(store.VaultKey(acct, v.Name), v); err != nil {
+		b.Close()
 		return ioError(err)
 	}
 	return commit(b)
