@@ -116,7 +116,13 @@ func get(t testing.TB, s *Store, id ID) []byte {
 	return b
 }
 
-func list(t testing.TB, s *Store) []ID {
+// fataler is the part of testing.TB that rapid.T also implements.
+type fataler interface {
+	Helper()
+	Fatal(args ...any)
+}
+
+func list(t fataler, s *Store) []ID {
 	t.Helper()
 	ids, err := s.List()
 	if err != nil {
