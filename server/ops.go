@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -504,6 +505,7 @@ func (h *handler) getJobOutput(c *call) error {
 	}
 	hd := c.w.Header()
 	hd.Set("Content-Type", "application/octet-stream")
+	hd.Set("Accept-Ranges", "bytes")
 	setHeader(c.w, "Content-Type", out.ContentType)
 	setHeader(c.w, "Content-Range", out.ContentRange)
 	setHeader(c.w, "Accept-Ranges", out.AcceptRanges)
@@ -519,7 +521,10 @@ func (h *handler) getJobOutput(c *call) error {
 		n, err := out.Body.Read(buf)
 		if n > 0 {
 			if _, werr := c.w.Write(buf[:n]); werr != nil {
-				return nil // the client went away
+				if errors.Is(werr, http.ErrContentLength) {
+					h.log.Error("job output longer than its Content-Range", "request_id", c.id, "content_range", out.ContentRange)
+				}
+				return nil // the client went away, or the output is cut short
 			}
 			// Flush so that a slow producer's bytes are not held back.
 			rc.Flush()

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -527,4 +528,38 @@ func TestNewHTTPServer(t *testing.T) {
 	if !slices.Contains([]time.Duration{s.ReadTimeout, s.WriteTimeout}, 0) {
 		t.Error("read/write timeouts would cut off large transfers")
 	}
+}
+
+func TestGracefulShutdown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	pr, pw := io.Pipe()
+	s := NewHTTPServer(ln.Addr().String(), New(&blockingGlacier{fake: newFake(), output: pr}, Options{Logger: quiet}))
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ln) }()
+
+	go pw.Write([]byte("a"))
+	req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/-/vaults/v/jobs/J/output", nil)
+	req.Header.Set("X-Amz-Glacier-Version", APIVersion)
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	defer resp.Body.Close()
+	first := make([]byte, 1)
+	_, err = io.ReadFull(resp.Body, first)
+	must(t, err)
+
+	shut := make(chan error, 1)
+	go func() { shut <- s.Shutdown(context.Background()) }()
+	select {
+	case err := <-shut:
+		t.Fatalf("Shutdown returned %v with a download in flight", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	pw.Write([]byte("b"))
+	pw.Close()
+	rest, err := io.ReadAll(resp.Body)
+	must(t, err)
+	eq(t, "download", string(first)+string(rest), "ab")
+	must(t, <-shut)
+	eq(t, "Serve", <-served, http.ErrServerClosed)
 }

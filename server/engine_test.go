@@ -1,0 +1,197 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/glacier"
+	"github.com/aws/aws-sdk-go-v2/service/glacier/types"
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/firnstore/firn/engine"
+)
+
+// treeHash is the Glacier SHA-256 tree hash of data (TREEHASH.md).
+func treeHash(data []byte) string {
+	var level [][32]byte
+	for len(data) > 0 {
+		n := min(len(data), 1<<20)
+		level = append(level, sha256.Sum256(data[:n]))
+		data = data[n:]
+	}
+	root := combine(level)
+	return hex.EncodeToString(root[:])
+}
+
+// combine reduces tree-hash nodes pairwise, promoting an odd last node.
+func combine(level [][32]byte) [32]byte {
+	for len(level) > 1 {
+		var next [][32]byte
+		for i := 0; i < len(level); i += 2 {
+			if i+1 == len(level) {
+				next = append(next, level[i])
+				break
+			}
+			next = append(next, sha256.Sum256(append(level[i][:], level[i+1][:]...)))
+		}
+		level = next
+	}
+	return level[0]
+}
+
+func pattern(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i % 251)
+	}
+	return b
+}
+
+// TestEngineEndToEnd runs aws-sdk-go-v2, signing with SigV4, against the
+// handler over a real in-memory engine.
+func TestEngineEndToEnd(t *testing.T) {
+	clock := &fixedClock{t: time.Now().UTC().Truncate(time.Millisecond)}
+	e, err := engine.Open("/e2e", &engine.Options{FS: vfs.NewMem(), Clock: clock})
+	must(t, err)
+	t.Cleanup(func() { e.Close() })
+	srv := httptest.NewServer(New(e, Options{Logger: quiet, Credentials: testCreds(), Clock: clock}))
+	t.Cleanup(srv.Close)
+	c := sdkClient(srv, testKey, testSecret)
+	ctx := context.Background()
+	s := aws.String
+	v := s("e2e")
+	check := func() {
+		t.Helper()
+		if err := e.Check(ctx); err != nil {
+			t.Fatalf("engine check: %v", err)
+		}
+	}
+
+	cv, err := c.CreateVault(ctx, &glacier.CreateVaultInput{VaultName: v})
+	must(t, err)
+	eq(t, "Location", aws.ToString(cv.Location), "/"+testAccount+"/vaults/e2e")
+	dv, err := c.DescribeVault(ctx, &glacier.DescribeVaultInput{VaultName: v})
+	must(t, err)
+	eq(t, "VaultARN", aws.ToString(dv.VaultARN), "arn:aws:glacier:us-east-1:"+testAccount+":vaults/e2e")
+	eq(t, "CreationDate", aws.ToString(dv.CreationDate), clock.t.Format(dateLayout))
+
+	small := pattern(3 << 20)
+	up, err := c.UploadArchive(ctx, &glacier.UploadArchiveInput{VaultName: v, ArchiveDescription: s("three MiB"), Body: bytes.NewReader(small)})
+	must(t, err)
+	eq(t, "Checksum", aws.ToString(up.Checksum), "2e7d51c0ffe06ce95fe74beed9a4ab35d18837f4ab2a9f4f066a60359eb999a1")
+	eq(t, "Location", aws.ToString(up.Location), "/"+testAccount+"/vaults/e2e/archives/"+aws.ToString(up.ArchiveId))
+
+	// A body that does not match its signed x-amz-content-sha256 stores
+	// nothing.
+	r := signedRequest(t, "POST", "/-/vaults/e2e/archives", "hello", clock.t, map[string]string{"X-Amz-Content-Sha256": sha256Hex("hello")}, sha256Hex("hello"))
+	r.Body = io.NopCloser(strings.NewReader("jello"))
+	wantError(t, serveWith(New(e, Options{Logger: quiet, Credentials: testCreds(), Clock: clock}), r), 400, "InvalidParameterValueException", "x-amz-content-sha256")
+	// So does a wrong tree hash, which the engine checks.
+	_, err = c.UploadArchive(ctx, &glacier.UploadArchiveInput{VaultName: v, Checksum: s(treeHash([]byte("other"))), Body: strings.NewReader("hello")})
+	var ipv *types.InvalidParameterValueException
+	if !errors.As(err, &ipv) {
+		t.Fatalf("wrong tree hash: %v", err)
+	}
+	check()
+	dv, err = c.DescribeVault(ctx, &glacier.DescribeVaultInput{VaultName: v})
+	must(t, err)
+	eq(t, "NumberOfArchives", dv.NumberOfArchives, int64(1))
+
+	// Multipart: 1 MiB parts of a 2 MiB + 123 byte archive.
+	big := pattern(2<<20 + 123)
+	mu, err := c.InitiateMultipartUpload(ctx, &glacier.InitiateMultipartUploadInput{VaultName: v, PartSize: s("1048576"), ArchiveDescription: s("multi")})
+	must(t, err)
+	var partHashes [][32]byte
+	for off := 0; off < len(big); off += 1 << 20 {
+		part := big[off:min(off+1<<20, len(big))]
+		out, err := c.UploadMultipartPart(ctx, &glacier.UploadMultipartPartInput{VaultName: v, UploadId: mu.UploadId,
+			Range: s(fmt.Sprintf("bytes %d-%d/*", off, off+len(part)-1)), Body: bytes.NewReader(part)})
+		must(t, err)
+		eq(t, "part checksum", aws.ToString(out.Checksum), treeHash(part))
+		partHashes = append(partHashes, sha256.Sum256(part))
+	}
+	lp, err := c.ListParts(ctx, &glacier.ListPartsInput{VaultName: v, UploadId: mu.UploadId})
+	must(t, err)
+	eq(t, "parts", len(lp.Parts), 3)
+	eq(t, "ArchiveDescription", aws.ToString(lp.ArchiveDescription), "multi")
+	whole := combine(partHashes)
+	done, err := c.CompleteMultipartUpload(ctx, &glacier.CompleteMultipartUploadInput{VaultName: v, UploadId: mu.UploadId,
+		ArchiveSize: s(fmt.Sprint(len(big))), Checksum: s(hex.EncodeToString(whole[:]))})
+	must(t, err)
+	eq(t, "Checksum", aws.ToString(done.Checksum), treeHash(big))
+
+	// Retrieve the multipart archive, whole and a tree-hash aligned range.
+	job, err := c.InitiateJob(ctx, &glacier.InitiateJobInput{VaultName: v, JobParameters: &types.JobParameters{
+		Type: s("archive-retrieval"), ArchiveId: done.ArchiveId, Description: s("get it")}})
+	must(t, err)
+	dj, err := c.DescribeJob(ctx, &glacier.DescribeJobInput{VaultName: v, JobId: job.JobId})
+	must(t, err)
+	eq(t, "Completed", dj.Completed, true)
+	eq(t, "ArchiveSizeInBytes", aws.ToInt64(dj.ArchiveSizeInBytes), int64(len(big)))
+	eq(t, "InventorySizeInBytes", dj.InventorySizeInBytes, (*int64)(nil))
+	eq(t, "JobDescription", aws.ToString(dj.JobDescription), "get it")
+
+	out, err := c.GetJobOutput(ctx, &glacier.GetJobOutputInput{VaultName: v, JobId: job.JobId})
+	must(t, err)
+	data, err := io.ReadAll(out.Body)
+	out.Body.Close()
+	must(t, err)
+	if !bytes.Equal(data, big) {
+		t.Errorf("job output: %d bytes, want the %d uploaded", len(data), len(big))
+	}
+	eq(t, "Status", out.Status, int32(200))
+	eq(t, "Checksum", aws.ToString(out.Checksum), treeHash(big))
+	eq(t, "ArchiveDescription", aws.ToString(out.ArchiveDescription), "multi")
+
+	out, err = c.GetJobOutput(ctx, &glacier.GetJobOutputInput{VaultName: v, JobId: job.JobId, Range: s("bytes=1048576-2097151")})
+	must(t, err)
+	data, err = io.ReadAll(out.Body)
+	out.Body.Close()
+	must(t, err)
+	eq(t, "Status", out.Status, int32(206))
+	eq(t, "range bytes", bytes.Equal(data, big[1<<20:2<<20]), true)
+	eq(t, "ContentRange", aws.ToString(out.ContentRange), fmt.Sprintf("bytes 1048576-2097151/%d", len(big)))
+	eq(t, "range Checksum", aws.ToString(out.Checksum), treeHash(big[1<<20:2<<20]))
+
+	// Inventory.
+	inv, err := c.InitiateJob(ctx, &glacier.InitiateJobInput{VaultName: v, JobParameters: &types.JobParameters{Type: s("inventory-retrieval")}})
+	must(t, err)
+	out, err = c.GetJobOutput(ctx, &glacier.GetJobOutputInput{VaultName: v, JobId: inv.JobId})
+	must(t, err)
+	var inventory struct {
+		VaultARN    string
+		ArchiveList []struct {
+			ArchiveId, SHA256TreeHash string
+			Size                      int64
+		}
+	}
+	must(t, json.NewDecoder(out.Body).Decode(&inventory))
+	out.Body.Close()
+	eq(t, "ContentType", aws.ToString(out.ContentType), "application/json")
+	eq(t, "inventory archives", len(inventory.ArchiveList), 2)
+
+	jobs, err := c.ListJobs(ctx, &glacier.ListJobsInput{VaultName: v, Completed: s("true")})
+	must(t, err)
+	eq(t, "jobs", len(jobs.JobList), 2)
+
+	_, err = c.DescribeVault(ctx, &glacier.DescribeVaultInput{VaultName: s("missing")})
+	var rnf *types.ResourceNotFoundException
+	if !errors.As(err, &rnf) || !strings.Contains(rnf.ErrorMessage(), "missing") {
+		t.Errorf("missing vault: %v", err)
+	}
+	_, err = c.InitiateMultipartUpload(ctx, &glacier.InitiateMultipartUploadInput{VaultName: v, PartSize: s("3145728")})
+	if !errors.As(err, &ipv) {
+		t.Errorf("3 MiB part size: %v", err)
+	}
+	check()
+}
