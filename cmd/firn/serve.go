@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/firnstore/firn/engine"
+	"github.com/firnstore/firn/job"
+	"github.com/firnstore/firn/server"
+)
+
+// shutdownGrace bounds how long serve waits for in-flight requests after a
+// stop signal.
+const shutdownGrace = 30 * time.Second
+
+func (a *app) serveCmd() *cobra.Command {
+	var (
+		addr, account, credsFile, logLevel, timing string
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the Glacier REST API from a data directory",
+		Long: `serve opens the data directory (--data, default ./firn-data) and serves the
+Amazon S3 Glacier REST API (version 2012-06-01) on --addr, for the AWS CLI,
+boto3 and the AWS SDKs (pass them --endpoint-url). SIGINT or SIGTERM stops it
+gracefully: in-flight requests finish (up to 30 s), then the data directory
+is closed; a second signal stops it at once.
+
+Without --credentials every request is accepted, signed or not, as local
+emulators do. With it, every request must carry a valid AWS Signature
+Version 4 made with one of the file's keys.
+
+` + credentialsHelp + `
+
+` + exitCodesHelp,
+		Example: `  firn serve --addr 127.0.0.1:9000 --data ./firn-data
+  aws glacier list-vaults --account-id - --endpoint-url http://127.0.0.1:9000 --region us-east-1 --no-sign-request`,
+		Args: args(),
+		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			if a.endpoint != "" {
+				return usagef("serve serves a data directory: give --data, not --endpoint-url")
+			}
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+				return usagef("--log-level %q: use debug, info, warn or error", logLevel)
+			}
+			opts := &engine.Options{
+				AccountID: account,
+				Region:    a.region,
+				Logger:    slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level})),
+			}
+			switch timing {
+			case "instant":
+			case "realistic":
+				opts.JobTiming = job.RealisticTiming
+			default:
+				return usagef("--job-timing %q: use instant or realistic", timing)
+			}
+			var sopts server.Options
+			if credsFile != "" {
+				creds, err := loadServerCredentials(credsFile)
+				if err != nil {
+					return localErr(err, "see 'firn serve --help' for the credentials file format")
+				}
+				sopts.Credentials = creds
+			}
+			sopts.Logger = opts.Logger
+			return a.serve(cmd.Context(), addr, opts, sopts)
+		}),
+	}
+	f := cmd.Flags()
+	f.StringVar(&addr, "addr", "127.0.0.1:9000", "host:port to listen on; port 0 picks a free one")
+	f.StringVar(&account, "account", engine.DefaultAccountID, `the server's own 12-digit account, what "-" means for unsigned requests`)
+	f.StringVar(&credsFile, "credentials", "", "credentials file: require SigV4 signatures by its keys (format below)")
+	f.StringVar(&logLevel, "log-level", "info", "log level: debug (logs every request), info, warn or error")
+	f.StringVar(&timing, "job-timing", "instant", "how long jobs take: instant, or realistic (the service's published times, hours for Standard)")
+	return cmd
+}
+
+// serve runs the server until ctx is done, then shuts it down gracefully
+// and closes the engine.
+func (a *app) serve(ctx context.Context, addr string, opts *engine.Options, sopts server.Options) (err error) {
+	log := opts.Logger
+	eng, err := a.openEngineWith(opts)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := eng.Close(); cerr != nil && err == nil {
+			err = localErr(fmt.Errorf("closing %s: %w", a.dataDir, cerr), "")
+		}
+	}()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return localErr(err, "pick another --addr, or stop what is listening there")
+	}
+	var h http.Handler = server.New(eng, sopts)
+	if log.Enabled(ctx, slog.LevelDebug) {
+		h = logRequests(log, h)
+	}
+	srv := server.NewHTTPServer(addr, h)
+	srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
+
+	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(a.stdout, "firn serving the Glacier API at %s (data %s, account %s, region %s)\n",
+		url, absPath(a.dataDir), opts.AccountID, opts.Region)
+	if len(sopts.Credentials) == 0 {
+		fmt.Fprintf(a.stdout, "try: aws glacier list-vaults --account-id - --endpoint-url %s --region %s --no-sign-request\n", url, opts.Region)
+	} else {
+		fmt.Fprintf(a.stdout, "try: aws glacier list-vaults --account-id - --endpoint-url %s --region %s   (signed with a key of %d)\n", url, opts.Region, len(sopts.Credentials))
+	}
+	if a.onListen != nil {
+		a.onListen(ln.Addr().String())
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return localErr(fmt.Errorf("serving: %w", err), "")
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: waiting for in-flight requests", "grace", shutdownGrace)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		// Requests still running after the grace period are cut off, so
+		// that closing the engine does not race with them.
+		srv.Close()
+		log.Warn("forced shutdown", "err", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return localErr(fmt.Errorf("serving: %w", err), "")
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// logRequests logs every request at debug level, with its status and
+// duration.
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		log.Debug("request", "method", r.Method, "path", r.URL.EscapedPath(), "query", r.URL.RawQuery,
+			"status", sw.status, "duration", time.Since(start), "requestId", w.Header().Get("X-Amzn-Requestid"))
+	})
+}
+
+// statusWriter records the status code written through it.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
