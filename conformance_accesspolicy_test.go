@@ -103,11 +103,12 @@ func testPolicyMalformed(t *testing.T, tg *target) {
 	mustSetPolicy(t, tg, "", "v", tg.policy("v"))
 	before := snapshot(t, tg, "")
 	good := tg.policy("v")
-	// A zero value is an absent parameter.
+	// Zero values are absent parameters.
 	for _, vault := range []string{"v", "unset"} {
-		out, err := tg.g.SetVaultAccessPolicy(t.Context(), &firn.SetVaultAccessPolicyInput{VaultName: vault,
-			Policy: &firn.VaultAccessPolicy{}})
-		wantErr(t, out, err, firn.ErrMissingParameterValue, "policy")
+		for _, p := range []*firn.VaultAccessPolicy{nil, {}} {
+			out, err := tg.g.SetVaultAccessPolicy(t.Context(), &firn.SetVaultAccessPolicyInput{VaultName: vault, Policy: p})
+			wantErr(t, out, err, firn.ErrMissingParameterValue, "policy")
+		}
 	}
 	for _, c := range []struct{ what, policy string }{
 		{"blank", "   "},

@@ -246,7 +246,7 @@ func testUploadEmptyBody(t *testing.T, tg *target) {
 	before := snapshot(t, tg, "")
 	for _, checksum := range []string{"", treeHash(nil)} {
 		out, err := tg.g.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Checksum: checksum, Body: bytes.NewReader(nil)})
-		wantErr(t, out, err, firn.ErrInvalidParameterValue)
+		wantErr(t, out, err, firn.ErrInvalidParameterValue, "archive")
 	}
 	out, err := tg.g.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v"})
 	if c := firn.CodeOf(err); c != firn.CodeInvalidParameterValue && c != firn.CodeMissingParameterValue {
@@ -270,9 +270,9 @@ func testUploadSizeLimit(t *testing.T, tg *target) {
 	before := snapshot(t, tg, "")
 	for _, n := range []int{limit + 1, limit + mib} {
 		out, err := uploadE(t.Context(), tg, "", "v", random(n), "over")
-		wantErr(t, out, err, firn.ErrInvalidParameterValue)
+		wantErr(t, out, err, firn.ErrInvalidParameterValue, "archive")
 		out, err = tg.g.UploadArchive(t.Context(), &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader(random(n))})
-		wantErr(t, out, err, firn.ErrInvalidParameterValue)
+		wantErr(t, out, err, firn.ErrInvalidParameterValue, "archive")
 	}
 	wantUnchanged(t, tg, "", before)
 	wantArchive(t, tg, "", "v", at.ArchiveId, data, "at the limit")
@@ -382,9 +382,11 @@ func testDeleteArchiveUnknown(t *testing.T, tg *target) {
 	} {
 		t.Run(c.what, func(t *testing.T) {
 			out, err := tg.g.DeleteArchive(t.Context(), &firn.DeleteArchiveInput{VaultName: "v", ArchiveId: c.id})
-			wantErr(t, out, err, firn.ErrResourceNotFound)
+			wantErr(t, out, err, firn.ErrResourceNotFound, c.id)
 		})
 	}
+	out, err := tg.g.DeleteArchive(t.Context(), &firn.DeleteArchiveInput{VaultName: "v"})
+	wantErr(t, out, err, firn.ErrMissingParameterValue, "archiveid")
 	wantUnchanged(t, tg, "", before)
 	wantUnchanged(t, tg, tenantA, beforeA)
 	wantArchive(t, tg, "", "v", kept.ArchiveId, pattern(100), "kept")

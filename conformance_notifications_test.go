@@ -151,6 +151,14 @@ func testNotificationsInvalidEvents(t *testing.T, tg *target) {
 	out, err := tg.g.SetVaultNotifications(t.Context(), &firn.SetVaultNotificationsInput{VaultName: "v",
 		VaultNotificationConfig: &firn.VaultNotificationConfig{SNSTopic: tg.topic("new"), Events: []string{""}}})
 	wantErr(t, out, err, firn.ErrInvalidParameterValue, "event")
+	// Zero values are absent parameters.
+	for _, events := range [][]string{nil, {}} {
+		out, err := tg.g.SetVaultNotifications(t.Context(), &firn.SetVaultNotificationsInput{VaultName: "v",
+			VaultNotificationConfig: &firn.VaultNotificationConfig{SNSTopic: tg.topic("new"), Events: events}})
+		wantErr(t, out, err, firn.ErrMissingParameterValue, "events")
+	}
+	out, err = tg.g.SetVaultNotifications(t.Context(), &firn.SetVaultNotificationsInput{VaultName: "v"})
+	wantErr(t, out, err, firn.ErrMissingParameterValue, "VaultNotificationConfig")
 	wantUnchanged(t, tg, "", before)
 }
 

@@ -91,7 +91,7 @@ func testTagsLimit(t *testing.T, tg *target) {
 	eleven["k10"] = "v"
 	before := snapshot(t, tg, "")
 	out, err := tg.g.AddTagsToVault(ctx, &firn.AddTagsToVaultInput{VaultName: "w", Tags: eleven})
-	wantErr(t, out, err, firn.ErrLimitExceeded)
+	wantErr(t, out, err, firn.ErrLimitExceeded, "tag")
 	wantUnchanged(t, tg, "", before)
 
 	// Nine, then two new keys in one call: neither is added.
@@ -100,7 +100,7 @@ func testTagsLimit(t *testing.T, tg *target) {
 	mustAddTags(t, tg, "", "v", nine)
 	before = snapshot(t, tg, "")
 	out, err = tg.g.AddTagsToVault(ctx, &firn.AddTagsToVaultInput{VaultName: "v", Tags: map[string]string{"new1": "x", "new2": "y"}})
-	wantErr(t, out, err, firn.ErrLimitExceeded)
+	wantErr(t, out, err, firn.ErrLimitExceeded, "tag")
 	wantUnchanged(t, tg, "", before)
 
 	// The tenth is accepted, the eleventh is not.
@@ -112,7 +112,7 @@ func testTagsLimit(t *testing.T, tg *target) {
 		{"k0": "changed", "k10": "v"}, // an overwrite in the same call does not make room
 	} {
 		out, err := tg.g.AddTagsToVault(ctx, &firn.AddTagsToVaultInput{VaultName: "v", Tags: tags})
-		wantErr(t, out, err, firn.ErrLimitExceeded)
+		wantErr(t, out, err, firn.ErrLimitExceeded, "tag")
 		wantUnchanged(t, tg, "", before)
 	}
 

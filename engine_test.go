@@ -226,6 +226,8 @@ func wantErr[O any](t *testing.T, out *O, err error, want *firn.Error, mentions 
 	checkErr(t, out == nil, err, want, mentions...)
 }
 
+// checkErr is wantErr for callers that hold the output as an interface or
+// not at all.
 func checkErr(t *testing.T, nilOut bool, err error, want *firn.Error, mentions ...string) {
 	t.Helper()
 	if err == nil {
@@ -260,6 +262,8 @@ func wantMessage(t *testing.T, err error, want string) {
 	}
 }
 
+// must returns a function that fails the test unless a call succeeded with
+// an output, and returns the output: must[Out](t, "Op")(g.Op(ctx, in)).
 func must[O any](t *testing.T, what string) func(*O, error) *O {
 	return func(out *O, err error) *O {
 		t.Helper()
