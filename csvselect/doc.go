@@ -51,8 +51,8 @@
 //
 // Every CSV field is a STRING; an empty field is the empty string, not NULL.
 // A field past the end of a record is MISSING, which behaves as NULL except
-// in IS MISSING. Comparisons, arithmetic and functions with a NULL or
-// MISSING operand give NULL; AND, OR and NOT follow three-valued logic; WHERE
+// in IS MISSING. Comparisons, arithmetic, CAST and the string and date
+// functions give NULL for a NULL or MISSING operand; AND, OR and NOT follow three-valued logic; WHERE
 // keeps a record only when it is TRUE. Operands are evaluated left to right,
 // and AND, OR, IN and COALESCE stop as soon as the result is known.
 //
@@ -80,7 +80,8 @@
 // from 1e21), timestamps in RFC 3339 with their own offset. With QuoteFields
 // ASNEEDED a field is quoted when it holds the field delimiter, the quote or
 // escape character, a character of the record delimiter, CR or LF; the quote
-// character inside is preceded by QuoteEscapeCharacter.
+// character inside is preceded by QuoteEscapeCharacter. With ALWAYS every
+// field is quoted, empty ones included.
 //
 // # Reading CSV
 //
@@ -104,7 +105,7 @@
 //     compare as text: s._1 < s._2 is a string comparison. SUM and AVG read
 //     fields as numbers; MIN and MAX accept any comparable values and order
 //     text as text. Comparing values of unrelated types (INT with BOOL, say)
-//     fails with InvalidDataType rather than giving MISSING.
+//     fails with InvalidDataType.
 //   - String functions and LIKE require STRING operands (InvalidDataType
 //     otherwise); || converts its operands to STRING.
 //   - CAST from a string ignores surrounding spaces and tabs, and CAST of a
