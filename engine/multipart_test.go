@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,7 +21,9 @@ import (
 	"github.com/firnstore/firn/internal/blob"
 	"github.com/firnstore/firn/internal/store"
 	"github.com/firnstore/firn/multipart"
+	"github.com/firnstore/firn/vault"
 	"github.com/oklog/ulid/v2"
+	"pgregory.net/rapid"
 )
 
 const mib = 1 << 20
@@ -42,6 +46,13 @@ func (c *mpClock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
+// tb is the part of testing.TB that the helpers need, which *rapid.T has.
+type tb interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+}
+
 // mpEngine is an engine on an in-memory file system with a fake clock, and
 // a vault "v". Its consistency check runs before every close.
 type mpEngine struct {
@@ -52,16 +63,23 @@ type mpEngine struct {
 
 func openMP(t testing.TB) *mpEngine {
 	t.Helper()
+	m := newMP(t)
+	t.Cleanup(func() { m.close(t) })
+	return m
+}
+
+// newMP is openMP for callers that close the engine themselves.
+func newMP(t tb) *mpEngine {
+	t.Helper()
 	m := &mpEngine{fs: vfs.NewMem(), clock: &mpClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}}
 	m.open(t)
-	t.Cleanup(func() { m.close(t) })
 	if _, err := m.CreateVault(context.Background(), &firn.CreateVaultInput{VaultName: "v"}); err != nil {
-		t.Fatal(err)
+		t.Fatalf("CreateVault: %v", err)
 	}
 	return m
 }
 
-func (m *mpEngine) open(t testing.TB) {
+func (m *mpEngine) open(t tb) {
 	t.Helper()
 	// No background ticks: time-driven work happens in the operations that
 	// observe it, so that every test is deterministic.
@@ -72,7 +90,7 @@ func (m *mpEngine) open(t testing.TB) {
 	m.Engine = e
 }
 
-func (m *mpEngine) close(t testing.TB) {
+func (m *mpEngine) close(t tb) {
 	t.Helper()
 	if m.Engine == nil {
 		return
@@ -84,20 +102,20 @@ func (m *mpEngine) close(t testing.TB) {
 	m.Engine = nil
 }
 
-func (m *mpEngine) reopen(t testing.TB) {
+func (m *mpEngine) reopen(t tb) {
 	t.Helper()
 	m.close(t)
 	m.open(t)
 }
 
-func (m *mpEngine) check(t testing.TB) {
+func (m *mpEngine) check(t tb) {
 	t.Helper()
 	if err := m.Check(context.Background()); err != nil {
 		t.Fatalf("Check: %v", err)
 	}
 }
 
-func (m *mpEngine) initiate(t testing.TB, partSize int64, desc string) string {
+func (m *mpEngine) initiate(t tb, partSize int64, desc string) string {
 	t.Helper()
 	out, err := m.InitiateMultipartUpload(context.Background(), &firn.InitiateMultipartUploadInput{VaultName: "v", PartSize: partSize, ArchiveDescription: desc})
 	if err != nil {
@@ -116,7 +134,7 @@ func (m *mpEngine) uploadPart(id string, start int64, data []byte, checksum stri
 	})
 }
 
-func (m *mpEngine) mustUploadPart(t testing.TB, id string, start int64, data []byte) {
+func (m *mpEngine) mustUploadPart(t tb, id string, start int64, data []byte) {
 	t.Helper()
 	out, err := m.uploadPart(id, start, data, naiveTreeHash(data))
 	if err != nil {
@@ -134,11 +152,11 @@ func (m *mpEngine) complete(id string, data []byte) (*firn.CompleteMultipartUplo
 }
 
 // readArchive returns an archive's bytes, read from its segments.
-func (m *mpEngine) readArchive(t testing.TB, archiveID string) []byte {
+func (m *mpEngine) readArchive(t tb, archiveID string) []byte {
 	t.Helper()
 	v, err := m.loadVault(m.opts.AccountID, "v")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	a, err := m.loadArchive(v, archiveID)
 	if err != nil {
@@ -151,14 +169,14 @@ func (m *mpEngine) readArchive(t testing.TB, archiveID string) []byte {
 		}
 		r, err := m.blobs.Open(blob.ID(s.ID))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%v", err)
 		}
 		rr, err := r.NewRangeReader(0, r.Size())
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%v", err)
 		}
 		if _, err := io.Copy(&buf, rr); err != nil {
-			t.Fatal(err)
+			t.Fatalf("%v", err)
 		}
 		rr.Close()
 		r.Close()
@@ -170,11 +188,11 @@ func (m *mpEngine) readArchive(t testing.TB, archiveID string) []byte {
 }
 
 // segments returns the number of stored segments.
-func (m *mpEngine) segments(t testing.TB) int {
+func (m *mpEngine) segments(t tb) int {
 	t.Helper()
 	ids, err := m.blobs.List()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	return len(ids)
 }
@@ -208,7 +226,7 @@ func naiveTreeHash(data []byte) string {
 	return hex.EncodeToString(level[0][:])
 }
 
-func wantCode(t testing.TB, what string, err error, code firn.Code, mentions ...string) {
+func wantCode(t tb, what string, err error, code firn.Code, mentions ...string) {
 	t.Helper()
 	var fe *firn.Error
 	if !errors.As(err, &fe) || fe.Code != code {
@@ -512,4 +530,320 @@ func wantNoUploadKeys(t *testing.T, m *mpEngine) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// mpModelUpload is the model of one upload: what the engine should hold.
+type mpModelUpload struct {
+	id       string
+	partSize int64
+	desc     string
+	created  time.Time
+	state    multipart.State
+	last     time.Time // initiation or the latest part upload
+	ended    time.Time
+	parts    map[int64][]byte // by start
+	archive  string           // when Completed
+	size     int64
+	sum      string
+}
+
+// whole returns the upload's parts in order of start, concatenated, and
+// whether they form a valid archive: contiguous from 0, each a whole part
+// but the last.
+func (u *mpModelUpload) whole() ([]byte, bool) {
+	var data []byte
+	ok := len(u.parts) > 0
+	for i := int64(0); len(data) < sumLens(u.parts); i++ {
+		p, present := u.parts[i*u.partSize]
+		if !present {
+			return nil, false
+		}
+		if int64(len(p)) != u.partSize && int64(len(data)+len(p)) != int64(sumLens(u.parts)) {
+			ok = false
+		}
+		data = append(data, p...)
+	}
+	return data, ok
+}
+
+func sumLens(parts map[int64][]byte) int {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	return n
+}
+
+// TestMultipartStateMachine drives random sequences of multipart operations,
+// clock advances and reopens against a simple model, checking every response,
+// the archives' bytes and the engine's invariants after every step.
+func TestMultipartStateMachine(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		m := newMP(rt)
+		// Check runs at every reopen and after the last step, not after
+		// every step: it scans everything, which the race detector makes
+		// slow.
+		defer func() { m.Close() }()
+		ctx := context.Background()
+		uploads := map[string]*mpModelUpload{}
+		var forgotten []string
+		archives := map[string][]byte{}
+
+		// pick returns an upload ID and its model (nil if none): one in
+		// progress, one that ended, one the engine forgot, or one that never
+		// existed. Rapid favours small indexes, so the candidates are
+		// ordered in that sequence if open, and in the reverse otherwise.
+		pick := func(rt *rapid.T, open bool) (string, *mpModelUpload) {
+			var inProgress, ended []string
+			for _, id := range slices.Sorted(maps.Keys(uploads)) {
+				if uploads[id].state == multipart.InProgress {
+					inProgress = append(inProgress, id)
+				} else {
+					ended = append(ended, id)
+				}
+			}
+			unknown := ulid.ULID(rapid.Make[[16]byte]().Draw(rt, "unknown")).String()
+			ids := slices.Concat(inProgress, ended, forgotten, []string{unknown})
+			if !open {
+				slices.Reverse(ids)
+			}
+			id := ids[rapid.IntRange(0, len(ids)-1).Draw(rt, "upload")]
+			return id, uploads[id]
+		}
+
+		rt.Repeat(map[string]func(*rapid.T){
+			"initiate": func(rt *rapid.T) {
+				partSize := rapid.SampledFrom([]int64{mib, mib, 2 * mib, 0, 3 * mib}).Draw(rt, "partSize")
+				desc := rapid.SampledFrom([]string{"", "a", "archive x"}).Draw(rt, "desc")
+				out, err := m.InitiateMultipartUpload(ctx, &firn.InitiateMultipartUploadInput{VaultName: "v", PartSize: partSize, ArchiveDescription: desc})
+				switch partSize {
+				case 0:
+					wantCode(rt, "initiate", err, firn.CodeMissingParameterValue, "PartSize")
+					return
+				case 3 * mib:
+					wantCode(rt, "initiate", err, firn.CodeInvalidParameterValue, "PartSize")
+					return
+				}
+				if err != nil {
+					rt.Fatalf("initiate: %v", err)
+				}
+				now := m.clock.Now()
+				uploads[out.UploadId] = &mpModelUpload{id: out.UploadId, partSize: partSize, desc: desc, created: now, last: now,
+					state: multipart.InProgress, parts: map[int64][]byte{}}
+			},
+			"uploadPart": func(rt *rapid.T) {
+				id, u := pick(rt, true)
+				index := int64(rapid.IntRange(0, 3).Draw(rt, "index"))
+				kind := rapid.SampledFrom([]string{"full", "short", "short", "noChecksum", "badChecksum", "misaligned", "bodyShort"}).Draw(rt, "kind")
+				partSize := int64(mib)
+				if u != nil {
+					partSize = u.partSize
+				}
+				n := partSize
+				if kind != "full" && kind != "noChecksum" || rapid.Bool().Draw(rt, "shortPart") {
+					n = int64(rapid.IntRange(2, 3000).Draw(rt, "size"))
+				}
+				data := randomBytes(rapid.Uint64().Draw(rt, "seed"), int(n))
+				start, body, sum := index*partSize, data, naiveTreeHash(data)
+				switch kind {
+				case "noChecksum":
+					sum = ""
+				case "badChecksum":
+					sum = naiveTreeHash(data[1:])
+				case "misaligned":
+					start++
+				case "bodyShort":
+					body = data[1:]
+				}
+				out, err := m.UploadMultipartPart(ctx, &firn.UploadMultipartPartInput{VaultName: "v", UploadId: id,
+					Range: fmt.Sprintf("bytes %d-%d/*", start, start+n-1), Checksum: sum, Body: bytes.NewReader(body)})
+				switch {
+				case u == nil || u.state != multipart.InProgress:
+					wantCode(rt, "uploadPart", err, firn.CodeResourceNotFound, id)
+				case kind == "misaligned" || kind == "bodyShort":
+					wantCode(rt, "uploadPart", err, firn.CodeInvalidParameterValue, "Range")
+				case kind == "badChecksum":
+					wantCode(rt, "uploadPart", err, firn.CodeInvalidParameterValue, "Checksum")
+				case err != nil:
+					rt.Fatalf("uploadPart: %v", err)
+				case out.Checksum != naiveTreeHash(data):
+					rt.Fatalf("uploadPart: Checksum %s, want %s", out.Checksum, naiveTreeHash(data))
+				default:
+					u.parts[start] = data
+					u.last = m.clock.Now()
+				}
+			},
+			"fill": func(rt *rapid.T) {
+				var open []string
+				for _, id := range slices.Sorted(maps.Keys(uploads)) {
+					if uploads[id].state == multipart.InProgress {
+						open = append(open, id)
+					}
+				}
+				if len(open) == 0 {
+					id := m.initiate(rt, mib, "filled")
+					now := m.clock.Now()
+					uploads[id] = &mpModelUpload{id: id, partSize: mib, desc: "filled", created: now, last: now,
+						state: multipart.InProgress, parts: map[int64][]byte{}}
+					open = append(open, id)
+				}
+				u := uploads[rapid.SampledFrom(open).Draw(rt, "upload")]
+				n := rapid.IntRange(1, 3).Draw(rt, "parts")
+				last := rapid.IntRange(1, 5000).Draw(rt, "lastSize")
+				for _, i := range rapid.Permutation(slices.Collect(func(yield func(int) bool) {
+					for i := range n {
+						yield(i)
+					}
+				})).Draw(rt, "order") {
+					size := int(u.partSize)
+					if i == n-1 {
+						size = last
+					}
+					data := randomBytes(rapid.Uint64().Draw(rt, "seed"), size)
+					m.mustUploadPart(rt, u.id, int64(i)*u.partSize, data)
+					u.parts[int64(i)*u.partSize] = data
+					u.last = m.clock.Now()
+				}
+			},
+			"complete": func(rt *rapid.T) {
+				id, u := pick(rt, true)
+				mode := rapid.SampledFrom([]string{"right", "right", "wrongSize", "wrongChecksum"}).Draw(rt, "mode")
+				var data []byte
+				valid := false
+				size, sum := int64(1), naiveTreeHash([]byte("x"))
+				if u != nil && u.state == multipart.Completed {
+					size, sum, valid = u.size, u.sum, true
+				} else if u != nil {
+					data, valid = u.whole()
+					size, sum = int64(sumLens(u.parts)), naiveTreeHash(data)
+				}
+				switch mode {
+				case "wrongSize":
+					size++
+					valid = false
+				case "wrongChecksum":
+					sum = naiveTreeHash(append(data, 0))
+					valid = false
+				}
+				out, err := m.CompleteMultipartUpload(ctx, &firn.CompleteMultipartUploadInput{VaultName: "v", UploadId: id, ArchiveSize: size, Checksum: sum})
+				switch {
+				case size == 0:
+					wantCode(rt, "complete", err, firn.CodeMissingParameterValue, "ArchiveSize")
+				case u == nil || u.state == multipart.Aborted || u.state == multipart.Expired:
+					wantCode(rt, "complete", err, firn.CodeResourceNotFound, id)
+				case !valid:
+					wantCode(rt, "complete", err, firn.CodeInvalidParameterValue)
+				case err != nil:
+					rt.Fatalf("complete: %v", err)
+				case u.state == multipart.Completed:
+					if out.ArchiveId != u.archive || out.Checksum != u.sum {
+						rt.Fatalf("repeated complete = %+v, want archive %s", out, u.archive)
+					}
+				default:
+					if out.Checksum != sum || archives[out.ArchiveId] != nil {
+						rt.Fatalf("complete = %+v", out)
+					}
+					archives[out.ArchiveId] = data
+					u.state, u.ended, u.parts = multipart.Completed, m.clock.Now(), nil
+					u.archive, u.size, u.sum = out.ArchiveId, size, sum
+				}
+			},
+			"abort": func(rt *rapid.T) {
+				id, u := pick(rt, false)
+				_, err := m.AbortMultipartUpload(ctx, &firn.AbortMultipartUploadInput{VaultName: "v", UploadId: id})
+				switch {
+				case u == nil || u.state == multipart.Expired:
+					wantCode(rt, "abort", err, firn.CodeResourceNotFound, id)
+				case u.state == multipart.Completed:
+					wantCode(rt, "abort", err, firn.CodeInvalidParameterValue, "UploadId")
+				case err != nil:
+					rt.Fatalf("abort: %v", err)
+				case u.state == multipart.InProgress:
+					u.state, u.ended, u.parts = multipart.Aborted, m.clock.Now(), nil
+				}
+			},
+			"listParts": func(rt *rapid.T) {
+				id, u := pick(rt, true)
+				limit := int32(rapid.IntRange(0, 3).Draw(rt, "limit"))
+				var got []firn.PartListElement
+				var err error
+				for p, perr := range firn.AllParts(ctx, m, firn.ListPartsInput{VaultName: "v", UploadId: id, Limit: limit}) {
+					if err = perr; err != nil {
+						break
+					}
+					got = append(got, p)
+				}
+				if u == nil || u.state != multipart.InProgress {
+					wantCode(rt, "listParts", err, firn.CodeResourceNotFound, id)
+					return
+				}
+				if err != nil {
+					rt.Fatalf("listParts: %v", err)
+				}
+				var want []firn.PartListElement
+				for _, s := range slices.Sorted(maps.Keys(u.parts)) {
+					p := u.parts[s]
+					want = append(want, firn.PartListElement{RangeInBytes: fmt.Sprintf("%d-%d", s, s+int64(len(p))-1), SHA256TreeHash: naiveTreeHash(p)})
+				}
+				if !slices.Equal(got, want) {
+					rt.Fatalf("parts of %s: %v, want %v", id, got, want)
+				}
+			},
+			"listUploads": func(rt *rapid.T) {
+				limit := int32(rapid.IntRange(0, 3).Draw(rt, "limit"))
+				var got []firn.UploadListElement
+				for u, err := range firn.AllMultipartUploads(ctx, m, firn.ListMultipartUploadsInput{VaultName: "v", Limit: limit}) {
+					if err != nil {
+						rt.Fatalf("listUploads: %v", err)
+					}
+					got = append(got, u)
+				}
+				var want []firn.UploadListElement
+				for _, id := range slices.Sorted(maps.Keys(uploads)) {
+					if u := uploads[id]; u.state == multipart.InProgress {
+						want = append(want, firn.UploadListElement{MultipartUploadId: id, VaultARN: vault.ARN(DefaultRegion, DefaultAccountID, "v"),
+							ArchiveDescription: u.desc, PartSizeInBytes: u.partSize, CreationDate: u.created})
+					}
+				}
+				if !slices.Equal(got, want) {
+					rt.Fatalf("uploads: %+v, want %+v", got, want)
+				}
+			},
+			"advance": func(rt *rapid.T) {
+				d := rapid.SampledFrom([]time.Duration{time.Minute, time.Hour, time.Hour, 3 * time.Hour, 23 * time.Hour, 24 * time.Hour, 30 * time.Hour}).Draw(rt, "advance")
+				m.clock.Advance(d)
+				now := m.clock.Now()
+				for _, id := range slices.Sorted(maps.Keys(uploads)) {
+					switch u := uploads[id]; {
+					case u.state == multipart.InProgress && !now.Before(u.last.Add(multipart.InactivityLimit)):
+						u.state, u.ended, u.parts = multipart.Expired, now, nil
+					case u.state != multipart.InProgress && !now.Before(u.ended.Add(multipart.Retention)):
+						delete(uploads, id)
+						forgotten = append(forgotten, id)
+					}
+				}
+			},
+			"reopen": func(rt *rapid.T) { m.reopen(rt) },
+			"readArchive": func(rt *rapid.T) {
+				if len(archives) == 0 {
+					rt.Skip("no archive yet")
+				}
+				id := rapid.SampledFrom(slices.Sorted(maps.Keys(archives))).Draw(rt, "archive")
+				if got := m.readArchive(rt, id); !bytes.Equal(got, archives[id]) {
+					rt.Fatalf("archive %s differs from its parts", id)
+				}
+			},
+			"": func(rt *rapid.T) {
+				d, err := m.DescribeVault(ctx, &firn.DescribeVaultInput{VaultName: "v"})
+				var size int64
+				for _, a := range archives {
+					size += int64(len(a))
+				}
+				if err != nil || d.NumberOfArchives != int64(len(archives)) || d.SizeInBytes != size {
+					rt.Fatalf("DescribeVault = %+v, %v; want %d archives of %d bytes", d, err, len(archives), size)
+				}
+			},
+		})
+		m.check(rt)
+	})
 }
