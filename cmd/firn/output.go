@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -101,7 +102,7 @@ func parseByteSize(s string) (int64, error) {
 		}
 	}
 	n, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || n < 0 || (n > 0 && mult > (1<<62)/n) {
+	if err != nil || n < 0 || n > math.MaxInt64/mult {
 		return 0, fmt.Errorf("%q is not a size: write bytes as a whole number, optionally with KiB, MiB, GiB, TiB, KB, MB, GB or TB", s)
 	}
 	return n * mult, nil

@@ -14,6 +14,7 @@ import (
 	"github.com/firnstore/firn/engine"
 	"github.com/firnstore/firn/job"
 	"github.com/firnstore/firn/server"
+	"github.com/firnstore/firn/vault"
 )
 
 // shutdownGrace bounds how long serve waits for in-flight requests after a
@@ -46,6 +47,9 @@ Version 4 made with one of the file's keys.
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
 			if a.endpoint != "" {
 				return usagef("serve serves a data directory: give --data, not --endpoint-url")
+			}
+			if !vault.IsAccountID(account) {
+				return usagef("--account %q: must be a 12-digit account ID", account)
 			}
 			var level slog.Level
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {

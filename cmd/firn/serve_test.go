@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/awsglacier"
+)
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startServe runs 'firn serve' in-process on a free port and returns its
+// URL and a function that stops it like SIGINT does and returns its result.
+func startServe(t *testing.T, args ...string) (string, func() result) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	a := newApp(&out, &errb)
+	addrs := make(chan string, 1)
+	a.onListen = func(addr string) { addrs <- addr }
+	done := make(chan int, 1)
+	go func() { done <- a.run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)) }()
+	stop := sync.OnceValue(func() result {
+		cancel()
+		select {
+		case code := <-done:
+			return result{code: code, stdout: out.String(), stderr: errb.String()}
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop within 30 s")
+			return result{code: -1}
+		}
+	})
+	select {
+	case addr := <-addrs:
+		t.Cleanup(func() { stop() })
+		return "http://" + addr, stop
+	case code := <-done:
+		cancel()
+		t.Fatalf("serve exited with %d\nstdout: %s\nstderr: %s", code, out.String(), errb.String())
+	case <-time.After(10 * time.Second):
+		cancel()
+		t.Fatal("serve did not listen within 10 s")
+	}
+	return "", nil
+}
+
+func TestServe(t *testing.T) {
+	data := t.TempDir()
+	url, stop := startServe(t, "--data", data, "--log-level", "debug")
+
+	// An AWS SDK client.
+	g := awsglacier.NewFromConfig(aws.Config{}, url)
+	ctx := t.Context()
+	if _, err := g.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "photos"}); err != nil {
+		t.Fatal(err)
+	}
+	up, err := g.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "photos", ArchiveDescription: "hello", Body: strings.NewReader("hello, glacier")})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The CLI against the endpoint.
+	c := newCLI(t)
+	c.global = []string{"--endpoint-url", url}
+	s := c.spyOn()
+	if out := c.ok("vault", "list"); !strings.Contains(out, "photos") {
+		t.Errorf("vault list through the endpoint:\n%s", out)
+	}
+	if got := c.retrieve("photos", up.ArchiveId); string(got) != "hello, glacier" {
+		t.Errorf("retrieved %q", got)
+	}
+	path, content := c.file("big", 3<<20+5, 20)
+	args := []string{"upload", "photos", path, "--threshold", "1MiB", "--part-size", "1MiB", "--concurrency", "1"}
+	s.failAfter = 1
+	c.fails(exitLocal, args...)
+	s.failAfter, s.parts = 0, nil
+	var mp firn.UploadArchiveOutput
+	c.okJSON(&mp, args...)
+	if len(s.parts) != 3 {
+		t.Errorf("resumed upload through the endpoint sent %d parts, want 3", len(s.parts))
+	}
+	if got := c.retrieve("photos", mp.ArchiveId, "--chunk-size", "1MiB", "--concurrency", "2"); !bytes.Equal(got, content) {
+		t.Error("multipart archive through the endpoint differs")
+	}
+	r := c.fails(exitGlacier, "vault", "describe", "nope")
+	if !strings.Contains(r.stderr, "ResourceNotFoundException") {
+		t.Errorf("error through the endpoint: %s", r.stderr)
+	}
+
+	// The data directory is the server's while it runs.
+	local := newCLI(t)
+	local.global = []string{"--data", data}
+	local.fails(exitLocal, "vault", "list")
+
+	res := stop()
+	if res.code != 0 {
+		t.Fatalf("serve exited with %d\nstderr: %s", res.code, res.stderr)
+	}
+	if want := "aws glacier list-vaults --account-id - --endpoint-url " + url; !strings.Contains(res.stdout, want) {
+		t.Errorf("startup message lacks %q:\n%s", want, res.stdout)
+	}
+	for _, want := range []string{"SigV4 verification disabled", "msg=request method=PUT path=/-/vaults/photos", "msg=stopped"} {
+		if !strings.Contains(res.stderr, want) {
+			t.Errorf("log lacks %q:\n%s", want, res.stderr)
+		}
+	}
+	// Stopped gracefully: the engine was closed and the data is there.
+	if out := local.ok("vault", "list"); !strings.Contains(out, "photos") {
+		t.Errorf("vault list after serve stopped:\n%s", out)
+	}
+	if r := c.run("vault", "list"); r.code != exitGlacier || !strings.Contains(r.stderr, "firn serve") {
+		t.Errorf("endpoint down: exit %d, stderr %s", r.code, r.stderr)
+	}
+}
+
+func TestServeCredentials(t *testing.T) {
+	dir := t.TempDir()
+	credFile := filepath.Join(dir, "credentials")
+	os.WriteFile(credFile, []byte(`# test keys
+[alice]
+aws_access_key_id     = AKIAALICE
+aws_secret_access_key = alice-secret
+aws_account_id        = 111122223333
+principal_arn         = arn:aws:iam::111122223333:user/alice
+`), 0o600)
+	url, stop := startServe(t, "--data", filepath.Join(dir, "data"), "--credentials", credFile)
+
+	c := newCLI(t)
+	c.global = []string{"--endpoint-url", url}
+	r := c.fails(exitGlacier, "vault", "list")
+	if !strings.Contains(r.stderr, "MissingAuthenticationToken") || !strings.Contains(r.stderr, "AWS_ACCESS_KEY_ID") {
+		t.Errorf("unsigned request: %s", r.stderr)
+	}
+
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAALICE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "wrong")
+	r = c.fails(exitGlacier, "vault", "list")
+	if !strings.Contains(r.stderr, "InvalidSignatureException") {
+		t.Errorf("wrong secret: %s", r.stderr)
+	}
+
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "alice-secret")
+	c.ok("vault", "create", "v")
+	var v firn.DescribeVaultOutput
+	c.okJSON(&v, "vault", "describe", "v")
+	if v.VaultARN != "arn:aws:glacier:us-east-1:111122223333:vaults/v" {
+		t.Errorf("a signed request's \"-\" is not the key's account: %s", v.VaultARN)
+	}
+
+	// The shared credentials file is the fallback.
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", credFile)
+	t.Setenv("AWS_PROFILE", "alice")
+	c.ok("vault", "describe", "v")
+	t.Setenv("AWS_PROFILE", "bob")
+	c.fails(exitLocal, "vault", "describe", "v")
+
+	if res := stop(); res.code != 0 || strings.Contains(res.stderr, "SigV4 verification disabled") || !strings.Contains(res.stdout, "signed with a key") {
+		t.Errorf("serve with credentials: exit %d\nstdout: %s\nstderr: %s", res.code, res.stdout, res.stderr)
+	}
+}
+
+func TestServeBadSetup(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad")
+	os.WriteFile(bad, []byte("[a]\naws_access_key_id = A\n[b]\naws_access_key_id = B\naws_secret_access_key = s\naws_account_id = 12\n"), 0o600)
+	c := newCLI(t)
+	r := c.fails(exitLocal, "serve", "--addr", "127.0.0.1:0", "--credentials", bad)
+	for _, want := range []string{"bad:1: [a]: aws_secret_access_key is missing", `bad:3: [b]: aws_account_id "12" is not 12 digits`} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	c.fails(exitLocal, "serve", "--addr", "127.0.0.1:0", "--credentials", filepath.Join(dir, "missing"))
+	c.fails(exitLocal, "serve", "--addr", "256.0.0.1:0")
+	r = c.fails(exitUsage, "serve", "--addr", "127.0.0.1:0", "--account", "12")
+	if !strings.Contains(r.stderr, "12-digit") {
+		t.Errorf("bad --account: %s", r.stderr)
+	}
+}
