@@ -30,12 +30,18 @@
 // # Bodies and integrity
 //
 // Upload bodies (UploadArchive, UploadMultipartPart) are streamed into the
-// Glacier, never buffered whole, and limited to 4 GiB. When a request carries
-// x-amz-content-sha256 the body is hashed while it streams; on a mismatch the
-// reader returns an error before EOF, so the Glacier fails the call and
-// stores nothing, and the client gets 400 InvalidParameterValueException.
-// x-amz-sha256-tree-hash is passed to the Glacier as the Checksum it must
-// verify. Job output is copied to the client as the Glacier produces it.
+// Glacier, never buffered whole, and limited to 4 GiB ([MaxArchiveSize],
+// [MaxPartSize]); UploadArchive requires Content-Length. When a request
+// carries x-amz-content-sha256 the body is hashed while it streams; on a
+// mismatch the reader returns an error before EOF, so the Glacier fails the
+// call and stores nothing, and the client gets 400
+// InvalidParameterValueException. x-amz-sha256-tree-hash is passed to the
+// Glacier as the Checksum it must verify. JSON bodies are limited to
+// [Options].MaxJSONBody; bodies of operations that take none are ignored.
+// Job output is copied to the client as the Glacier produces it, flushed as
+// it goes, with Content-Length when its Content-Range gives it; if the output
+// fails midway the connection is broken, so that the client cannot mistake a
+// truncated download for a whole one.
 //
 // # Authentication
 //
@@ -43,16 +49,27 @@
 // Signature Version 4 for service "glacier", either in the Authorization
 // header or as a presigned query (X-Amz-Algorithm, X-Amz-Credential,
 // X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders, X-Amz-Signature), dated
-// within 15 minutes of [Options].Clock. Any signing region is accepted.
+// within 15 minutes of [Options].Clock; a presigned URL with X-Amz-Expires
+// is valid until it expires instead. Any signing region is accepted, and
+// x-amz-security-token is not checked. The payload hash is
+// x-amz-content-sha256 when present, else the SHA-256 of the body, which is
+// then read into memory up to [Options].MaxJSONBody; a larger body without
+// the header is rejected.
+//
 // Failures are answered with 403 and MissingAuthenticationTokenException (no
 // signature), IncompleteSignatureException (malformed signature),
 // UnrecognizedClientException (unknown access key) or
 // InvalidSignatureException (wrong signature, wrong service scope, expired or
-// not yet valid). The Glacier developer guide lists 400 for the first two
-// codes; AWS answers 403, and so does this server. The signer's principal ARN
-// reaches the Glacier through [firn.WithPrincipal], and the account "-" in a
-// path means the signer's account.
+// not yet valid). The Glacier developer guide lists 400 for
+// MissingAuthenticationTokenException and UnrecognizedClientException; AWS
+// answers 403, and so does this server. The signer's principal ARN reaches
+// the Glacier through [firn.WithPrincipal], and the account "-" in a path
+// means the signer's account.
 //
 // Without credentials every request is accepted, signed or not, as local
 // emulators do; [New] says so in its log.
+//
+// [firn.WithSecureTransport] records whether the request arrived over TLS on
+// this server; behind a TLS-terminating proxy every request counts as
+// insecure.
 package server

@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http/httptest"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -194,4 +196,23 @@ func TestEngineEndToEnd(t *testing.T) {
 		t.Errorf("3 MiB part size: %v", err)
 	}
 	check()
+}
+
+// TestBoto3Interop runs testdata/boto3_smoke.py, boto3 signing with SigV4,
+// against the handler over an engine. It is skipped where boto3 is not
+// installed.
+func TestBoto3Interop(t *testing.T) {
+	if testing.Short() || exec.Command("python3", "-c", "import boto3").Run() != nil {
+		t.Skip("python3 with boto3 not available")
+	}
+	e, err := engine.Open("/boto3", &engine.Options{FS: vfs.NewMem()})
+	must(t, err)
+	t.Cleanup(func() { e.Close() })
+	srv := httptest.NewServer(New(e, Options{Logger: quiet, Credentials: testCreds()}))
+	t.Cleanup(srv.Close)
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	out, err := exec.Command("python3", "testdata/boto3_smoke.py", port).CombinedOutput()
+	if err != nil {
+		t.Fatalf("boto3: %v\n%s", err, out)
+	}
 }
