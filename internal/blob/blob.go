@@ -1,7 +1,6 @@
 package blob
 
 import (
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"runtime"
@@ -269,25 +268,24 @@ func (s *Store) List() ([]ID, error) { return s.b.list() }
 
 // Verify re-reads every chunk of segment id and checks its CRC, that it
 // decodes to its recorded length, and that the SHA-256 of the decoded bytes
-// equals the stored leaf. It returns nil if the segment is intact, a
-// *CorruptError naming the first damaged chunk (or -1 for the index), an
-// error wrapping ErrNotFound, or an I/O error.
+// equals the stored leaf. Chunks are checked on up to Concurrency
+// goroutines. It returns nil if the segment is intact, a *CorruptError
+// naming the first damaged chunk (or -1 for the index), an error wrapping
+// ErrNotFound, or an I/O error.
 func (s *Store) Verify(id ID) error {
 	r, err := s.Open(id)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	frame, raw := getBuf(), getBuf()
-	defer putBuf(frame)
-	defer putBuf(raw)
-	for i := range r.chunks {
-		b, err := r.readChunk(i, frame, raw)
-		if err != nil {
-			return err
-		}
-		if sha256.Sum256(b) != r.chunks[i].leaf {
-			return corruptf(id, i, "sha-256 differs from the stored leaf")
+	// The consumer only waits, so Concurrency-1 ahead keeps Concurrency busy.
+	ra := readahead{r: r, end: len(r.chunks), depth: s.opts.Concurrency - 1, verify: true}
+	defer ra.close()
+	for range r.chunks {
+		l := ra.take()
+		l.release()
+		if l.err != nil {
+			return l.err
 		}
 	}
 	return nil

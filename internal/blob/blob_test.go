@@ -435,3 +435,38 @@ func TestID(t *testing.T) {
 		}
 	}
 }
+
+// TestRangeReaderClose closes range readers with chunks still loading
+// ahead, and reads ranges with every readahead depth.
+func TestRangeReaderClose(t *testing.T) {
+	data := textBytes(rand.New(rand.NewPCG(14, 14)), 6*ChunkSize+1)
+	fs := vfs.NewMem()
+	put(t, openStore(t, fs, nil), testID(1), data)
+	for conc := 1; conc <= maxReadahead+1; conc++ {
+		s := openStore(t, fs, &Options{Concurrency: conc})
+		r, err := s.Open(testID(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []int{0, 10, ChunkSize + 10, 3 * ChunkSize} {
+			rr, err := r.NewRangeReader(5, int64(len(data)-5))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := make([]byte, k)
+			if _, err := io.ReadFull(rr, got); err != nil || !bytes.Equal(got, data[5:5+k]) {
+				t.Fatalf("concurrency %d: reading %d bytes: %v", conc, k, err)
+			}
+			if err := rr.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := readRange(s, testID(1), ChunkSize-1, 4*ChunkSize+2); err != nil || !bytes.Equal(got, data[ChunkSize-1:5*ChunkSize+1]) {
+			t.Fatalf("concurrency %d: %v", conc, err)
+		}
+		if err := s.Verify(testID(1)); err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+	}
+}

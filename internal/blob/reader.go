@@ -1,6 +1,7 @@
 package blob
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -117,44 +118,117 @@ func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
 }
 
 // NewRangeReader returns a reader of the n bytes at offset off of the
-// segment. It streams: it decodes one chunk at a time, only the chunks the
-// range touches, and holds two chunk buffers, released by Close. Its
-// WriteTo (used by io.Copy) hands decoded chunks to the destination without
-// an extra copy. It returns an error if the range is not within the
-// segment.
+// segment. It streams: only the chunks the range touches are read, and up
+// to min(Concurrency, 4) of them are read and decoded ahead, on other
+// goroutines, while the caller consumes the current one; each holds two
+// chunk buffers until consumed or Close. Its WriteTo (used by io.Copy) hands
+// decoded chunks to the destination without an extra copy. It returns an
+// error if the range is not within the segment.
 func (r *Reader) NewRangeReader(off, n int64) (io.ReadCloser, error) {
 	if off < 0 || n < 0 || n > r.size-off {
 		return nil, fmt.Errorf("blob: segment %s: range [%d, %d+%d) is outside its %d bytes", r.id, off, off, n, r.size)
 	}
-	return &rangeReader{r: r, off: off, end: off + n}, nil
+	first, end := int(off/ChunkSize), int((off+n+ChunkSize-1)/ChunkSize)
+	return &rangeReader{
+		ra:  readahead{r: r, next: first, end: end, depth: min(r.s.opts.Concurrency, maxReadahead)},
+		off: off,
+		end: off + n,
+	}, nil
 }
 
 // Close releases the Reader's file.
 func (r *Reader) Close() error { return r.o.Close() }
 
+// maxReadahead bounds the chunks a range reader decodes ahead, and so its
+// memory: retrievals are usually limited by their consumer.
+const maxReadahead = 4
+
+// A loading chunk is read, checked and decoded by its own goroutine.
+type loading struct {
+	i          int
+	frame, raw *[]byte
+	data       []byte // the decoded chunk, aliasing frame or raw
+	err        error
+	done       chan struct{}
+}
+
+func (l *loading) release() {
+	putBuf(l.frame)
+	putBuf(l.raw)
+}
+
+// readahead loads chunks [next, end) in order, up to depth of them ahead of
+// the one being consumed, so that decoding (and hashing, when verifying)
+// runs on several cores and overlaps with the consumer.
+type readahead struct {
+	r         *Reader
+	next, end int
+	depth     int
+	verify    bool // also check each chunk's SHA-256 against its leaf
+	queue     []*loading
+}
+
+// take returns the next chunk, leaving up to depth more loading; the caller
+// must release it.
+func (ra *readahead) take() *loading {
+	ra.fill(1)
+	l := ra.queue[0]
+	ra.queue = ra.queue[1:]
+	ra.fill(ra.depth)
+	<-l.done
+	return l
+}
+
+// fill starts loading chunks until n are queued or none is left.
+func (ra *readahead) fill(n int) {
+	for len(ra.queue) < n && ra.next < ra.end {
+		l := &loading{i: ra.next, frame: getBuf(), raw: getBuf(), done: make(chan struct{})}
+		ra.next++
+		ra.queue = append(ra.queue, l)
+		go ra.load(l)
+	}
+}
+
+func (ra *readahead) load(l *loading) {
+	defer close(l.done)
+	l.data, l.err = ra.r.readChunk(l.i, l.frame, l.raw)
+	if l.err == nil && ra.verify && sha256.Sum256(l.data) != ra.r.chunks[l.i].leaf {
+		l.err = corruptf(ra.r.id, l.i, "sha-256 differs from the stored leaf")
+	}
+}
+
+// close waits for the chunks in flight and releases them.
+func (ra *readahead) close() {
+	for _, l := range ra.queue {
+		<-l.done
+		l.release()
+	}
+	ra.queue = nil
+	ra.next = ra.end
+}
+
 var errRangeReaderClosed = errors.New("blob: read from closed range reader")
 
 type rangeReader struct {
-	r          *Reader
-	off, end   int64   // next byte to return; end of the range
-	data       []byte  // the bytes from off on of the current chunk, within the range
-	frame, raw *[]byte // nil until the first chunk is read
-	err        error   // sticky
+	ra       readahead
+	cur      *loading // the chunk data is from, or nil
+	off, end int64    // next byte to return; end of the range
+	data     []byte   // the bytes from off on of cur, within the range
+	err      error    // sticky
 }
 
-// next decodes the chunk holding rr.off.
+// next moves to the chunk holding rr.off.
 func (rr *rangeReader) next() error {
-	if rr.frame == nil {
-		rr.frame, rr.raw = getBuf(), getBuf()
+	if rr.cur != nil {
+		rr.cur.release()
 	}
-	i := int(rr.off / ChunkSize)
-	b, err := rr.r.readChunk(i, rr.frame, rr.raw)
-	if err != nil {
-		rr.err = err
-		return err
+	rr.cur = rr.ra.take()
+	if rr.cur.err != nil {
+		rr.err = rr.cur.err
+		return rr.err
 	}
-	base := int64(i) * ChunkSize
-	rr.data = b[rr.off-base : min(int64(len(b)), rr.end-base)]
+	base := int64(rr.cur.i) * ChunkSize
+	rr.data = rr.cur.data[rr.off-base : min(int64(len(rr.cur.data)), rr.end-base)]
 	return nil
 }
 
@@ -199,11 +273,11 @@ func (rr *rangeReader) WriteTo(w io.Writer) (int64, error) {
 }
 
 func (rr *rangeReader) Close() error {
-	if rr.frame != nil {
-		putBuf(rr.frame)
-		putBuf(rr.raw)
-		rr.frame, rr.raw, rr.data = nil, nil, nil
+	if rr.cur != nil {
+		rr.cur.release()
+		rr.cur, rr.data = nil, nil
 	}
+	rr.ra.close()
 	rr.err = errRangeReaderClosed
 	return nil
 }
