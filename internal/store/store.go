@@ -134,9 +134,11 @@ func (s *DB) Any(lower, upper []byte) (bool, error) {
 }
 
 // Batch is a set of writes committed atomically. It is not safe for
-// concurrent use.
+// concurrent use. After Commit the batch is spent; Close may still be called
+// (it does nothing then), so callers can defer Close.
 type Batch struct {
-	b *pebble.Batch
+	b    *pebble.Batch
+	done bool
 }
 
 // NewBatch returns an empty batch.
@@ -164,6 +166,10 @@ func (b *Batch) Empty() bool { return b.b.Empty() }
 // Commit applies the batch atomically and syncs it to stable storage.
 // Concurrent commits are grouped into one sync by Pebble.
 func (b *Batch) Commit() error {
+	if b.done {
+		return errors.New("store: batch already committed or closed")
+	}
+	b.done = true
 	defer b.b.Close()
 	if err := b.b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
@@ -171,8 +177,15 @@ func (b *Batch) Commit() error {
 	return nil
 }
 
-// Close discards an uncommitted batch.
-func (b *Batch) Close() { b.b.Close() }
+// Close discards an uncommitted batch; after Commit or Close it does
+// nothing. Pebble pools batches, so closing one twice would hand it to two
+// users.
+func (b *Batch) Close() {
+	if !b.done {
+		b.done = true
+		b.b.Close()
+	}
+}
 
 // Counters summarise a vault's contents.
 type Counters struct {
