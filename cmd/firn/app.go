@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -32,8 +33,10 @@ const defaultDataDir = "./firn-data"
 const exitCodesHelp = `Exit status:
   0  success
   1  usage error: unknown command, bad flag or argument
-  2  the Glacier API refused the request; its error code and message are printed
-  3  local failure: file I/O, data directory, network setup`
+  2  the Glacier API answered with an error (its code and message are
+     printed), or a job failed or is not complete yet
+  3  local failure: file I/O, data directory, network setup, an interrupted
+     transfer`
 
 // app is one invocation of the command line: its flags, its output streams
 // and the Glacier it talks to.
@@ -48,8 +51,8 @@ type app struct {
 	jsonOut  bool
 	quiet    bool
 
-	g     firn.Glacier
-	close func() error
+	g      firn.Glacier
+	closer func() error // closes g, if it needs closing
 
 	// Hooks for tests.
 	stateDir      string                          // resumable-upload state; "" means the user cache directory
@@ -59,7 +62,20 @@ type app struct {
 }
 
 func newApp(stdout, stderr io.Writer) *app {
-	return &app{stdout: stdout, stderr: stderr}
+	return &app{stdout: stdout, stderr: &lockedWriter{w: stderr}}
+}
+
+// lockedWriter serializes writes: progress bars and notes reach stderr
+// from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // exitError is an error with the exit status it calls for and, optionally,
@@ -86,8 +102,8 @@ func (a *app) run(ctx context.Context, args []string) int {
 	root := a.rootCmd()
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
-	if a.close != nil {
-		if cerr := a.close(); cerr != nil && err == nil {
+	if a.closer != nil {
+		if cerr := a.closer(); cerr != nil && err == nil {
 			err = localErr(fmt.Errorf("closing the data directory: %w", cerr), "")
 		}
 	}
@@ -136,7 +152,6 @@ func (a *app) glacierHint(e *firn.Error) string {
 		if a.endpoint != "" && e.Err != nil {
 			return fmt.Sprintf("is a Glacier endpoint listening at %s? start one with 'firn serve'", a.endpoint)
 		}
-		return "the request changed nothing; retry it"
 	case firn.CodeAccessDenied, firn.CodePolicyEnforced:
 		return "the vault's access policy, vault lock or data retrieval policy forbids this; see 'firn policy get VAULT', 'firn lock get VAULT', 'firn retrieval-policy get'"
 	case "InvalidSignatureException", "UnrecognizedClientException", "MissingAuthenticationTokenException", "IncompleteSignatureException":
@@ -201,9 +216,7 @@ Commands work on a data directory directly (--data, default ./firn-data;
 not while a server has it open) or on an endpoint (--endpoint-url: a firn
 server, or Amazon S3 Glacier itself). Against an endpoint, requests are signed
 with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment, else with
-the AWS_PROFILE (or default) profile of ~/.aws/credentials, else unsigned.
-
-` + exitCodesHelp,
+the AWS_PROFILE (or default) profile of ~/.aws/credentials, else unsigned.`,
 		Example: `  firn serve --data ./firn-data
   firn vault create photos
   firn upload photos ./holiday.tar --description "holiday 2026"
@@ -224,7 +237,8 @@ the AWS_PROFILE (or default) profile of ~/.aws/credentials, else unsigned.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: err}
 	})
-	root.CompletionOptions.DisableDefaultCmd = true
+	// Every command's help ends with the exit statuses.
+	root.SetHelpTemplate(root.HelpTemplate() + "\n" + exitCodesHelp + "\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.dataDir, "data", "", "data directory to work on directly (default "+defaultDataDir+" unless --endpoint-url is given)")
 	pf.StringVar(&a.endpoint, "endpoint-url", "", "Glacier endpoint to talk to, such as http://127.0.0.1:9000")
@@ -290,7 +304,7 @@ func (a *app) glacier() (firn.Glacier, error) {
 		if err != nil {
 			return nil, err
 		}
-		a.g, a.close = e, e.Close
+		a.g, a.closer = e, e.Close
 	}
 	if a.wrap != nil {
 		a.g = a.wrap(a.g)

@@ -51,9 +51,7 @@ func (a *app) jobRetrieveCmd() *cobra.Command {
 		Long: `retrieve starts a job that stages an archive, or a byte range of it, for
 download. Jobs take minutes (Expedited) to hours (Standard, Bulk) on the real
 service, and as configured on a firn server (instant by default). Download
-the output with 'firn job output VAULT JOB_ID -o FILE --wait'.
-
-` + exitCodesHelp,
+the output with 'firn job output VAULT JOB_ID -o FILE --wait'.`,
 		Args: args("VAULT", "ARCHIVE_ID"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
 			return a.startJob(cmd, args[0], firn.JobParameters{
@@ -244,9 +242,7 @@ A file is downloaded in --chunk-size ranges, --concurrency at a time, into a
 temporary file next to FILE that replaces FILE once complete. The tree hash of
 every chunk is checked against the one the service sends, and the whole
 output's against the job's SHA256TreeHash. -o - writes to stdout instead, in
-one stream.
-
-` + exitCodesHelp,
+one stream.`,
 		Example: `  firn job output photos JOB_ID -o holiday.tar --wait
   firn job output photos JOB_ID -o part.bin --range bytes=0-1048575`,
 		Args: args("VAULT", "JOB_ID"),

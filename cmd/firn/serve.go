@@ -38,9 +38,7 @@ Without --credentials every request is accepted, signed or not, as local
 emulators do. With it, every request must carry a valid AWS Signature
 Version 4 made with one of the file's keys.
 
-` + credentialsHelp + `
-
-` + exitCodesHelp,
+` + credentialsHelp + ``,
 		Example: `  firn serve --addr 127.0.0.1:9000 --data ./firn-data
   aws glacier list-vaults --account-id - --endpoint-url http://127.0.0.1:9000 --region us-east-1 --no-sign-request`,
 		Args: args(),

@@ -61,9 +61,7 @@ aborted and a new one started. Uploads left unfinished expire after 24 hours
 without activity.
 
 The description defaults to the file's base name when that is printable
-ASCII.
-
-` + exitCodesHelp,
+ASCII.`,
 		Example: `  firn upload photos ./holiday.tar --description "holiday 2026"
   firn upload photos ./big.img --part-size 64MiB --concurrency 8`,
 		Args: args("VAULT", "FILE"),
