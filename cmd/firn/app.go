@@ -35,8 +35,7 @@ const exitCodesHelp = `Exit status:
   1  usage error: unknown command, bad flag or argument
   2  the Glacier API answered with an error (its code and message are
      printed), or a job failed or is not complete yet
-  3  local failure: file I/O, data directory, network setup, an interrupted
-     transfer`
+  3  local failure: file I/O, data directory, network setup`
 
 // app is one invocation of the command line: its flags, its output streams
 // and the Glacier it talks to.
