@@ -21,6 +21,7 @@ import (
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
+	"github.com/firnstore/firn/job"
 )
 
 // The conformance suite: every case is written once against firn.Glacier and
@@ -57,6 +58,11 @@ func (c *fakeClock) Advance(d time.Duration) {
 type limits struct {
 	MaxVaults      int
 	MaxArchiveSize int64
+	// JobTiming, LimitExpedited and FreeTierBytesPerDay configure job
+	// completion times and retrieval capacity (see engine.Options).
+	JobTiming           job.Timing
+	LimitExpedited      bool
+	FreeTierBytesPerDay int64
 }
 
 // target is one implementation under test.
@@ -71,6 +77,34 @@ type target struct {
 	// withLimits returns a fresh target of the same implementation with
 	// lowered limits; nil if the target's limits are fixed.
 	withLimits func(t *testing.T, l limits) *target
+	// notifications returns the job-completion notifications delivered so
+	// far; nil if the target's cannot be observed.
+	notifications func() []notification
+}
+
+// notification is one delivered job-completion notification.
+type notification struct {
+	Topic   string
+	Message []byte
+}
+
+// notifications records what an engine delivers to its Notifier.
+type notifications struct {
+	mu   sync.Mutex
+	sent []notification
+}
+
+func (n *notifications) Notify(_ context.Context, m engine.Notification) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.sent = append(n.sent, notification{Topic: m.Topic, Message: m.Message})
+	return nil
+}
+
+func (n *notifications) list() []notification {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.sent)
 }
 
 // conformanceCase is one test of the suite; it gets a fresh target.
@@ -101,6 +135,7 @@ func runConformanceExcept(t *testing.T, newTarget func(t *testing.T) *target, sk
 		{"Multipart", multipartCases},
 		{"Lock", lockCases},
 		{"Authz", authzCases},
+		{"Jobs", jobCases},
 	}
 	for _, a := range areas {
 		t.Run(a.name, func(t *testing.T) {
@@ -143,17 +178,22 @@ func openEngineTarget(t *testing.T, account, region string, l limits) *target {
 	t.Helper()
 	fs := vfs.NewMem()
 	clock := newFakeClock()
+	notes := &notifications{}
 	const dir = "firn"
 	open := func(t *testing.T) *engine.Engine {
 		t.Helper()
 		e, err := engine.Open(dir, &engine.Options{
-			AccountID:      account,
-			Region:         region,
-			Clock:          clock,
-			FS:             fs,
-			Logger:         slog.New(slog.DiscardHandler),
-			MaxVaults:      l.MaxVaults,
-			MaxArchiveSize: l.MaxArchiveSize,
+			AccountID:           account,
+			Region:              region,
+			Clock:               clock,
+			FS:                  fs,
+			Logger:              slog.New(slog.DiscardHandler),
+			MaxVaults:           l.MaxVaults,
+			MaxArchiveSize:      l.MaxArchiveSize,
+			JobTiming:           l.JobTiming,
+			LimitExpedited:      l.LimitExpedited,
+			FreeTierBytesPerDay: l.FreeTierBytesPerDay,
+			Notifier:            notes,
 		})
 		if err != nil {
 			t.Fatalf("engine.Open: %v", err)
@@ -171,7 +211,7 @@ func openEngineTarget(t *testing.T, account, region string, l limits) *target {
 	}
 
 	e := open(t)
-	tg := &target{g: e, clock: clock, account: account, region: region}
+	tg := &target{g: e, clock: clock, account: account, region: region, notifications: notes.list}
 	if tg.account == "" {
 		tg.account = "000000000000"
 	}

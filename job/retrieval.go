@@ -55,7 +55,7 @@ func Admit(p firn.DataRetrievalPolicy, n, lastHour, today, freePerDay int64) err
 	switch r.Strategy {
 	case firn.StrategyBytesPerHour:
 		if lastHour+n > *r.BytesPerHour {
-			return firn.Errorf(firn.CodePolicyEnforced, "Retrieving %d bytes would exceed the data retrieval policy's limit of %d bytes per hour (%d bytes retrieved in the last hour)", n, *r.BytesPerHour, lastHour)
+			return firn.Errorf(firn.CodePolicyEnforced, "Retrieving %d bytes would exceed the data retrieval policy's BytesPerHour limit of %d bytes (%d bytes retrieved in the last hour)", n, *r.BytesPerHour, lastHour)
 		}
 	case firn.StrategyFreeTier:
 		if today+n > freePerDay {
