@@ -125,6 +125,7 @@ func corruptf(id ID, chunk int, format string, args ...any) *CorruptError {
 	return &CorruptError{ID: id, Chunk: chunk, Detail: fmt.Sprintf(format, args...)}
 }
 
+// Error describes the damage.
 func (e *CorruptError) Error() string {
 	if e.Chunk < 0 {
 		return fmt.Sprintf("blob: segment %s corrupt: %s", e.ID, e.Detail)

@@ -50,11 +50,10 @@ func (s *Store) encode(raw []byte) (*[]byte, []byte) {
 	return out, dst[:len(enc)]
 }
 
-// decode decompresses the stored bytes of chunk i of segment id into dst,
-// which must have room for m.rawLen bytes.
+// decode decompresses the stored bytes of compressed chunk i of segment id
+// into dst, which must have room for m.rawLen bytes.
 func (s *Store) decode(id ID, i int, m *chunkMeta, stored, dst []byte) ([]byte, error) {
-	switch m.codec {
-	case CodecS2:
+	if m.codec == CodecS2 {
 		if n, err := s2.DecodedLen(stored); err != nil || n != int(m.rawLen) {
 			return nil, corruptf(id, i, "s2 block does not decode to %d bytes", m.rawLen)
 		}
@@ -63,16 +62,15 @@ func (s *Store) decode(id ID, i int, m *chunkMeta, stored, dst []byte) ([]byte, 
 			return nil, corruptf(id, i, "s2: %v", err)
 		}
 		return b, nil
-	case CodecZstd:
-		dec, err := s.zstdDec()
-		if err != nil {
-			return nil, err
-		}
-		b, err := dec.DecodeAll(stored, dst[:0:m.rawLen])
-		if err != nil || len(b) != int(m.rawLen) {
-			return nil, corruptf(id, i, "zstd frame does not decode to %d bytes: %v", m.rawLen, err)
-		}
-		return b, nil
 	}
-	return stored, nil // CodecNone
+	// CodecZstd, the only other codec decodeIndex admits.
+	dec, err := s.zstdDec()
+	if err != nil {
+		return nil, err
+	}
+	b, err := dec.DecodeAll(stored, dst[:0:m.rawLen])
+	if err != nil || len(b) != int(m.rawLen) {
+		return nil, corruptf(id, i, "zstd frame does not decode to %d bytes: %v", m.rawLen, err)
+	}
+	return b, nil
 }

@@ -61,7 +61,8 @@ func (r *Reader) readAt(b []byte, off int64) error {
 }
 
 // readChunk reads, checks and decodes chunk i, using the pooled buffers
-// frame and raw. The result aliases one of them.
+// frame and raw (nil if the chunk is stored raw). The result aliases one of
+// them.
 func (r *Reader) readChunk(i int, frame, raw *[]byte) ([]byte, error) {
 	m := &r.chunks[i]
 	fb := (*frame)[:m.frameLen()]
@@ -74,6 +75,9 @@ func (r *Reader) readChunk(i int, frame, raw *[]byte) ([]byte, error) {
 	stored := fb[frameHeaderSize:]
 	if got := crc(stored); got != m.crc {
 		return nil, corruptf(r.id, i, "crc mismatch: computed %#08x, stored %#08x", got, m.crc)
+	}
+	if m.codec == CodecNone {
+		return stored, nil
 	}
 	return r.s.decode(r.id, i, m, stored, (*raw)[:ChunkSize])
 }
@@ -146,15 +150,17 @@ const maxReadahead = 4
 // A loading chunk is read, checked and decoded by its own goroutine.
 type loading struct {
 	i          int
-	frame, raw *[]byte
-	data       []byte // the decoded chunk, aliasing frame or raw
+	frame, raw *[]byte // raw is nil for a chunk stored raw
+	data       []byte  // the decoded chunk, aliasing frame or raw
 	err        error
 	done       chan struct{}
 }
 
 func (l *loading) release() {
 	putBuf(l.frame)
-	putBuf(l.raw)
+	if l.raw != nil {
+		putBuf(l.raw)
+	}
 }
 
 // readahead loads chunks [next, end) in order, up to depth of them ahead of
@@ -182,7 +188,10 @@ func (ra *readahead) take() *loading {
 // fill starts loading chunks until n are queued or none is left.
 func (ra *readahead) fill(n int) {
 	for len(ra.queue) < n && ra.next < ra.end {
-		l := &loading{i: ra.next, frame: getBuf(), raw: getBuf(), done: make(chan struct{})}
+		l := &loading{i: ra.next, frame: getBuf(), done: make(chan struct{})}
+		if ra.r.chunks[l.i].codec != CodecNone {
+			l.raw = getBuf()
+		}
 		ra.next++
 		ra.queue = append(ra.queue, l)
 		go ra.load(l)

@@ -12,6 +12,7 @@ import (
 var errWriterDone = errors.New("blob: writer already committed or aborted")
 
 // A Writer writes one segment. It is an io.Writer and an io.ReaderFrom.
+// Nothing it writes is visible or durable before Commit.
 //
 // Chunks are sealed (hashed, compressed, checksummed) by the Store's workers
 // while the caller fills the next chunk, and written to the file in order by
@@ -231,7 +232,9 @@ func (w *Writer) stop(flush bool) error {
 // file, gives it its final name and syncs the directory. When Commit returns
 // nil the segment is durable and listed, and Info describes it. On error
 // nothing is left that List would report, and the Writer is finished (Abort
-// is then a no-op).
+// is then a no-op). (If the directory sync failed after the rename, the file
+// is removed, but a crash may still bring it back: complete, yet never
+// acknowledged, like any segment the engine reclaims at open.)
 func (w *Writer) Commit() (Info, error) {
 	if w.done {
 		return Info{}, errWriterDone
