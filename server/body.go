@@ -121,16 +121,16 @@ func readFailure(err error) error {
 	return &firn.Error{Code: firn.CodeRequestTimeout, Message: "The request body could not be read", Err: err}
 }
 
-// readJSON decodes the JSON request body into v. An empty or null body
-// leaves v unchanged and reports false.
-func (h *handler) readJSON(c *call, v any) (bool, error) {
+// readJSON decodes the JSON request body, the model member named member,
+// into v. An empty or null body leaves v unchanged and reports false.
+func (h *handler) readJSON(c *call, member string, v any) (bool, error) {
 	data, err := io.ReadAll(io.LimitReader(c.body, h.maxJSON+1))
 	if err != nil {
 		return false, err
 	}
 	if int64(len(data)) > h.maxJSON {
 		return false, firn.Errorf(firn.CodeInvalidParameterValue,
-			"Invalid Content-Length: a JSON request body is at most %d bytes", h.maxJSON)
+			"Invalid %s: the request body exceeds %d bytes", member, h.maxJSON)
 	}
 	if t := bytes.TrimSpace(data); len(t) == 0 || string(t) == "null" {
 		return false, nil
@@ -151,6 +151,13 @@ func isHex(s string) bool {
 	return true
 }
 
+// isInteger reports whether s is a decimal integer with an optional minus
+// sign.
+func isInteger(s string) bool {
+	return isDigits(strings.TrimPrefix(s, "-"))
+}
+
+// isDigits reports whether s is a non-empty run of decimal digits.
 func isDigits(s string) bool {
 	if s == "" {
 		return false
@@ -164,14 +171,15 @@ func isDigits(s string) bool {
 }
 
 // queryLimit parses a "limit" query parameter: absent or empty is 0 (the
-// operation's default), otherwise a positive decimal int32.
+// operation's default), otherwise a decimal int32 other than 0, which firn
+// would take for the default. The Glacier checks the range.
 func queryLimit(q url.Values) (int32, error) {
 	v := q.Get("limit")
 	if v == "" {
 		return 0, nil
 	}
 	n, err := strconv.ParseInt(v, 10, 32)
-	if !isDigits(v) || err != nil || n < 1 {
+	if !isInteger(v) || err != nil || n == 0 {
 		return 0, firn.Errorf(firn.CodeInvalidParameterValue, "Invalid limit: %q; must be a positive integer", v)
 	}
 	return int32(n), nil
@@ -192,14 +200,15 @@ func queryCompleted(q url.Values) (*bool, error) {
 }
 
 // headerSize parses a required decimal size header such as x-amz-part-size.
+// The Glacier checks the range.
 func headerSize(r *http.Request, name string) (int64, error) {
 	v := r.Header.Get(name)
 	if v == "" {
 		return 0, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: %s", name)
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
-	if !isDigits(v) || err != nil {
-		return 0, firn.Errorf(firn.CodeInvalidParameterValue, "Invalid %s: %q; must be a non-negative integer", name, v)
+	if !isInteger(v) || err != nil {
+		return 0, firn.Errorf(firn.CodeInvalidParameterValue, "Invalid %s: %q; must be an integer", name, v)
 	}
 	return n, nil
 }

@@ -98,7 +98,7 @@ func (h *handler) changeTags(c *call) error {
 		var body struct {
 			Tags map[string]string `json:"Tags"`
 		}
-		if _, err := h.readJSON(c, &body); err != nil {
+		if _, err := h.readJSON(c, "Tags", &body); err != nil {
 			return err
 		}
 		if _, err := h.g.AddTagsToVault(c.ctx, &firn.AddTagsToVaultInput{AccountId: c.account, VaultName: c.vault, Tags: body.Tags}); err != nil {
@@ -108,7 +108,7 @@ func (h *handler) changeTags(c *call) error {
 		var body struct {
 			TagKeys []string `json:"TagKeys"`
 		}
-		if _, err := h.readJSON(c, &body); err != nil {
+		if _, err := h.readJSON(c, "TagKeys", &body); err != nil {
 			return err
 		}
 		if _, err := h.g.RemoveTagsFromVault(c.ctx, &firn.RemoveTagsFromVaultInput{AccountId: c.account, VaultName: c.vault, TagKeys: body.TagKeys}); err != nil {
@@ -130,7 +130,7 @@ func (h *handler) setVaultNotifications(c *call) error {
 		Events   []string `json:"Events"`
 	}
 	in := &firn.SetVaultNotificationsInput{AccountId: c.account, VaultName: c.vault}
-	present, err := h.readJSON(c, &body)
+	present, err := h.readJSON(c, "vaultNotificationConfig", &body)
 	if err != nil {
 		return err
 	}
@@ -170,7 +170,7 @@ func (h *handler) readPolicy(c *call) (policy string, ok bool, err error) {
 	var body struct {
 		Policy string `json:"Policy"`
 	}
-	ok, err = h.readJSON(c, &body)
+	ok, err = h.readJSON(c, "policy", &body)
 	return body.Policy, ok, err
 }
 
@@ -429,7 +429,7 @@ func (h *handler) listParts(c *call) error {
 
 func (h *handler) initiateJob(c *call) error {
 	var body jobParametersJSON
-	if _, err := h.readJSON(c, &body); err != nil {
+	if _, err := h.readJSON(c, "jobParameters", &body); err != nil {
 		return err
 	}
 	out, err := h.g.InitiateJob(c.ctx, &firn.InitiateJobInput{AccountId: c.account, VaultName: c.vault, JobParameters: body.firn()})
@@ -564,7 +564,7 @@ func rangeLength(cr string) (int64, bool) {
 
 func (h *handler) setDataRetrievalPolicy(c *call) error {
 	var body retrievalPolicyJSON
-	if _, err := h.readJSON(c, &body); err != nil {
+	if _, err := h.readJSON(c, "Policy", &body); err != nil {
 		return err
 	}
 	in := &firn.SetDataRetrievalPolicyInput{AccountId: c.account}

@@ -59,7 +59,6 @@ func TestQueryValidation(t *testing.T) {
 	for _, tt := range []struct{ target, msg string }{
 		{"/-/vaults?limit=abc", `Invalid limit: "abc"`},
 		{"/-/vaults?limit=0", `Invalid limit: "0"`},
-		{"/-/vaults?limit=-1", `Invalid limit: "-1"`},
 		{"/-/vaults?limit=%2B5", `Invalid limit: "+5"`},
 		{"/-/vaults?limit=99999999999", `Invalid limit: "99999999999"`},
 		{"/-/vaults/v/jobs?completed=maybe", `Invalid completed: "maybe"`},
@@ -75,7 +74,7 @@ func TestQueryValidation(t *testing.T) {
 	for _, tt := range []struct{ op, header, value, code, msg string }{
 		{"POST /-/vaults/v/multipart-uploads", "X-Amz-Part-Size", "", "MissingParameterValueException", "x-amz-part-size"},
 		{"POST /-/vaults/v/multipart-uploads", "X-Amz-Part-Size", "1MB", "InvalidParameterValueException", `Invalid x-amz-part-size: "1MB"`},
-		{"POST /-/vaults/v/multipart-uploads", "X-Amz-Part-Size", "-1048576", "InvalidParameterValueException", "x-amz-part-size"},
+		{"POST /-/vaults/v/multipart-uploads", "X-Amz-Part-Size", "+1048576", "InvalidParameterValueException", "x-amz-part-size"},
 		{"POST /-/vaults/v/multipart-uploads/U", "X-Amz-Archive-Size", "", "MissingParameterValueException", "x-amz-archive-size"},
 		{"POST /-/vaults/v/multipart-uploads/U", "X-Amz-Archive-Size", "99999999999999999999", "InvalidParameterValueException", "x-amz-archive-size"},
 	} {
@@ -88,7 +87,13 @@ func TestQueryValidation(t *testing.T) {
 	}
 	eq(t, "calls", f.count(), 0)
 
-	// Empty values are absent.
+	// Negative numbers are the Glacier's to reject; empty values are absent.
+	r := rawRequest("POST", "/-/vaults/v/multipart-uploads", nil)
+	r.Header.Set("X-Amz-Part-Size", "-1048576")
+	eq(t, "status", serve(f, r).Code, 201)
+	wantCall(t, f, "InitiateMultipartUpload", &firn.InitiateMultipartUploadInput{AccountId: "-", VaultName: "v", PartSize: -1 << 20})
+	eq(t, "status", serve(f, rawRequest("GET", "/-/vaults?limit=-1", nil)).Code, 200)
+	wantCall(t, f, "ListVaults", &firn.ListVaultsInput{AccountId: "-", Limit: -1})
 	w := serve(f, rawRequest("GET", "/-/vaults?limit=&marker=", nil))
 	eq(t, "status", w.Code, 200)
 	wantCall(t, f, "ListVaults", &firn.ListVaultsInput{AccountId: "-"})
@@ -127,7 +132,7 @@ func TestJSONBodyLimit(t *testing.T) {
 	f := newFake()
 	h := New(f, Options{Logger: quiet, MaxJSONBody: 64})
 	body := `{"Policy":"` + strings.Repeat("x", 100) + `"}`
-	wantError(t, serveWith(h, rawRequest("PUT", "/-/vaults/v/access-policy", strings.NewReader(body))), 400, "InvalidParameterValueException", "at most 64 bytes")
+	wantError(t, serveWith(h, rawRequest("PUT", "/-/vaults/v/access-policy", strings.NewReader(body))), 400, "InvalidParameterValueException", "Invalid policy: the request body exceeds 64 bytes")
 	eq(t, "calls", f.count(), 0)
 }
 
