@@ -48,6 +48,11 @@ type Options struct {
 	// signatures are not verified and every request is accepted. The map is
 	// copied by New.
 	Credentials map[string]Credential
+	// CredentialLookup, when set, finds credentials by access key ID for
+	// keys that Credentials does not hold (for a key store, or principals
+	// made up on the fly by tests); setting it turns verification on. It
+	// must be safe for concurrent use.
+	CredentialLookup func(accessKeyID string) (Credential, bool)
 	// Clock is the server clock that signature dates are checked against
 	// (15 minutes either way) and that dates the Date header. Default
 	// firn.SystemClock{}.
@@ -66,6 +71,7 @@ type Options struct {
 type handler struct {
 	g       firn.Glacier
 	creds   map[string]Credential
+	lookup  func(string) (Credential, bool)
 	clock   firn.Clock
 	log     *slog.Logger
 	maxJSON int64
@@ -81,6 +87,7 @@ func New(g firn.Glacier, opts Options) http.Handler {
 	h := &handler{
 		g:       g,
 		creds:   maps.Clone(opts.Credentials),
+		lookup:  opts.CredentialLookup,
 		clock:   opts.Clock,
 		log:     opts.Logger,
 		maxJSON: opts.MaxJSONBody,
@@ -94,10 +101,24 @@ func New(g firn.Glacier, opts Options) http.Handler {
 	if h.maxJSON <= 0 {
 		h.maxJSON = DefaultMaxJSONBody
 	}
-	if len(h.creds) == 0 {
+	if !h.verifying() {
 		h.log.Warn("SigV4 verification disabled: accepting any signature")
 	}
 	return h
+}
+
+// verifying reports whether requests must be signed.
+func (h *handler) verifying() bool { return len(h.creds) > 0 || h.lookup != nil }
+
+// credential finds the credentials of an access key ID.
+func (h *handler) credential(accessKey string) (Credential, bool) {
+	if c, ok := h.creds[accessKey]; ok {
+		return c, true
+	}
+	if h.lookup != nil {
+		return h.lookup(accessKey)
+	}
+	return Credential{}, false
 }
 
 // NewHTTPServer returns an http.Server for h listening on addr, hardened for
@@ -151,7 +172,7 @@ func (h *handler) serve(c *call) error {
 	c.body = body
 	ctx := firn.WithSecureTransport(r.Context(), r.TLS != nil)
 	var cred *Credential
-	if len(h.creds) > 0 {
+	if h.verifying() {
 		hash := func() (string, error) { return body.signingHash(h.maxJSON) }
 		if cred, err = h.authenticate(r, hash); err != nil {
 			return err

@@ -50,7 +50,7 @@ func (h *handler) authenticate(r *http.Request, payloadHash func() (string, erro
 	if err != nil {
 		return nil, err
 	}
-	cred, ok := h.creds[s.accessKey]
+	cred, ok := h.credential(s.accessKey)
 	if !ok {
 		return nil, authError(codeUnrecognizedClient, "The security token included in the request is invalid.")
 	}
