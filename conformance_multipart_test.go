@@ -42,6 +42,7 @@ var multipartCases = []conformanceCase{
 	{"OtherAccount", testMPOtherAccount},
 	{"DeleteVault", testMPDeleteVault},
 	{"Reopen", testMPReopen},
+	{"AccessPolicy", testMPAccessPolicy},
 }
 
 // Steps.
@@ -847,4 +848,47 @@ func testMPReopen(t *testing.T, tg *target) {
 		t.Errorf("completion repeated after reopen: %+v, want %+v", again, out)
 	}
 	wantArchive(t, tg, "", "v", out.ArchiveId, data, "durable")
+}
+
+// testMPAccessPolicy checks that a vault's access policy governs every
+// multipart operation: an explicit Deny wins even for the owner.
+func testMPAccessPolicy(t *testing.T, tg *target) {
+	mustCreateVault(t, tg, "", "v")
+	mustCreateVault(t, tg, "", "w")
+	id := mpInitiate(t, tg, "", "v", mib, "")
+	mpUploadPart(t, tg, "", "v", id, 0, []byte("allowed"))
+	mustSetPolicy(t, tg, "", "v", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":[
+		"glacier:InitiateMultipartUpload","glacier:UploadMultipartPart","glacier:CompleteMultipartUpload",
+		"glacier:AbortMultipartUpload","glacier:ListParts","glacier:ListMultipartUploads"],"Resource":"*"}]}`)
+	ctx := t.Context()
+	{
+		out, err := tg.g.InitiateMultipartUpload(ctx, &firn.InitiateMultipartUploadInput{VaultName: "v", PartSize: mib})
+		wantErr(t, out, err, firn.ErrAccessDenied, "InitiateMultipartUpload")
+	}
+	{
+		out, err := mpUploadPartE(t, tg, "", "v", id, mib, []byte("denied"))
+		wantErr(t, out, err, firn.ErrAccessDenied, "UploadMultipartPart")
+	}
+	{
+		out, err := mpCompleteE(t, tg, "", "v", id, 7, treeHash([]byte("allowed")))
+		wantErr(t, out, err, firn.ErrAccessDenied, "CompleteMultipartUpload")
+	}
+	{
+		out, err := tg.g.AbortMultipartUpload(ctx, &firn.AbortMultipartUploadInput{VaultName: "v", UploadId: id})
+		wantErr(t, out, err, firn.ErrAccessDenied, "AbortMultipartUpload")
+	}
+	{
+		out, err := tg.g.ListParts(ctx, &firn.ListPartsInput{VaultName: "v", UploadId: id})
+		wantErr(t, out, err, firn.ErrAccessDenied, "ListParts")
+	}
+	{
+		out, err := tg.g.ListMultipartUploads(ctx, &firn.ListMultipartUploadsInput{VaultName: "v"})
+		wantErr(t, out, err, firn.ErrAccessDenied, "ListMultipartUploads")
+	}
+	// Other vaults are not governed by v's policy; v's upload is intact.
+	mpInitiate(t, tg, "", "w", mib, "")
+	must[firn.DeleteVaultAccessPolicyOutput](t, "DeleteVaultAccessPolicy")(tg.g.DeleteVaultAccessPolicy(ctx, &firn.DeleteVaultAccessPolicyInput{VaultName: "v"}))
+	wantParts(t, tg, "", "v", id, map[int64][]byte{0: []byte("allowed")})
+	out := mpComplete(t, tg, "", "v", id, []byte("allowed"))
+	wantArchive(t, tg, "", "v", out.ArchiveId, []byte("allowed"), "")
 }

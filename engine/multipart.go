@@ -163,6 +163,9 @@ func (e *Engine) InitiateMultipartUpload(ctx context.Context, in *firn.InitiateM
 		return nil, err
 	}
 	defer unlock()
+	if err := e.authorize(ctx, "InitiateMultipartUpload", v, time.Time{}); err != nil {
+		return nil, err
+	}
 	rec := uploadRecord{Upload: u}
 	writes, err := uploadWrites(v.ID, &rec, u.Due(u.Created))
 	if err != nil {
@@ -210,6 +213,9 @@ func (e *Engine) UploadMultipartPart(ctx context.Context, in *firn.UploadMultipa
 	}
 	v, err := e.loadVault(acct, in.VaultName)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.authorize(ctx, "UploadMultipartPart", v, time.Time{}); err != nil {
 		return nil, err
 	}
 	rec, err := e.loadUpload(v, uid, in.UploadId)
@@ -341,6 +347,9 @@ func (e *Engine) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteM
 		return nil, err
 	}
 	defer unlock()
+	if err := e.authorize(ctx, "CompleteMultipartUpload", v, time.Time{}); err != nil {
+		return nil, err
+	}
 	ul := e.mp.upload(uid)
 	ul.Lock()
 	defer ul.Unlock()
@@ -414,6 +423,9 @@ func (e *Engine) AbortMultipartUpload(ctx context.Context, in *firn.AbortMultipa
 		return nil, err
 	}
 	defer unlock()
+	if err := e.authorize(ctx, "AbortMultipartUpload", v, time.Time{}); err != nil {
+		return nil, err
+	}
 	ul := e.mp.upload(uid)
 	ul.Lock()
 	defer ul.Unlock()
@@ -428,20 +440,21 @@ func (e *Engine) AbortMultipartUpload(ctx context.Context, in *firn.AbortMultipa
 	if rec.State == multipart.Aborted {
 		return &firn.AbortMultipartUploadOutput{}, nil
 	}
-	if err := e.endUpload(v.ID, rec, next); err != nil {
+	parts, segs, err := e.loadParts(v.ID, &rec.Upload)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.endUpload(v.ID, rec, next, parts, segs); err != nil {
 		return nil, err
 	}
 	return &firn.AbortMultipartUploadOutput{}, nil
 }
 
 // endUpload commits an in-progress upload's move to the terminal state of
-// next without an archive (abort or expiry), dropping its parts. The caller
-// holds the upload's lock exclusively.
-func (e *Engine) endUpload(vaultID [16]byte, rec *uploadRecord, next multipart.Upload) error {
-	parts, segs, err := e.loadParts(vaultID, &rec.Upload)
-	if err != nil {
-		return err
-	}
+// next without an archive (abort or expiry), dropping its parts (with their
+// segments, as loadParts returns them). The caller holds the upload's lock
+// exclusively.
+func (e *Engine) endUpload(vaultID [16]byte, rec *uploadRecord, next multipart.Upload, parts []multipart.Part, segs []vault.Segment) error {
 	nextRec := uploadRecord{Upload: next, Timer: rec.Timer}
 	writes, err := uploadWrites(vaultID, &nextRec, next.Due(next.Ended))
 	if err != nil {
@@ -491,21 +504,19 @@ func (e *Engine) runUploadTimer(due int64, id []byte) error {
 	if err != nil {
 		return err
 	}
-	now := e.now()
 	if rec.State != multipart.InProgress {
 		b := e.db.NewBatch()
 		b.Delete(timerKey)
 		b.Delete(store.UploadKey(vid, uid))
 		return commit(b)
 	}
-	parts, _, err := e.loadParts(vid, &rec.Upload)
+	parts, segs, err := e.loadParts(vid, &rec.Upload)
 	if err != nil {
 		return err
 	}
 	last := multipart.LastActivity(&rec.Upload, parts)
-	next, expired := rec.Expire(last, now)
-	if expired {
-		return e.endUpload(vid, &rec, next)
+	if next, expired := rec.Expire(last, e.now()); expired {
+		return e.endUpload(vid, &rec, next, parts, segs)
 	}
 	writes, err := uploadWrites(vid, &rec, rec.Due(last))
 	if err != nil {
@@ -539,6 +550,9 @@ func (e *Engine) ListMultipartUploads(ctx context.Context, in *firn.ListMultipar
 	}
 	v, err := e.loadVault(acct, in.VaultName)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.authorize(ctx, "ListMultipartUploads", v, time.Time{}); err != nil {
 		return nil, err
 	}
 	arn := e.vaultARN(v)
@@ -593,6 +607,9 @@ func (e *Engine) ListParts(ctx context.Context, in *firn.ListPartsInput) (*firn.
 	}
 	v, err := e.loadVault(acct, in.VaultName)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.authorize(ctx, "ListParts", v, time.Time{}); err != nil {
 		return nil, err
 	}
 	ul := e.mp.upload(uid)
