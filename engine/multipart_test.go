@@ -515,7 +515,8 @@ func wantUploads(t *testing.T, m *mpEngine, ids ...string) {
 // wantNoUploadKeys checks that no upload, part or upload timer is stored.
 func wantNoUploadKeys(t *testing.T, m *mpEngine) {
 	t.Helper()
-	for _, p := range [][]byte{{0x06}, {0x07}} {
+	// The first byte of an upload or part key is its kind's prefix.
+	for _, p := range [][]byte{store.UploadPrefix([16]byte{})[:1], store.PartVaultPrefix([16]byte{})[:1]} {
 		if any, err := m.db.Any(p, store.PrefixEnd(p)); err != nil || any {
 			t.Errorf("keys with prefix %x remain (%v)", p, err)
 		}
