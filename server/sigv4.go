@@ -79,9 +79,11 @@ func (h *handler) authenticate(r *http.Request, payloadHash func() (string, erro
 	}
 	key := signingKey(cred.SecretKey, s.date, s.region)
 	for _, uri := range canonicalURIs(wirePath(r)) {
-		creq := canonicalRequest(r, s, uri, hash)
-		if hmac.Equal([]byte(sign(key, stringToSign(s, creq))), []byte(s.sig)) {
-			return &cred, nil
+		for _, norm := range headerNormalizers {
+			creq := canonicalRequest(r, s, uri, hash, norm)
+			if hmac.Equal([]byte(sign(key, stringToSign(s, creq))), []byte(s.sig)) {
+				return &cred, nil
+			}
 		}
 	}
 	return nil, authError(codeInvalidSignature, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
@@ -284,13 +286,29 @@ func canonicalQuery(raw string) string {
 	return b.String()
 }
 
-// canonicalHeaderValue trims a header value and collapses inner runs of
-// whitespace to one space.
-func canonicalHeaderValue(v string) string {
+// headerNormalizers are the ways clients canonicalize header values: SigV4
+// trims a value and collapses runs of spaces; botocore collapses all
+// whitespace (tabs too), aws-sdk-go-v2 only spaces. They differ only for
+// values holding tabs, so a signature is checked against each.
+var headerNormalizers = []func(string) string{collapseSpaces, collapseWhitespace}
+
+// collapseWhitespace trims a header value and collapses inner runs of any
+// whitespace to one space, as botocore does.
+func collapseWhitespace(v string) string {
 	return strings.Join(strings.Fields(v), " ")
 }
 
-func canonicalRequest(r *http.Request, s *signature, uri, payloadHash string) string {
+// collapseSpaces trims spaces from a header value and collapses inner runs
+// of spaces to one, as aws-sdk-go-v2 does.
+func collapseSpaces(v string) string {
+	v = strings.Trim(v, " ")
+	for strings.Contains(v, "  ") {
+		v = strings.ReplaceAll(v, "  ", " ")
+	}
+	return v
+}
+
+func canonicalRequest(r *http.Request, s *signature, uri, payloadHash string, canonicalHeaderValue func(string) string) string {
 	var b strings.Builder
 	b.WriteString(r.Method + "\n" + uri + "\n" + canonicalQuery(s.rawQuery) + "\n")
 	for name := range strings.SplitSeq(s.signed, ";") {
