@@ -148,7 +148,9 @@ func (m *jobsMachine) state(j *modelJob) string {
 	case !now.Before(j.due.Add(24 * time.Hour)):
 		return "gone"
 	}
-	if at, ok := m.deleted[j.archive]; ok && !at.After(j.due) {
+	// Work due at an instant runs before an operation at that instant, so a
+	// deletion at the due time comes after the completion.
+	if at, ok := m.deleted[j.archive]; ok && at.Before(j.due) {
 		return "Failed"
 	}
 	return "Succeeded"
