@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/internal/store"
@@ -183,30 +182,3 @@ func (e *Engine) onLockExpire(due int64, id []byte) error {
 	return commit(b)
 }
 
-// updateVaultBatch is updateVault for changes that write more than the
-// vault record: fn records them in b, which is committed with the updated
-// vault in one batch. If fn fails nothing is written.
-func (e *Engine) updateVaultBatch(ctx context.Context, op, accountID, name string, fn func(v *vault.Vault, b *store.Batch) error) error {
-	acct, err := e.account(accountID)
-	if err != nil {
-		return err
-	}
-	v, unlock, err := e.lockVault(acct, name, true)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	if err := e.authorize(ctx, op, v, time.Time{}); err != nil {
-		return err
-	}
-	b := e.db.NewBatch()
-	if err := fn(v, b); err != nil {
-		b.Close()
-		return err
-	}
-	if err := b.SetJSON(store.VaultKey(acct, v.Name), v); err != nil {
-		b.Close()
-		return ioError(err)
-	}
-	return commit(b)
-}

@@ -14,6 +14,13 @@ import (
 // updateVault applies fn to a vault under its exclusive lock and commits the
 // result; if fn fails nothing is written.
 func (e *Engine) updateVault(ctx context.Context, op, accountID, name string, fn func(v *vault.Vault) error) error {
+	return e.updateVaultBatch(ctx, op, accountID, name, func(v *vault.Vault, _ *store.Batch) error { return fn(v) })
+}
+
+// updateVaultBatch is updateVault for changes that write more than the
+// vault record: fn records them in b, which is committed with the updated
+// vault in one batch. If fn fails nothing is written.
+func (e *Engine) updateVaultBatch(ctx context.Context, op, accountID, name string, fn func(v *vault.Vault, b *store.Batch) error) error {
 	acct, err := e.account(accountID)
 	if err != nil {
 		return err
@@ -26,10 +33,11 @@ func (e *Engine) updateVault(ctx context.Context, op, accountID, name string, fn
 	if err := e.authorize(ctx, op, v, time.Time{}); err != nil {
 		return err
 	}
-	if err := fn(v); err != nil {
+	b := e.db.NewBatch()
+	if err := fn(v, b); err != nil {
+		b.Close()
 		return err
 	}
-	b := e.db.NewBatch()
 	if err := b.SetJSON(store.VaultKey(acct, v.Name), v); err != nil {
 		b.Close()
 		return ioError(err)
