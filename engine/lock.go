@@ -181,4 +181,3 @@ func (e *Engine) onLockExpire(due int64, id []byte) error {
 	}
 	return commit(b)
 }
-
