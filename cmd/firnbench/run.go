@@ -1,0 +1,288 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/engine"
+)
+
+// config is one invocation's settings.
+type config struct {
+	quick bool
+	dir   string         // "" for a new temporary directory
+	run   *regexp.Regexp // nil: every group
+	log   io.Writer      // progress lines
+}
+
+// sizes are the workloads; see fullSizes and quickSizes.
+type sizes struct {
+	hash       int           // tree hash input
+	hashReps   int           // best of this many runs for CPU-bound rows
+	upload     int           // UploadArchive, multipart and GetJobOutput archives
+	partSize   int           // multipart part size
+	uploaders  int           // concurrent part uploads
+	small      int           // small archive size
+	smallTime  time.Duration // how long each small-upload run lasts at most
+	smallOps   int           // ... and how many uploads it makes at most
+	rss        int64         // archive uploaded from a file in the RSS child
+	vaults     int           // vaults for the ListVaults rows
+	jobs       int           // jobs for the ListJobs rows
+	pageReps   int           // pages timed at each end (median)
+	archives   int           // archives in the inventory
+	populators int           // goroutines creating vaults, jobs and archives
+}
+
+var fullSizes = sizes{
+	hash: 1 << 30, hashReps: 3,
+	upload: 1 << 30, partSize: 8 << 20, uploaders: 4,
+	small: 4 << 10, smallTime: 5 * time.Second, smallOps: 1 << 30,
+	rss:    4 << 30,
+	vaults: 10_000, jobs: 100_000, pageReps: 200,
+	archives: 1_000_000, populators: 8,
+}
+
+var quickSizes = sizes{
+	hash: 4 << 20, hashReps: 1,
+	upload: 4 << 20, partSize: 1 << 20, uploaders: 4,
+	small: 4 << 10, smallTime: 5 * time.Second, smallOps: 64,
+	rss:    4 << 20,
+	vaults: 25, jobs: 120, pageReps: 5,
+	archives: 100, populators: 4,
+}
+
+// group is a set of rows measured together.
+type group struct {
+	name string
+	fn   func(ctx context.Context, b *bench) ([]Result, error)
+}
+
+var groups = []group{
+	{"treehash", benchTreeHash},
+	{"upload", benchUpload},
+	{"multipart", benchMultipart},
+	{"getjoboutput", benchGetJobOutput},
+	{"small", benchSmall},
+	{"rss", benchRSS},
+	{"listing", benchListing},
+	{"inventory", benchInventory},
+}
+
+func groupNames() string {
+	var names []string
+	for _, g := range groups {
+		names = append(names, g.name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// bench is the state shared by the groups of one run.
+type bench struct {
+	sizes
+	dir  string
+	log  io.Writer
+	data map[string][]byte // generated payloads by kind and size
+}
+
+// run runs the selected groups in order. A group that fails is recorded in
+// the report's Errors and the others still run; the error returned names
+// the failures, or ctx's error if the run was interrupted.
+func run(ctx context.Context, cfg config) (*Report, error) {
+	b := &bench{sizes: fullSizes, log: cfg.log, data: map[string][]byte{}}
+	if cfg.quick {
+		b.sizes = quickSizes
+	}
+	if b.log == nil {
+		b.log = io.Discard
+	}
+	base := cfg.dir
+	if base == "" {
+		base = os.TempDir()
+	}
+	dir, err := os.MkdirTemp(base, "firnbench-")
+	if err != nil {
+		return &Report{}, err
+	}
+	defer os.RemoveAll(dir)
+	b.dir = dir
+	rep := &Report{Machine: describeMachine(dir), Quick: cfg.quick, Started: time.Now()}
+	defer func() { rep.Seconds = time.Since(rep.Started).Seconds() }()
+	for _, g := range groups {
+		if cfg.run != nil && !cfg.run.MatchString(g.name) {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		fmt.Fprintf(b.log, "firnbench: %s\n", g.name)
+		rows, err := g.fn(ctx, b)
+		rep.Results = append(rep.Results, rows...)
+		if err != nil {
+			rep.Errors = append(rep.Errors, fmt.Sprintf("%s: %v", g.name, err))
+		}
+	}
+	if len(rep.Errors) > 0 {
+		return rep, fmt.Errorf("%d benchmark groups failed: %s", len(rep.Errors), strings.Join(rep.Errors, "; "))
+	}
+	return rep, ctx.Err()
+}
+
+// path returns a new path in the working directory.
+func (b *bench) path(name string) string { return filepath.Join(b.dir, name) }
+
+// openEngine opens an engine in a new directory of the working directory,
+// with vault "v".
+func (b *bench) openEngine(ctx context.Context, name string, opts *engine.Options) (*engine.Engine, error) {
+	if opts == nil {
+		opts = &engine.Options{}
+	}
+	e, err := engine.Open(b.path(name), opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// closeEngine closes e and removes its directory.
+func (b *bench) closeEngine(e *engine.Engine, name string) error {
+	err := e.Close()
+	if rerr := os.RemoveAll(b.path(name)); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// random returns n incompressible bytes, the same for every call.
+func (b *bench) random(n int) []byte {
+	k := fmt.Sprintf("random/%d", n)
+	if d, ok := b.data[k]; ok {
+		return d
+	}
+	d := make([]byte, n)
+	rand.NewChaCha8([32]byte{'f', 'i', 'r', 'n'}).Read(d)
+	b.data[k] = d
+	return d
+}
+
+// text returns n bytes of log-like text that compresses about 3:1, the
+// same for every call.
+func (b *bench) text(n int) []byte {
+	k := fmt.Sprintf("text/%d", n)
+	if d, ok := b.data[k]; ok {
+		return d
+	}
+	b.data[k] = logText(n)
+	return b.data[k]
+}
+
+func logText(n int) []byte {
+	rng := rand.New(rand.NewPCG(1, 2))
+	levels := []string{"INFO", "INFO", "INFO", "DEBUG", "WARN", "ERROR"}
+	actions := []string{"upload", "download", "list", "delete", "describe", "initiate-job", "complete"}
+	users := []string{"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"}
+	t := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	out := make([]byte, 0, n+256)
+	for len(out) < n {
+		t = t.Add(time.Duration(rng.IntN(5000)) * time.Millisecond)
+		out = t.AppendFormat(out, time.RFC3339Nano)
+		out = fmt.Appendf(out, " %s user=%s action=%s vault=vault-%03d bytes=%d latency=%dms request=%016x\n",
+			levels[rng.IntN(len(levels))], users[rng.IntN(len(users))], actions[rng.IntN(len(actions))],
+			rng.IntN(50), rng.IntN(1<<30), rng.IntN(2000), rng.Uint64())
+	}
+	return out[:n]
+}
+
+// timed returns how long fn takes.
+func timed(fn func() error) (time.Duration, error) {
+	start := time.Now()
+	err := fn()
+	return time.Since(start), err
+}
+
+// best returns the shortest of reps runs of fn.
+func best(reps int, fn func() error) (time.Duration, error) {
+	var min time.Duration
+	for i := range reps {
+		d, err := timed(fn)
+		if err != nil {
+			return 0, err
+		}
+		if i == 0 || d < min {
+			min = d
+		}
+	}
+	return min, nil
+}
+
+// mibps is a throughput in MiB/s.
+func mibps(n int64, d time.Duration) float64 { return float64(n) / (1 << 20) / d.Seconds() }
+
+// sizeName formats a byte count as "1 GiB", "8 MiB", "4 KiB".
+func sizeName(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// noSyncFS is the OS filesystem with every sync skipped. It only populates
+// the listing and inventory benchmarks, whose setup is not what they
+// measure: with syncs, creating 100,000 jobs one by one would take most of
+// an hour.
+type noSyncFS struct{ vfs.FS }
+
+func (fs noSyncFS) Create(name string, c vfs.DiskWriteCategory) (vfs.File, error) {
+	f, err := fs.FS.Create(name, c)
+	return wrapNoSync(f, err)
+}
+
+func (fs noSyncFS) Open(name string, opts ...vfs.OpenOption) (vfs.File, error) {
+	f, err := fs.FS.Open(name, opts...)
+	return wrapNoSync(f, err)
+}
+
+func (fs noSyncFS) OpenReadWrite(name string, c vfs.DiskWriteCategory, opts ...vfs.OpenOption) (vfs.File, error) {
+	f, err := fs.FS.OpenReadWrite(name, c, opts...)
+	return wrapNoSync(f, err)
+}
+
+func (fs noSyncFS) OpenDir(name string) (vfs.File, error) {
+	f, err := fs.FS.OpenDir(name)
+	return wrapNoSync(f, err)
+}
+
+func (fs noSyncFS) ReuseForWrite(oldname, newname string, c vfs.DiskWriteCategory) (vfs.File, error) {
+	f, err := fs.FS.ReuseForWrite(oldname, newname, c)
+	return wrapNoSync(f, err)
+}
+
+func wrapNoSync(f vfs.File, err error) (vfs.File, error) {
+	if err != nil {
+		return nil, err
+	}
+	return noSyncFile{f}, nil
+}
+
+type noSyncFile struct{ vfs.File }
+
+func (noSyncFile) Sync() error                             { return nil }
+func (noSyncFile) SyncData() error                         { return nil }
+func (noSyncFile) SyncTo(int64) (fullSync bool, err error) { return false, nil }
