@@ -136,6 +136,7 @@ func runConformanceExcept(t *testing.T, newTarget func(t *testing.T) *target, sk
 		{"Lock", lockCases},
 		{"Authz", authzCases},
 		{"Jobs", jobCases},
+		{"Select", selectCases},
 	}
 	for _, a := range areas {
 		t.Run(a.name, func(t *testing.T) {
