@@ -181,6 +181,12 @@ func Open(fs vfs.FS, dir string, opts *Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newStore(b, o)
+}
+
+// newStore returns a Store of the segments in b; o is valid and defaulted.
+func newStore(b backend, o Options) (*Store, error) {
+	var err error
 	s := &Store{
 		b:       b,
 		opts:    o,

@@ -1,0 +1,191 @@
+package blob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+)
+
+// BucketConfig locates a bucket of an S3-compatible object store (MinIO,
+// Ceph RGW, AWS S3, ...) and says how to reach it.
+type BucketConfig struct {
+	// Endpoint is the store's host[:port], without a scheme. Required.
+	Endpoint string
+	// TLS selects https instead of http.
+	TLS bool
+	// Bucket is the bucket's name. Required; the bucket must exist.
+	Bucket string
+	// Prefix starts the name of every object, so that several data sets
+	// can share a bucket; it normally ends with "/". Default "".
+	Prefix string
+	// Region is the bucket's region, for request signatures. Default:
+	// asked of the store.
+	Region string
+	// AccessKeyID, SecretAccessKey and SessionToken sign the requests.
+	// With no AccessKeyID, requests are sent unsigned.
+	AccessKeyID, SecretAccessKey, SessionToken string
+	// Transport carries the requests, for custom certificate authorities,
+	// proxies or tests. Default: minio-go's (system CAs, 1 minute response
+	// header timeout).
+	Transport http.RoundTripper
+	// PartSize is the size of the parts in which segments larger than it
+	// are uploaded; between 5 MiB and 5 GiB. Default 16 MiB.
+	PartSize int64
+	// PartsInFlight is the number of parts of one segment uploaded at the
+	// same time. A Writer holds at most PartsInFlight+1 parts in memory.
+	// Default 4.
+	PartsInFlight int
+}
+
+// Limits and defaults of BucketConfig.
+const (
+	DefaultPartSize      = 16 << 20
+	DefaultPartsInFlight = 4
+	MinPartSize          = 5 << 20 // the S3 API's minimum, except for a last part
+	MaxPartSize          = 5 << 30
+)
+
+// Validate reports every invalid field of c at once. Zero optional fields
+// are valid: they select defaults.
+func (c *BucketConfig) Validate() error {
+	var errs []error
+	if c.Endpoint == "" {
+		errs = append(errs, errors.New("blob: BucketConfig.Endpoint: required"))
+	} else if strings.Contains(c.Endpoint, "://") || strings.Contains(c.Endpoint, "/") {
+		errs = append(errs, fmt.Errorf("blob: BucketConfig.Endpoint %q: give host[:port], without scheme or path", c.Endpoint))
+	}
+	if c.Bucket == "" {
+		errs = append(errs, errors.New("blob: BucketConfig.Bucket: required"))
+	}
+	if c.PartSize != 0 && (c.PartSize < MinPartSize || c.PartSize > MaxPartSize) {
+		errs = append(errs, fmt.Errorf("blob: BucketConfig.PartSize %d: must be between %d and %d", c.PartSize, MinPartSize, MaxPartSize))
+	}
+	if c.PartsInFlight < 0 {
+		errs = append(errs, fmt.Errorf("blob: BucketConfig.PartsInFlight %d: is negative", c.PartsInFlight))
+	}
+	return errors.Join(errs...)
+}
+
+// A Bucket is a connection to the objects under a prefix of a bucket. It
+// holds the segments of a Store opened with [OpenS3] and any other objects
+// its user keeps beside them (metadata backups). Object names given to its
+// methods are relative to the prefix. Its methods are safe for concurrent
+// use.
+type Bucket struct {
+	core          minio.Core
+	name, prefix  string
+	partSize      int64
+	partsInFlight int
+}
+
+// OpenBucket connects to the bucket cfg describes and checks that it
+// exists. It returns an error if cfg is invalid, the store cannot be
+// reached, or the bucket does not exist.
+func OpenBucket(ctx context.Context, cfg BucketConfig) (*Bucket, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	var creds *credentials.Credentials
+	if cfg.AccessKeyID != "" {
+		creds = credentials.NewStaticV4(cfg.AccessKeyID, cfg.SecretAccessKey, cfg.SessionToken)
+	} else {
+		creds = credentials.New(&credentials.Static{Value: credentials.Value{SignerType: credentials.SignatureAnonymous}})
+	}
+	c, err := minio.New(cfg.Endpoint, &minio.Options{
+		Creds:     creds,
+		Secure:    cfg.TLS,
+		Transport: cfg.Transport,
+		Region:    cfg.Region,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("blob: object store %s: %w", cfg.Endpoint, err)
+	}
+	b := &Bucket{
+		core:          minio.Core{Client: c},
+		name:          cfg.Bucket,
+		prefix:        cfg.Prefix,
+		partSize:      orDefault(cfg.PartSize, DefaultPartSize),
+		partsInFlight: int(orDefault(int64(cfg.PartsInFlight), DefaultPartsInFlight)),
+	}
+	ok, err := c.BucketExists(ctx, cfg.Bucket)
+	if err != nil {
+		return nil, fmt.Errorf("blob: object store %s: bucket %s: %w", cfg.Endpoint, cfg.Bucket, err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("blob: object store %s: bucket %s does not exist", cfg.Endpoint, cfg.Bucket)
+	}
+	return b, nil
+}
+
+// orDefault returns v, or def if v is zero.
+func orDefault(v, def int64) int64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// String returns "s3://bucket/prefix".
+func (b *Bucket) String() string { return "s3://" + b.name + "/" + b.prefix }
+
+func (b *Bucket) key(name string) string { return b.prefix + name }
+
+// Put stores the size bytes of r as object name, replacing any object of
+// that name; parts of large objects are uploaded in parallel. When Put
+// returns nil the object is acknowledged by the store.
+func (b *Bucket) Put(ctx context.Context, name string, r io.Reader, size int64) error {
+	_, err := b.core.Client.PutObject(ctx, b.name, b.key(name), r, size, minio.PutObjectOptions{
+		PartSize:   uint64(b.partSize),
+		NumThreads: uint(b.partsInFlight),
+	})
+	if err != nil {
+		return fmt.Errorf("blob: put %s: %w", b.key(name), err)
+	}
+	return nil
+}
+
+// Get returns a reader of object name, which the caller must close. It
+// returns an error wrapping fs.ErrNotExist if there is no such object.
+func (b *Bucket) Get(ctx context.Context, name string) (io.ReadCloser, error) {
+	rc, _, _, err := b.core.GetObject(ctx, b.name, b.key(name), minio.GetObjectOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("blob: get %s: %w", b.key(name), notExist(err))
+	}
+	return rc, nil
+}
+
+// List returns the names, relative to the prefix, of the objects whose
+// names start with dir, in lexical order.
+func (b *Bucket) List(ctx context.Context, dir string) ([]string, error) {
+	var names []string
+	for o := range b.core.Client.ListObjects(ctx, b.name, minio.ListObjectsOptions{Prefix: b.key(dir), Recursive: true}) {
+		if o.Err != nil {
+			return nil, fmt.Errorf("blob: list %s: %w", b.key(dir), o.Err)
+		}
+		names = append(names, strings.TrimPrefix(o.Key, b.prefix))
+	}
+	return names, nil
+}
+
+// Delete removes object name; a missing object is not an error.
+func (b *Bucket) Delete(ctx context.Context, name string) error {
+	if err := b.core.Client.RemoveObject(ctx, b.name, b.key(name), minio.RemoveObjectOptions{}); err != nil {
+		return fmt.Errorf("blob: delete %s: %w", b.key(name), err)
+	}
+	return nil
+}
+
+// notExist makes an S3 "no such key" error wrap fs.ErrNotExist.
+func notExist(err error) error {
+	if minio.ToErrorResponse(err).Code == minio.NoSuchKey {
+		return fmt.Errorf("%w: %w", fs.ErrNotExist, err)
+	}
+	return err
+}
