@@ -269,8 +269,10 @@ func (s *Store) Open(id ID) (*Reader, error) {
 // filesystems with POSIX semantics.
 func (s *Store) Delete(id ID) error { return s.b.remove(id) }
 
-// List returns the IDs of the committed segments, in no particular order. It
-// never reports a segment whose Commit has not succeeded.
+// List returns the IDs of the committed segments, in no particular order.
+// A segment is listed only once complete and synced, never while being
+// written or after a crash interrupted it (see Writer.Commit for the one
+// failed Commit a crash may bring back).
 func (s *Store) List() ([]ID, error) { return s.b.list() }
 
 // Verify re-reads every chunk of segment id and checks its CRC, that it

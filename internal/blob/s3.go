@@ -1,0 +1,418 @@
+package blob
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/minio/minio-go/v7"
+)
+
+// Segments in an object store: one object per segment, named
+// PREFIX segments/<ID>.seg, holding exactly the bytes of a segment file (see
+// the package documentation), so chunks keep their layout, checksums and
+// compression.
+//
+// A segment is uploaded while it is written: up to PartsInFlight parts of
+// PartSize bytes are PUT in parallel as an S3 multipart upload, and Commit
+// completes the upload. A segment no larger than PartSize is sent with a
+// single PUT at Commit. The object becomes visible, under its final name,
+// only when the store acknowledges the completion; an upload that never
+// completes is never listed, and [OpenS3] aborts those left by a crash.
+//
+// Opening a segment reads its last tailSize bytes with one ranged GET, which
+// holds the footer and, for segments of up to about 1 GiB, the whole index;
+// every chunk is then read with a ranged GET of its frame alone.
+//
+// Unlike a file, a deleted object stops being readable at once, even by
+// Readers already open.
+
+// S3 integrity in transit: over http, minio-go signs every chunk of a body
+// with SHA-256 (streaming SigV4); over https, TLS protects it. Beyond that,
+// every frame's CRC-32C is checked on read.
+
+const (
+	segmentsDir = "segments/"
+	// tailSize is what Open reads of an object's end: footer plus the
+	// index of up to 1170 chunks.
+	tailSize = 64 << 10
+	// getAttempts is how often a ranged GET whose body fails midway is
+	// tried; minio-go itself retries requests that fail before a response.
+	getAttempts = 3
+)
+
+// OpenS3 opens the store of segments kept in b, under b's prefix followed
+// by "segments/". It aborts the multipart uploads left there by Writers that
+// never committed (a crash, say), so at most one Store may use a bucket and
+// prefix at a time. It returns an error if opts are invalid or the store
+// fails.
+func OpenS3(ctx context.Context, b *Bucket, opts *Options) (*Store, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	o.EnsureDefaults()
+	be := &s3Backend{b: b, dir: b.key(segmentsDir)}
+	if err := be.abortIncomplete(ctx); err != nil {
+		return nil, err
+	}
+	return newStore(be, o)
+}
+
+type s3Backend struct {
+	b   *Bucket
+	dir string // object name prefix of segments
+	// parts recycles full-size part buffers.
+	parts sync.Pool
+}
+
+func (s *s3Backend) key(id ID) string { return s.dir + id.String() + segSuffix }
+
+func (s *s3Backend) abortIncomplete(ctx context.Context) error {
+	for u := range s.b.core.Client.ListIncompleteUploads(ctx, s.b.name, s.dir, true) {
+		if u.Err != nil {
+			return fmt.Errorf("blob: list incomplete uploads in %s: %w", s.dir, u.Err)
+		}
+		if err := s.b.core.AbortMultipartUpload(ctx, s.b.name, u.Key, u.UploadID); err != nil && !isCode(err, minio.NoSuchUpload) {
+			return fmt.Errorf("blob: abort incomplete upload of %s: %w", u.Key, err)
+		}
+	}
+	return nil
+}
+
+func isCode(err error, code string) bool { return minio.ToErrorResponse(err).Code == code }
+
+func (s *s3Backend) create(id ID) (pendingObject, error) {
+	key := s.key(id)
+	_, err := s.b.core.Client.StatObject(context.Background(), s.b.name, key, minio.StatObjectOptions{})
+	switch {
+	case err == nil:
+		return nil, fmt.Errorf("blob: create %s: %w", id, ErrExist)
+	case !isCode(err, minio.NoSuchKey):
+		return nil, fmt.Errorf("blob: create %s: %w", id, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &s3Pending{
+		s:      s,
+		key:    key,
+		ctx:    ctx,
+		cancel: cancel,
+		slots:  make(chan struct{}, s.b.partsInFlight),
+	}, nil
+}
+
+func (s *s3Backend) open(id ID) (object, error) {
+	var opts minio.GetObjectOptions
+	opts.SetRange(0, -tailSize)
+	o := &s3Object{s: s, key: s.key(id)}
+	err := o.get(opts, func(rc io.Reader, h http.Header) error {
+		size, err := objectSize(h)
+		if err != nil {
+			return err
+		}
+		tail, err := io.ReadAll(io.LimitReader(rc, tailSize+1))
+		if err != nil {
+			return err
+		}
+		if int64(len(tail)) != min(size, tailSize) {
+			return fmt.Errorf("got %d bytes of the last %d", len(tail), min(size, tailSize))
+		}
+		o.n, o.tail = size, tail
+		return nil
+	})
+	switch {
+	case isCode(err, minio.NoSuchKey):
+		return nil, fmt.Errorf("blob: open %s: %w", id, ErrNotFound)
+	case isCode(err, minio.InvalidRange):
+		// Only an empty object has no last bytes; newReader reports it.
+		return &s3Object{s: s, key: o.key}, nil
+	case err != nil:
+		return nil, fmt.Errorf("blob: open %s: %w", id, err)
+	}
+	return o, nil
+}
+
+func (s *s3Backend) remove(id ID) error {
+	err := s.b.core.Client.RemoveObject(context.Background(), s.b.name, s.key(id), minio.RemoveObjectOptions{})
+	if err != nil && !isCode(err, minio.NoSuchKey) {
+		return fmt.Errorf("blob: delete %s: %w", id, err)
+	}
+	return nil
+}
+
+func (s *s3Backend) list() ([]ID, error) {
+	var ids []ID
+	for o := range s.b.core.Client.ListObjects(context.Background(), s.b.name, minio.ListObjectsOptions{Prefix: s.dir, Recursive: true}) {
+		if o.Err != nil {
+			return nil, fmt.Errorf("blob: list %s: %w", s.dir, o.Err)
+		}
+		if name, ok := strings.CutSuffix(strings.TrimPrefix(o.Key, s.dir), segSuffix); ok {
+			if id, err := ParseID(name); err == nil {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids, nil
+}
+
+// objectSize returns the object's size from the Content-Range header of a
+// ranged GET ("bytes first-last/size"), or from Content-Length if the store
+// sent the whole object.
+func objectSize(h http.Header) (int64, error) {
+	cr := h.Get("Content-Range")
+	if cr == "" {
+		return strconv.ParseInt(h.Get("Content-Length"), 10, 64)
+	}
+	_, total, ok := strings.Cut(cr, "/")
+	if !ok {
+		return 0, fmt.Errorf("malformed Content-Range %q", cr)
+	}
+	n, err := strconv.ParseInt(total, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("malformed Content-Range %q", cr)
+	}
+	return n, nil
+}
+
+// s3Object is a committed segment object. Its last bytes are held in
+// memory; everything else is read with ranged GETs.
+type s3Object struct {
+	s    *s3Backend
+	key  string
+	n    int64
+	tail []byte // the last len(tail) bytes of the object
+}
+
+func (o *s3Object) size() int64  { return o.n }
+func (o *s3Object) Close() error { return nil }
+
+func (o *s3Object) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("blob: read %s: negative offset %d", o.key, off)
+	}
+	if off >= o.n {
+		return 0, io.EOF
+	}
+	end := min(off+int64(len(p)), o.n)
+	want := p[:end-off]
+	if tailOff := o.n - int64(len(o.tail)); off >= tailOff {
+		copy(want, o.tail[off-tailOff:])
+	} else {
+		var opts minio.GetObjectOptions
+		opts.SetRange(off, end-1)
+		err := o.get(opts, func(rc io.Reader, _ http.Header) error {
+			_, err := io.ReadFull(rc, want)
+			return err
+		})
+		if err != nil {
+			return 0, fmt.Errorf("blob: read %s at %d: %w", o.key, off, notFound(err))
+		}
+	}
+	if len(want) < len(p) {
+		return len(want), io.EOF
+	}
+	return len(want), nil
+}
+
+// notFound makes a "no such key" error wrap ErrNotFound: the segment was
+// deleted while open.
+func notFound(err error) error {
+	if isCode(err, minio.NoSuchKey) {
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	return err
+}
+
+// get sends a GET and hands its body to read, trying again when the body
+// fails midway.
+func (o *s3Object) get(opts minio.GetObjectOptions, read func(io.Reader, http.Header) error) error {
+	var err error
+	for range getAttempts {
+		var rc io.ReadCloser
+		var h http.Header
+		rc, _, h, err = o.s.b.core.GetObject(context.Background(), o.s.b.name, o.key, opts)
+		if err != nil {
+			return err
+		}
+		err = read(rc, h)
+		rc.Close()
+		if err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// s3Pending uploads a segment as it is written. Full parts are PUT by
+// goroutines, at most PartsInFlight at a time; Write blocks while that many
+// are in flight, which bounds the memory held.
+type s3Pending struct {
+	s      *s3Backend
+	key    string
+	ctx    context.Context // canceled by abort
+	cancel context.CancelFunc
+
+	buf      []byte // the part being filled
+	uploadID string // "" until the first full part is sent
+	next     int    // number of the last part sent
+	slots    chan struct{}
+	wg       sync.WaitGroup
+
+	mu    sync.Mutex
+	err   error // first part failure
+	parts []minio.CompletePart
+
+	attempted bool // commit reached the store, so the object may exist
+}
+
+func (p *s3Pending) Write(b []byte) (int, error) {
+	partSize := int(p.s.b.partSize)
+	n := 0
+	for len(b) > 0 {
+		if p.buf == nil && p.next > 0 {
+			// Past the first part, every part but the last is full.
+			p.buf = p.getPart()
+		}
+		k := min(partSize-len(p.buf), len(b))
+		p.buf = grow(p.buf, k, partSize)
+		p.buf = append(p.buf, b[:k]...)
+		b = b[k:]
+		n += k
+		if len(p.buf) == partSize {
+			if err := p.sendPart(); err != nil {
+				return n, err
+			}
+		}
+	}
+	return n, nil
+}
+
+// grow makes room for k more bytes in b, doubling its capacity up to limit,
+// so that a small segment does not cost a full part of memory.
+func grow(b []byte, k, limit int) []byte {
+	if len(b)+k <= cap(b) {
+		return b
+	}
+	c := min(max(2*cap(b), len(b)+k, 64<<10), limit)
+	nb := make([]byte, len(b), c)
+	copy(nb, b)
+	return nb
+}
+
+func (p *s3Pending) getPart() []byte {
+	if b, ok := p.s.parts.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, p.s.b.partSize)
+}
+
+func (p *s3Pending) putPart(b []byte) {
+	if int64(cap(b)) == p.s.b.partSize {
+		p.s.parts.Put(&b)
+	}
+}
+
+func (p *s3Pending) loadErr() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+// sendPart hands the buffered part to an upload goroutine, starting the
+// multipart upload first if needed. It blocks while PartsInFlight parts are
+// in flight, and returns the first part failure so far.
+func (p *s3Pending) sendPart() error {
+	if err := p.loadErr(); err != nil {
+		return err
+	}
+	if p.uploadID == "" {
+		id, err := p.s.b.core.NewMultipartUpload(p.ctx, p.s.b.name, p.key, minio.PutObjectOptions{})
+		if err != nil {
+			return fmt.Errorf("start upload of %s: %w", p.key, err)
+		}
+		p.uploadID = id
+	}
+	p.next++
+	num, data := p.next, p.buf
+	p.buf = nil
+	p.slots <- struct{}{}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		part, err := p.s.b.core.PutObjectPart(p.ctx, p.s.b.name, p.key, p.uploadID, num,
+			bytes.NewReader(data), int64(len(data)), minio.PutObjectPartOptions{})
+		<-p.slots
+		p.putPart(data)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if err != nil {
+			if p.err == nil {
+				p.err = fmt.Errorf("upload part %d of %s: %w", num, p.key, err)
+			}
+			return
+		}
+		p.parts = append(p.parts, minio.CompletePart{PartNumber: num, ETag: part.ETag})
+	}()
+	return p.loadErr()
+}
+
+// commit sends what remains and completes the upload: the object is
+// acknowledged by the store when it returns nil.
+func (p *s3Pending) commit() error {
+	if p.uploadID == "" {
+		p.attempted = true
+		_, err := p.s.b.core.PutObject(p.ctx, p.s.b.name, p.key, bytes.NewReader(p.buf), int64(len(p.buf)), "", "", minio.PutObjectOptions{})
+		if err != nil {
+			return fmt.Errorf("put %s: %w", p.key, err)
+		}
+		p.buf = nil
+		p.cancel()
+		return nil
+	}
+	var err error
+	if len(p.buf) > 0 {
+		err = p.sendPart()
+	}
+	p.wg.Wait()
+	if err = errors.Join(err, p.loadErr()); err != nil {
+		return err
+	}
+	slices.SortFunc(p.parts, func(a, b minio.CompletePart) int { return a.PartNumber - b.PartNumber })
+	p.attempted = true
+	if _, err := p.s.b.core.CompleteMultipartUpload(p.ctx, p.s.b.name, p.key, p.uploadID, p.parts, minio.PutObjectOptions{}); err != nil {
+		return fmt.Errorf("complete upload of %s: %w", p.key, err)
+	}
+	p.cancel()
+	return nil
+}
+
+// abort stops the parts in flight and removes the upload and, if commit
+// got as far as the store, the object.
+func (p *s3Pending) abort() error {
+	p.cancel()
+	p.wg.Wait()
+	p.buf = nil
+	ctx := context.Background()
+	var err error
+	if p.uploadID != "" {
+		if aerr := p.s.b.core.AbortMultipartUpload(ctx, p.s.b.name, p.key, p.uploadID); aerr != nil && !isCode(aerr, minio.NoSuchUpload) {
+			err = fmt.Errorf("blob: abort upload of %s: %w", p.key, aerr)
+		}
+	}
+	if p.attempted {
+		if rerr := p.s.b.core.Client.RemoveObject(ctx, p.s.b.name, p.key, minio.RemoveObjectOptions{}); rerr != nil && !isCode(rerr, minio.NoSuchKey) {
+			err = errors.Join(err, fmt.Errorf("blob: remove %s: %w", p.key, rerr))
+		}
+	}
+	return err
+}
