@@ -190,7 +190,8 @@ func testS3RangedReads(t *testing.T, env *s3Env) {
 	cfg := env.config(t)
 	cfg.Transport = cnt
 	s, _ := openS3(t, cfg, &Options{Codec: CodecNone})
-	data := randomBytes(rand.New(rand.NewPCG(3, 0)), 20*ChunkSize)
+	// The last chunk, of 1000 bytes, lies in the tail that Open reads.
+	data := randomBytes(rand.New(rand.NewPCG(3, 0)), 20*ChunkSize+1000)
 	id := testID(1)
 	put(t, s, id, data)
 
@@ -210,7 +211,7 @@ func testS3RangedReads(t *testing.T, env *s3Env) {
 		{7*ChunkSize + 10, 100, 1},
 		{3*ChunkSize - 5, 10, 2},
 		{0, 3 * ChunkSize, 3},
-		{19*ChunkSize + ChunkSize/2, 10, 0}, // within the cached tail
+		{20*ChunkSize + 500, 10, 0},
 	} {
 		cnt.reset()
 		rr, err := r.NewRangeReader(tc.off, tc.n)
@@ -253,7 +254,7 @@ func testS3ParallelParts(t *testing.T, env *s3Env) {
 	}
 
 	cnt.reset()
-	put(t, s, testID(2), data[:MinPartSize-100])
+	put(t, s, testID(2), data[:MinPartSize-ChunkSize])
 	if c := cnt.snapshot(); c.singlePuts != 1 || c.completes != 0 || c.maxPartsIn != 0 {
 		t.Errorf("small segment: %d single PUTs, %d completions, %d parts; want 1, 0, 0", c.singlePuts, c.completes, c.maxPartsIn)
 	}
@@ -262,7 +263,7 @@ func testS3ParallelParts(t *testing.T, env *s3Env) {
 func testS3Lifecycle(t *testing.T, env *s3Env) {
 	s, b := openS3(t, env.config(t), nil)
 	rng := rand.New(rand.NewPCG(5, 0))
-	data := randomBytes(rng, 2*MinPartSize+ChunkSize)
+	data := randomBytes(rng, 3*MinPartSize)
 
 	if _, err := s.Open(testID(1)); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Open of a missing segment: %v, want ErrNotFound", err)
@@ -274,6 +275,9 @@ func testS3Lifecycle(t *testing.T, env *s3Env) {
 	}
 	if _, err := w.Write(data); err != nil {
 		t.Fatal(err)
+	}
+	if n := incompleteUploads(t, b); n != 1 {
+		t.Fatalf("%d incomplete uploads while writing, want 1", n)
 	}
 	if got := list(t, s); len(got) != 0 {
 		t.Fatalf("List while writing = %v, want nothing", got)
@@ -324,7 +328,9 @@ func testS3OpenAborts(t *testing.T, env *s3Env) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.Write(randomBytes(rand.New(rand.NewPCG(6, 0)), 2*MinPartSize)); err != nil {
+	// A Writer holds a few chunks at most, so most of these bytes have
+	// reached the object store when Write returns.
+	if _, err := w.Write(randomBytes(rand.New(rand.NewPCG(6, 0)), 3*MinPartSize)); err != nil {
 		t.Fatal(err)
 	}
 	if n := incompleteUploads(t, b); n != 1 {

@@ -1,0 +1,328 @@
+// Package miniotest runs real MinIO servers for tests: a distributed
+// deployment of four server processes on the loopback addresses 127.0.0.1
+// to 127.0.0.4, one drive each, erasure-coded across the four (two data and
+// two parity shards, so writes need three live drives and reads two).
+//
+// The minio binary is taken from PATH or $(go env GOPATH)/bin, else
+// installed with `go install github.com/minio/minio@latest` (which takes
+// minutes, once per machine). Tests fail, never skip, when that fails.
+package miniotest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+)
+
+// The root credentials of every cluster.
+const (
+	AccessKey = "firntest"
+	SecretKey = "firntest-secret-key"
+)
+
+// Nodes is the number of server processes (and drives) of a cluster.
+const Nodes = 4
+
+const (
+	installTimeout = 30 * time.Minute
+	readyTimeout   = time.Minute
+)
+
+// A Cluster is a running distributed MinIO deployment. Its methods are safe
+// for concurrent use.
+type Cluster struct {
+	t    testing.TB
+	bin  string
+	dir  string
+	port int
+
+	mu    sync.Mutex
+	procs [Nodes]*exec.Cmd // nil while a node is down
+	exits [Nodes]chan struct{}
+}
+
+// Start starts a cluster whose data lives in a temporary directory of t,
+// waits until it accepts writes, and stops it when t's test ends. It fails
+// t if MinIO cannot be found or installed, or does not become ready.
+func Start(t testing.TB) *Cluster {
+	t.Helper()
+	c := &Cluster{t: t, bin: Binary(t), dir: t.TempDir(), port: freePort(t)}
+	t.Cleanup(c.stop)
+	for i := range Nodes {
+		if err := os.MkdirAll(c.drive(i), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		c.start(i)
+	}
+	for i := range Nodes {
+		c.waitReady(i)
+	}
+	return c
+}
+
+// Endpoint returns the host:port of node i (0 to 3).
+func (c *Cluster) Endpoint(i int) string {
+	return net.JoinHostPort(fmt.Sprintf("127.0.0.%d", i+1), strconv.Itoa(c.port))
+}
+
+func (c *Cluster) drive(i int) string { return filepath.Join(c.dir, fmt.Sprintf("drive%d", i+1)) }
+func (c *Cluster) log(i int) string   { return filepath.Join(c.dir, fmt.Sprintf("node%d.log", i+1)) }
+
+func (c *Cluster) start(i int) {
+	c.t.Helper()
+	args := []string{"server", "--quiet", "--address", c.Endpoint(i),
+		"--console-address", net.JoinHostPort(fmt.Sprintf("127.0.0.%d", i+1), strconv.Itoa(c.port+1))}
+	for j := range Nodes {
+		args = append(args, "http://"+c.Endpoint(j)+c.drive(j))
+	}
+	logf, err := os.OpenFile(c.log(i), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	cmd := exec.Command(c.bin, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Env = append(os.Environ(),
+		"MINIO_ROOT_USER="+AccessKey,
+		"MINIO_ROOT_PASSWORD="+SecretKey,
+		"MINIO_CI_CD=on", // drives may share the root filesystem
+		"MINIO_BROWSER=off",
+		"MINIO_UPDATE=off",
+		// In a container MinIO takes loopback hosts for unresolved peers;
+		// this names the endpoint that is this node's own.
+		"_MINIO_SERVER_LOCAL="+c.Endpoint(i),
+	)
+	// Killed with the test binary, should it die without cleaning up.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		c.t.Fatalf("miniotest: starting node %d: %v", i, err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		logf.Close()
+		close(exited)
+	}()
+	c.mu.Lock()
+	c.procs[i], c.exits[i] = cmd, exited
+	c.mu.Unlock()
+}
+
+// waitReady waits until node i reports that the cluster has write quorum.
+func (c *Cluster) waitReady(i int) {
+	c.t.Helper()
+	url := "http://" + c.Endpoint(i) + "/minio/health/cluster"
+	deadline := time.Now().Add(readyTimeout)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		c.mu.Lock()
+		exited := c.exits[i]
+		c.mu.Unlock()
+		select {
+		case <-exited:
+			c.t.Fatalf("miniotest: node %d exited while starting:\n%s", i, c.logTail(i))
+		default:
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("miniotest: node %d not ready after %v:\n%s", i, readyTimeout, c.logTail(i))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Kill kills node i with SIGKILL, as a crash would, and waits for it to
+// exit.
+func (c *Cluster) Kill(i int) {
+	c.mu.Lock()
+	cmd, exited := c.procs[i], c.exits[i]
+	c.procs[i] = nil
+	c.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	cmd.Process.Kill()
+	<-exited
+}
+
+// Restart starts node i again after Kill and waits until it is ready.
+func (c *Cluster) Restart(i int) {
+	c.t.Helper()
+	c.start(i)
+	c.waitReady(i)
+}
+
+func (c *Cluster) stop() {
+	for i := range Nodes {
+		c.Kill(i)
+	}
+	if c.t.Failed() {
+		for i := range Nodes {
+			c.t.Logf("miniotest: node %d log:\n%s", i, c.logTail(i))
+		}
+	}
+}
+
+func (c *Cluster) logTail(i int) string {
+	b, _ := os.ReadFile(c.log(i))
+	const keep = 4 << 10
+	if len(b) > keep {
+		b = b[len(b)-keep:]
+	}
+	return string(b)
+}
+
+// Client returns a minio-go client of node 0, signed with the root
+// credentials.
+func (c *Cluster) Client() *minio.Client {
+	cl, err := minio.New(c.Endpoint(0), &minio.Options{Creds: credentials.NewStaticV4(AccessKey, SecretKey, "")})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return cl
+}
+
+// NewBucket creates a bucket with a name unique to the cluster and returns
+// the name.
+func (c *Cluster) NewBucket() string {
+	c.t.Helper()
+	name := fmt.Sprintf("firn-%d", bucketSeq.Add(1))
+	if err := c.Client().MakeBucket(context.Background(), name, minio.MakeBucketOptions{}); err != nil {
+		c.t.Fatalf("miniotest: make bucket %s: %v", name, err)
+	}
+	return name
+}
+
+var bucketSeq atomic.Int64
+
+// freePort returns a port that is free, with the one above it, on the four
+// loopback addresses.
+func freePort(t testing.TB) int {
+	t.Helper()
+	for range 100 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if port < 65535 && allFree(port) && allFree(port+1) {
+			return port
+		}
+	}
+	t.Fatal("miniotest: no free port pair on 127.0.0.1-4")
+	return 0
+}
+
+func allFree(port int) bool {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	for i := range Nodes {
+		l, err := net.Listen("tcp", net.JoinHostPort(fmt.Sprintf("127.0.0.%d", i+1), strconv.Itoa(port)))
+		if err != nil {
+			return false
+		}
+		ls = append(ls, l)
+	}
+	return true
+}
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// Binary returns the path of the minio binary, installing it if needed
+// (see the package documentation). It fails t if that fails.
+func Binary(t testing.TB) string {
+	t.Helper()
+	binOnce.Do(func() { binPath, binErr = findOrInstall() })
+	if binErr != nil {
+		t.Fatalf("miniotest: %v", binErr)
+	}
+	return binPath
+}
+
+func findOrInstall() (string, error) {
+	if p, err := exec.LookPath("minio"); err == nil {
+		return p, nil
+	}
+	bin, err := goBin()
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(bin, "minio")
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	// Test binaries of several packages may get here at once: one
+	// installs, the others wait for it.
+	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "firn-miniotest-install.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return "", err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return "", fmt.Errorf("locking the install: %w", err)
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), installTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "install", "github.com/minio/minio@latest")
+	cmd.Dir = os.TempDir() // outside any module, so that @latest resolves alone
+	cmd.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=off", "GO111MODULE=on")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("minio is not in PATH nor in %s, and go install github.com/minio/minio@latest failed: %v\n%s", bin, err, out.String())
+	}
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("go install github.com/minio/minio@latest did not leave %s: %w", p, err)
+	}
+	return p, nil
+}
+
+// goBin returns where go install puts binaries.
+func goBin() (string, error) {
+	out, err := exec.Command("go", "env", "GOBIN", "GOPATH").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env: %w", err)
+	}
+	gobin, gopath, _ := strings.Cut(strings.TrimRight(string(out), "\n"), "\n")
+	if gobin != "" {
+		return gobin, nil
+	}
+	if gopath == "" {
+		return "", errors.New("go env GOPATH is empty")
+	}
+	return filepath.Join(filepath.SplitList(gopath)[0], "bin"), nil
+}
