@@ -135,6 +135,7 @@ func runConformanceExcept(t *testing.T, newTarget func(t *testing.T) *target, sk
 		{"Multipart", multipartCases},
 		{"Lock", lockCases},
 		{"Authz", authzCases},
+		{"Resources", resourceCases},
 		{"Jobs", jobCases},
 		{"Select", selectCases},
 	}
