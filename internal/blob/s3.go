@@ -25,7 +25,10 @@ import (
 // completes the upload. A segment no larger than PartSize is sent with a
 // single PUT at Commit. The object becomes visible, under its final name,
 // only when the store acknowledges the completion; an upload that never
-// completes is never listed, and [OpenS3] aborts those left by a crash.
+// completes is never listed. [OpenS3] aborts the uploads a crash left
+// behind where the store can list them by prefix (AWS S3, Ceph RGW); MinIO
+// lists uploads only by exact object name, and removes stale ones itself
+// (after 24 hours by default, MINIO_API_STALE_UPLOADS_EXPIRY).
 //
 // Opening a segment reads its last tailSize bytes with one ranged GET, which
 // holds the footer and, for segments of up to about 1 GiB, the whole index;
@@ -49,10 +52,10 @@ const (
 )
 
 // OpenS3 opens the store of segments kept in b, under b's prefix followed
-// by "segments/". It aborts the multipart uploads left there by Writers that
-// never committed (a crash, say), so at most one Store may use a bucket and
-// prefix at a time. It returns an error if opts are invalid or the store
-// fails.
+// by "segments/". It aborts the multipart uploads that Writers which never
+// committed (a crash, say) left there, where the store lists them, so at
+// most one Store may use a bucket and prefix at a time. It returns an error
+// if opts are invalid or the store fails.
 func OpenS3(ctx context.Context, b *Bucket, opts *Options) (*Store, error) {
 	var o Options
 	if opts != nil {
