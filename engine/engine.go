@@ -13,10 +13,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/internal/blob"
 	"github.com/firnstore/firn/internal/store"
@@ -73,7 +75,7 @@ func Open(dir string, opts *Options) (*Engine, error) {
 	if err := o.Validate(); err != nil {
 		return nil, fmt.Errorf("engine: invalid options: %w", err)
 	}
-	if err := o.FS.MkdirAll(dir, 0o755); err != nil {
+	if err := mkdirAll(o.FS, filepath.Join(dir, "meta")); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
 	db, err := store.Open(filepath.Join(dir, "meta"), store.Options{FS: o.FS, Logger: o.Logger})
@@ -102,6 +104,30 @@ func Open(dir string, opts *Options) (*Engine, error) {
 	e.tick()
 	go e.runTicker(o.TickInterval, e.stop, e.done)
 	return e, nil
+}
+
+// mkdirAll creates dir and its missing parents, syncing the parent of each
+// one it creates: Pebble syncs the directories it writes in, not their
+// entries in their parents, so a new data directory could otherwise vanish
+// in a crash with everything acknowledged in it.
+func mkdirAll(fs vfs.FS, dir string) error {
+	if _, err := fs.Stat(dir); !errors.Is(err, iofs.ErrNotExist) {
+		return err
+	}
+	parent := fs.PathDir(dir)
+	if parent != dir {
+		if err := mkdirAll(fs, parent); err != nil {
+			return err
+		}
+	}
+	if err := fs.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	d, err := fs.OpenDir(parent)
+	if err != nil {
+		return err
+	}
+	return errors.Join(d.Sync(), d.Close())
 }
 
 // Close releases the engine's resources. Operations in flight must have

@@ -1,0 +1,195 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
+	"github.com/firnstore/firn/engine"
+)
+
+// crashImage is the file system as a power loss at some moment would have
+// left it, with each worker's log as of that moment.
+type crashImage struct {
+	fs       *vfs.MemFS
+	at       int64 // index of the file system operation it preceded
+	unsynced int   // percentage of unsynced writes kept
+	logs     []whistory
+}
+
+// TestCrashSimulated runs the workload (uploads, deletes, multipart parts,
+// completions and aborts, retrieval and inventory jobs, vault lock
+// transitions) on several goroutines over a crash-capable in-memory file
+// system, and takes crash images before random file system operations,
+// keeping a random share of the unsynced writes. Each image is reopened
+// and must pass engine.Check (counters, references, no unreferenced
+// segment left) and show, in every vault, the state its acknowledged
+// operations made — every archive byte-identical with its tree hash,
+// every upload with exactly its parts — or that state plus the operation
+// then in flight, entirely.
+func TestCrashSimulated(t *testing.T) {
+	const (
+		minImages = 210
+		workers   = 3
+		opsEach   = 24
+	)
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	images, rounds := 0, 0
+	for images < minImages && rounds < 3*minImages {
+		images += crashRound(t, seed+uint64(rounds), workers, opsEach)
+		rounds++
+		if t.Failed() {
+			return
+		}
+	}
+	t.Logf("%d crash images checked in %d rounds", images, rounds)
+	if images < minImages {
+		t.Fatalf("only %d crash images", images)
+	}
+}
+
+// crashRound runs one workload, checks its crash images as they are taken,
+// and returns their number.
+func crashRound(t *testing.T, seed uint64, workers, opsEach int) int {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(seed, 1))
+	mem := vfs.NewCrashableMem()
+
+	var (
+		mu   sync.Mutex // guards logs and rng; held while an image is taken
+		logs = make([]whistory, workers)
+		ops  atomic.Int64
+		// crashAt holds the operation index of the next image; -1 is none.
+		crashAt atomic.Int64
+		images  = make(chan crashImage, 1)
+	)
+	crashAt.Store(-1)
+	// An operation of the workload does about a dozen file system
+	// operations; images come at random gaps, about twelve a round.
+	span := int64(workers * opsEach * 12)
+	gap := func() int64 { return 1 + rng.Int64N(span/10) }
+	fs := errorfs.Wrap(mem, errorfs.InjectorFunc(func(errorfs.Op) error {
+		n := ops.Add(1) - 1
+		if n != crashAt.Load() {
+			return nil
+		}
+		mu.Lock()
+		img := crashImage{at: n, unsynced: []int{0, 0, 30, 70, 100}[rng.IntN(5)], logs: make([]whistory, workers)}
+		for w, h := range logs {
+			img.logs[w] = whistory{acked: h.acked[:len(h.acked):len(h.acked)], pending: h.pending}
+		}
+		img.fs = mem.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: img.unsynced, RNG: rng})
+		crashAt.Store(n + gap())
+		// Sent under mu, so that images arrive in order.
+		images <- img
+		mu.Unlock()
+		return nil
+	}))
+
+	e, err := engine.Open("d", &engine.Options{FS: fs, Clock: crashClock{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := createWorkerVaults(ctx, e, workers); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	crashAt.Store(ops.Load() + gap())
+	mu.Unlock()
+
+	checked := make(chan int)
+	go func() {
+		n := -1 // the last image is of the clean close
+		models := make([]replayer, workers)
+		for img := range images {
+			if err := checkImage(ctx, img, models); err != nil {
+				t.Errorf("crash image before file system operation %d of round %d (%d%% unsynced kept):\n%v", img.at, seed, img.unsynced, err)
+			}
+			n++
+		}
+		checked <- n
+	}()
+
+	t0 := time.Now()
+	defer func() { t.Logf("round %v", time.Since(t0)) }()
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			mu.Lock()
+			wrng := rand.New(rand.NewPCG(rng.Uint64(), uint64(w)))
+			mu.Unlock()
+			m := newWVault()
+			for i := range opsEach {
+				o := m.next(wrng, w, fmt.Sprintf("w%d.%d.%d", w, seed, i))
+				mu.Lock()
+				logs[w].pending = &o
+				mu.Unlock()
+				id, err := m.do(ctx, e, o)
+				if err != nil {
+					t.Errorf("worker %d: %s: %v", w, o, err)
+					return
+				}
+				o.ID, o.Ack = id, true
+				m.apply(o)
+				mu.Lock()
+				logs[w].acked = append(logs[w].acked, o)
+				logs[w].pending = nil
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	t.Logf("workload %v", time.Since(t0))
+	crashAt.Store(-1)
+	// The final state too: a clean close loses nothing.
+	if err := e.Check(ctx); err != nil {
+		t.Errorf("Check of the live engine: %v", err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	images <- crashImage{fs: mem.CrashClone(vfs.CrashCloneCfg{}), at: ops.Load(), logs: logs}
+	close(images)
+	n := <-checked
+	t.Logf("round: %d ops, %d images", ops.Load(), n)
+	return n
+}
+
+// checkImage reopens an engine on img and checks it against the logs.
+func checkImage(ctx context.Context, img crashImage, models []replayer) error {
+	e, err := engine.Open("d", &engine.Options{FS: img.fs, Clock: crashClock{}})
+	if err != nil {
+		return fmt.Errorf("Open: %w", err)
+	}
+	defer e.Close()
+	if err := e.Check(ctx); err != nil {
+		return fmt.Errorf("Check after reopening: %w", err)
+	}
+	names, err := img.fs.List("d/blobs")
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if strings.HasSuffix(n, ".tmp") {
+			return fmt.Errorf("temporary file %s survived reopening", n)
+		}
+	}
+	for w, h := range img.logs {
+		if _, err := checkVault(ctx, e, w, h, models[w].model(h)); err != nil {
+			return err
+		}
+	}
+	// The checker's own jobs and reads leave the engine consistent too.
+	if err := e.Check(ctx); err != nil {
+		return fmt.Errorf("Check after reading everything back: %w", err)
+	}
+	return nil
+}
