@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"reflect"
 	"slices"
 	"strings"
@@ -223,7 +224,7 @@ func noSleep(t *testing.T) func(context.Context, time.Duration) error {
 }
 
 // collect returns the items of seq, failing the test at an error.
-func collect[T any](t *testing.T, what string, seq func(func(T, error) bool)) []T {
+func collect[T any](t *testing.T, what string, seq iter.Seq2[T, error]) []T {
 	t.Helper()
 	var items []T
 	for it, err := range seq {
@@ -700,24 +701,24 @@ func testResJobCollections(t *testing.T, tg *target) {
 	sv := firn.NewAccount(s, "").Vault("v")
 	for _, tc := range []struct {
 		name      string
-		seq       func(*firn.ListOptions) func(func(*firn.Job, error) bool)
+		seq       func(*firn.ListOptions) iter.Seq2[*firn.Job, error]
 		status    string
 		completed *bool
 		keep      func(firn.GlacierJobDescription) bool
 	}{
-		{"Jobs", func(o *firn.ListOptions) func(func(*firn.Job, error) bool) {
+		{"Jobs", func(o *firn.ListOptions) iter.Seq2[*firn.Job, error] {
 			if o == nil {
 				return sv.Jobs(ctx, nil)
 			}
 			return sv.Jobs(ctx, &firn.JobListOptions{PageSize: o.PageSize, Marker: o.Marker})
 		}, "", nil, func(firn.GlacierJobDescription) bool { return true }},
-		{"SucceededJobs", func(o *firn.ListOptions) func(func(*firn.Job, error) bool) { return sv.SucceededJobs(ctx, o) },
+		{"SucceededJobs", func(o *firn.ListOptions) iter.Seq2[*firn.Job, error] { return sv.SucceededJobs(ctx, o) },
 			"Succeeded", nil, func(d firn.GlacierJobDescription) bool { return d.StatusCode == firn.StatusSucceeded }},
-		{"FailedJobs", func(o *firn.ListOptions) func(func(*firn.Job, error) bool) { return sv.FailedJobs(ctx, o) },
+		{"FailedJobs", func(o *firn.ListOptions) iter.Seq2[*firn.Job, error] { return sv.FailedJobs(ctx, o) },
 			"Failed", nil, func(d firn.GlacierJobDescription) bool { return d.StatusCode == firn.StatusFailed }},
-		{"JobsInProgress", func(o *firn.ListOptions) func(func(*firn.Job, error) bool) { return sv.JobsInProgress(ctx, o) },
+		{"JobsInProgress", func(o *firn.ListOptions) iter.Seq2[*firn.Job, error] { return sv.JobsInProgress(ctx, o) },
 			"InProgress", nil, func(d firn.GlacierJobDescription) bool { return d.StatusCode == firn.StatusInProgress }},
-		{"CompletedJobs", func(o *firn.ListOptions) func(func(*firn.Job, error) bool) { return sv.CompletedJobs(ctx, o) },
+		{"CompletedJobs", func(o *firn.ListOptions) iter.Seq2[*firn.Job, error] { return sv.CompletedJobs(ctx, o) },
 			"", &yes, func(d firn.GlacierJobDescription) bool { return d.Completed }},
 	} {
 		for _, opts := range []*firn.ListOptions{nil, {PageSize: 2}} {

@@ -8,12 +8,12 @@ import (
 )
 
 // Waiter defaults: the reference's for the vault waiters; for jobs, a poll
-// a minute for 12 hours, the longest a Bulk retrieval takes.
+// a minute for a day, well past the 12 hours a Bulk retrieval may take.
 const (
 	vaultWaiterDelay       = 3 * time.Second
 	vaultWaiterMaxAttempts = 15
 	jobWaiterDelay         = time.Minute
-	jobWaiterMaxAttempts   = 12 * 60
+	jobWaiterMaxAttempts   = 24 * 60
 )
 
 // ErrMaxAttemptsExceeded is wrapped by the error of a waiter that gave up
@@ -27,8 +27,8 @@ type WaiterOptions struct {
 	// waiters, 1 minute for WaitUntilJobComplete. Must not be negative.
 	Delay time.Duration
 	// MaxAttempts is how many times the condition is checked before the
-	// waiter gives up. Default: 15 for the vault waiters, 720 for
-	// WaitUntilJobComplete. Must not be negative.
+	// waiter gives up. Default: 15 for the vault waiters, 1,440 (a day of
+	// minutes) for WaitUntilJobComplete. Must not be negative.
 	MaxAttempts int
 	// Sleep pauses for d, or until ctx is done, when it returns a non-nil
 	// error (ctx.Err()) that ends the wait. Default: a timer honouring ctx.
@@ -82,7 +82,7 @@ func WaitUntilVaultNotExists(ctx context.Context, g Glacier, in *DescribeVaultIn
 // returns its description. Completed jobs include failed ones: check
 // StatusCode (StatusSucceeded or StatusFailed) before getting the output.
 // It checks at once, then after each Delay (default 1 minute), at most
-// MaxAttempts times (default 720, 12 hours); errors are as for
+// MaxAttempts times (default 1,440, a day); errors are as for
 // WaitUntilVaultExists, every error of DescribeJob ending the wait. With an
 // engine on a fake clock, a Sleep that advances the clock completes jobs
 // without real waiting.
