@@ -33,7 +33,8 @@ func Aligned(start, endExcl, size int64) bool {
 
 // LeafSpan returns the indexes of the leaves holding bytes of
 // [start, endExcl): leaves first up to but excluding last. For an empty
-// range first == last. Leaf i holds bytes [i*LeafSize, (i+1)*LeafSize).
+// range first == last. Leaf i holds bytes [i*LeafSize, (i+1)*LeafSize);
+// start must not be negative.
 func LeafSpan(start, endExcl int64) (first, last int) {
 	first = int(start / LeafSize)
 	if endExcl <= start {
