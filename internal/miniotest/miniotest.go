@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -62,18 +63,39 @@ type Cluster struct {
 // t if MinIO cannot be found or installed, or does not become ready.
 func Start(t testing.TB) *Cluster {
 	t.Helper()
-	c := &Cluster{t: t, bin: Binary(t), dir: t.TempDir(), port: freePort(t)}
-	t.Cleanup(c.stop)
+	bin := Binary(t)
+	var err error
+	for range startAttempts {
+		c := &Cluster{t: t, bin: bin, dir: t.TempDir(), port: freePort(t)}
+		if err = c.startAll(); err == nil {
+			t.Cleanup(c.stop)
+			return c
+		}
+		c.stop()
+	}
+	t.Fatal(err)
+	return nil
+}
+
+// startAttempts bounds the starts of a cluster: another process may take
+// its ports between their choice and MinIO's listening on them.
+const startAttempts = 3
+
+func (c *Cluster) startAll() error {
 	for i := range Nodes {
 		if err := os.MkdirAll(c.drive(i), 0o755); err != nil {
-			t.Fatal(err)
+			return err
 		}
-		c.start(i)
+		if err := c.start(i); err != nil {
+			return err
+		}
 	}
 	for i := range Nodes {
-		c.waitReady(i)
+		if err := c.waitReady(i); err != nil {
+			return err
+		}
 	}
-	return c
+	return nil
 }
 
 // Endpoint returns the host:port of node i (0 to 3).
@@ -84,8 +106,7 @@ func (c *Cluster) Endpoint(i int) string {
 func (c *Cluster) drive(i int) string { return filepath.Join(c.dir, fmt.Sprintf("drive%d", i+1)) }
 func (c *Cluster) log(i int) string   { return filepath.Join(c.dir, fmt.Sprintf("node%d.log", i+1)) }
 
-func (c *Cluster) start(i int) {
-	c.t.Helper()
+func (c *Cluster) start(i int) error {
 	args := []string{"server", "--quiet", "--address", c.Endpoint(i),
 		"--console-address", net.JoinHostPort(fmt.Sprintf("127.0.0.%d", i+1), strconv.Itoa(c.port+1))}
 	for j := range Nodes {
@@ -93,7 +114,7 @@ func (c *Cluster) start(i int) {
 	}
 	logf, err := os.OpenFile(c.log(i), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		c.t.Fatal(err)
+		return err
 	}
 	cmd := exec.Command(c.bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -111,7 +132,7 @@ func (c *Cluster) start(i int) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		logf.Close()
-		c.t.Fatalf("miniotest: starting node %d: %v", i, err)
+		return fmt.Errorf("miniotest: starting node %d: %w", i, err)
 	}
 	exited := make(chan struct{})
 	go func() {
@@ -122,11 +143,11 @@ func (c *Cluster) start(i int) {
 	c.mu.Lock()
 	c.procs[i], c.exits[i] = cmd, exited
 	c.mu.Unlock()
+	return nil
 }
 
 // waitReady waits until node i reports that the cluster has write quorum.
-func (c *Cluster) waitReady(i int) {
-	c.t.Helper()
+func (c *Cluster) waitReady(i int) error {
 	url := "http://" + c.Endpoint(i) + "/minio/health/cluster"
 	deadline := time.Now().Add(readyTimeout)
 	for {
@@ -134,7 +155,7 @@ func (c *Cluster) waitReady(i int) {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return
+				return nil
 			}
 		}
 		c.mu.Lock()
@@ -142,11 +163,11 @@ func (c *Cluster) waitReady(i int) {
 		c.mu.Unlock()
 		select {
 		case <-exited:
-			c.t.Fatalf("miniotest: node %d exited while starting:\n%s", i, c.logTail(i))
+			return fmt.Errorf("miniotest: node %d exited while starting:\n%s", i, c.logTail(i))
 		default:
 		}
 		if time.Now().After(deadline) {
-			c.t.Fatalf("miniotest: node %d not ready after %v:\n%s", i, readyTimeout, c.logTail(i))
+			return fmt.Errorf("miniotest: node %d not ready after %v:\n%s", i, readyTimeout, c.logTail(i))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -169,8 +190,13 @@ func (c *Cluster) Kill(i int) {
 // Restart starts node i again after Kill and waits until it is ready.
 func (c *Cluster) Restart(i int) {
 	c.t.Helper()
-	c.start(i)
-	c.waitReady(i)
+	err := c.start(i)
+	if err == nil {
+		err = c.waitReady(i)
+	}
+	if err != nil {
+		c.t.Fatal(err)
+	}
 }
 
 func (c *Cluster) stop() {
@@ -217,17 +243,13 @@ func (c *Cluster) NewBucket() string {
 var bucketSeq atomic.Int64
 
 // freePort returns a port that is free, with the one above it, on the four
-// loopback addresses.
+// loopback addresses. It is below Linux's ephemeral range (32768 up), so
+// that the many connections between nodes do not take it meanwhile.
 func freePort(t testing.TB) int {
 	t.Helper()
 	for range 100 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		if port < 65535 && allFree(port) && allFree(port+1) {
+		port := 20000 + 2*rand.IntN(6000)
+		if allFree(port) && allFree(port+1) {
 			return port
 		}
 	}
