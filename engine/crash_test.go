@@ -36,10 +36,13 @@ type crashImage struct {
 // then in flight, entirely.
 func TestCrashSimulated(t *testing.T) {
 	const (
-		minImages = 210
-		workers   = 3
-		opsEach   = 24
+		workers = 3
+		opsEach = 24
 	)
+	minImages := 210
+	if testing.Short() {
+		minImages = 40
+	}
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	images, rounds := 0, 0
@@ -75,7 +78,7 @@ func crashRound(t *testing.T, seed uint64, workers, opsEach int) int {
 	// An operation of the workload does about a dozen file system
 	// operations; images come at random gaps, about twelve a round.
 	span := int64(workers * opsEach * 12)
-	gap := func() int64 { return 1 + rng.Int64N(span/10) }
+	gap := func() int64 { return 1 + rng.Int64N(span/25) }
 	fs := errorfs.Wrap(mem, errorfs.InjectorFunc(func(errorfs.Op) error {
 		n := ops.Add(1) - 1
 		if n != crashAt.Load() {
@@ -118,8 +121,6 @@ func crashRound(t *testing.T, seed uint64, workers, opsEach int) int {
 		checked <- n
 	}()
 
-	t0 := time.Now()
-	defer func() { t.Logf("round %v", time.Since(t0)) }()
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
@@ -129,8 +130,9 @@ func crashRound(t *testing.T, seed uint64, workers, opsEach int) int {
 			m := newWVault()
 			for i := range opsEach {
 				o := m.next(wrng, w, fmt.Sprintf("w%d.%d.%d", w, seed, i))
+				pending := o // o changes when acknowledged
 				mu.Lock()
-				logs[w].pending = &o
+				logs[w].pending = &pending
 				mu.Unlock()
 				id, err := m.do(ctx, e, o)
 				if err != nil {
@@ -147,7 +149,6 @@ func crashRound(t *testing.T, seed uint64, workers, opsEach int) int {
 		})
 	}
 	wg.Wait()
-	t.Logf("workload %v", time.Since(t0))
 	crashAt.Store(-1)
 	// The final state too: a clean close loses nothing.
 	if err := e.Check(ctx); err != nil {
@@ -158,9 +159,7 @@ func crashRound(t *testing.T, seed uint64, workers, opsEach int) int {
 	}
 	images <- crashImage{fs: mem.CrashClone(vfs.CrashCloneCfg{}), at: ops.Load(), logs: logs}
 	close(images)
-	n := <-checked
-	t.Logf("round: %d ops, %d images", ops.Load(), n)
-	return n
+	return <-checked
 }
 
 // checkImage reopens an engine on img and checks it against the logs.
@@ -186,10 +185,6 @@ func checkImage(ctx context.Context, img crashImage, models []replayer) error {
 		if _, err := checkVault(ctx, e, w, h, models[w].model(h)); err != nil {
 			return err
 		}
-	}
-	// The checker's own jobs and reads leave the engine consistent too.
-	if err := e.Check(ctx); err != nil {
-		return fmt.Errorf("Check after reading everything back: %w", err)
 	}
 	return nil
 }
