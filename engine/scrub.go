@@ -223,7 +223,7 @@ func (e *Engine) scrubSegment(owner []byte, s vault.Segment) (blob.Info, *Damage
 			}
 			return blob.Info{}, &Damage{Segment: id.String(), Chunk: -1, Reason: "the segment is missing"}, true
 		}
-		d := &Damage{Segment: id.String(), Chunk: -1, Reason: err.Error()}
+		d := &Damage{Segment: id.String(), Chunk: -1, Reason: "unreadable: " + err.Error()}
 		var ce *blob.CorruptError
 		if errors.As(err, &ce) {
 			d.Chunk, d.Reason = ce.Chunk, ce.Detail

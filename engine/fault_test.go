@@ -1,0 +1,432 @@
+package engine_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
+	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/engine"
+)
+
+// faults injects errorfs.ErrInjected into the file system operations that
+// its current predicate selects.
+type faults struct {
+	fail atomic.Pointer[func(errorfs.Op) bool]
+	hits atomic.Int64
+	last atomic.Int64 // the kind of the last operation failed
+}
+
+func (f *faults) String() string { return "faults" }
+
+func (f *faults) MaybeError(op errorfs.Op) error {
+	if p := f.fail.Load(); p != nil && (*p)(op) {
+		f.hits.Add(1)
+		f.last.Store(int64(op.Kind))
+		return errorfs.ErrInjected
+	}
+	return nil
+}
+
+// set makes the operations selected by fail fail, from now on; nil stops
+// the faults. It resets the hit count.
+func (f *faults) set(fail func(errorfs.Op) bool) {
+	f.hits.Store(0)
+	if fail == nil {
+		f.fail.Store(nil)
+		return
+	}
+	f.fail.Store(&fail)
+}
+
+// nth selects the nth operation (from 0) that sel selects.
+func nth(n int64, sel func(errorfs.Op) bool) func(errorfs.Op) bool {
+	var seen atomic.Int64
+	return func(op errorfs.Op) bool { return sel(op) && seen.Add(1)-1 == n }
+}
+
+func onPath(part string) func(errorfs.Op) bool {
+	return func(op errorfs.Op) bool { return strings.Contains(op.Path, part) }
+}
+
+// faultState is what a failed operation must leave unchanged.
+type faultState struct {
+	archives, bytes int64
+	jobs            []string
+	parts           []string
+	files           []string
+}
+
+func readFaultState(t *testing.T, ctx context.Context, e *engine.Engine, fs vfs.FS, upload string) faultState {
+	t.Helper()
+	var s faultState
+	d, err := e.DescribeVault(ctx, &firn.DescribeVaultInput{VaultName: "v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.archives, s.bytes = d.NumberOfArchives, d.SizeInBytes
+	for j, err := range firn.AllJobs(ctx, e, firn.ListJobsInput{VaultName: "v"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.jobs = append(s.jobs, j.JobId)
+	}
+	for p, err := range firn.AllParts(ctx, e, firn.ListPartsInput{VaultName: "v", UploadId: upload}) {
+		if upload == "" {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.parts = append(s.parts, p.RangeInBytes+"="+p.SHA256TreeHash)
+	}
+	if s.files, err = fs.List("d/blobs"); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(s.files)
+	return s
+}
+
+func wantUnavailable(t *testing.T, what string, err error) {
+	t.Helper()
+	var fe *firn.Error
+	if !errors.As(err, &fe) || fe.Code != firn.CodeServiceUnavailable || !errors.Is(err, errorfs.ErrInjected) {
+		t.Fatalf("%s: got %v, want ServiceUnavailableException wrapping the injected error", what, err)
+	}
+}
+
+// TestFaultBlobWrites fails, in turn, each file system operation on the
+// segment files (create, write, sync, rename, directory sync, stat, ...)
+// of an upload, a multipart part and an inventory job: every failure makes
+// the operation return ServiceUnavailableException and changes nothing —
+// counters, parts, jobs and the files in the blob directory are as before,
+// and Check passes. Once the faults stop, the same operation succeeds.
+func TestFaultBlobWrites(t *testing.T) {
+	ctx := context.Background()
+	mem := vfs.NewMem()
+	var f faults
+	e, err := engine.Open("d", &engine.Options{FS: errorfs.Wrap(mem, &f), Clock: crashClock{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
+		t.Fatal(err)
+	}
+	up, err := e.InitiateMultipartUpload(ctx, &firn.InitiateMultipartUploadInput{VaultName: "v", PartSize: wPartSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ops := []struct {
+		name string
+		do   func(i int) error
+	}{
+		{"UploadArchive", func(i int) error {
+			_, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader(wbytes(uint64(i), 150<<10))})
+			return err
+		}},
+		{"UploadMultipartPart", func(i int) error {
+			_, err := e.UploadMultipartPart(ctx, &firn.UploadMultipartPartInput{VaultName: "v", UploadId: up.UploadId,
+				Range: fmt.Sprintf("bytes 0-%d/*", wPartSize-1), Body: bytes.NewReader(wbytes(uint64(i), wPartSize))})
+			return err
+		}},
+		{"InitiateJob (inventory)", func(int) error {
+			_, err := e.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: firn.JobParameters{Type: firn.JobTypeInventoryRetrieval}})
+			return err
+		}},
+	}
+	for _, op := range ops {
+		kinds := map[errorfs.OpKind]bool{}
+		for k := int64(0); ; k++ {
+			before := readFaultState(t, ctx, e, mem, up.UploadId)
+			f.set(nth(k, onPath("d/blobs")))
+			err := op.do(int(k))
+			hit := f.hits.Load() > 0
+			f.set(nil)
+			if !hit {
+				if err != nil {
+					t.Fatalf("%s without a fault: %v", op.name, err)
+				}
+				t.Logf("%s: failed each of its %d blob operations in turn; kinds %v", op.name, k, kinds)
+				break
+			}
+			wantUnavailable(t, fmt.Sprintf("%s, blob operation %d failing", op.name, k), err)
+			if after := readFaultState(t, ctx, e, mem, up.UploadId); !equalFaultState(before, after) {
+				t.Fatalf("%s, blob operation %d failing: state changed from %+v to %+v", op.name, k, before, after)
+			}
+			if err := e.Check(ctx); err != nil {
+				t.Fatalf("%s, blob operation %d failing: Check: %v", op.name, k, err)
+			}
+			kinds[errorfs.OpKind(f.last.Load())] = true
+		}
+		for _, k := range []errorfs.OpKind{errorfs.OpCreate, errorfs.OpFileWrite, errorfs.OpFileSync, errorfs.OpRename, errorfs.OpOpenDir} {
+			if !kinds[k] {
+				t.Errorf("%s: no operation of kind %d failed", op.name, k)
+			}
+		}
+		// The engine keeps serving: the failure-free run above succeeded.
+		if err := e.Check(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func equalFaultState(a, b faultState) bool {
+	return a.archives == b.archives && a.bytes == b.bytes && slices.Equal(a.jobs, b.jobs) &&
+		slices.Equal(a.parts, b.parts) && slices.Equal(a.files, b.files)
+}
+
+// TestFaultMetadataReads fails every read of the metadata store's table
+// files while operations run on a freshly opened engine (so that its block
+// cache is cold): each operation either succeeds, from what is cached, or
+// returns ServiceUnavailableException and changes nothing; once the faults
+// stop, everything works again.
+func TestFaultMetadataReads(t *testing.T) {
+	ctx := context.Background()
+	mem := vfs.NewMem()
+	var f faults
+	open := func() *engine.Engine {
+		t.Helper()
+		e, err := engine.Open("d", &engine.Options{FS: errorfs.Wrap(mem, &f), Clock: crashClock{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	e := open()
+	if _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
+		t.Fatal(err)
+	}
+	// Enough metadata for several table blocks.
+	var ids []string
+	for i := range 60 {
+		out, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", ArchiveDescription: strings.Repeat("d", 1000),
+			Body: bytes.NewReader(wbytes(uint64(i), 100))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, out.ArchiveId)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	tableReads := func(op errorfs.Op) bool {
+		return strings.HasPrefix(op.Path, "d/meta/") && strings.HasSuffix(op.Path, ".sst") && op.Kind.ReadOrWrite() == errorfs.OpIsRead
+	}
+	ops := []struct {
+		name   string
+		mutate bool
+		do     func() error
+	}{
+		{"DescribeVault", false, func() error {
+			_, err := e.DescribeVault(ctx, &firn.DescribeVaultInput{VaultName: "v"})
+			return err
+		}},
+		{"InitiateJob", true, func() error {
+			_, err := e.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: firn.JobParameters{
+				Type: firn.JobTypeArchiveRetrieval, ArchiveId: ids[45]}})
+			return err
+		}},
+		{"DeleteArchive", true, func() error {
+			_, err := e.DeleteArchive(ctx, &firn.DeleteArchiveInput{VaultName: "v", ArchiveId: ids[50]})
+			return err
+		}},
+		{"UploadArchive", true, func() error {
+			_, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: strings.NewReader("new")})
+			return err
+		}},
+		{"ListJobs", false, func() error {
+			_, err := e.ListJobs(ctx, &firn.ListJobsInput{VaultName: "v"})
+			return err
+		}},
+		{"InitiateJob (inventory)", true, func() error {
+			_, err := e.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: firn.JobParameters{Type: firn.JobTypeInventoryRetrieval}})
+			return err
+		}},
+	}
+	var failed []string
+	for _, op := range ops {
+		e = open()
+		before := readFaultState(t, ctx, e, mem, "")
+		e.Close()
+		e = open()
+		f.set(tableReads)
+		err := op.do()
+		f.set(nil)
+		if err != nil {
+			failed = append(failed, op.name)
+			wantUnavailable(t, op.name+" with table reads failing", err)
+			if after := readFaultState(t, ctx, e, mem, ""); !equalFaultState(before, after) {
+				t.Fatalf("%s failed but changed the state from %+v to %+v", op.name, before, after)
+			}
+			if err := op.do(); err != nil {
+				t.Fatalf("%s after the faults stopped: %v", op.name, err)
+			}
+		}
+		if err := e.Check(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("failed on a table read: %v", failed)
+	if len(failed) < 3 {
+		t.Fatalf("only %v met a failing read", failed)
+	}
+}
+
+// TestFaultBlobReads fails the reads of segment files: retrieval outputs
+// fail with an error instead of returning data, a ranged retrieval (whose
+// tree hash comes from the segment index) fails with
+// ServiceUnavailableException, and Scrub reports the segments as
+// unreadable; once the faults stop, all of them work.
+func TestFaultBlobReads(t *testing.T) {
+	ctx := context.Background()
+	mem := vfs.NewMem()
+	var f faults
+	e, err := engine.Open("d", &engine.Options{FS: errorfs.Wrap(mem, &f), Clock: crashClock{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
+		t.Fatal(err)
+	}
+	data := wbytes(3, 2*wPartSize+100)
+	a, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader(data)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := e.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: firn.JobParameters{
+		Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobReads := func(op errorfs.Op) bool {
+		return strings.HasPrefix(op.Path, "d/blobs/") && (op.Kind == errorfs.OpFileReadAt || op.Kind == errorfs.OpOpen)
+	}
+
+	f.set(blobReads)
+	out, err := e.GetJobOutput(ctx, &firn.GetJobOutputInput{VaultName: "v", JobId: job.JobId})
+	if err != nil {
+		wantUnavailable(t, "GetJobOutput", err)
+	} else {
+		got, err := io.ReadAll(out.Body)
+		out.Body.Close()
+		if !errors.Is(err, errorfs.ErrInjected) || len(got) != 0 {
+			t.Fatalf("reading the output with reads failing: %d bytes, %v; want no bytes and the injected error", len(got), err)
+		}
+	}
+	_, err = e.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: firn.JobParameters{
+		Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId, RetrievalByteRange: fmt.Sprintf("0-%d", wPartSize-1)}})
+	wantUnavailable(t, "ranged InitiateJob", err)
+	r, err := e.Scrub(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Damaged) != 1 || !strings.Contains(r.Damaged[0].Reason, "unreadable") {
+		t.Fatalf("Scrub with reads failing reported %v, want the archive's segment unreadable", r.Damaged)
+	}
+	f.set(nil)
+
+	got, err := readOutput(ctx, e, "v", job.JobId)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("after the faults stopped: %d bytes, %v", len(got), err)
+	}
+	if r, err := e.Scrub(ctx); err != nil || len(r.Damaged) != 0 {
+		t.Fatalf("Scrub after the faults stopped: %v, %v", r.Damaged, err)
+	}
+}
+
+// TestFaultMetadataWriteIsFatal documents what happens when the metadata
+// store's log cannot be written or synced: Pebble treats it as fatal (its
+// commit pipeline cannot tell what reached the disk), so the operation
+// panics with "pebble: fatal commit error" and the engine accepts no more
+// writes. The process must restart; reopening then finds a consistent
+// store where every acknowledged write is intact and the failed one either
+// happened entirely or not at all — as after a crash at that moment.
+func TestFaultMetadataWriteIsFatal(t *testing.T) {
+	// Pebble syncs its log with fdatasync.
+	for name, kind := range map[string]errorfs.OpKind{"write": errorfs.OpFileWrite, "sync": errorfs.OpFileSyncData} {
+		for _, unsynced := range []int{0, 100} {
+			t.Run(fmt.Sprintf("%s/unsynced%d", name, unsynced), func(t *testing.T) {
+				metadataWriteFatal(t, kind, unsynced)
+			})
+		}
+	}
+}
+
+func metadataWriteFatal(t *testing.T, kind errorfs.OpKind, unsynced int) {
+	ctx := context.Background()
+	mem := vfs.NewCrashableMem()
+	var f faults
+	e, err := engine.Open("d", &engine.Options{FS: errorfs.Wrap(mem, &f), Clock: crashClock{}, TickInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
+		t.Fatal(err)
+	}
+	acked := wbytes(1, 100<<10)
+	a, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", ArchiveDescription: "acked", Body: bytes.NewReader(acked)})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	f.set(func(op errorfs.Op) bool {
+		return op.Kind == kind && strings.HasPrefix(op.Path, "d/meta/") && strings.HasSuffix(op.Path, ".log")
+	})
+	failed := wbytes(2, 100<<10)
+	var image *vfs.MemFS
+	func() {
+		defer func() {
+			r := recover()
+			if r == nil || !strings.Contains(fmt.Sprint(r), "fatal commit error") {
+				t.Fatalf("UploadArchive with the log failing: recovered %v, want Pebble's fatal commit error", r)
+			}
+			image = mem.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: unsynced, RNG: rand.New(rand.NewPCG(1, 1))})
+		}()
+		_, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", ArchiveDescription: "failed", Body: bytes.NewReader(failed)})
+		t.Errorf("UploadArchive with the log failing returned %v", err)
+	}()
+	if f.hits.Load() == 0 {
+		t.Fatal("the fault was not hit")
+	}
+	// The engine is not closed: Pebble's state after a fatal error is
+	// undefined. The restart is simulated on the image.
+	e2, err := engine.Open("d", &engine.Options{FS: image, Clock: crashClock{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e2.Close()
+	if err := e2.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := observe(ctx, e2, "v")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The failed upload is there only if its log record was written and
+	// the crash kept it although it was not synced.
+	want := newWVault()
+	want.archives["acked"] = newWArchive(a.ArchiveId, acked)
+	if kind == errorfs.OpFileSyncData && unsynced == 100 {
+		want.archives["failed"] = newWArchive("", failed)
+	}
+	if !want.view().matches(got) {
+		t.Fatalf("after restart:\n%swant:\n%s", got, want.view())
+	}
+}
