@@ -187,28 +187,36 @@ func (c Uploader) uploadReader(ctx context.Context, v *Vault, body io.Reader, de
 	release := func(buf []byte) func() { return func() { free <- buf } }
 	return c.multipart(ctx, v, description, c.PartSize, func(ctx context.Context, send func(uploadPart) bool) error {
 		allocated := 1
-		buf, n, off := first, n, int64(0)
-		for i := 0; ; i++ {
-			if !send(uploadPart{index: i, offset: off, size: int64(n), data: buf[:n], release: release(buf)}) || last {
+		// next returns a free buffer, making one while fewer than
+		// Concurrency exist; nil once ctx is done.
+		next := func() []byte {
+			select {
+			case buf := <-free:
+				return buf
+			default:
+			}
+			if allocated < c.Concurrency {
+				allocated++
+				return make([]byte, c.PartSize)
+			}
+			select {
+			case buf := <-free:
+				return buf
+			case <-ctx.Done():
 				return nil
 			}
-			off += int64(n)
-			select {
-			case buf = <-free:
-			default:
-				if allocated < c.Concurrency {
-					buf = make([]byte, c.PartSize)
-					allocated++
-					break
-				}
-				select {
-				case buf = <-free:
-				case <-ctx.Done():
-					return nil
-				}
+		}
+		buf, size, off := first, n, int64(0)
+		for i := 0; ; i++ {
+			if !send(uploadPart{index: i, offset: off, size: int64(size), data: buf[:size], release: release(buf)}) || last {
+				return nil
+			}
+			off += int64(size)
+			if buf = next(); buf == nil {
+				return nil
 			}
 			var err error
-			n, err = io.ReadFull(body, buf)
+			size, err = io.ReadFull(body, buf)
 			switch {
 			case err == io.EOF:
 				return nil
