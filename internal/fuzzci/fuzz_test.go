@@ -108,6 +108,13 @@ func goTool(t *testing.T) string {
 	return path
 }
 
+// deadlineOnly reports whether a fuzzing run's only failure is the end of
+// its time budget, with no failing input written.
+func deadlineOnly(out []byte) bool {
+	s := string(out)
+	return strings.Contains(s, "context deadline exceeded") && !strings.Contains(s, "Failing input written to") && !strings.Contains(s, "panic:")
+}
+
 // TestFindTargets checks the scan against targets known to exist, so that a
 // broken scan cannot make TestFuzzTargets pass by fuzzing nothing.
 func TestFindTargets(t *testing.T) {
@@ -173,6 +180,13 @@ func TestFuzzTargets(t *testing.T) {
 			cmd.Dir = root
 			start := time.Now()
 			out, err := cmd.CombinedOutput()
+			if err != nil && deadlineOnly(out) {
+				// The go command reports the end of -fuzztime as a failure
+				// when it falls during a slow input or a minimization; no
+				// input failed.
+				t.Logf("fuzzing ended at -fuzztime during a slow input (reported as %q); no failing input", "context deadline exceeded")
+				err = nil
+			}
 			if err != nil {
 				t.Fatalf("go %s: %v\n%s\nA failing input is kept in %s/testdata/fuzz/%s; commit it to make it a regression test.",
 					strings.Join(args, " "), err, out, tg.Dir, tg.Name)
