@@ -30,12 +30,12 @@ type DirOutput struct {
 	Root string
 }
 
-// Put implements SelectOutput: it writes a temporary file, syncs it, and
-// renames it into place.
+// Put implements SelectOutput: it creates the missing directories durably,
+// writes a temporary file, syncs it, and renames it into place.
 func (d DirOutput) Put(ctx context.Context, loc *firn.S3Location, key string, body io.Reader) error {
 	name := filepath.Join(d.Root, loc.BucketName, filepath.FromSlash(path.Clean("/"+key)))
 	dir := filepath.Dir(name)
-	if err := d.FS.MkdirAll(dir, 0o755); err != nil {
+	if err := mkdirAll(d.FS, dir); err != nil {
 		return err
 	}
 	tmp := name + ".tmp"
