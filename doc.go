@@ -7,6 +7,14 @@
 // and small helpers that work over any [Glacier] (paginators, the caller's
 // principal in a [context.Context]). It depends on the standard library only.
 //
+// Over any Glacier, the package also offers the conveniences of the boto3
+// resource model in Go's idiom: handles ([NewAccount], [Vault], [Archive],
+// [Job], [MultipartUpload], [Notification]) with their actions and lazily
+// paged collections (iter.Seq2), waiters ([WaitUntilVaultExists],
+// [WaitUntilVaultNotExists], [WaitUntilJobComplete]) and an [Uploader] that
+// picks single or multipart upload, sends parts concurrently with bounded
+// memory and retries failed parts.
+//
 // Implementations live elsewhere: package engine is the in-process engine
 // persisted in Pebble; front ends such as the REST server take any Glacier.
 //
