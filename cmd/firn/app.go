@@ -258,6 +258,7 @@ the AWS_PROFILE (or default) profile of ~/.aws/credentials, else unsigned.`,
 		a.lockCmd(),
 		a.retrievalPolicyCmd(),
 		a.capacityCmd(),
+		a.scrubCmd(),
 	)
 	return root
 }
