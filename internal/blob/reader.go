@@ -133,6 +133,10 @@ func (r *Reader) NewRangeReader(off, n int64) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("blob: segment %s: range [%d, %d+%d) is outside its %d bytes", r.id, off, off, n, r.size)
 	}
 	first, end := int(off/ChunkSize), int((off+n+ChunkSize-1)/ChunkSize)
+	if h, ok := r.o.(rangeHinter); ok && end > first {
+		last := &r.chunks[end-1]
+		h.willRead(r.chunks[first].offset, last.offset+int64(last.frameLen()))
+	}
 	return &rangeReader{
 		ra:  readahead{r: r, next: first, end: end, depth: min(r.s.opts.Concurrency, maxReadahead)},
 		off: off,

@@ -117,7 +117,7 @@ func (s *s3Backend) create(id ID) (pendingObject, error) {
 func (s *s3Backend) open(id ID) (object, error) {
 	var opts minio.GetObjectOptions
 	opts.SetRange(0, -tailSize)
-	o := &s3Object{s: s, key: s.key(id)}
+	o := &s3Object{s: s, key: s.key(id), lastEnd: -1}
 	err := o.get(opts, func(rc io.Reader, h http.Header) error {
 		size, err := objectSize(h)
 		if err != nil {
@@ -189,15 +189,71 @@ func objectSize(h http.Header) (int64, error) {
 
 // s3Object is a committed segment object. Its last bytes are held in
 // memory; everything else is read with ranged GETs.
+//
+// A range reader says which frames it will read (willRead); they come from
+// one streamed GET of exactly those bytes (per maxWindow). Without such a
+// plan, a read that starts where the previous one ended is sequential: it
+// and the reads after it come from a streamed GET of a window that starts
+// at twice the read's length and doubles up to maxWindow, so it never reads
+// ahead more than was already read in sequence. Readahead asks for chunks
+// concurrently, so bytes a stream passes on its way to a later chunk are
+// kept (up to maxAhead) for the read of the earlier one, arriving late.
 type s3Object struct {
 	s    *s3Backend
 	key  string
 	n    int64
 	tail []byte // the last len(tail) bytes of the object
+
+	mu       sync.Mutex
+	planNext int64     // start of the planned frames not yet streamed
+	planEnd  int64     // end of the frames a range reader will read
+	lastEnd  int64     // end of the latest read requested
+	body     io.Closer // the open stream, or nil
+	stream   io.Reader // body's bytes [pos, end)
+	pos      int64
+	end      int64
+	window   int64
+	spans    []span // bytes passed by the stream, for reads not yet served
+	held     int    // bytes in spans
 }
 
-func (o *s3Object) size() int64  { return o.n }
-func (o *s3Object) Close() error { return nil }
+// span is bytes b of the object at offset off.
+type span struct {
+	off int64
+	b   []byte
+}
+
+const (
+	maxWindow = 64 << 20
+	maxAhead  = 8 << 20
+)
+
+func (o *s3Object) size() int64 { return o.n }
+
+// rangeHinter is implemented by objects that read faster knowing what a
+// range reader will read: the frames in [off, end), in order.
+type rangeHinter interface{ willRead(off, end int64) }
+
+func (o *s3Object) willRead(off, end int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.planNext, o.planEnd = off, end
+}
+
+func (o *s3Object) Close() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.closeStream()
+	o.spans, o.held = nil, 0
+	return nil
+}
+
+func (o *s3Object) closeStream() {
+	if o.body != nil {
+		o.body.Close()
+		o.body, o.stream = nil, nil
+	}
+}
 
 func (o *s3Object) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
@@ -210,21 +266,132 @@ func (o *s3Object) ReadAt(p []byte, off int64) (int, error) {
 	want := p[:end-off]
 	if tailOff := o.n - int64(len(o.tail)); off >= tailOff {
 		copy(want, o.tail[off-tailOff:])
-	} else {
-		var opts minio.GetObjectOptions
-		opts.SetRange(off, end-1)
-		err := o.get(opts, func(rc io.Reader, _ http.Header) error {
-			_, err := io.ReadFull(rc, want)
-			return err
-		})
-		if err != nil {
-			return 0, fmt.Errorf("blob: read %s at %d: %w", o.key, off, notFound(err))
-		}
+	} else if err := o.read(want, off); err != nil {
+		return 0, fmt.Errorf("blob: read %s at %d: %w", o.key, off, notFound(err))
 	}
 	if len(want) < len(p) {
 		return len(want), io.EOF
 	}
 	return len(want), nil
+}
+
+// read fills b from offset off: from the bytes kept, the stream, or a
+// ranged GET of exactly b.
+func (o *s3Object) read(b []byte, off int64) error {
+	o.mu.Lock()
+	sequential := off == o.lastEnd
+	o.lastEnd = off + int64(len(b))
+	if o.fromSpans(b, off) {
+		o.mu.Unlock()
+		return nil
+	}
+	var err error
+	switch {
+	case o.body != nil && off >= o.pos && off-o.pos <= maxAhead && off < o.end:
+		err = o.readStream(b, off)
+	case off >= o.planNext && off < o.planEnd && off-o.planNext <= maxAhead:
+		// The first read of the plan to arrive; earlier frames are kept.
+		if err = o.openWindow(o.planNext, 0); err == nil {
+			err = o.readStream(b, off)
+		}
+	case sequential:
+		if err = o.openWindow(off, int64(len(b))); err == nil {
+			err = o.readStream(b, off)
+		}
+	default:
+		err = errors.ErrUnsupported
+	}
+	o.mu.Unlock()
+	if err == nil {
+		return nil
+	}
+	var opts minio.GetObjectOptions
+	opts.SetRange(off, off+int64(len(b))-1)
+	return o.get(opts, func(rc io.Reader, _ http.Header) error {
+		_, err := io.ReadFull(rc, b)
+		return err
+	})
+}
+
+// fromSpans fills b from the bytes kept, if they hold all of it.
+func (o *s3Object) fromSpans(b []byte, off int64) bool {
+	for i, sp := range o.spans {
+		if off >= sp.off && off+int64(len(b)) <= sp.off+int64(len(sp.b)) {
+			copy(b, sp.b[off-sp.off:])
+			if off+int64(len(b)) == sp.off+int64(len(sp.b)) {
+				// Read to its end: reads come in order, so it is done.
+				o.spans = slices.Delete(o.spans, i, i+1)
+				o.held -= len(sp.b)
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// readStream fills b from offset off through the open stream, which is at
+// or before off, keeping the bytes it passes, and opening the next windows
+// as needed. On error the stream is closed.
+func (o *s3Object) readStream(b []byte, off int64) error {
+	for len(b) > 0 {
+		if o.body != nil && off > o.pos && off <= o.end {
+			gap := make([]byte, off-o.pos)
+			if _, err := io.ReadFull(o.stream, gap); err != nil {
+				o.closeStream()
+				return err
+			}
+			o.keep(span{o.pos, gap})
+			o.pos = off
+		}
+		if o.body == nil || o.pos != off || o.pos == o.end {
+			if err := o.openWindow(off, int64(len(b))); err != nil {
+				return err
+			}
+		}
+		k := min(int64(len(b)), o.end-o.pos)
+		if _, err := io.ReadFull(o.stream, b[:k]); err != nil {
+			o.closeStream()
+			return err
+		}
+		o.pos += k
+		off += k
+		b = b[k:]
+	}
+	return nil
+}
+
+// openWindow opens a stream at off: to the end of the plan, if off is in
+// it, else of twice the previous window or twice the length about to be
+// read; at most maxWindow.
+func (o *s3Object) openWindow(off, want int64) error {
+	o.closeStream()
+	var end int64
+	if off >= o.planNext && off < o.planEnd {
+		end = min(o.planEnd, off+maxWindow)
+		o.planNext = end
+	} else {
+		o.window = min(max(2*o.window, 2*want), maxWindow)
+		end = min(off+o.window, o.n)
+	}
+	var opts minio.GetObjectOptions
+	opts.SetRange(off, end-1)
+	rc, _, _, err := o.s.b.core.GetObject(context.Background(), o.s.b.name, o.key, opts)
+	if err != nil {
+		return err
+	}
+	o.body, o.stream, o.pos, o.end = rc, io.LimitReader(rc, end-off), off, end
+	return nil
+}
+
+// keep holds sp for a read still to come, dropping the oldest bytes kept
+// beyond maxAhead (their reads fall back to ranged GETs).
+func (o *s3Object) keep(sp span) {
+	o.spans = append(o.spans, sp)
+	o.held += len(sp.b)
+	for o.held > maxAhead {
+		o.held -= len(o.spans[0].b)
+		o.spans = o.spans[1:]
+	}
 }
 
 // notFound makes a "no such key" error wrap ErrNotFound: the segment was
