@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -649,11 +648,4 @@ func createWorkerVaults(ctx context.Context, e *engine.Engine, n int) error {
 		}
 	}
 	return nil
-}
-
-// hexID is a short random tag that keeps names unique across processes.
-func hexID(rng *rand.Rand) string {
-	var b [4]byte
-	binary.LittleEndian.PutUint32(b[:], rng.Uint32())
-	return hex.EncodeToString(b[:])
 }
