@@ -430,3 +430,59 @@ func metadataWriteFatal(t *testing.T, kind errorfs.OpKind, unsynced int) {
 		t.Fatalf("after restart:\n%swant:\n%s", got, want.view())
 	}
 }
+
+// TestFaultCorruptChunkOnRead flips a byte of one chunk of a stored
+// archive: a retrieval covering that chunk fails with an error reporting
+// corruption after returning at most the intact chunks before it, and a
+// retrieval of the other chunks still succeeds.
+func TestFaultCorruptChunkOnRead(t *testing.T) {
+	ctx := context.Background()
+	mem := vfs.NewMem()
+	e, err := engine.Open("d", &engine.Options{FS: mem, Clock: crashClock{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
+		t.Fatal(err)
+	}
+	data := wbytes(4, 3*chunkSize) // random: stored raw
+	a, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader(data)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := mem.List("d/blobs")
+	if err != nil || len(names) != 1 {
+		t.Fatalf("blobs: %v, %v", names, err)
+	}
+	f, err := mem.OpenReadWrite("d/blobs/"+names[0], vfs.WriteCategoryUnspecified)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := int64(2*(frameHeader+chunkSize) + frameHeader + 777) // in chunk 2
+	if _, err := f.WriteAt([]byte{^data[2*chunkSize+777]}, off); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	retrieve := func(rng string) ([]byte, error) {
+		t.Helper()
+		job, err := e.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: firn.JobParameters{
+			Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId, RetrievalByteRange: rng}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return readOutput(ctx, e, "v", job.JobId)
+	}
+	got, err := retrieve("")
+	if err == nil || !strings.Contains(err.Error(), "corrupt") || len(got) > 2*chunkSize || !bytes.Equal(got, data[:len(got)]) {
+		t.Fatalf("whole archive: %d bytes, %v; want at most the first two chunks, then a corruption error", len(got), err)
+	}
+	got, err = retrieve(fmt.Sprintf("%d-%d", chunkSize, 3*chunkSize-1))
+	if err == nil || len(got) > chunkSize || !bytes.Equal(got, data[chunkSize:chunkSize+len(got)]) {
+		t.Fatalf("chunks 1-2: %d bytes, %v; want at most chunk 1, then an error", len(got), err)
+	}
+	if got, err = retrieve(fmt.Sprintf("0-%d", 2*chunkSize-1)); err != nil || !bytes.Equal(got, data[:2*chunkSize]) {
+		t.Fatalf("chunks 0-1, intact: %d bytes, %v", len(got), err)
+	}
+}
