@@ -486,3 +486,49 @@ func TestFaultCorruptChunkOnRead(t *testing.T) {
 		t.Fatalf("chunks 0-1, intact: %d bytes, %v", len(got), err)
 	}
 }
+
+// TestFaultSegmentRemoval fails the removal of a deleted archive's segment
+// file: the delete is acknowledged all the same (the metadata says the
+// archive is gone), and the file left behind is reclaimed at the next Open.
+func TestFaultSegmentRemoval(t *testing.T) {
+	ctx := context.Background()
+	mem := vfs.NewMem()
+	var f faults
+	open := func() *engine.Engine {
+		t.Helper()
+		e, err := engine.Open("d", &engine.Options{FS: errorfs.Wrap(mem, &f), Clock: crashClock{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	e := open()
+	if _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader(wbytes(1, 100<<10))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.set(func(op errorfs.Op) bool { return op.Kind == errorfs.OpRemove })
+	_, err = e.DeleteArchive(ctx, &firn.DeleteArchiveInput{VaultName: "v", ArchiveId: a.ArchiveId})
+	hits := f.hits.Load()
+	f.set(nil)
+	if err != nil || hits == 0 {
+		t.Fatalf("DeleteArchive with removals failing: %v (%d removals failed)", err, hits)
+	}
+	if names, _ := mem.List("d/blobs"); len(names) != 1 {
+		t.Fatalf("blobs: %v, want the segment left behind", names)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e = open()
+	defer e.Close()
+	if err := e.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if names, _ := mem.List("d/blobs"); len(names) != 0 {
+		t.Fatalf("blobs after reopening: %v, want none", names)
+	}
+}
