@@ -71,33 +71,37 @@ func crashRound(t *testing.T, seed uint64, workers, opsEach int) int {
 	mem := vfs.NewCrashableMem()
 
 	var (
-		mu   sync.Mutex // guards logs and rng; held while an image is taken
-		logs = make([]whistory, workers)
-		ops  atomic.Int64
-		// crashAt holds the operation index of the next image; -1 is none.
+		mu      sync.Mutex // guards logs, rng and stopped; held while an image is taken
+		logs    = make([]whistory, workers)
+		stopped bool
+		ops     atomic.Int64
+		// crashAt is the index of the file system operation before which
+		// the next image is taken; -1 is none.
 		crashAt atomic.Int64
 		images  = make(chan crashImage, 1)
 	)
 	crashAt.Store(-1)
 	// An operation of the workload does about a dozen file system
-	// operations; images come at random gaps, about twelve a round.
-	span := int64(workers * opsEach * 12)
-	gap := func() int64 { return 1 + rng.Int64N(span/25) }
+	// operations; the gaps between images average a dozen too.
+	gap := func() int64 { return 1 + rng.Int64N(24) }
 	fs := errorfs.Wrap(mem, errorfs.InjectorFunc(func(errorfs.Op) error {
 		n := ops.Add(1) - 1
-		if n != crashAt.Load() {
+		if at := crashAt.Load(); at < 0 || n < at || !crashAt.CompareAndSwap(at, -1) {
 			return nil
 		}
 		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			return nil
+		}
 		img := crashImage{at: n, unsynced: []int{0, 0, 30, 70, 100}[rng.IntN(5)], logs: make([]whistory, workers)}
 		for w, h := range logs {
 			img.logs[w] = whistory{acked: h.acked[:len(h.acked):len(h.acked)], pending: h.pending}
 		}
 		img.fs = mem.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: img.unsynced, RNG: rng})
-		crashAt.Store(n + gap())
 		// Sent under mu, so that images arrive in order.
 		images <- img
-		mu.Unlock()
+		crashAt.Store(ops.Load() + gap())
 		return nil
 	}))
 
@@ -153,7 +157,9 @@ func crashRound(t *testing.T, seed uint64, workers, opsEach int) int {
 		})
 	}
 	wg.Wait()
-	crashAt.Store(-1)
+	mu.Lock()
+	stopped = true
+	mu.Unlock()
 	// The final state too: a clean close loses nothing.
 	if err := e.Check(ctx); err != nil {
 		t.Errorf("Check of the live engine: %v", err)
