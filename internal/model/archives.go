@@ -1,0 +1,188 @@
+package model
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/firnstore/firn"
+)
+
+// archive is one archive, bytes included.
+type archive struct {
+	id, desc string
+	data     []byte
+	hash     string
+	created  time.Time
+}
+
+// treeHash is the SHA-256 tree hash of data in hex (TREEHASH.md): SHA-256
+// of each 1 MiB leaf, then of each pair of hashes, level by level, an odd
+// hash moving up unpaired.
+func treeHash(data []byte) string {
+	level := [][32]byte{sha256.Sum256(nil)}
+	if len(data) > 0 {
+		level = level[:0]
+	}
+	for off := 0; off < len(data); off += mib {
+		level = append(level, sha256.Sum256(data[off:min(off+mib, len(data))]))
+	}
+	for len(level) > 1 {
+		var next [][32]byte
+		for i := 0; i < len(level); i += 2 {
+			if i+1 == len(level) {
+				next = append(next, level[i])
+			} else {
+				next = append(next, sha256.Sum256(append(level[i][:], level[i+1][:]...)))
+			}
+		}
+		level = next
+	}
+	return hex.EncodeToString(level[0][:])
+}
+
+// treeAligned reports whether the bytes [start, end] of size bytes are
+// tree-hash aligned (TREEHASH.md).
+func treeAligned(start, end, size int64) bool {
+	endExcl := end + 1
+	if start < 0 || start >= endExcl || endExcl > size || start%mib != 0 || endExcl != size && endExcl%mib != 0 {
+		return false
+	}
+	blocks := (endExcl - start + mib - 1) / mib
+	span := int64(1)
+	for span < blocks {
+		span <<= 1
+	}
+	return (start/mib)%span == 0 && (blocks == span || endExcl == size)
+}
+
+// parseChecksum checks an optional hex tree hash and returns it in lower
+// case; "" when absent.
+func parseChecksum(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != sha256.Size {
+		return "", invalid("Checksum: %q is not a hex SHA-256 tree hash", s)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// readBody reads a request body of at most limit bytes (the read stops
+// after limit+1): a failing body is the client's RequestTimeoutException.
+func readBody(body io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(body, limit+1))
+	if err != nil {
+		var fe *firn.Error
+		if errors.As(err, &fe) {
+			return nil, err
+		}
+		return nil, &firn.Error{Code: firn.CodeRequestTimeout, Message: "the body could not be read: " + err.Error(), Err: err}
+	}
+	return data, nil
+}
+
+// UploadArchive implements firn.Glacier.
+func (m *Model) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput) (*firn.UploadArchiveOutput, error) {
+	a, acct, err := m.begin(in.AccountId)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateName(in.VaultName); err != nil {
+		return nil, err
+	}
+	if err := validateDescription("ArchiveDescription", in.ArchiveDescription); err != nil {
+		return nil, err
+	}
+	want, err := parseChecksum(in.Checksum)
+	if err != nil {
+		return nil, err
+	}
+	if in.Body == nil {
+		return nil, missing("Body")
+	}
+	v, err := m.findVault(a, acct, in.VaultName)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.authorize(ctx, "UploadArchive", v, time.Time{}); err != nil {
+		return nil, err
+	}
+	data, err := readBody(in.Body, m.o.MaxArchiveSize)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(data) == 0:
+		return nil, invalid("Body: the archive is empty")
+	case int64(len(data)) > m.o.MaxArchiveSize:
+		return nil, invalid("Body: larger than %d bytes", m.o.MaxArchiveSize)
+	}
+	hash := treeHash(data)
+	if want != "" && want != hash {
+		return nil, invalid("Checksum mismatch: expected %s, computed %s", want, hash)
+	}
+	ar := m.addArchive(v, in.ArchiveDescription, data, hash)
+	return &firn.UploadArchiveOutput{ArchiveId: ar.id, Checksum: hash, Location: location(acct, v.name) + "/archives/" + ar.id}, nil
+}
+
+// addArchive stores a new archive in v, created now.
+func (m *Model) addArchive(v *vault, desc string, data []byte, hash string) *archive {
+	now := m.now()
+	ar := &archive{id: m.newID(), desc: desc, data: data, hash: hash, created: now}
+	v.archives[ar.id] = ar
+	v.lastWrite = later(v.lastWrite, now)
+	return ar
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// DeleteArchive implements firn.Glacier. Deleting a deleted archive
+// succeeds; an ID that never named an archive of the vault is
+// ResourceNotFoundException. The policies are consulted without the
+// archive's age, then with it.
+func (m *Model) DeleteArchive(ctx context.Context, in *firn.DeleteArchiveInput) (*firn.DeleteArchiveOutput, error) {
+	a, acct, err := m.begin(in.AccountId)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateName(in.VaultName); err != nil {
+		return nil, err
+	}
+	if in.ArchiveId == "" {
+		return nil, missing("ArchiveId")
+	}
+	if !validULID(in.ArchiveId) {
+		return nil, notFound("Archive not found for ID: %s", in.ArchiveId)
+	}
+	v, err := m.findVault(a, acct, in.VaultName)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.authorize(ctx, "DeleteArchive", v, time.Time{}); err != nil {
+		return nil, err
+	}
+	ar := v.archives[in.ArchiveId]
+	if ar == nil {
+		if v.deleted[in.ArchiveId] {
+			return &firn.DeleteArchiveOutput{}, nil
+		}
+		return nil, notFound("Archive not found for ID: %s", in.ArchiveId)
+	}
+	if err := m.authorize(ctx, "DeleteArchive", v, ar.created); err != nil {
+		return nil, err
+	}
+	delete(v.archives, ar.id)
+	v.deleted[ar.id] = true
+	v.lastWrite = later(v.lastWrite, m.now())
+	return &firn.DeleteArchiveOutput{}, nil
+}
