@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/firnstore/firn"
@@ -42,9 +44,12 @@ func (e *Engine) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput)
 	} else if err := e.authorize(ctx, "UploadArchive", v, time.Time{}); err != nil {
 		return nil, err
 	}
-	seg, sum, err := e.writeSegment(ctx, in.Body, e.opts.MaxArchiveSize, "archive")
+	seg, sum, small, err := e.writeArchive(ctx, in.Body)
 	if err != nil {
 		return nil, err
+	}
+	if small != nil {
+		defer small.release()
 	}
 	if want != nil && *want != sum {
 		e.discardSegment(seg.ID)
@@ -64,7 +69,11 @@ func (e *Engine) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput)
 		Created:     e.now(),
 		Segments:    []vault.Segment{seg},
 	}
-	if err := e.commitArchive(v, &a, nil); err != nil {
+	var extra func(*store.Batch)
+	if small != nil {
+		extra = func(b *store.Batch) { setInline(b, seg.ID, small.bytes()) }
+	}
+	if err := e.commitArchive(v, &a, extra); err != nil {
 		e.discardSegment(seg.ID)
 		return nil, err
 	}
@@ -110,19 +119,68 @@ func (e *Engine) writeSegment(ctx context.Context, body io.Reader, limit int64, 
 		}
 		return vault.Segment{}, [32]byte{}, ioError(err)
 	}
-	if n == 0 {
+	if err := sizeError(what, n, limit); err != nil {
 		w.Abort()
-		return vault.Segment{}, [32]byte{}, firn.Errorf(firn.CodeInvalidParameterValue, "Body: the %s is empty; it must hold at least 1 byte", what)
-	}
-	if n > limit {
-		w.Abort()
-		return vault.Segment{}, [32]byte{}, firn.Errorf(firn.CodeInvalidParameterValue, "Body: the %s is larger than the limit of %d bytes", what, limit)
+		return vault.Segment{}, [32]byte{}, err
 	}
 	info, err := w.Commit()
 	if err != nil {
 		return vault.Segment{}, [32]byte{}, ioError(err)
 	}
 	return vault.Segment{ID: id, Size: info.Size}, treehash.Root(info.Leaves), nil
+}
+
+// smallBody holds the whole body of a small upload, to be stored inline.
+type smallBody struct {
+	buf *[]byte
+	n   int
+}
+
+func (b *smallBody) bytes() []byte { return (*b.buf)[:b.n] }
+func (b *smallBody) release()      { smallPool.Put(b.buf) }
+
+var smallPool = sync.Pool{New: func() any {
+	b := make([]byte, inlineMax+1)
+	return &b
+}}
+
+// writeArchive reads the body of an UploadArchive. A body of up to
+// inlineMax bytes is returned whole as small, for the caller to store
+// inline and then release; a larger one is streamed into a new durable blob
+// segment. Either way it returns the segment and its tree hash.
+func (e *Engine) writeArchive(ctx context.Context, body io.Reader) (vault.Segment, [32]byte, *smallBody, error) {
+	limit := e.opts.MaxArchiveSize
+	buf := smallPool.Get().(*[]byte)
+	br := &bodyReader{ctx: ctx, r: io.LimitReader(body, limit+1)}
+	n, err := io.ReadFull(br, *buf)
+	if err == nil {
+		// Too large to store inline: stream it, starting with what was read.
+		defer smallPool.Put(buf)
+		seg, sum, err := e.writeSegment(ctx, io.MultiReader(bytes.NewReader((*buf)[:n]), body), limit, "archive")
+		return seg, sum, nil, err
+	}
+	if err != io.ErrUnexpectedEOF && err != io.EOF {
+		smallPool.Put(buf)
+		return vault.Segment{}, [32]byte{}, nil, bodyError("archive", err)
+	}
+	if msg := sizeError("archive", int64(n), limit); msg != nil {
+		smallPool.Put(buf)
+		return vault.Segment{}, [32]byte{}, nil, msg
+	}
+	small := &smallBody{buf: buf, n: n}
+	return vault.Segment{ID: e.newID(), Size: int64(n)}, treehash.Sum(small.bytes()), small, nil
+}
+
+// sizeError is the error for a body of n bytes when at most limit are
+// allowed, or nil if n is within 1..limit.
+func sizeError(what string, n, limit int64) error {
+	if n == 0 {
+		return firn.Errorf(firn.CodeInvalidParameterValue, "Body: the %s is empty; it must hold at least 1 byte", what)
+	}
+	if n > limit {
+		return firn.Errorf(firn.CodeInvalidParameterValue, "Body: the %s is larger than the limit of %d bytes", what, limit)
+	}
+	return nil
 }
 
 // bodyError is the error for a request body that could not be read to the

@@ -30,7 +30,7 @@ import (
 type Engine struct {
 	opts  *Options
 	db    *store.DB
-	blobs *blob.Store
+	blobs *segStore
 
 	idMu    sync.Mutex
 	entropy io.Reader
@@ -65,7 +65,8 @@ type Engine struct {
 var _ firn.Glacier = (*Engine)(nil)
 
 // Open opens the engine stored in dir, creating it if needed. Metadata goes
-// to dir/meta and archive bytes to dir/blobs. Segments that no committed
+// to dir/meta and archive bytes to dir/blobs, except that the bytes of
+// archives uploaded whole up to 64 KiB long go with the metadata. Segments that no committed
 // metadata references (left by a crash mid-upload) are reclaimed.
 func Open(dir string, opts *Options) (*Engine, error) {
 	o := opts.EnsureDefaults()
@@ -90,7 +91,7 @@ func Open(dir string, opts *Options) (*Engine, error) {
 	e := &Engine{
 		opts:    o,
 		db:      db,
-		blobs:   blobs,
+		blobs:   &segStore{Store: blobs, db: db},
 		entropy: ulid.Monotonic(rand.Reader, 0),
 		timers:  map[byte]timerHandler{},
 		stop:    make(chan struct{}),

@@ -94,30 +94,61 @@ type segPart struct {
 // multiReader reads a run of segment ranges in order, opening each segment
 // only when it is reached.
 type multiReader struct {
-	blobs *blob.Store
+	blobs *segStore
 	parts []segPart
-	seg   *blob.Reader
+	seg   segReader
 	cur   io.ReadCloser
+}
+
+// next opens the next part; it returns io.EOF after the last.
+func (m *multiReader) next() error {
+	if len(m.parts) == 0 {
+		return io.EOF
+	}
+	pt := m.parts[0]
+	m.parts = m.parts[1:]
+	r, err := m.blobs.Open(blob.ID(pt.id))
+	if err != nil {
+		return err
+	}
+	rr, err := r.NewRangeReader(pt.off, pt.n)
+	if err != nil {
+		r.Close()
+		return err
+	}
+	m.seg, m.cur = r, rr
+	return nil
+}
+
+// WriteTo hands each segment's bytes to w through the segment reader's
+// own WriteTo, so that io.Copy makes no copy of its own.
+func (m *multiReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		if m.cur == nil {
+			if err := m.next(); err == io.EOF {
+				return total, nil
+			} else if err != nil {
+				return total, err
+			}
+		}
+		n, err := io.Copy(w, m.cur)
+		total += n
+		if err != nil {
+			return total, err
+		}
+		if err := m.closeCurrent(); err != nil {
+			return total, err
+		}
+	}
 }
 
 func (m *multiReader) Read(p []byte) (int, error) {
 	for {
 		if m.cur == nil {
-			if len(m.parts) == 0 {
-				return 0, io.EOF
-			}
-			pt := m.parts[0]
-			m.parts = m.parts[1:]
-			r, err := m.blobs.Open(blob.ID(pt.id))
-			if err != nil {
+			if err := m.next(); err != nil {
 				return 0, err
 			}
-			rr, err := r.NewRangeReader(pt.off, pt.n)
-			if err != nil {
-				r.Close()
-				return 0, err
-			}
-			m.seg, m.cur = r, rr
 		}
 		n, err := m.cur.Read(p)
 		if err == io.EOF {

@@ -23,6 +23,8 @@
 //	0x0a dueTime(8) kind(1) id...         -> timer index: work due at a clock time
 //	0x0b vaultID(16) archiveID(16)        -> tombstone of a deleted archive (deletion
 //	                                         time, unix ns uvarint), for idempotent deletes
+//	0x0c segmentID(16)                    -> the bytes of a small segment stored here
+//	                                         instead of in a blob file (since version 2)
 //
 // IDs are ULIDs in their 16-byte binary form, so keys sort in creation
 // order and listings cost O(page). Accounts are the 12 ASCII digits.

@@ -13,6 +13,7 @@ const (
 	prefixAccount   = 0x09
 	prefixTimer     = 0x0a
 	prefixTombstone = 0x0b
+	prefixInline    = 0x0c
 	accountIDLength = 12
 )
 
@@ -147,3 +148,16 @@ func TombstoneKey(vault, archive ID) []byte { return key(prefixTombstone, vault[
 
 // TombstonePrefix is the prefix of a vault's tombstones.
 func TombstonePrefix(vault ID) []byte { return key(prefixTombstone, vault[:]) }
+
+// InlineKey is the key holding the bytes of segment seg when they are
+// stored in the metadata store rather than in a blob file.
+func InlineKey(seg ID) []byte { return key(prefixInline, seg[:]) }
+
+// InlineAll is the prefix of every inline segment.
+func InlineAll() []byte { return []byte{prefixInline} }
+
+// InlineID returns the segment ID of an InlineKey.
+func InlineID(k []byte) (seg ID) {
+	copy(seg[:], k[1:])
+	return seg
+}

@@ -13,7 +13,10 @@ import (
 )
 
 // FormatVersion is the version of the keyspace and record encodings.
-const FormatVersion = 1
+// Version 2 added inline segments (InlineKey); Open upgrades a version 1
+// store, whose records version 2 reads unchanged, by rewriting the number,
+// so that older builds refuse a store that may hold inline segments.
+const FormatVersion = 2
 
 // ErrNotFound is returned by Get for an absent key.
 var ErrNotFound = errors.New("store: not found")
@@ -57,19 +60,21 @@ func Open(dir string, opts Options) (*DB, error) {
 
 func (s *DB) checkFormat() error {
 	v, err := s.Get(FormatKey())
-	if errors.Is(err, ErrNotFound) {
-		b := s.NewBatch()
-		b.Set(FormatKey(), binary.AppendUvarint(nil, FormatVersion))
-		return b.Commit()
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	got, n := binary.Uvarint(v)
-	if n <= 0 || got != FormatVersion {
-		return fmt.Errorf("store: format version %d, this build reads %d", got, FormatVersion)
+	if err == nil {
+		got, n := binary.Uvarint(v)
+		if n <= 0 || got < 1 || got > FormatVersion {
+			return fmt.Errorf("store: format version %d, this build reads 1 to %d", got, FormatVersion)
+		}
+		if got == FormatVersion {
+			return nil
+		}
 	}
-	return nil
+	b := s.NewBatch()
+	b.Set(FormatKey(), binary.AppendUvarint(nil, FormatVersion))
+	return b.Commit()
 }
 
 // Close closes the store.
@@ -172,6 +177,22 @@ func (b *Batch) Commit() error {
 	b.done = true
 	defer b.b.Close()
 	if err := b.b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// CommitNoSync applies the batch atomically without waiting for it to
+// reach stable storage: a crash may lose it (and any later unsynced batch),
+// never part of it. It is for writes that a later Open repairs if lost,
+// like deleting what nothing references any more.
+func (b *Batch) CommitNoSync() error {
+	if b.done {
+		return errors.New("store: batch already committed or closed")
+	}
+	b.done = true
+	defer b.b.Close()
+	if err := b.b.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	return nil
