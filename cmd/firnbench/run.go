@@ -32,8 +32,8 @@ type sizes struct {
 	partSize   int           // multipart part size
 	uploaders  int           // concurrent part uploads
 	small      int           // small archive size
-	smallTime  time.Duration // how long each small-upload run lasts at most
-	smallOps   int           // ... and how many uploads it makes at most
+	smallTime  time.Duration // how long each side of a small-upload row runs at most
+	smallOps   int           // ... and how many calls it makes at most
 	rss        int64         // archive uploaded from a file in the RSS child
 	vaults     int           // vaults for the ListVaults rows
 	jobs       int           // jobs for the ListJobs rows
@@ -45,7 +45,7 @@ type sizes struct {
 var fullSizes = sizes{
 	hash: 1 << 30, hashReps: 3,
 	upload: 1 << 30, partSize: 8 << 20, uploaders: 4,
-	small: 4 << 10, smallTime: 5 * time.Second, smallOps: 1 << 30,
+	small: 4 << 10, smallTime: 10 * time.Second, smallOps: 1 << 30,
 	rss:    4 << 30,
 	vaults: 10_000, jobs: 100_000, pageReps: 200,
 	archives: 1_000_000, populators: 8,
