@@ -36,18 +36,26 @@ func (e *Engine) admitRetrieval(b *store.Batch, acct string, j *job.Job, n int64
 		if err != nil {
 			return err
 		}
-		hour, err := e.sumLog(acct, store.AccountRetrievalLog, now.Add(-time.Hour))
-		if err != nil {
-			return err
-		}
-		day, err := e.sumLog(acct, store.AccountRetrievalLog, job.StartOfDay(now))
-		if err != nil {
-			return err
+		// Only the window the policy limits is summed: the logs hold every
+		// retrieval of the last day, and a job should not cost O(that).
+		var hour, day int64
+		if len(p.Rules) > 0 {
+			switch p.Rules[0].Strategy {
+			case firn.StrategyBytesPerHour:
+				hour, err = e.sumLog(acct, store.AccountRetrievalLog, now.Add(-time.Hour))
+			case firn.StrategyFreeTier:
+				day, err = e.sumLog(acct, store.AccountRetrievalLog, job.StartOfDay(now))
+			}
+			if err != nil {
+				return err
+			}
 		}
 		if err := job.Admit(p, n, hour, day, e.opts.FreeTierBytesPerDay); err != nil {
 			return err
 		}
-		b.DeleteRange(store.AccountKey(acct, store.AccountRetrievalLog), store.AccountKey(acct, store.AccountRetrievalLog, be64(now.Add(-retrievalLogRetention))))
+		if err := e.trimLog(b, acct, store.AccountRetrievalLog, now); err != nil {
+			return err
+		}
 		b.Set(store.AccountKey(acct, store.AccountRetrievalLog, be64(now), j.ID[:]), binary.AppendVarint(nil, n))
 	case firn.TierExpedited:
 		if !e.opts.LimitExpedited {
@@ -64,8 +72,26 @@ func (e *Engine) admitRetrieval(b *store.Batch, acct string, j *job.Job, n int64
 		if recent >= int64(len(units)*expeditedPerUnit) {
 			return firn.Errorf(firn.CodeInsufficientCapacity, "Tier: no expedited retrieval capacity is available: %d provisioned capacity units allow %d expedited retrievals every 5 minutes and %d were started; purchase provisioned capacity or use the Standard or Bulk tier", len(units), len(units)*expeditedPerUnit, recent)
 		}
-		b.DeleteRange(store.AccountKey(acct, store.AccountExpeditedLog), store.AccountKey(acct, store.AccountExpeditedLog, be64(now.Add(-retrievalLogRetention))))
+		if err := e.trimLog(b, acct, store.AccountExpeditedLog, now); err != nil {
+			return err
+		}
 		b.Set(store.AccountKey(acct, store.AccountExpeditedLog, be64(now), j.ID[:]), binary.AppendVarint(nil, n))
+	}
+	return nil
+}
+
+// trimLog records in b the deletion of an account log's entries older than
+// retrievalLogRetention, if it has some: a range deletion in every job's
+// batch would pile up range tombstones that every later read steps over.
+func (e *Engine) trimLog(b *store.Batch, acct string, kind byte, now time.Time) error {
+	p := store.AccountKey(acct, kind)
+	end := store.AccountKey(acct, kind, be64(now.Add(-retrievalLogRetention)))
+	old, err := e.db.Any(p, end)
+	if err != nil {
+		return ioError(err)
+	}
+	if old {
+		b.DeleteRange(p, end)
 	}
 	return nil
 }
