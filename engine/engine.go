@@ -59,6 +59,13 @@ type Engine struct {
 	// mp holds the locks of multipart uploads and their parts.
 	mp uploadLocks
 
+	// dir is the data directory. bucket holds the archive bytes and the
+	// backups when Options.ObjectStore is set, else it is nil.
+	dir      string
+	bucket   *blob.Bucket
+	backupMu sync.Mutex     // serialises Backups
+	bg       sync.WaitGroup // the sweep and scheduled backups, until Close
+
 	closeOnce sync.Once
 }
 
@@ -83,7 +90,7 @@ func Open(dir string, opts *Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	blobs, err := blob.Open(o.FS, filepath.Join(dir, "blobs"), nil)
+	blobs, bucket, err := openBlobs(dir, o)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("engine: %w", err)
@@ -98,12 +105,14 @@ func Open(dir string, opts *Options) (*Engine, error) {
 		done:    make(chan struct{}),
 	}
 	e.registerTimers()
-	if err := e.reclaim(); err != nil {
+	e.dir, e.bucket = dir, bucket
+	if err := e.reclaimAtOpen(); err != nil {
 		db.Close()
 		return nil, err
 	}
 	e.tick()
 	go e.runTicker(o.TickInterval, e.stop, e.done)
+	e.startObjectStore()
 	return e, nil
 }
 
@@ -138,6 +147,7 @@ func (e *Engine) Close() error {
 	e.closeOnce.Do(func() {
 		close(e.stop)
 		<-e.done
+		e.bg.Wait()
 		e.tickMu.Lock()
 		defer e.tickMu.Unlock()
 		err = e.db.Close()

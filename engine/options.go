@@ -62,6 +62,21 @@ type Options struct {
 	// by a FreeTier data retrieval policy. Default 10 GiB / 30, the
 	// service's 10 GB monthly free retrieval spread over a month.
 	FreeTierBytesPerDay int64
+
+	// ObjectStore, when set, keeps archive bytes in a bucket of an
+	// S3-compatible object store instead of under the data directory's
+	// "blobs", and lets Backup store metadata backups beside them; the
+	// metadata stays in the data directory, which records the bucket and
+	// prefix at the first Open and refuses to open without them afterwards.
+	// Default nil: archive bytes on FS.
+	ObjectStore *ObjectStore
+	// BackupInterval, when positive, makes the engine call Backup that
+	// often (in real time) while it is open, logging failures; it needs
+	// ObjectStore. Default 0: only explicit Backup calls.
+	BackupInterval time.Duration
+	// BackupsKept is the number of complete backups that Backup keeps,
+	// deleting older ones. Default 7.
+	BackupsKept int
 }
 
 // Defaults.
@@ -71,6 +86,7 @@ const (
 	DefaultMaxVaults      = 1000
 	DefaultMaxArchiveSize = 4 << 30
 	DefaultTickInterval   = time.Second
+	DefaultBackupsKept    = 7
 )
 
 // EnsureDefaults returns a copy of o (which may be nil) with every unset
@@ -107,6 +123,16 @@ func (o *Options) EnsureDefaults() *Options {
 	if c.TickInterval == 0 {
 		c.TickInterval = DefaultTickInterval
 	}
+	if c.BackupsKept == 0 {
+		c.BackupsKept = DefaultBackupsKept
+	}
+	if c.ObjectStore != nil {
+		s := *c.ObjectStore
+		if s.SweepInterval == 0 {
+			s.SweepInterval = DefaultSweepInterval
+		}
+		c.ObjectStore = &s
+	}
 	return &c
 }
 
@@ -127,6 +153,15 @@ func (o *Options) Validate() error {
 	}
 	if o.MaxArchiveSize < 0 {
 		errs = append(errs, fmt.Errorf("MaxArchiveSize %d: must not be negative", o.MaxArchiveSize))
+	}
+	if o.ObjectStore != nil {
+		errs = append(errs, o.ObjectStore.validate())
+	}
+	if o.BackupInterval < 0 || (o.BackupInterval > 0 && o.ObjectStore == nil) {
+		errs = append(errs, fmt.Errorf("BackupInterval %v: must not be negative, and needs ObjectStore", o.BackupInterval))
+	}
+	if o.BackupsKept < 0 {
+		errs = append(errs, fmt.Errorf("BackupsKept %d: must not be negative", o.BackupsKept))
 	}
 	return errors.Join(errs...)
 }

@@ -1,0 +1,272 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	iofs "io/fs"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/firnstore/firn/internal/blob"
+	"github.com/firnstore/firn/internal/store"
+	"github.com/firnstore/firn/vault"
+)
+
+// ObjectStore locates the bucket of an S3-compatible object store (MinIO,
+// Ceph RGW, AWS S3, ...) that holds an engine's archive bytes and metadata
+// backups (see Options.ObjectStore).
+//
+// Archive bytes keep the segment format of the local store, one object per
+// segment under Prefix + "segments/"; backups go under Prefix + "backups/".
+// At most one engine may use a bucket and prefix at a time.
+type ObjectStore struct {
+	// Endpoint is the store's host[:port], without a scheme. Required.
+	Endpoint string
+	// TLS selects https instead of http.
+	TLS bool
+	// Bucket is the bucket's name. Required; the bucket must exist.
+	Bucket string
+	// Prefix starts every object name, so that several engines can share
+	// a bucket; it normally ends with "/". Default "".
+	Prefix string
+	// Region signs the requests. Default: asked of the store.
+	Region string
+	// AccessKeyID, SecretAccessKey and SessionToken sign the requests.
+	// With no AccessKeyID, requests are sent unsigned.
+	AccessKeyID, SecretAccessKey, SessionToken string
+	// Transport carries the requests: custom certificate authorities,
+	// proxies. Default: minio-go's transport (system CAs, SSL_CERT_FILE).
+	Transport http.RoundTripper
+	// PartSize is the size of the parts in which large segments are
+	// uploaded, 5 MiB to 5 GiB. Default 16 MiB.
+	PartSize int64
+	// PartsInFlight is the number of parts of one upload sent at the same
+	// time; an upload holds at most PartsInFlight+1 parts in memory.
+	// Default 4.
+	PartsInFlight int
+	// SweepInterval is how often, in real time, the engine looks for
+	// segments that no metadata references (left by a crash between a
+	// segment's upload and its metadata commit, by a failed delete, or
+	// uploaded after the backup a data directory was restored from), and
+	// deletes those it found unreferenced in the previous look too. A
+	// segment is listed only once uploaded, and its metadata commits right
+	// after, so one unreferenced a whole interval apart is garbage even
+	// while uploads are in flight. Default 1 hour.
+	SweepInterval time.Duration
+}
+
+// DefaultSweepInterval is the default ObjectStore.SweepInterval.
+const DefaultSweepInterval = time.Hour
+
+func (s *ObjectStore) bucketConfig() blob.BucketConfig {
+	return blob.BucketConfig{
+		Endpoint:        s.Endpoint,
+		TLS:             s.TLS,
+		Bucket:          s.Bucket,
+		Prefix:          s.Prefix,
+		Region:          s.Region,
+		AccessKeyID:     s.AccessKeyID,
+		SecretAccessKey: s.SecretAccessKey,
+		SessionToken:    s.SessionToken,
+		Transport:       s.Transport,
+		PartSize:        s.PartSize,
+		PartsInFlight:   s.PartsInFlight,
+	}
+}
+
+// validate reports every problem with s.
+func (s *ObjectStore) validate() error {
+	cfg := s.bucketConfig()
+	err := cfg.Validate()
+	if s.SweepInterval < 0 {
+		err = errors.Join(err, fmt.Errorf("ObjectStore.SweepInterval %v: must not be negative", s.SweepInterval))
+	}
+	return err
+}
+
+// location is what a data directory records of its object store, in
+// objectStoreFile, so that it is never opened against another bucket, nor
+// without one: its metadata references segments only that bucket holds.
+type location struct {
+	Bucket string `json:"bucket"`
+	Prefix string `json:"prefix"`
+}
+
+const objectStoreFile = "objectstore.json"
+
+func (l location) String() string { return "s3://" + l.Bucket + "/" + l.Prefix }
+
+// openBlobs opens the segment store Options select: dir/blobs, or the
+// object store, checking the data directory's record of where its segments
+// are. The bucket is nil for the local store.
+func openBlobs(dir string, o *Options) (*blob.Store, *blob.Bucket, error) {
+	rec, err := readLocation(o.FS, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if o.ObjectStore == nil {
+		if rec != nil {
+			return nil, nil, fmt.Errorf("engine: %s keeps its archive bytes in %s: set Options.ObjectStore", dir, rec)
+		}
+		s, err := blob.Open(o.FS, filepath.Join(dir, "blobs"), nil)
+		return s, nil, err
+	}
+	want := location{Bucket: o.ObjectStore.Bucket, Prefix: o.ObjectStore.Prefix}
+	switch {
+	case rec != nil && *rec != want:
+		return nil, nil, fmt.Errorf("engine: %s keeps its archive bytes in %s, not %s", dir, rec, want)
+	case rec == nil:
+		if _, err := o.FS.Stat(filepath.Join(dir, "blobs")); err == nil {
+			return nil, nil, fmt.Errorf("engine: %s keeps its archive bytes locally, in %s", dir, filepath.Join(dir, "blobs"))
+		}
+	}
+	ctx := context.Background()
+	b, err := blob.OpenBucket(ctx, o.ObjectStore.bucketConfig())
+	if err != nil {
+		return nil, nil, err
+	}
+	if rec == nil {
+		if err := writeLocation(o.FS, dir, want); err != nil {
+			return nil, nil, err
+		}
+	}
+	s, err := blob.OpenS3(ctx, b, nil)
+	return s, b, err
+}
+
+func readLocation(fs vfs.FS, dir string) (*location, error) {
+	f, err := fs.Open(filepath.Join(dir, objectStoreFile))
+	if errors.Is(err, iofs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	defer f.Close()
+	var l location
+	if err := json.NewDecoder(f).Decode(&l); err != nil {
+		return nil, fmt.Errorf("engine: reading %s: %w", filepath.Join(dir, objectStoreFile), err)
+	}
+	return &l, nil
+}
+
+// writeLocation records l in dir durably, before any segment is uploaded.
+func writeLocation(fs vfs.FS, dir string, l location) error {
+	b, err := json.Marshal(l)
+	if err != nil {
+		return err
+	}
+	if err := writeFileSync(fs, filepath.Join(dir, objectStoreFile), bytes.NewReader(b)); err != nil {
+		return fmt.Errorf("engine: recording the object store: %w", err)
+	}
+	return nil
+}
+
+// writeFileSync writes r to file name, through a temporary file, and syncs
+// the file and its directory.
+func writeFileSync(fs vfs.FS, name string, r io.Reader) error {
+	tmp := name + ".tmp"
+	f, err := fs.Create(tmp, vfs.WriteCategoryUnspecified)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, r)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = fs.Rename(tmp, name)
+	}
+	if err != nil {
+		fs.Remove(tmp)
+		return err
+	}
+	return syncDir(fs, fs.PathDir(name))
+}
+
+func syncDir(fs vfs.FS, dir string) error {
+	d, err := fs.OpenDir(dir)
+	if err != nil {
+		return err
+	}
+	return errors.Join(d.Sync(), d.Close())
+}
+
+// reclaimAtOpen deletes the local segments that nothing references. An
+// object store is swept in the background instead: listing it can take
+// long.
+func (e *Engine) reclaimAtOpen() error {
+	if e.bucket != nil {
+		return nil
+	}
+	return e.reclaim()
+}
+
+// startObjectStore starts the sweep and the scheduled backups of an engine
+// on an object store; Close stops them.
+func (e *Engine) startObjectStore() {
+	if e.bucket == nil {
+		return
+	}
+	e.bg.Go(func() { e.sweep(e.opts.ObjectStore.SweepInterval, e.stop) })
+	if e.opts.BackupInterval > 0 {
+		e.bg.Go(func() { e.backupLoop(e.opts.BackupInterval, e.stop) })
+	}
+}
+
+// sweep looks for unreferenced segments every interval until stop is
+// closed (see ObjectStore.SweepInterval). The first look is an interval
+// after Open, so that short-lived engines (a CLI command) never list the
+// bucket.
+func (e *Engine) sweep(interval time.Duration, stop <-chan struct{}) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	var suspects map[[16]byte]bool
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		suspects = e.sweepOnce(suspects)
+	}
+}
+
+// sweepOnce deletes the segments that are unreferenced and were in
+// suspects, and returns the other unreferenced ones.
+func (e *Engine) sweepOnce(suspects map[[16]byte]bool) map[[16]byte]bool {
+	ids, err := e.blobs.List()
+	if err != nil {
+		e.opts.Logger.Warn("sweep: listing segments", "err", err)
+		return suspects
+	}
+	next := map[[16]byte]bool{}
+	var garbage []vault.Segment
+	for _, id := range ids {
+		p := store.SegRefPrefix(id)
+		used, err := e.db.Any(p, store.PrefixEnd(p))
+		switch {
+		case err != nil:
+			e.opts.Logger.Warn("sweep: reading references", "segment", id, "err", err)
+		case used:
+		case suspects[id]:
+			garbage = append(garbage, vault.Segment{ID: id})
+		default:
+			next[id] = true
+		}
+	}
+	if len(garbage) > 0 {
+		e.opts.Logger.Info("sweep: deleting unreferenced segments", "count", len(garbage))
+		e.releaseSegments(garbage)
+	}
+	return next
+}
