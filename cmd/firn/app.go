@@ -49,6 +49,7 @@ type app struct {
 	account  string
 	jsonOut  bool
 	quiet    bool
+	s3       objectStoreFlags
 
 	g      firn.Glacier
 	closer func() error // closes g, if it needs closing
@@ -245,6 +246,7 @@ the AWS_PROFILE (or default) profile of ~/.aws/credentials, else unsigned.`,
 	pf.StringVar(&a.account, "account-id", "-", `account ID; "-" is the credentials' own account`)
 	pf.BoolVar(&a.jsonOut, "json", false, "print results as JSON, for scripts")
 	pf.BoolVarP(&a.quiet, "quiet", "q", false, "no progress bars or notes on stderr")
+	a.s3.register(pf)
 
 	root.AddCommand(
 		a.serveCmd(),
@@ -259,6 +261,8 @@ the AWS_PROFILE (or default) profile of ~/.aws/credentials, else unsigned.`,
 		a.retrievalPolicyCmd(),
 		a.capacityCmd(),
 		a.scrubCmd(),
+		a.backupCmd(),
+		a.restoreCmd(),
 	)
 	return root
 }
@@ -319,6 +323,10 @@ func (a *app) openEngine(log *slog.Logger) (*engine.Engine, error) {
 	opts := &engine.Options{Region: a.region, Logger: log}
 	if a.account != "-" && a.account != "" {
 		opts.AccountID = a.account
+	}
+	var err error
+	if opts.ObjectStore, err = a.s3.options(); err != nil {
+		return nil, err
 	}
 	return a.openEngineWith(opts)
 }

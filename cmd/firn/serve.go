@@ -24,6 +24,7 @@ const shutdownGrace = 30 * time.Second
 func (a *app) serveCmd() *cobra.Command {
 	var (
 		addr, account, credsFile, logLevel, timing string
+		backupInterval                             time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -38,7 +39,10 @@ Without --credentials every request is accepted, signed or not, as local
 emulators do. With it, every request must carry a valid AWS Signature
 Version 4 made with one of the file's keys.
 
-` + credentialsHelp + ``,
+` + credentialsHelp + `
+
+` + objectStoreHelp + ` With --backup-interval, serve backs the
+metadata up that often.`,
 		Example: `  firn serve --addr 127.0.0.1:9000 --data ./firn-data
   aws glacier list-vaults --account-id - --endpoint-url http://127.0.0.1:9000 --region us-east-1 --no-sign-request`,
 		Args: args(),
@@ -74,6 +78,14 @@ Version 4 made with one of the file's keys.
 				sopts.Credentials = creds
 			}
 			sopts.Logger = opts.Logger
+			var err error
+			if opts.ObjectStore, err = a.s3.options(); err != nil {
+				return err
+			}
+			if backupInterval != 0 && opts.ObjectStore == nil {
+				return usagef("--backup-interval needs an object store (--s3-endpoint, --s3-bucket)")
+			}
+			opts.BackupInterval = backupInterval
 			return a.serve(cmd.Context(), addr, opts, sopts)
 		}),
 	}
@@ -83,6 +95,7 @@ Version 4 made with one of the file's keys.
 	f.StringVar(&credsFile, "credentials", "", "credentials file: require SigV4 signatures by its keys (format below)")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug (logs every request), info, warn or error")
 	f.StringVar(&timing, "job-timing", "instant", "how long jobs take: instant, or realistic (the service's published times, hours for Standard)")
+	f.DurationVar(&backupInterval, "backup-interval", 0, "back the metadata up to the object store this often, such as 1h (default: never)")
 	return cmd
 }
 
@@ -113,6 +126,9 @@ func (a *app) serve(ctx context.Context, addr string, opts *engine.Options, sopt
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(a.stdout, "firn serving the Glacier API at %s (data %s, account %s, region %s)\n",
 		url, absPath(a.dataDir), opts.AccountID, opts.Region)
+	if s := opts.ObjectStore; s != nil {
+		fmt.Fprintf(a.stdout, "archive bytes in s3://%s/%s at %s\n", s.Bucket, s.Prefix, s.Endpoint)
+	}
 	if len(sopts.Credentials) == 0 {
 		fmt.Fprintf(a.stdout, "try: aws glacier list-vaults --account-id - --endpoint-url %s --region %s --no-sign-request\n", url, opts.Region)
 	} else {
