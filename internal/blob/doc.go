@@ -13,6 +13,12 @@
 // All file I/O goes through a [vfs.FS], so tests run on vfs.NewMem,
 // vfs.NewCrashableMem (power loss) and errorfs (fault injection).
 //
+// [OpenS3] keeps the segments in a bucket of an S3-compatible object store
+// instead ([Bucket]), one object per segment holding the same bytes as a
+// segment file: uploaded in parallel parts as it is written, visible once
+// the store acknowledges it, read with ranged GETs of the footer and index
+// and then of the chunks a read needs (see s3.go).
+//
 // # Segment file format
 //
 // This is a file format: never change it without bumping the version. All
