@@ -72,9 +72,11 @@ type Engine struct {
 var _ firn.Glacier = (*Engine)(nil)
 
 // Open opens the engine stored in dir, creating it if needed. Metadata goes
-// to dir/meta and archive bytes to dir/blobs, except that the bytes of
-// archives uploaded whole up to 64 KiB long go with the metadata. Segments that no committed
-// metadata references (left by a crash mid-upload) are reclaimed.
+// to dir/meta and archive bytes to dir/blobs (or to Options.ObjectStore),
+// except that the bytes of archives uploaded whole up to 64 KiB long go
+// with the metadata. Segments that no committed metadata references (left
+// by a crash mid-upload) are reclaimed: at Open for dir/blobs, by a
+// background sweep for an object store.
 func Open(dir string, opts *Options) (*Engine, error) {
 	o := opts.EnsureDefaults()
 	if o.SelectOutput == nil {
