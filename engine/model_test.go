@@ -89,9 +89,9 @@ var mdlTiming = job.Timing{
 }
 
 const (
-	mdlMaxVaults      = 4
+	mdlMaxVaults      = 2
 	mdlMaxArchiveSize = 3 << 20
-	mdlFreeTier       = 2<<20 + 5000
+	mdlFreeTier       = 6000
 )
 
 // mdlULID matches the IDs of the engine and of the model in outputs.
@@ -171,19 +171,57 @@ func (mm *mdlMachine) close(rt *rapid.T) {
 	}
 }
 
-// setup gives every check a vault with an archive to work on.
+// setup gives every check the same starting state, so that short
+// sequences reach deep states: vaults "a" (with notifications, a text and a
+// CSV archive, eight tags and a multipart upload holding a part) and "b",
+// which reach the limits on vaults (mdlMaxVaults) and tags.
 func (mm *mdlMachine) setup(rt *rapid.T) {
 	ctx := context.Background()
-	in := &firn.CreateVaultInput{VaultName: "a"}
-	eo, ee := mm.e.CreateVault(ctx, in)
-	mo, me := mm.m.CreateVault(ctx, in)
-	mdlCompare(rt, mm, "CreateVault", eo, ee, mo, me)
-	data := mdlData(100, 1)
-	ea, ee := mm.e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "a", Body: bytes.NewReader(data)})
-	ma, me := mm.m.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "a", Body: bytes.NewReader(data)})
-	if mdlCompare(rt, mm, "UploadArchive", ea, ee, ma, me) {
-		mm.archives = append(mm.archives, mdlRef{"", "a", ma.ArchiveId})
-		mm.sizes[ma.ArchiveId] = len(data)
+	for _, name := range []string{"a", "b"} {
+		in := &firn.CreateVaultInput{VaultName: name}
+		eo, ee := mm.e.CreateVault(ctx, in)
+		mo, me := mm.m.CreateVault(ctx, in)
+		mdlCompare(rt, mm, "CreateVault", eo, ee, mo, me)
+	}
+	tags := &firn.AddTagsToVaultInput{VaultName: "a", Tags: map[string]string{"k0": "v", "k1": "v", "k2": "v", "k3": "v", "k4": "v", "k5": "v", "k6": "v", "k7": "v"}}
+	et, ee := mm.e.AddTagsToVault(ctx, tags)
+	mt, me := mm.m.AddTagsToVault(ctx, tags)
+	mdlCompare(rt, mm, "AddTagsToVault", et, ee, mt, me)
+	notes := &firn.SetVaultNotificationsInput{VaultName: "a", VaultNotificationConfig: &firn.VaultNotificationConfig{
+		SNSTopic: "arn:aws:sns:us-east-1:111122223333:topic", Events: []string{firn.EventArchiveRetrievalCompleted, firn.EventInventoryRetrievalCompleted}}}
+	eo, ee := mm.e.SetVaultNotifications(ctx, notes)
+	mo, me := mm.m.SetVaultNotifications(ctx, notes)
+	mdlCompare(rt, mm, "SetVaultNotifications", eo, ee, mo, me)
+	for _, a := range []struct {
+		desc string
+		data []byte
+	}{{"", mdlData(100, 1)}, {`a "quoted", <desc>`, []byte("a,1\nb,2\nc,3\n")}} {
+		in := func() *firn.UploadArchiveInput {
+			return &firn.UploadArchiveInput{VaultName: "a", ArchiveDescription: a.desc, Body: bytes.NewReader(a.data)}
+		}
+		eo, ee := mm.e.UploadArchive(ctx, in())
+		mo, me := mm.m.UploadArchive(ctx, in())
+		if mdlCompare(rt, mm, "UploadArchive", eo, ee, mo, me) {
+			mm.archives = append(mm.archives, mdlRef{"", "a", mo.ArchiveId})
+			mm.sizes[mo.ArchiveId] = len(a.data)
+		}
+	}
+	up := &firn.InitiateMultipartUploadInput{VaultName: "a", PartSize: 1 << 20}
+	eu, ee := mm.e.InitiateMultipartUpload(ctx, up)
+	mu, me := mm.m.InitiateMultipartUpload(ctx, up)
+	if !mdlCompare(rt, mm, "InitiateMultipartUpload", eu, ee, mu, me) {
+		return
+	}
+	mm.uploads = append(mm.uploads, mdlRef{"", "a", mu.UploadId})
+	mm.partSize[mu.UploadId] = up.PartSize
+	part := mdlData(500, 2)
+	in := func(id string) *firn.UploadMultipartPartInput {
+		return &firn.UploadMultipartPartInput{VaultName: "a", UploadId: id, Range: "bytes 0-499/*", Body: bytes.NewReader(part)}
+	}
+	ep, ee := mm.e.UploadMultipartPart(ctx, in(eu.UploadId))
+	mp, me := mm.m.UploadMultipartPart(ctx, in(mu.UploadId))
+	if mdlCompare(rt, mm, "UploadMultipartPart", ep, ee, mp, me) {
+		mm.parts[mu.UploadId] = map[int64][]byte{0: part}
 	}
 }
 
@@ -325,7 +363,7 @@ func (a mdlArg) draw(rt *rapid.T, label string) string {
 var (
 	mdlAccounts   = mdlArg{[]string{"", "", "", "-", "000000000000"}, []string{"111111111111", "x1"}}
 	mdlPrincipals = mdlArg{[]string{""}, []string{"arn:aws:iam::000000000000:user/alice", "arn:aws:iam::222222222222:user/mallory", "arn:aws:iam::111111111111:root"}}
-	mdlVaults     = mdlArg{[]string{"a", "a", "b", "c.d"}, []string{"E_1", "", "bad name", strings.Repeat("v", 256)}}
+	mdlVaults     = mdlArg{[]string{"a", "a", "b", "c.d"}, []string{"E_1", "f-2", "", "bad name", strings.Repeat("v", 256)}}
 	mdlTopics     = mdlArg{[]string{"arn:aws:sns:us-east-1:111122223333:topic", "arn:aws:sns:us-east-1:111122223333:other"}, []string{"", "topic", "arn:aws:sns:us-east-1:1:t"}}
 	mdlDescs      = mdlArg{[]string{"", "d", `a "quoted", <desc>`}, []string{"tab\there", strings.Repeat("x", 1025)}}
 	mdlFresh      = []string{"nope", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "7ZZZZZZZZZZZZZZZZZZZZZZZZZ", ""}
@@ -415,10 +453,12 @@ func (mm *mdlMachine) actions() map[string]func(*rapid.T) {
 		},
 		"AddTagsToVault": func(rt *rapid.T) {
 			ctx := mm.ctx(rt)
-			keys := rapid.SampledFrom([]string{"k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9", "k10", "frozen", "aws:x", "AWS:y", "", strings.Repeat("k", 129)})
-			values := rapid.SampledFrom([]string{"", "v", "yes", "no", strings.Repeat("v", 257)})
-			in := &firn.AddTagsToVaultInput{AccountId: mdlAccounts.draw(rt, "account"), VaultName: mdlVaults.draw(rt, "vault"),
-				Tags: rapid.MapOfN(keys, values, 0, 4).Draw(rt, "tags")}
+			keys := mdlArg{[]string{"k8", "k9", "k10", "frozen", "k0", "k1"}, []string{"aws:x", "AWS:y", "", strings.Repeat("k", 129)}}
+			values := mdlArg{[]string{"v", "", "yes", "no"}, []string{strings.Repeat("v", 257)}}
+			in := &firn.AddTagsToVaultInput{AccountId: mdlAccounts.draw(rt, "account"), VaultName: mdlVaults.draw(rt, "vault"), Tags: map[string]string{}}
+			for range rapid.IntRange(0, 4).Draw(rt, "tags") {
+				in.Tags[keys.draw(rt, "key")] = values.draw(rt, "value")
+			}
 			eo, ee := mm.e.AddTagsToVault(ctx, in)
 			mo, me := mm.m.AddTagsToVault(ctx, in)
 			mdlCompare(rt, mm, "AddTagsToVault", eo, ee, mo, me)
@@ -637,7 +677,10 @@ func (mm *mdlMachine) actions() map[string]func(*rapid.T) {
 			mdlCompare(rt, mm, "ListProvisionedCapacity", eo, ee, mo, me)
 		},
 		"AdvanceClock": func(rt *rapid.T) {
-			d := rapid.SampledFrom([]time.Duration{time.Minute, time.Second, 5 * time.Minute, time.Hour, 4 * time.Hour, 12 * time.Hour, 23 * time.Hour, 25 * time.Hour}).Draw(rt, "by")
+			d := rapid.SampledFrom([]time.Duration{time.Minute, time.Second, 5 * time.Minute, time.Hour, 4 * time.Hour, 12 * time.Hour, 23 * time.Hour, 24 * time.Hour, 25 * time.Hour}).Draw(rt, "by")
+			if rapid.IntRange(0, 19).Draw(rt, "a month") == 19 {
+				d = 31 * 24 * time.Hour // capacity units expire
+			}
 			mm.clock.advance(d)
 			mm.tick(rt)
 		},
