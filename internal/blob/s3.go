@@ -191,11 +191,11 @@ func objectSize(h http.Header) (int64, error) {
 // memory; everything else is read with ranged GETs.
 //
 // A range reader says which frames it will read (willRead); they come from
-// one streamed GET of exactly those bytes (per maxWindow). Without such a
-// plan, a read that starts where the previous one ended is sequential: it
-// and the reads after it come from a streamed GET of a window that starts
-// at twice the read's length and doubles up to maxWindow, so it never reads
-// ahead more than was already read in sequence. Readahead asks for chunks
+// one streamed GET of exactly those bytes. Without such a plan, a read that
+// starts where the previous one ended is sequential: it and the reads after
+// it come from a streamed GET of a window that starts at twice the read's
+// length and doubles up to maxWindow, so it never reads ahead more than was
+// already read in sequence. Readahead asks for chunks
 // concurrently, so bytes a stream passes on its way to a later chunk are
 // kept (up to maxAhead) for the read of the earlier one, arriving late.
 type s3Object struct {
@@ -285,26 +285,21 @@ func (o *s3Object) read(b []byte, off int64) error {
 		o.mu.Unlock()
 		return nil
 	}
-	var err error
+	streamed := false
 	switch {
 	case o.body != nil && off >= o.pos && off-o.pos <= maxAhead && off < o.end:
-		err = o.readStream(b, off)
+		streamed = o.readStream(b, off) == nil
 	case off >= o.planNext && off < o.planEnd && off-o.planNext <= maxAhead:
 		// The first read of the plan to arrive; earlier frames are kept.
-		if err = o.openWindow(o.planNext, 0); err == nil {
-			err = o.readStream(b, off)
-		}
+		streamed = o.openWindow(o.planNext, 0) == nil && o.readStream(b, off) == nil
 	case sequential:
-		if err = o.openWindow(off, int64(len(b))); err == nil {
-			err = o.readStream(b, off)
-		}
-	default:
-		err = errors.ErrUnsupported
+		streamed = o.openWindow(off, int64(len(b))) == nil && o.readStream(b, off) == nil
 	}
 	o.mu.Unlock()
-	if err == nil {
+	if streamed {
 		return nil
 	}
+	// A random read, or the stream failed: a GET of exactly b, retried.
 	var opts minio.GetObjectOptions
 	opts.SetRange(off, off+int64(len(b))-1)
 	return o.get(opts, func(rc io.Reader, _ http.Header) error {
@@ -362,12 +357,12 @@ func (o *s3Object) readStream(b []byte, off int64) error {
 
 // openWindow opens a stream at off: to the end of the plan, if off is in
 // it, else of twice the previous window or twice the length about to be
-// read; at most maxWindow.
+// read, at most maxWindow.
 func (o *s3Object) openWindow(off, want int64) error {
 	o.closeStream()
 	var end int64
 	if off >= o.planNext && off < o.planEnd {
-		end = min(o.planEnd, off+maxWindow)
+		end = o.planEnd
 		o.planNext = end
 	} else {
 		o.window = min(max(2*o.window, 2*want), maxWindow)
