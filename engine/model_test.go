@@ -385,10 +385,6 @@ var mdlPolicies = mdlArg{[]string{
 	`{"Id":"` + strings.Repeat("x", 20*1024) + `"}`,
 }}
 
-func mdlDraw(rt *rapid.T, label string, values []string) string {
-	return rapid.SampledFrom(values).Draw(rt, label)
-}
-
 // ctx returns the context of a call: its caller, drawn.
 func (mm *mdlMachine) ctx(rt *rapid.T) context.Context {
 	if p := mdlPrincipals.draw(rt, "principal"); p != "" {
@@ -410,7 +406,7 @@ func (mm *mdlMachine) pick(rt *rapid.T, label string, pool []mdlRef) (account, v
 	if len(pool) > 0 && k < 9 {
 		return account, vault, rapid.SampledFrom(pool).Draw(rt, label).ID
 	}
-	return account, vault, mdlDraw(rt, label, mdlFresh)
+	return account, vault, rapid.SampledFrom(mdlFresh).Draw(rt, label)
 }
 
 // marker draws a listing marker: none, a known ID, or garbage.
@@ -418,7 +414,7 @@ func (mm *mdlMachine) marker(rt *rapid.T) string {
 	if len(mm.ids) > 0 && rapid.Bool().Draw(rt, "known marker") {
 		return rapid.SampledFrom(mm.ids).Draw(rt, "marker")
 	}
-	return mdlDraw(rt, "marker", []string{"", "nope", "01ARZ3NDEKTSV4RRFFQ69G5FAV"})
+	return rapid.SampledFrom([]string{"", "nope", "01ARZ3NDEKTSV4RRFFQ69G5FAV"}).Draw(rt, "marker")
 }
 
 // actions returns the state machine's actions by name.
@@ -440,7 +436,7 @@ func (mm *mdlMachine) actions() map[string]func(*rapid.T) {
 			ctx := mm.ctx(rt)
 			in := &firn.ListVaultsInput{AccountId: mdlAccounts.draw(rt, "account"),
 				Limit:  rapid.SampledFrom([]int32{0, 1, 2, 1000, 1001, -1}).Draw(rt, "limit"),
-				Marker: mdlDraw(rt, "marker", []string{"", "arn:aws:glacier:us-east-1:000000000000:vaults/a", "arn:aws:glacier:us-east-1:000000000000:vaults/b", "arn:aws:glacier:us-east-1:111111111111:vaults/a", "a"})}
+				Marker: rapid.SampledFrom([]string{"", "arn:aws:glacier:us-east-1:000000000000:vaults/a", "arn:aws:glacier:us-east-1:000000000000:vaults/b", "arn:aws:glacier:us-east-1:111111111111:vaults/a", "a"}).Draw(rt, "marker")}
 			eo, ee := mm.e.ListVaults(ctx, in)
 			mo, me := mm.m.ListVaults(ctx, in)
 			mdlCompare(rt, mm, "ListVaults", eo, ee, mo, me)
@@ -652,7 +648,7 @@ func (mm *mdlMachine) actions() map[string]func(*rapid.T) {
 			case 6:
 				in.Policy = &firn.DataRetrievalPolicy{Rules: []firn.DataRetrievalRule{{Strategy: firn.StrategyNone}, {Strategy: firn.StrategyNone}}}
 			case 7:
-				in.Policy = &firn.DataRetrievalPolicy{Rules: []firn.DataRetrievalRule{{Strategy: mdlDraw(rt, "strategy", []string{"", "Bogus"})}}}
+				in.Policy = &firn.DataRetrievalPolicy{Rules: []firn.DataRetrievalRule{{Strategy: rapid.SampledFrom([]string{"", "Bogus"}).Draw(rt, "strategy")}}}
 			}
 			eo, ee := mm.e.SetDataRetrievalPolicy(ctx, in)
 			mo, me := mm.m.SetDataRetrievalPolicy(ctx, in)
@@ -733,7 +729,7 @@ func (mm *mdlMachine) uploadArchive(rt *rapid.T) {
 	case "small":
 		data = mdlData(rapid.IntRange(1, 3000).Draw(rt, "size"), rapid.Byte().Draw(rt, "seed"))
 	case "csv":
-		data = []byte(mdlDraw(rt, "csv", []string{"a,1\nb,2\nc,3\n", "x,y\n1,notanumber\n", "k,2\n"}))
+		data = []byte(rapid.SampledFrom([]string{"a,1\nb,2\nc,3\n", "x,y\n1,notanumber\n", "k,2\n"}).Draw(rt, "csv"))
 	case "mib":
 		data = mdlData(1<<20+rapid.IntRange(-1, 100).Draw(rt, "extra"), 3)
 	case "2mib":
