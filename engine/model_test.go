@@ -97,6 +97,8 @@ const (
 // mdlULID matches the IDs of the engine and of the model in outputs.
 var mdlULID = regexp.MustCompile(`\b[0-9A-HJKMNP-TV-Z]{26}\b`)
 
+// mdlMachine is one rapid check: the engine and the model on one clock,
+// and what the test knows of the IDs they issued.
 type mdlMachine struct {
 	fs    vfs.FS
 	clock *ccClock
@@ -121,6 +123,7 @@ type mdlMachine struct {
 // mdlRef is a model ID and the account and vault it was created in.
 type mdlRef struct{ Account, Vault, ID string }
 
+// mdlNotifier records the engine's notifications.
 type mdlNotifier struct {
 	mu   sync.Mutex
 	sent []model.Notification
