@@ -9,7 +9,6 @@
 package engine
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -23,7 +22,6 @@ import (
 	"github.com/firnstore/firn/internal/blob"
 	"github.com/firnstore/firn/internal/store"
 	"github.com/firnstore/firn/vault"
-	"github.com/oklog/ulid/v2"
 )
 
 // Engine is an open Firn engine. It implements firn.Glacier.
@@ -34,6 +32,7 @@ type Engine struct {
 
 	idMu    sync.Mutex
 	entropy io.Reader
+	lastMs  uint64
 
 	// vaultLocks serialises the mutations of one vault that read and
 	// rewrite existing state; uploads of new archives share the lock.
@@ -92,6 +91,11 @@ func Open(dir string, opts *Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
+	epoch, err := db.NextEpoch()
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("engine: %w", err)
+	}
 	blobs, bucket, err := openBlobs(dir, o)
 	if err != nil {
 		db.Close()
@@ -101,7 +105,7 @@ func Open(dir string, opts *Options) (*Engine, error) {
 		opts:    o,
 		db:      db,
 		blobs:   &segStore{Store: blobs, db: db},
-		entropy: ulid.Monotonic(rand.Reader, 0),
+		entropy: newIDSource(epoch),
 		timers:  map[byte]timerHandler{},
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
@@ -159,13 +163,6 @@ func (e *Engine) Close() error {
 
 // now is the engine's only reading of the time.
 func (e *Engine) now() time.Time { return e.opts.Clock.Now().UTC() }
-
-// newID returns a fresh ULID for the current clock time.
-func (e *Engine) newID() ulid.ULID {
-	e.idMu.Lock()
-	defer e.idMu.Unlock()
-	return ulid.MustNew(ulid.Timestamp(e.now()), e.entropy)
-}
 
 // account resolves a request's AccountId. Every operation starts with it,
 // so it first runs the time-driven work that has become due: an operation
