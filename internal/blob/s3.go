@@ -308,18 +308,29 @@ func (o *s3Object) read(b []byte, off int64) error {
 	})
 }
 
-// fromSpans fills b from the bytes kept, if they hold all of it.
+// fromSpans fills b from the bytes kept, if they hold all of it, and
+// forgets those bytes: each is read once.
 func (o *s3Object) fromSpans(b []byte, off int64) bool {
 	for i, sp := range o.spans {
-		if off >= sp.off && off+int64(len(b)) <= sp.off+int64(len(sp.b)) {
-			copy(b, sp.b[off-sp.off:])
-			if off+int64(len(b)) == sp.off+int64(len(sp.b)) {
-				// Read to its end: reads come in order, so it is done.
-				o.spans = slices.Delete(o.spans, i, i+1)
-				o.held -= len(sp.b)
-			}
-			return true
+		from := off - sp.off
+		to := from + int64(len(b))
+		if from < 0 || to > int64(len(sp.b)) {
+			continue
 		}
+		copy(b, sp.b[from:to])
+		o.held -= len(b)
+		switch {
+		case from == 0 && to == int64(len(sp.b)):
+			o.spans = slices.Delete(o.spans, i, i+1)
+		case from == 0:
+			o.spans[i] = span{sp.off + to, sp.b[to:]}
+		case to == int64(len(sp.b)):
+			o.spans[i] = span{sp.off, sp.b[:from]}
+		default:
+			o.spans[i] = span{sp.off, sp.b[:from]}
+			o.spans = slices.Insert(o.spans, i+1, span{sp.off + to, sp.b[to:]})
+		}
+		return true
 	}
 	return false
 }

@@ -457,3 +457,26 @@ func TestBucketConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestS3Spans checks that bytes kept for reads arriving out of order serve
+// each read once, whatever the order.
+func TestS3Spans(t *testing.T) {
+	data := randomBytes(rand.New(rand.NewPCG(10, 0)), 4000)
+	for _, order := range [][]int{{0, 1, 2, 3}, {3, 2, 1, 0}, {1, 3, 0, 2}, {2, 0, 3, 1}} {
+		o := &s3Object{}
+		o.keep(span{100, slices.Clone(data[100:3900])})
+		for _, k := range order {
+			off := int64(100 + k*950)
+			b := make([]byte, 950)
+			if !o.fromSpans(b, off) || !bytes.Equal(b, data[off:off+950]) {
+				t.Fatalf("order %v: read %d not served from the kept bytes", order, k)
+			}
+			if o.fromSpans(b, off) {
+				t.Fatalf("order %v: read %d served twice", order, k)
+			}
+		}
+		if len(o.spans) != 0 || o.held != 0 {
+			t.Fatalf("order %v: %d spans, %d bytes left", order, len(o.spans), o.held)
+		}
+	}
+}
