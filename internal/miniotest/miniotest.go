@@ -51,7 +51,7 @@ type Cluster struct {
 	t    testing.TB
 	bin  string
 	dir  string
-	port int
+	port int // node i listens on port+2i, its console on port+2i+1
 
 	mu    sync.Mutex
 	procs [Nodes]*exec.Cmd // nil while a node is down
@@ -66,7 +66,13 @@ func Start(t testing.TB) *Cluster {
 	bin := Binary(t)
 	var err error
 	for range startAttempts {
-		c := &Cluster{t: t, bin: bin, dir: t.TempDir(), port: freePort(t)}
+		// Not t.TempDir: the drives' paths go into URLs, which a test
+		// name's characters ("#" of -count, say) could break.
+		dir, derr := os.MkdirTemp("", "firn-minio-")
+		if derr != nil {
+			t.Fatal(derr)
+		}
+		c := &Cluster{t: t, bin: bin, dir: dir, port: freePort(t)}
 		if err = c.startAll(); err == nil {
 			t.Cleanup(c.stop)
 			return c
@@ -99,16 +105,20 @@ func (c *Cluster) startAll() error {
 }
 
 // Endpoint returns the host:port of node i (0 to 3).
-func (c *Cluster) Endpoint(i int) string {
-	return net.JoinHostPort(fmt.Sprintf("127.0.0.%d", i+1), strconv.Itoa(c.port))
+func (c *Cluster) Endpoint(i int) string { return nodeAddr(i, c.port+2*i) }
+
+// nodeAddr is the address of node i on port. Each node has its own ports
+// too: MinIO also listens on 127.0.0.1 and [::1] at its port, sharing it
+// with SO_REUSEPORT, so nodes on one port would answer for each other.
+func nodeAddr(i, port int) string {
+	return net.JoinHostPort(fmt.Sprintf("127.0.0.%d", i+1), strconv.Itoa(port))
 }
 
 func (c *Cluster) drive(i int) string { return filepath.Join(c.dir, fmt.Sprintf("drive%d", i+1)) }
 func (c *Cluster) log(i int) string   { return filepath.Join(c.dir, fmt.Sprintf("node%d.log", i+1)) }
 
 func (c *Cluster) start(i int) error {
-	args := []string{"server", "--quiet", "--address", c.Endpoint(i),
-		"--console-address", net.JoinHostPort(fmt.Sprintf("127.0.0.%d", i+1), strconv.Itoa(c.port+1))}
+	args := []string{"server", "--quiet", "--address", c.Endpoint(i), "--console-address", nodeAddr(i, c.port+2*i+1)}
 	for j := range Nodes {
 		args = append(args, "http://"+c.Endpoint(j)+c.drive(j))
 	}
@@ -208,6 +218,7 @@ func (c *Cluster) stop() {
 			c.t.Logf("miniotest: node %d log:\n%s", i, c.logTail(i))
 		}
 	}
+	os.RemoveAll(c.dir)
 }
 
 func (c *Cluster) logTail(i int) string {
@@ -242,34 +253,40 @@ func (c *Cluster) NewBucket() string {
 
 var bucketSeq atomic.Int64
 
-// freePort returns a port that is free, with the one above it, on the four
-// loopback addresses. It is below Linux's ephemeral range (32768 up), so
-// that the many connections between nodes do not take it meanwhile.
+// freePort returns a base port such that the 2*Nodes ports from it are
+// free on the loopback addresses the nodes listen on. It is below Linux's
+// ephemeral range (32768 up), so that the many connections between nodes
+// do not take one meanwhile.
 func freePort(t testing.TB) int {
 	t.Helper()
 	for range 100 {
-		port := 20000 + 2*rand.IntN(6000)
-		if allFree(port) && allFree(port+1) {
-			return port
+		base := 20000 + 2*Nodes*rand.IntN(12000/(2*Nodes))
+		if allFree(base) {
+			return base
 		}
 	}
-	t.Fatal("miniotest: no free port pair on 127.0.0.1-4")
+	t.Fatal("miniotest: no free ports on 127.0.0.1-4")
 	return 0
 }
 
-func allFree(port int) bool {
+func allFree(base int) bool {
 	var ls []net.Listener
 	defer func() {
 		for _, l := range ls {
 			l.Close()
 		}
 	}()
-	for i := range Nodes {
-		l, err := net.Listen("tcp", net.JoinHostPort(fmt.Sprintf("127.0.0.%d", i+1), strconv.Itoa(port)))
-		if err != nil {
-			return false
+	for port := base; port < base+2*Nodes; port++ {
+		for _, host := range []string{"127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "::1"} {
+			l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+			if err != nil {
+				if host == "::1" && !errors.Is(err, syscall.EADDRINUSE) {
+					continue // no IPv6 loopback here
+				}
+				return false
+			}
+			ls = append(ls, l)
 		}
-		ls = append(ls, l)
 	}
 	return true
 }
