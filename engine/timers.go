@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"time"
 
 	"github.com/firnstore/firn/internal/store"
@@ -41,10 +42,15 @@ func deleteTimer(b *store.Batch, t time.Time, kind byte, id []byte) {
 }
 
 // tick runs every timer that is due. It must not be called with a vault
-// lock held: handlers take vault locks.
+// lock held: handlers take vault locks. Until the next timer is due it
+// returns at once, without a lock or a read: every operation calls it.
 func (e *Engine) tick() {
+	if next, ok, _ := e.db.NextTimer(); ok && e.now().UnixNano() < next {
+		return
+	}
 	e.tickMu.Lock()
 	defer e.tickMu.Unlock()
+	_, _, token := e.db.NextTimer()
 	lower, upper := store.TimerRange(e.now().UnixNano())
 	type due struct {
 		at   int64
@@ -70,6 +76,14 @@ func (e *Engine) tick() {
 		if err := h(w.at, w.id); err != nil {
 			e.opts.Logger.Error("running timer", "kind", string(w.kind), "err", err)
 		}
+	}
+	next := int64(math.MaxInt64)
+	err = e.db.Scan(store.TimerAll(), store.PrefixEnd(store.TimerAll()), func(k, _ []byte) (bool, error) {
+		next, _, _ = store.TimerSplit(k)
+		return false, nil
+	})
+	if err == nil {
+		e.db.SetNextTimer(next, token)
 	}
 }
 

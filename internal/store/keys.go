@@ -134,6 +134,9 @@ func TimerRange(dueUnixNano int64) (lower, upper []byte) {
 	return []byte{prefixTimer}, TimerKey(dueUnixNano+1, 0, nil)
 }
 
+// TimerAll is the prefix of every timer.
+func TimerAll() []byte { return []byte{prefixTimer} }
+
 // TimerSplit splits a TimerKey.
 func TimerSplit(k []byte) (dueUnixNano int64, kind byte, id []byte) {
 	var u uint64

@@ -1,14 +1,17 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
@@ -24,6 +27,51 @@ var ErrNotFound = errors.New("store: not found")
 // DB is the metadata store. It is safe for concurrent use.
 type DB struct {
 	db *pebble.DB
+
+	// timerMu guards nextTimer and timerGen; see NextTimer.
+	timerMu   sync.Mutex
+	nextTimer int64  // no timer is due before it (unix ns), if known
+	known     bool   // nextTimer is known
+	timerGen  uint64 // counts the commits that set a timer
+
+	// vaults caches vault records, read on nearly every operation.
+	vaults recordCache
+}
+
+// recordCache holds values of keys read from the store. A commit that
+// writes to a cached prefix clears it, after the write is visible, so a
+// read that started before the write cannot store its older value. Keys
+// are few (one per vault), so nothing else evicts.
+type recordCache struct {
+	mu  sync.RWMutex
+	gen uint64
+	m   map[string][]byte
+}
+
+func (c *recordCache) get(key []byte) ([]byte, bool, uint64) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	v, ok := c.m[string(key)]
+	return v, ok, c.gen
+}
+
+// put stores key's value as read after get returned gen.
+func (c *recordCache) put(key, v []byte, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == gen {
+		if c.m == nil {
+			c.m = map[string][]byte{}
+		}
+		c.m[string(key)] = v
+	}
+}
+
+func (c *recordCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	clear(c.m)
 }
 
 // Options configure Open.
@@ -46,6 +94,10 @@ func Open(dir string, opts Options) (*DB, error) {
 		Logger:             pebbleLogger{opts.Logger},
 		FormatMajorVersion: pebble.FormatNewest,
 	}
+	// Lookups of records by key (a vault on every operation, a tombstone,
+	// an inline segment) would otherwise read an index and a data block of
+	// every level that does not hold the key.
+	po.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
 	db, err := pebble.Open(dir, po)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
@@ -82,6 +134,15 @@ func (s *DB) Close() error { return s.db.Close() }
 
 // Get returns a copy of the value of key, or ErrNotFound.
 func (s *DB) Get(key []byte) ([]byte, error) {
+	cached := isVaultKey(key)
+	var gen uint64
+	if cached {
+		v, ok, g := s.vaults.get(key)
+		if ok {
+			return append([]byte(nil), v...), nil
+		}
+		gen = g
+	}
 	v, closer, err := s.db.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, ErrNotFound
@@ -90,7 +151,17 @@ func (s *DB) Get(key []byte) ([]byte, error) {
 		return nil, fmt.Errorf("store: get: %w", err)
 	}
 	out := append([]byte(nil), v...)
+	if cached {
+		s.vaults.put(key, append([]byte(nil), v...), gen)
+	}
 	return out, closer.Close()
+}
+
+func isVaultKey(k []byte) bool { return len(k) > 0 && k[0] == prefixVault }
+
+// overlapsVaults reports whether [lower, upper) may hold a vault key.
+func overlapsVaults(lower, upper []byte) bool {
+	return bytes.Compare(lower, []byte{prefixVault + 1}) < 0 && bytes.Compare(upper, []byte{prefixVault}) > 0
 }
 
 // Has reports whether key is present.
@@ -142,21 +213,42 @@ func (s *DB) Any(lower, upper []byte) (bool, error) {
 // concurrent use. After Commit the batch is spent; Close may still be called
 // (it does nothing then), so callers can defer Close.
 type Batch struct {
+	s    *DB
 	b    *pebble.Batch
 	done bool
+	// timer is the earliest due time of the timers the batch sets, if
+	// hasTimer.
+	timer    int64
+	hasTimer bool
+	// vaults is set if the batch writes vault records.
+	vaults bool
 }
 
 // NewBatch returns an empty batch.
-func (s *DB) NewBatch() *Batch { return &Batch{b: s.db.NewBatch()} }
+func (s *DB) NewBatch() *Batch { return &Batch{s: s, b: s.db.NewBatch()} }
 
 // Set records key = value.
-func (b *Batch) Set(key, value []byte) { _ = b.b.Set(key, value, nil) }
+func (b *Batch) Set(key, value []byte) {
+	if len(key) > 0 && key[0] == prefixTimer {
+		if due, _, _ := TimerSplit(key); !b.hasTimer || due < b.timer {
+			b.timer, b.hasTimer = due, true
+		}
+	}
+	b.vaults = b.vaults || isVaultKey(key)
+	_ = b.b.Set(key, value, nil)
+}
 
 // Delete records the deletion of key.
-func (b *Batch) Delete(key []byte) { _ = b.b.Delete(key, nil) }
+func (b *Batch) Delete(key []byte) {
+	b.vaults = b.vaults || isVaultKey(key)
+	_ = b.b.Delete(key, nil)
+}
 
 // DeleteRange records the deletion of every key in [lower, upper).
-func (b *Batch) DeleteRange(lower, upper []byte) { _ = b.b.DeleteRange(lower, upper, nil) }
+func (b *Batch) DeleteRange(lower, upper []byte) {
+	b.vaults = b.vaults || overlapsVaults(lower, upper)
+	_ = b.b.DeleteRange(lower, upper, nil)
+}
 
 // AddCounters records a change of a vault's contents at key (see
 // CounterKey): deltas of the archive count and byte total, and the time of
@@ -176,10 +268,50 @@ func (b *Batch) Commit() error {
 	}
 	b.done = true
 	defer b.b.Close()
-	if err := b.b.Commit(pebble.Sync); err != nil {
+	err := b.b.Commit(pebble.Sync)
+	b.committed()
+	if err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	return nil
+}
+
+// committed clears the vault cache if the batch wrote vault records, and
+// lowers the DB's next timer to the batch's earliest. It runs after every
+// commit, failed ones too, as a failed commit may still have applied.
+func (b *Batch) committed() {
+	if b.vaults {
+		b.s.vaults.clear()
+	}
+	if !b.hasTimer {
+		return
+	}
+	s := b.s
+	s.timerMu.Lock()
+	defer s.timerMu.Unlock()
+	s.timerGen++
+	s.nextTimer = min(s.nextTimer, b.timer)
+}
+
+// NextTimer returns a time (unix ns) before which no timer key (see
+// TimerKey) is due, with ok false if that is not known yet, and a token
+// for SetNextTimer. Batches that set timers lower it when they commit.
+func (s *DB) NextTimer() (due int64, ok bool, token uint64) {
+	s.timerMu.Lock()
+	defer s.timerMu.Unlock()
+	return s.nextTimer, s.known, s.timerGen
+}
+
+// SetNextTimer records that no timer is due before due, which the caller
+// read from the timer keys after taking token from NextTimer. It does
+// nothing if a batch setting a timer committed since then, as the read may
+// have missed it.
+func (s *DB) SetNextTimer(due int64, token uint64) {
+	s.timerMu.Lock()
+	defer s.timerMu.Unlock()
+	if s.timerGen == token {
+		s.nextTimer, s.known = due, true
+	}
 }
 
 // CommitNoSync applies the batch atomically without waiting for it to
@@ -192,7 +324,9 @@ func (b *Batch) CommitNoSync() error {
 	}
 	b.done = true
 	defer b.b.Close()
-	if err := b.b.Commit(pebble.NoSync); err != nil {
+	err := b.b.Commit(pebble.NoSync)
+	b.committed()
+	if err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	return nil

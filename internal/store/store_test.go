@@ -1,0 +1,136 @@
+package store
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+func openMem(t *testing.T) *DB {
+	t.Helper()
+	s, err := Open("db", Options{FS: vfs.NewMem()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func commitT(t *testing.T, b *Batch) {
+	t.Helper()
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestVaultCacheFollowsWrites checks that cached vault records never
+// outlive a committed Set, Delete or DeleteRange, nor a batch closed
+// without commit.
+func TestVaultCacheFollowsWrites(t *testing.T) {
+	s := openMem(t)
+	k := VaultKey("000000000000", "v")
+	want := func(v string) {
+		t.Helper()
+		got, err := s.Get(k)
+		if v == "" {
+			if !errors.Is(err, ErrNotFound) {
+				t.Fatalf("Get = %q, %v; want ErrNotFound", got, err)
+			}
+			return
+		}
+		if err != nil || string(got) != v {
+			t.Fatalf("Get = %q, %v; want %q", got, err, v)
+		}
+		got[0] = 'X' // the caller owns the copy
+	}
+	want("")
+	b := s.NewBatch()
+	b.Set(k, []byte("one"))
+	commitT(t, b)
+	want("one")
+	want("one")
+	b = s.NewBatch()
+	b.Set(k, []byte("discarded"))
+	b.Close()
+	want("one")
+	b = s.NewBatch()
+	b.Set(k, []byte("two"))
+	commitT(t, b)
+	want("two")
+	b = s.NewBatch()
+	b.Delete(k)
+	commitT(t, b)
+	want("")
+	b = s.NewBatch()
+	b.Set(k, []byte("three"))
+	commitT(t, b)
+	want("three")
+	b = s.NewBatch()
+	b.DeleteRange(VaultAll(), PrefixEnd(VaultAll()))
+	if err := b.CommitNoSync(); err != nil {
+		t.Fatal(err)
+	}
+	want("")
+}
+
+// TestNextTimer checks the timer hint: unknown until set, lowered by
+// every commit of a timer, and not set from a read that a commit raced.
+func TestNextTimer(t *testing.T) {
+	s := openMem(t)
+	if _, ok, _ := s.NextTimer(); ok {
+		t.Fatal("NextTimer known before any SetNextTimer")
+	}
+	_, _, token := s.NextTimer()
+	s.SetNextTimer(1000, token)
+	if due, ok, _ := s.NextTimer(); !ok || due != 1000 {
+		t.Fatalf("NextTimer = %d, %v; want 1000, true", due, ok)
+	}
+	_, _, stale := s.NextTimer()
+	b := s.NewBatch()
+	b.Set(TimerKey(500, 'j', []byte("a")), nil)
+	b.Set(TimerKey(700, 'j', []byte("b")), nil)
+	commitT(t, b)
+	if due, _, _ := s.NextTimer(); due != 500 {
+		t.Fatalf("after a timer at 500: NextTimer = %d", due)
+	}
+	s.SetNextTimer(2000, stale)
+	if due, _, _ := s.NextTimer(); due != 500 {
+		t.Fatalf("SetNextTimer with a token older than a timer commit moved NextTimer to %d", due)
+	}
+	b = s.NewBatch()
+	b.Set(VaultKey("000000000000", "v"), nil)
+	b.AddCounters(CounterKey(ID{}), 1, 1, time.Unix(0, 0))
+	commitT(t, b)
+	if due, _, _ := s.NextTimer(); due != 500 {
+		t.Fatalf("a batch without timers moved NextTimer to %d", due)
+	}
+}
+
+// TestFormatUpgrade checks that a version 1 store opens and is upgraded,
+// and that a newer version is refused.
+func TestFormatUpgrade(t *testing.T) {
+	fs := vfs.NewMem()
+	s, err := Open("db", Options{FS: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := s.NewBatch()
+	b.Set(FormatKey(), []byte{1})
+	commitT(t, b)
+	s.Close()
+	if s, err = Open("db", Options{FS: fs}); err != nil {
+		t.Fatalf("opening a version 1 store: %v", err)
+	}
+	if v, err := s.Get(FormatKey()); err != nil || len(v) != 1 || v[0] != FormatVersion {
+		t.Fatalf("format record after upgrade = %v, %v", v, err)
+	}
+	b = s.NewBatch()
+	b.Set(FormatKey(), []byte{FormatVersion + 1})
+	commitT(t, b)
+	s.Close()
+	if _, err := Open("db", Options{FS: fs}); err == nil {
+		t.Fatal("opened a store of a newer format version")
+	}
+}
