@@ -367,6 +367,8 @@ func (r *slowReader) Read(p []byte) (int, error) {
 // upload either succeeds and reads back intact, or fails cleanly with
 // ServiceUnavailableException and leaves nothing behind; the archives
 // already stored read back intact with the node down and after it is back.
+// Then it kills the node the engine sends its requests to, which must fail
+// the upload cleanly.
 func testOSKillNode(t *testing.T, env *osEnv) {
 	s := env.store(t)
 	e := openOS(t, t.TempDir(), s)
@@ -421,6 +423,23 @@ func testOSKillNode(t *testing.T, env *osEnv) {
 	again := upload(t, e, "v", data[:6<<20])
 	if got := retrieve(t, e, "v", again, ""); !bytes.Equal(got, data[:6<<20]) {
 		t.Fatal("after the node came back, a new archive read back different bytes")
+	}
+
+	// The node the engine talks to dies mid-upload: the upload fails
+	// cleanly, and once the node is back nothing is lost or left over.
+	desc, _ = e.DescribeVault(context.Background(), &firn.DescribeVaultInput{VaultName: "v"})
+	body = &hookReader{r: bytes.NewReader(data), at: 16 << 20, hook: func() { env.c.Kill(0) }}
+	_, err = e.UploadArchive(context.Background(), &firn.UploadArchiveInput{VaultName: "v", Body: body})
+	if firn.CodeOf(err) != firn.CodeServiceUnavailable {
+		t.Fatalf("upload through a killed node: %v, want ServiceUnavailableException", err)
+	}
+	after, derr := e.DescribeVault(context.Background(), &firn.DescribeVaultInput{VaultName: "v"})
+	if derr != nil || after.NumberOfArchives != desc.NumberOfArchives || after.SizeInBytes != desc.SizeInBytes {
+		t.Fatalf("failed upload changed the vault: %+v -> %+v (%v)", desc, after, derr)
+	}
+	env.c.Restart(0)
+	if got := retrieve(t, e, "v", beforeID, ""); !bytes.Equal(got, before) {
+		t.Fatal("after the endpoint node came back, an archive read back different bytes")
 	}
 	closeChecked(t, e)
 }

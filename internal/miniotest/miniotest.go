@@ -197,12 +197,18 @@ func (c *Cluster) Kill(i int) {
 	<-exited
 }
 
-// Restart starts node i again after Kill and waits until it is ready.
+// Restart starts node i again after Kill and waits until every running
+// node reports write quorum.
 func (c *Cluster) Restart(i int) {
 	c.t.Helper()
 	err := c.start(i)
-	if err == nil {
-		err = c.waitReady(i)
+	for j := 0; err == nil && j < Nodes; j++ {
+		c.mu.Lock()
+		up := c.procs[j] != nil
+		c.mu.Unlock()
+		if up {
+			err = c.waitReady(j)
+		}
 	}
 	if err != nil {
 		c.t.Fatal(err)
