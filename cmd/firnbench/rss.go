@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/firnstore/firn"
@@ -19,7 +18,9 @@ import (
 
 // The RSS benchmark runs the upload in a child process, this same binary
 // started with childEnv set, so that the peak resident set is the upload's
-// alone and not the parent's buffers.
+// alone and not the parent's buffers. The child reads its own VmHWM, which
+// exec resets; getrusage's maxrss of a child also counts the parent's
+// pages it shared before exec.
 const (
 	childEnv     = "FIRNBENCH_CHILD" // "rss"
 	childFileEnv = "FIRNBENCH_CHILD_FILE"
@@ -120,9 +121,6 @@ func benchRSS(ctx context.Context, b *bench) ([]Result, error) {
 	peak := float64(rep.VmHWMKiB) / 1024
 	r := absolute("rss", "upload from file", sizeName(b.rss), "MiB", peak, atMost(256))
 	r.Note = fmt.Sprintf("peak RSS (VmHWM) of the uploading process; the upload ran at %.0f MiB/s", float64(rep.Bytes)/(1<<20)/rep.Seconds)
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.Note += fmt.Sprintf("; getrusage maxrss %d MiB", ru.Maxrss>>10)
-	}
 	return []Result{r}, nil
 }
 
