@@ -31,8 +31,9 @@ import (
 // (after 24 hours by default, MINIO_API_STALE_UPLOADS_EXPIRY).
 //
 // Opening a segment reads its last tailSize bytes with one ranged GET, which
-// holds the footer and, for segments of up to about 1 GiB, the whole index;
-// every chunk is then read with a ranged GET of its frame alone.
+// holds the footer and, for segments of up to about 1 GiB, the whole index.
+// A range reader then reads the frames of the chunks its range touches, and
+// only those, with one streamed ranged GET (see s3Object).
 //
 // Unlike a file, a deleted object stops being readable at once, even by
 // Readers already open.
@@ -172,17 +173,15 @@ func (s *s3Backend) list() ([]ID, error) {
 // ranged GET ("bytes first-last/size"), or from Content-Length if the store
 // sent the whole object.
 func objectSize(h http.Header) (int64, error) {
-	cr := h.Get("Content-Range")
-	if cr == "" {
-		return strconv.ParseInt(h.Get("Content-Length"), 10, 64)
+	text, name := h.Get("Content-Range"), "Content-Range"
+	if text != "" {
+		_, text, _ = strings.Cut(text, "/")
+	} else {
+		text, name = h.Get("Content-Length"), "Content-Length"
 	}
-	_, total, ok := strings.Cut(cr, "/")
-	if !ok {
-		return 0, fmt.Errorf("malformed Content-Range %q", cr)
-	}
-	n, err := strconv.ParseInt(total, 10, 64)
+	n, err := strconv.ParseInt(text, 10, 64)
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("malformed Content-Range %q", cr)
+		return 0, fmt.Errorf("malformed %s %q", name, h.Get(name))
 	}
 	return n, nil
 }
@@ -195,9 +194,10 @@ func objectSize(h http.Header) (int64, error) {
 // starts where the previous one ended is sequential: it and the reads after
 // it come from a streamed GET of a window that starts at twice the read's
 // length and doubles up to maxWindow, so it never reads ahead more than was
-// already read in sequence. Readahead asks for chunks
-// concurrently, so bytes a stream passes on its way to a later chunk are
-// kept (up to maxAhead) for the read of the earlier one, arriving late.
+// already read in sequence. Readahead asks for chunks concurrently, so bytes
+// a stream passes on its way to a later chunk are kept (up to maxAhead) for
+// the read of the earlier one, arriving late. Other reads are ranged GETs
+// of exactly their bytes.
 type s3Object struct {
 	s    *s3Backend
 	key  string

@@ -480,3 +480,21 @@ func TestS3Spans(t *testing.T) {
 		}
 	}
 }
+
+func FuzzObjectSize(f *testing.F) {
+	f.Add("bytes 0-99/100", "")
+	f.Add("", "42")
+	f.Add("bytes */7", "")
+	f.Add("bytes 1-2/-3", "")
+	f.Fuzz(func(t *testing.T, contentRange, contentLength string) {
+		h := http.Header{}
+		if contentRange != "" {
+			h.Set("Content-Range", contentRange)
+		}
+		h.Set("Content-Length", contentLength)
+		n, err := objectSize(h)
+		if err == nil && n < 0 {
+			t.Fatalf("objectSize(%q, %q) = %d", contentRange, contentLength, n)
+		}
+	})
+}
