@@ -29,7 +29,7 @@ type config struct {
 // sizes are the workloads; see fullSizes and quickSizes.
 type sizes struct {
 	hash       int           // tree hash input
-	hashReps   int           // best of this many runs for CPU-bound rows
+	reps       int           // runs of each side of a throughput row, alternating; the best counts
 	upload     int           // UploadArchive, multipart and GetJobOutput archives
 	partSize   int           // multipart part size
 	uploaders  int           // concurrent part uploads
@@ -45,7 +45,7 @@ type sizes struct {
 }
 
 var fullSizes = sizes{
-	hash: 1 << 30, hashReps: 3,
+	hash: 1 << 30, reps: 3,
 	upload: 1 << 30, partSize: 8 << 20, uploaders: 4,
 	small: 4 << 10, smallTime: 10 * time.Second, smallOps: 1 << 30,
 	rss:    4 << 30,
@@ -54,7 +54,7 @@ var fullSizes = sizes{
 }
 
 var quickSizes = sizes{
-	hash: 4 << 20, hashReps: 1,
+	hash: 4 << 20, reps: 1,
 	upload: 4 << 20, partSize: 1 << 20, uploaders: 4,
 	small: 4 << 10, smallTime: 5 * time.Second, smallOps: 64,
 	rss:    4 << 20,

@@ -23,7 +23,7 @@ func benchTreeHash(_ context.Context, b *bench) ([]Result, error) {
 	n := int64(len(data))
 	size := sizeName(n)
 	var sink [32]byte
-	base, err := best(b.hashReps, func() error { sink = sha256.Sum256(data); return nil })
+	base, err := best(b.reps, func() error { sink = sha256.Sum256(data); return nil })
 	if err != nil {
 		return nil, err
 	}
@@ -35,11 +35,11 @@ func benchTreeHash(_ context.Context, b *bench) ([]Result, error) {
 			return nil
 		}
 	}
-	single, err := best(b.hashReps, hashWith(treehash.NewSerial()))
+	single, err := best(b.reps, hashWith(treehash.NewSerial()))
 	if err != nil {
 		return nil, err
 	}
-	par, err := best(b.hashReps, hashWith(treehash.New()))
+	par, err := best(b.reps, hashWith(treehash.New()))
 	if err != nil {
 		return nil, err
 	}
@@ -94,21 +94,34 @@ func benchUpload(ctx context.Context, b *bench) ([]Result, error) {
 		data []byte
 	}{{"incompressible", b.random(b.upload)}, {"compressible", b.text(b.upload)}} {
 		n := int64(len(kind.data))
-		base, err := b.timeWriteFile(kind.data)
-		if err != nil {
-			return rows, err
-		}
 		sum := treehash.Hex(treehash.Sum(kind.data))
-		var id string
-		d, err := timed(func() error {
-			out, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Checksum: sum, Body: bytes.NewReader(kind.data)})
-			if out != nil {
-				id = out.ArchiveId
+		// The disk's speed drifts: alternate the sides, keep each's best.
+		var base, d time.Duration
+		for i := range b.reps {
+			bd, err := b.timeWriteFile(kind.data)
+			if err != nil {
+				return rows, err
 			}
-			return err
-		})
-		if err != nil {
-			return rows, err
+			var id string
+			fd, err := timed(func() error {
+				out, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Checksum: sum, Body: bytes.NewReader(kind.data)})
+				if out != nil {
+					id = out.ArchiveId
+				}
+				return err
+			})
+			if err != nil {
+				return rows, err
+			}
+			if _, err := e.DeleteArchive(ctx, &firn.DeleteArchiveInput{VaultName: "v", ArchiveId: id}); err != nil {
+				return rows, err
+			}
+			if i == 0 || bd < base {
+				base = bd
+			}
+			if i == 0 || fd < d {
+				d = fd
+			}
 		}
 		t := atLeast(0.8)
 		if kind.name == "compressible" {
@@ -119,9 +132,6 @@ func benchUpload(ctx context.Context, b *bench) ([]Result, error) {
 			r.Note = "effective throughput: raw bytes per second; s2 stores fewer"
 		}
 		rows = append(rows, r)
-		if _, err := e.DeleteArchive(ctx, &firn.DeleteArchiveInput{VaultName: "v", ArchiveId: id}); err != nil {
-			return rows, err
-		}
 	}
 	return rows, nil
 }
@@ -131,10 +141,6 @@ func benchUpload(ctx context.Context, b *bench) ([]Result, error) {
 func benchMultipart(ctx context.Context, b *bench) ([]Result, error) {
 	data := b.random(b.upload)
 	n := int64(len(data))
-	base, err := b.timeWriteFile(data)
-	if err != nil {
-		return nil, err
-	}
 	e, err := b.openEngine(ctx, "multipart", nil)
 	if err != nil {
 		return nil, err
@@ -150,7 +156,7 @@ func benchMultipart(ctx context.Context, b *bench) ([]Result, error) {
 		parts, sums, roots = append(parts, p), append(sums, treehash.Hex(s)), append(roots, s)
 	}
 	whole := treehash.Hex(treehash.Root(roots))
-	d, err := timed(func() error {
+	upload := func() error {
 		up, err := e.InitiateMultipartUpload(ctx, &firn.InitiateMultipartUploadInput{VaultName: "v", PartSize: int64(b.partSize)})
 		if err != nil {
 			return err
@@ -183,9 +189,24 @@ func benchMultipart(ctx context.Context, b *bench) ([]Result, error) {
 		}
 		_, err = e.CompleteMultipartUpload(ctx, &firn.CompleteMultipartUploadInput{VaultName: "v", UploadId: up.UploadId, ArchiveSize: n, Checksum: whole})
 		return err
-	})
-	if err != nil {
-		return nil, err
+	}
+	// The disk's speed drifts: alternate the sides, keep each's best.
+	var base, d time.Duration
+	for i := range b.reps {
+		bd, err := b.timeWriteFile(data)
+		if err != nil {
+			return nil, err
+		}
+		fd, err := timed(upload)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 || bd < base {
+			base = bd
+		}
+		if i == 0 || fd < d {
+			d = fd
+		}
 	}
 	size := fmt.Sprintf("%s in %s parts, %d uploaders", sizeName(n), sizeName(int64(b.partSize)), b.uploaders)
 	return []Result{compared("multipart", "upload", size, "MiB/s", mibps(n, d), writeBaseline, mibps(n, base), atLeast(0.8))}, nil
@@ -250,11 +271,11 @@ func benchGetJobOutput(ctx context.Context, b *bench) ([]Result, error) {
 		}
 		return err
 	}
-	base, err := best(b.hashReps, readFile)
+	base, err := best(b.reps, readFile)
 	if err != nil {
 		return nil, err
 	}
-	d, err := best(b.hashReps, getOutput)
+	d, err := best(b.reps, getOutput)
 	if err != nil {
 		return nil, err
 	}
