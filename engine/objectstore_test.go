@@ -219,7 +219,10 @@ func testOSBackupRestore(t *testing.T, env *osEnv) {
 	if _, err := Restore(ctx, t.TempDir(), &Options{ObjectStore: s}); !errors.Is(err, ErrNoBackup) {
 		t.Fatalf("Restore with no backup: %v, want ErrNoBackup", err)
 	}
-	e := openOS(t, t.TempDir(), s)
+	e, err := Open(t.TempDir(), &Options{ObjectStore: s, BackupsKept: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
 	createVault(t, e, "photos")
 	createVault(t, e, "docs")
 	archives := map[string][]byte{}
@@ -243,27 +246,36 @@ func testOSBackupRestore(t *testing.T, env *osEnv) {
 		t.Fatal(err)
 	}
 
+	bk, err := blob.OpenBucket(ctx, s.bucketConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
 	var infos []BackupInfo
-	for range 3 {
+	for i := range 4 {
 		info, err := e.Backup(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		infos = append(infos, info)
+		if i == 0 {
+			// What a backup interrupted after its first backup would
+			// leave: files, no manifest.
+			junk := backupsDir + e.newID().String() + "/000001.sst"
+			if err := bk.Put(ctx, junk, strings.NewReader("x"), 1); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
-	if infos[0].Files == 0 || infos[0].Bytes == 0 || infos[0].ID >= infos[1].ID || infos[1].ID >= infos[2].ID {
+	if infos[0].Files == 0 || infos[0].Bytes == 0 || infos[0].ID >= infos[1].ID || infos[1].ID >= infos[2].ID || infos[2].ID >= infos[3].ID {
 		t.Fatalf("backups %+v: want files, bytes and increasing IDs", infos)
 	}
-	bk, err := blob.OpenBucket(ctx, s.bucketConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	// BackupsKept is 3: the oldest backup and the interrupted one are gone.
 	backups, err := listBackups(ctx, bk)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(backups) != 3 {
-		t.Fatalf("%d backups in the bucket, want 3", len(backups))
+	if len(backups) != 3 || !backups[0].complete || !backups[1].complete || !backups[2].complete || backups[0].id.String() != infos[1].ID {
+		t.Fatalf("backups in the bucket: %+v, want the 3 latest of %+v", backups, infos)
 	}
 	// An archive uploaded after the last backup: the restored engine
 	// does not know it, and sweeps its bytes.
@@ -275,8 +287,8 @@ func testOSBackupRestore(t *testing.T, env *osEnv) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Backup.ID != infos[2].ID || len(info.Missing) != 0 || info.Unreferenced != 1 || info.Segments != 4+3+1 {
-		t.Fatalf("Restore = %+v; want backup %s, nothing missing, 1 unreferenced segment, 8 referenced", info, infos[2].ID)
+	if info.Backup.ID != infos[3].ID || len(info.Missing) != 0 || info.Unreferenced != 1 || info.Segments != 4+3+1 {
+		t.Fatalf("Restore = %+v; want backup %s, nothing missing, 1 unreferenced segment, 8 referenced", info, infos[3].ID)
 	}
 	if _, err := Restore(ctx, dir, &Options{ObjectStore: s}); err == nil || !strings.Contains(err.Error(), "already holds metadata") {
 		t.Fatalf("Restore into a restored directory: %v", err)
