@@ -8,7 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,6 +20,7 @@ import (
 	"github.com/firnstore/firn/internal/blob"
 	"github.com/firnstore/firn/internal/miniotest"
 	"github.com/firnstore/firn/treehash"
+	"github.com/oklog/ulid/v2"
 )
 
 // osEnv is a MinIO cluster and a bucket shared by the subtests of
@@ -145,6 +148,7 @@ func TestObjectStore(t *testing.T) {
 	env := &osEnv{c: c, bucket: c.NewBucket()}
 	t.Run("Archives", func(t *testing.T) { testOSArchives(t, env) })
 	t.Run("BackupRestore", func(t *testing.T) { testOSBackupRestore(t, env) })
+	t.Run("RestoreChecksFiles", func(t *testing.T) { testOSRestoreChecks(t, env) })
 	t.Run("Sweep", func(t *testing.T) { testOSSweep(t, env) })
 	// Last: it takes a node down and brings it back.
 	t.Run("KillNodeMidUpload", func(t *testing.T) { testOSKillNode(t, env) })
@@ -318,6 +322,57 @@ func testOSBackupRestore(t *testing.T, env *osEnv) {
 	}
 	waitFor(t, "the sweep to delete the unreferenced segment", func() bool { return segmentObjects(t, s) == 4+3+1+1 })
 	closeChecked(t, e)
+}
+
+// testOSRestoreChecks checks that Restore refuses a backup file that
+// differs from its manifest, leaving no metadata behind.
+func testOSRestoreChecks(t *testing.T, env *osEnv) {
+	ctx := context.Background()
+	s := env.store(t)
+	e := openOS(t, t.TempDir(), s)
+	createVault(t, e, "v")
+	info, err := e.Backup(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeChecked(t, e)
+	bk, err := blob.OpenBucket(ctx, s.bucketConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := readManifest(ctx, bk, ulid.MustParse(info.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := backupsDir + info.ID + "/" + m.Files[0].Name
+	rc, err := bk.Get(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := slices.Clone(good)
+	bad[len(bad)/2] ^= 1
+	if err := bk.Put(ctx, name, bytes.NewReader(bad), int64(len(bad))); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := Restore(ctx, dir, &Options{ObjectStore: s}); err == nil || !strings.Contains(err.Error(), "SHA-256") {
+		t.Fatalf("Restore of a damaged backup: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "meta")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a failed Restore left metadata: %v", err)
+	}
+	if err := bk.Put(ctx, name, bytes.NewReader(good), int64(len(good))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Restore(ctx, dir, &Options{ObjectStore: s}); err != nil {
+		t.Fatalf("Restore after a failed one: %v", err)
+	}
+	closeChecked(t, openOS(t, dir, s))
 }
 
 // testOSSweep checks that the sweep deletes a segment nothing references,
