@@ -23,7 +23,7 @@ func benchTreeHash(_ context.Context, b *bench) ([]Result, error) {
 	n := int64(len(data))
 	size := sizeName(n)
 	var sink [32]byte
-	base, err := best(b.reps, func() error { sink = sha256.Sum256(data); return nil })
+	base, err := best(b.cpuReps, func() error { sink = sha256.Sum256(data); return nil })
 	if err != nil {
 		return nil, err
 	}
@@ -35,11 +35,11 @@ func benchTreeHash(_ context.Context, b *bench) ([]Result, error) {
 			return nil
 		}
 	}
-	single, err := best(b.reps, hashWith(treehash.NewSerial()))
+	single, err := best(b.cpuReps, hashWith(treehash.NewSerial()))
 	if err != nil {
 		return nil, err
 	}
-	par, err := best(b.reps, hashWith(treehash.New()))
+	par, err := best(b.cpuReps, hashWith(treehash.New()))
 	if err != nil {
 		return nil, err
 	}
@@ -271,11 +271,11 @@ func benchGetJobOutput(ctx context.Context, b *bench) ([]Result, error) {
 		}
 		return err
 	}
-	base, err := best(b.reps, readFile)
+	base, err := best(b.cpuReps, readFile)
 	if err != nil {
 		return nil, err
 	}
-	d, err := best(b.reps, getOutput)
+	d, err := best(b.cpuReps, getOutput)
 	if err != nil {
 		return nil, err
 	}
