@@ -116,3 +116,24 @@ func TestObjectStoreFlags(t *testing.T) {
 		t.Errorf("missing CA file: %s", r.stderr)
 	}
 }
+
+// TestObjectStoreTLS talks to an https MinIO whose certificate only
+// --s3-ca-file makes trusted.
+func TestObjectStoreTLS(t *testing.T) {
+	mc := miniotest.StartTLS(t)
+	bucket := mc.NewBucket()
+	c := newCLI(t)
+	s3 := []string{"--s3-endpoint", "https://" + mc.Endpoint(0), "--s3-bucket", bucket,
+		"--s3-access-key-id", miniotest.AccessKey, "--s3-secret-access-key", miniotest.SecretKey}
+	if r := c.fails(exitLocal, append(s3, "vault", "list")...); !strings.Contains(r.stderr, "certificate") {
+		t.Errorf("https without --s3-ca-file: %s", r.stderr)
+	}
+	c.global = append(c.global, append(s3, "--s3-ca-file", mc.CAFile())...)
+	c.ok("vault", "create", "v")
+	path, data := c.file("a.bin", 2<<20+1, 3)
+	var up firn.UploadArchiveOutput
+	c.okJSON(&up, "upload", "v", path)
+	if got := c.retrieve("v", up.ArchiveId); !bytes.Equal(got, data) {
+		t.Error("archive read back different bytes over https")
+	}
+}

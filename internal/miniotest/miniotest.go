@@ -11,9 +11,17 @@ package miniotest
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/rand/v2"
+	"math/big"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -53,6 +61,8 @@ type Cluster struct {
 	dir  string
 	port int // node i listens on port+2i, its console on port+2i+1
 
+	roots *x509.CertPool // trusts the certificate of a TLS cluster; nil for http
+
 	mu    sync.Mutex
 	procs [Nodes]*exec.Cmd // nil while a node is down
 	exits [Nodes]chan struct{}
@@ -62,6 +72,18 @@ type Cluster struct {
 // waits until it accepts writes, and stops it when t's test ends. It fails
 // t if MinIO cannot be found or installed, or does not become ready.
 func Start(t testing.TB) *Cluster {
+	t.Helper()
+	return start(t, false)
+}
+
+// StartTLS is Start for a cluster that speaks https, with a self-signed
+// certificate for the loopback addresses (see CAFile).
+func StartTLS(t testing.TB) *Cluster {
+	t.Helper()
+	return start(t, true)
+}
+
+func start(t testing.TB, tls bool) *Cluster {
 	t.Helper()
 	bin := Binary(t)
 	var err error
@@ -73,6 +95,11 @@ func Start(t testing.TB) *Cluster {
 			t.Fatal(derr)
 		}
 		c := &Cluster{t: t, bin: bin, dir: dir, port: freePort(t)}
+		if tls {
+			if err := c.makeCert(); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if err = c.startAll(); err == nil {
 			t.Cleanup(c.stop)
 			return c
@@ -119,8 +146,11 @@ func (c *Cluster) log(i int) string   { return filepath.Join(c.dir, fmt.Sprintf(
 
 func (c *Cluster) start(i int) error {
 	args := []string{"server", "--quiet", "--address", c.Endpoint(i), "--console-address", nodeAddr(i, c.port+2*i+1)}
+	if c.roots != nil {
+		args = append(args, "--certs-dir", c.certsDir())
+	}
 	for j := range Nodes {
-		args = append(args, "http://"+c.Endpoint(j)+c.drive(j))
+		args = append(args, c.scheme()+c.Endpoint(j)+c.drive(j))
 	}
 	logf, err := os.OpenFile(c.log(i), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -158,10 +188,11 @@ func (c *Cluster) start(i int) error {
 
 // waitReady waits until node i reports that the cluster has write quorum.
 func (c *Cluster) waitReady(i int) error {
-	url := "http://" + c.Endpoint(i) + "/minio/health/cluster"
+	url := c.scheme() + c.Endpoint(i) + "/minio/health/cluster"
+	client := &http.Client{Transport: c.Transport()}
 	deadline := time.Now().Add(readyTimeout)
 	for {
-		resp, err := http.Get(url)
+		resp, err := client.Get(url)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -239,7 +270,11 @@ func (c *Cluster) logTail(i int) string {
 // Client returns a minio-go client of node 0, signed with the root
 // credentials.
 func (c *Cluster) Client() *minio.Client {
-	cl, err := minio.New(c.Endpoint(0), &minio.Options{Creds: credentials.NewStaticV4(AccessKey, SecretKey, "")})
+	cl, err := minio.New(c.Endpoint(0), &minio.Options{
+		Creds:     credentials.NewStaticV4(AccessKey, SecretKey, ""),
+		Secure:    c.roots != nil,
+		Transport: c.Transport(),
+	})
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -266,7 +301,7 @@ var bucketSeq atomic.Int64
 func freePort(t testing.TB) int {
 	t.Helper()
 	for range 100 {
-		base := 20000 + 2*Nodes*rand.IntN(12000/(2*Nodes))
+		base := 20000 + 2*Nodes*mrand.IntN(12000/(2*Nodes))
 		if allFree(base) {
 			return base
 		}
@@ -370,4 +405,81 @@ func goBin() (string, error) {
 		return "", errors.New("go env GOPATH is empty")
 	}
 	return filepath.Join(filepath.SplitList(gopath)[0], "bin"), nil
+}
+
+func (c *Cluster) scheme() string {
+	if c.roots != nil {
+		return "https://"
+	}
+	return "http://"
+}
+
+func (c *Cluster) certsDir() string { return filepath.Join(c.dir, "certs") }
+
+// CAFile returns the PEM file of the certificate a TLS cluster serves,
+// which is its own certificate authority; "" for an http cluster.
+func (c *Cluster) CAFile() string {
+	if c.roots == nil {
+		return ""
+	}
+	return filepath.Join(c.certsDir(), "public.crt")
+}
+
+// Transport returns an http.RoundTripper that trusts the cluster's
+// certificate.
+func (c *Cluster) Transport() http.RoundTripper {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if c.roots != nil {
+		tr.TLSClientConfig = &tls.Config{RootCAs: c.roots}
+	}
+	return tr
+}
+
+// makeCert writes a self-signed certificate for the nodes' addresses where
+// MinIO finds it (public.crt, private.key), and as a CA the nodes trust
+// each other by (CAs/).
+func (c *Cluster) makeCert() error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "firn miniotest"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		DNSNames:              []string{"localhost"},
+		IPAddresses:           []net.IP{net.IPv6loopback},
+	}
+	for i := range Nodes {
+		tmpl.IPAddresses = append(tmpl.IPAddresses, net.IPv4(127, 0, 0, byte(i+1)))
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return err
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return err
+	}
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	if err := os.MkdirAll(filepath.Join(c.certsDir(), "CAs"), 0o700); err != nil {
+		return err
+	}
+	for name, data := range map[string][]byte{
+		"public.crt":  certPEM,
+		"private.key": pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
+		"CAs/ca.crt":  certPEM,
+	} {
+		if err := os.WriteFile(filepath.Join(c.certsDir(), name), data, 0o600); err != nil {
+			return err
+		}
+	}
+	c.roots = x509.NewCertPool()
+	c.roots.AppendCertsFromPEM(certPEM)
+	return nil
 }
