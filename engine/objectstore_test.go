@@ -219,7 +219,7 @@ func testOSArchives(t *testing.T, env *osEnv) {
 func testOSBackupRestore(t *testing.T, env *osEnv) {
 	ctx := context.Background()
 	s := env.store(t)
-	s.SweepInterval = 50 * time.Millisecond
+	s.SweepInterval = 200 * time.Millisecond
 	if _, err := Restore(ctx, t.TempDir(), &Options{ObjectStore: s}); !errors.Is(err, ErrNoBackup) {
 		t.Fatalf("Restore with no backup: %v, want ErrNoBackup", err)
 	}
@@ -379,7 +379,9 @@ func testOSRestoreChecks(t *testing.T, env *osEnv) {
 // and not the segments of uploads in flight.
 func testOSSweep(t *testing.T, env *osEnv) {
 	s := env.store(t)
-	s.SweepInterval = 20 * time.Millisecond
+	// Short, but long beside the gap between a segment's upload and its
+	// metadata commit, which the sweep relies on.
+	s.SweepInterval = 250 * time.Millisecond
 	e := openOS(t, t.TempDir(), s)
 	createVault(t, e, "v")
 	orphan := blob.ID(e.newID())
@@ -391,25 +393,40 @@ func testOSSweep(t *testing.T, env *osEnv) {
 	if _, err := w.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	// An upload whose body arrives slowly, over many sweeps.
-	data := randomBytes(40, 7<<20)
-	body := &slowReader{data: data, delay: 10 * time.Millisecond, chunk: 256 << 10}
+	// An upload whose body arrives slowly, over many sweeps, and quick
+	// ones meanwhile.
+	slow := randomBytes(40, 7<<20)
+	body := &slowReader{data: slow, delay: 100 * time.Millisecond, chunk: 256 << 10}
 	done := make(chan string)
 	go func() {
 		out, err := e.UploadArchive(context.Background(), &firn.UploadArchiveInput{VaultName: "v", Body: body})
 		if err != nil {
 			t.Error(err)
+			close(done)
+			return
 		}
 		done <- out.ArchiveId
 	}()
+	archives := map[string][]byte{}
+	for i := range 12 {
+		data := randomBytes(uint64(41+i), 100<<10+i<<16)
+		archives[upload(t, e, "v", data)] = data
+		time.Sleep(50 * time.Millisecond)
+	}
 	waitFor(t, "the sweep to delete the orphan", func() bool {
 		_, err := e.blobs.Stat(orphan)
 		return errors.Is(err, blob.ErrNotFound)
 	})
-	id := <-done
-	time.Sleep(5 * s.SweepInterval)
-	if got := retrieve(t, e, "v", id, ""); !bytes.Equal(got, data) {
-		t.Fatal("archive uploaded during sweeps read back different bytes")
+	id, ok := <-done
+	if !ok {
+		t.FailNow()
+	}
+	archives[id] = slow
+	time.Sleep(3 * s.SweepInterval)
+	for id, data := range archives {
+		if got := retrieve(t, e, "v", id, ""); !bytes.Equal(got, data) {
+			t.Fatalf("archive of %d bytes uploaded during sweeps read back as %d different bytes", len(data), len(got))
+		}
 	}
 	closeChecked(t, e)
 }
