@@ -10,8 +10,9 @@
 //
 // The working directory (-dir, default a new directory under the system's
 // temporary directory) must be on the disk under test; firnbench removes
-// what it wrote when it finishes. The full run writes about 12 GiB and needs
-// about 6 GiB free, and 3 GiB of memory.
+// what it wrote when it finishes. The full run writes about 30 GiB and needs
+// about 9 GiB free, and 3 GiB of memory. BENCHMARKS.md describes each row
+// and records results.
 //
 // Missing a target is reported in the table and the JSON, not by the exit
 // status: 0 when every benchmark ran, 1 when one failed to run, 2 for a
