@@ -54,7 +54,8 @@ func TestQuick(t *testing.T) {
 	for _, r := range rep.Results {
 		name := r.Group + " " + r.Name
 		got = append(got, name)
-		if !(r.Firn > 0) {
+		// A heap that did not grow above its sampled baseline measures 0.
+		if !(r.Firn > 0) && !(name == "inventory peak heap" && r.Firn == 0) {
 			t.Errorf("%s: firn = %v, want a positive number", name, r.Firn)
 		}
 		if r.Baseline != "" && !(r.BaselineValue > 0 && r.Ratio > 0) {
