@@ -114,7 +114,7 @@ func openBlobs(dir string, o *Options) (*blob.Store, *blob.Bucket, error) {
 		if rec != nil {
 			return nil, nil, fmt.Errorf("engine: %s keeps its archive bytes in %s: set Options.ObjectStore", dir, rec)
 		}
-		s, err := blob.Open(o.FS, filepath.Join(dir, "blobs"), nil)
+		s, err := blob.Open(o.FS, filepath.Join(dir, "blobs"), o.blobOptions())
 		return s, nil, err
 	}
 	want := location{Bucket: o.ObjectStore.Bucket, Prefix: o.ObjectStore.Prefix}
@@ -136,7 +136,7 @@ func openBlobs(dir string, o *Options) (*blob.Store, *blob.Bucket, error) {
 			return nil, nil, err
 		}
 	}
-	s, err := blob.OpenS3(ctx, b, nil)
+	s, err := blob.OpenS3(ctx, b, o.blobOptions())
 	return s, b, err
 }
 

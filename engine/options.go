@@ -8,6 +8,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/blob"
 	"github.com/firnstore/firn/job"
 	"github.com/firnstore/firn/vault"
 )
@@ -53,6 +54,12 @@ type Options struct {
 	// SelectOutput stores the results of select jobs. Default: DirOutput
 	// on FS under the data directory's "select-output".
 	SelectOutput SelectOutput
+	// Compression is how archive chunks are stored: CompressionS2 (the
+	// default: compressed when that makes a chunk smaller, fast),
+	// CompressionZstd (smaller, slower) or CompressionNone (raw, which is
+	// fastest where the CPU, not the disk, is the bottleneck). Existing
+	// chunks keep their form; every form reads back.
+	Compression Compression
 	// InventoryInterval is the cadence of vault inventories. Zero, the
 	// default, keeps inventories always current; a positive interval
 	// behaves like the service (about daily there): DescribeVault counts,
@@ -145,6 +152,9 @@ func (o *Options) Validate() error {
 	if o.MaxVaults < 0 {
 		errs = append(errs, fmt.Errorf("MaxVaults %d: must not be negative", o.MaxVaults))
 	}
+	if o.Compression > CompressionZstd {
+		errs = append(errs, fmt.Errorf("Compression %d: not CompressionS2, CompressionNone or CompressionZstd", o.Compression))
+	}
 	if o.InventoryInterval < 0 {
 		errs = append(errs, fmt.Errorf("InventoryInterval %v: must not be negative", o.InventoryInterval))
 	}
@@ -164,4 +174,20 @@ func (o *Options) Validate() error {
 		errs = append(errs, fmt.Errorf("BackupsKept %d: must not be negative", o.BackupsKept))
 	}
 	return errors.Join(errs...)
+}
+
+// Compression is how archive chunks are stored; see Options.Compression.
+type Compression uint8
+
+// Compressions.
+const (
+	CompressionS2 Compression = iota
+	CompressionNone
+	CompressionZstd
+)
+
+// blobOptions are the blob store options the engine options ask for.
+func (o *Options) blobOptions() *blob.Options {
+	codec := map[Compression]blob.Codec{CompressionS2: blob.CodecS2, CompressionNone: blob.CodecNone, CompressionZstd: blob.CodecZstd}[o.Compression]
+	return &blob.Options{Codec: codec}
 }
