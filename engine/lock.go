@@ -73,10 +73,7 @@ func (e *Engine) CompleteVaultLock(ctx context.Context, in *firn.CompleteVaultLo
 		if err != nil {
 			return err
 		}
-		if v.Lock.State == lock.InProgress {
-			deleteTimer(b, v.Lock.Expires(), timerLockExpire, lockTimerID(v))
-		}
-		v.Lock = l
+		replaceLock(b, v, l)
 		return nil
 	})
 	if err != nil {
@@ -94,10 +91,7 @@ func (e *Engine) AbortVaultLock(ctx context.Context, in *firn.AbortVaultLockInpu
 		if err != nil {
 			return err
 		}
-		if v.Lock.State == lock.InProgress {
-			deleteTimer(b, v.Lock.Expires(), timerLockExpire, lockTimerID(v))
-		}
-		v.Lock = l
+		replaceLock(b, v, l)
 		return nil
 	})
 	if err != nil {
@@ -180,4 +174,13 @@ func (e *Engine) onLockExpire(due int64, id []byte) error {
 		return ioError(err)
 	}
 	return commit(b)
+}
+
+// replaceLock sets v's lock to l, recording in b the removal of the expiry
+// timer of the in-progress lock it replaces.
+func replaceLock(b *store.Batch, v *vault.Vault, l lock.Lock) {
+	if v.Lock.State == lock.InProgress {
+		deleteTimer(b, v.Lock.Expires(), timerLockExpire, lockTimerID(v))
+	}
+	v.Lock = l
 }
