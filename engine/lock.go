@@ -45,11 +45,9 @@ func (e *Engine) InitiateVaultLock(ctx context.Context, in *firn.InitiateVaultLo
 		if err != nil {
 			return err
 		}
-		if v.Lock.State == lock.InProgress { // expired, its timer not yet run
-			deleteTimer(b, v.Lock.Expires(), timerLockExpire, lockTimerID(v))
-		}
+		// An in-progress lock here has expired, its timer not yet run.
+		replaceLock(b, v, l)
 		setTimer(b, l.Expires(), timerLockExpire, lockTimerID(v))
-		v.Lock = l
 		return nil
 	})
 	if err != nil {
