@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/glacier"
 	"github.com/aws/aws-sdk-go-v2/service/glacier/types"
 	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
+	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
 )
 
@@ -215,4 +218,44 @@ func TestBoto3Interop(t *testing.T) {
 	if err != nil {
 		t.Fatalf("boto3: %v\n%s", err, out)
 	}
+}
+
+// TestEngineJobOutputReadFault: when the engine cannot read an archive's
+// segments, GetJobOutput answers 500 ServiceUnavailableException before any
+// output header, and serves the output once the reads work again.
+func TestEngineJobOutputReadFault(t *testing.T) {
+	ctx := context.Background()
+	var fail atomic.Bool
+	fs := errorfs.Wrap(vfs.NewMem(), errorfs.InjectorFunc(func(op errorfs.Op) error {
+		if fail.Load() && strings.HasPrefix(op.Path, "/fault/blobs/") && (op.Kind == errorfs.OpOpen || op.Kind == errorfs.OpFileReadAt) {
+			return errorfs.ErrInjected
+		}
+		return nil
+	}))
+	e, err := engine.Open("/fault", &engine.Options{FS: fs})
+	must(t, err)
+	t.Cleanup(func() { e.Close() })
+	srv := httptest.NewServer(New(e, Options{Logger: quiet}))
+	t.Cleanup(srv.Close)
+	_, err = e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"})
+	must(t, err)
+	data := pattern(2<<20 + 5)
+	a, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader(data)})
+	must(t, err)
+	j, err := e.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: firn.JobParameters{
+		Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId}})
+	must(t, err)
+
+	fail.Store(true)
+	resp := getOutput(t, srv, j.JobId)
+	eq(t, "status", resp.StatusCode, 500)
+	eq(t, "X-Amz-Sha256-Tree-Hash", resp.Header.Get("X-Amz-Sha256-Tree-Hash"), "")
+	eq(t, "code", decodeError(t, resp).Code, string(firn.CodeServiceUnavailable))
+
+	fail.Store(false)
+	resp = getOutput(t, srv, j.JobId)
+	eq(t, "status", resp.StatusCode, 200)
+	got, err := io.ReadAll(resp.Body)
+	must(t, err)
+	eq(t, "output", bytes.Equal(got, data), true)
 }

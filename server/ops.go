@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -486,16 +487,28 @@ func (h *handler) listJobs(c *call) error {
 // copyBufferSize is the unit in which job output is copied to the client.
 const copyBufferSize = 128 << 10
 
-// getJobOutput streams the job output to the client as it is read.
+// getJobOutput streams the job output to the client as it is read. The
+// first bytes are read before the status line, so that an output that
+// cannot be read at all (a segment that fails to open) is answered with an
+// error the client can see and retry, 500 ServiceUnavailableException for a
+// failure that is not a Glacier error. A failure after the status line
+// breaks the connection: the client must not take a truncated body for the
+// whole output.
 func (h *handler) getJobOutput(c *call) error {
 	out, err := h.g.GetJobOutput(c.ctx, &firn.GetJobOutputInput{AccountId: c.account, VaultName: c.vault, JobId: c.res, Range: c.r.Header.Get("Range")})
 	if err != nil {
 		return err
 	}
-	if out.Body == nil {
-		out.Body = http.NoBody
+	body := out.Body
+	if body == nil {
+		body = http.NoBody
 	}
-	defer out.Body.Close()
+	defer body.Close()
+	buf := make([]byte, copyBufferSize)
+	n, err := io.ReadAtLeast(body, buf, 1)
+	if err != nil && err != io.EOF {
+		return fmt.Errorf("reading the job output: %w", err)
+	}
 	status := int(out.Status)
 	if status != http.StatusOK && status != http.StatusPartialContent {
 		status = http.StatusOK
@@ -516,9 +529,7 @@ func (h *handler) getJobOutput(c *call) error {
 	}
 	c.w.WriteHeader(status)
 	rc := http.NewResponseController(c.w)
-	buf := make([]byte, copyBufferSize)
 	for {
-		n, err := out.Body.Read(buf)
 		if n > 0 {
 			if _, werr := c.w.Write(buf[:n]); werr != nil {
 				if errors.Is(werr, http.ErrContentLength) {
@@ -538,6 +549,7 @@ func (h *handler) getJobOutput(c *call) error {
 			h.log.Error("job output stream failed", "request_id", c.id, "err", err)
 			panic(http.ErrAbortHandler)
 		}
+		n, err = body.Read(buf)
 	}
 }
 

@@ -568,3 +568,98 @@ func TestGracefulShutdown(t *testing.T) {
 	must(t, <-shut)
 	eq(t, "Serve", <-served, http.ErrServerClosed)
 }
+
+// outputBody is a job output that yields data, then fails with err (io.EOF
+// for a clean end); closed is closed by Close.
+type outputBody struct {
+	data   string
+	err    error
+	closed chan struct{}
+}
+
+func newOutputBody(data string, err error) *outputBody {
+	return &outputBody{data: data, err: err, closed: make(chan struct{})}
+}
+
+// waitClosed fails t unless the handler closes b.
+func (b *outputBody) waitClosed(t *testing.T) {
+	t.Helper()
+	select {
+	case <-b.closed:
+	case <-time.After(10 * time.Second):
+		t.Error("the handler did not close the output")
+	}
+}
+
+func (b *outputBody) Read(p []byte) (int, error) {
+	if b.data == "" {
+		return 0, b.err
+	}
+	n := copy(p, b.data)
+	b.data = b.data[n:]
+	return n, nil
+}
+
+func (b *outputBody) Close() error {
+	close(b.closed)
+	return nil
+}
+
+// getOutput requests the output of job id of vault v over a real
+// connection.
+func getOutput(t *testing.T, srv *httptest.Server, id string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest("GET", srv.URL+"/-/vaults/v/jobs/"+id+"/output", nil)
+	must(t, err)
+	req.Header.Set("X-Amz-Glacier-Version", APIVersion)
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatalf("no response: %v", err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// TestJobOutputFirstReadFails: an output that fails before its first byte
+// is answered with a 500 JSON error, without the output's headers.
+func TestJobOutputFirstReadFails(t *testing.T) {
+	f, srv := startServer(t, Options{})
+	body := newOutputBody("", errors.New("segment unreadable"))
+	f.respond("GetJobOutput", &firn.GetJobOutputOutput{Body: body, Status: 206, ContentRange: "bytes 0-9/20",
+		ContentType: "text/csv", Checksum: "ab", AcceptRanges: "bytes"}, nil)
+	resp := getOutput(t, srv, "J")
+	eq(t, "status", resp.StatusCode, http.StatusInternalServerError)
+	for _, h := range []string{"Content-Range", "X-Amz-Sha256-Tree-Hash", "Accept-Ranges"} {
+		if v := resp.Header.Get(h); v != "" {
+			t.Errorf("error response carries the output's %s: %q", h, v)
+		}
+	}
+	b := decodeError(t, resp)
+	eq(t, "code", b.Code, string(firn.CodeServiceUnavailable))
+	eq(t, "type", b.Type, "Server")
+	body.waitClosed(t)
+
+	// A Glacier error from the first read keeps its code.
+	body = newOutputBody("", firn.Errorf(firn.CodeRequestTimeout, "slow disk"))
+	f.respond("GetJobOutput", &firn.GetJobOutputOutput{Body: body}, nil)
+	resp = getOutput(t, srv, "J")
+	eq(t, "status", resp.StatusCode, http.StatusRequestTimeout)
+	eq(t, "code", decodeError(t, resp).Code, string(firn.CodeRequestTimeout))
+}
+
+// TestJobOutputLaterReadFails: once bytes are sent, a failure breaks the
+// connection, so the client cannot take the truncated body for the whole.
+func TestJobOutputLaterReadFails(t *testing.T) {
+	f, srv := startServer(t, Options{})
+	for _, cr := range []string{"", "bytes 0-9/10"} {
+		body := newOutputBody("01234", errors.New("segment unreadable"))
+		f.respond("GetJobOutput", &firn.GetJobOutputOutput{Body: body, ContentRange: cr}, nil)
+		resp := getOutput(t, srv, "J")
+		eq(t, "status", resp.StatusCode, map[string]int{"": 200, "bytes 0-9/10": 206}[cr])
+		data, err := io.ReadAll(resp.Body)
+		if err == nil {
+			t.Errorf("Content-Range %q: a failed output ended cleanly for the client after %q", cr, data)
+		}
+		body.waitClosed(t)
+	}
+}
