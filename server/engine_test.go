@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os/exec"
 	"strings"
@@ -258,4 +259,73 @@ func TestEngineJobOutputReadFault(t *testing.T) {
 	got, err := io.ReadAll(resp.Body)
 	must(t, err)
 	eq(t, "output", bytes.Equal(got, data), true)
+}
+
+// TestEngineJobOutputContentLength: every job output, whole or ranged, is
+// sent with a Content-Length equal to its bytes, not chunked.
+func TestEngineJobOutputContentLength(t *testing.T) {
+	ctx := context.Background()
+	e, err := engine.Open("/length", &engine.Options{FS: vfs.NewMem()})
+	must(t, err)
+	t.Cleanup(func() { e.Close() })
+	srv := httptest.NewServer(New(e, Options{Logger: quiet}))
+	t.Cleanup(srv.Close)
+	_, err = e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"})
+	must(t, err)
+	data := pattern(3<<20 + 7)
+	a, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader(data)})
+	must(t, err)
+	csv, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: strings.NewReader("name,age\nann,34\nbob,701\n")})
+	must(t, err)
+	initiate := func(p firn.JobParameters) string {
+		t.Helper()
+		j, err := e.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: p})
+		must(t, err)
+		return j.JobId
+	}
+	archive := initiate(firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId})
+	cases := []struct {
+		name, job, rng string
+		want           int64 // -1: the whole output, whatever its size
+	}{
+		{"archive", archive, "", int64(len(data))},
+		{"archive range", archive, "bytes=1048576-2097151", 1 << 20},
+		{"archive tail", archive, "bytes=3145728-", 7},
+		{"retrieval range", initiate(firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId,
+			RetrievalByteRange: "1048576-3145734"}), "", 2<<20 + 7},
+		{"inventory JSON", initiate(firn.JobParameters{Type: firn.JobTypeInventoryRetrieval}), "", -1},
+		{"inventory CSV", initiate(firn.JobParameters{Type: firn.JobTypeInventoryRetrieval, Format: firn.FormatCSV}), "", -1},
+		{"inventory range", initiate(firn.JobParameters{Type: firn.JobTypeInventoryRetrieval}), "bytes=0-9", 10},
+		{"select", initiate(firn.JobParameters{Type: firn.JobTypeSelect, ArchiveId: csv.ArchiveId,
+			SelectParameters: &firn.SelectParameters{
+				ExpressionType:      firn.ExpressionTypeSQL,
+				Expression:          "SELECT s.name FROM archive s",
+				InputSerialization:  &firn.InputSerialization{CSV: &firn.CSVInput{FileHeaderInfo: firn.FileHeaderInfoUse}},
+				OutputSerialization: &firn.OutputSerialization{CSV: &firn.CSVOutput{}},
+			},
+			OutputLocation: &firn.OutputLocation{S3: &firn.S3Location{BucketName: "results", Prefix: "q"}}}), "", 8},
+	}
+	for _, c := range cases {
+		req, err := http.NewRequest("GET", srv.URL+"/-/vaults/v/jobs/"+c.job+"/output", nil)
+		must(t, err)
+		req.Header.Set("X-Amz-Glacier-Version", APIVersion)
+		if c.rng != "" {
+			req.Header.Set("Range", c.rng)
+		}
+		resp, err := srv.Client().Do(req)
+		must(t, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		must(t, err)
+		if resp.StatusCode/100 != 2 {
+			t.Fatalf("%s: status %d: %s", c.name, resp.StatusCode, body)
+		}
+		if resp.Header.Get("Content-Length") != fmt.Sprint(len(body)) || len(resp.TransferEncoding) != 0 {
+			t.Errorf("%s: Content-Length %q, Transfer-Encoding %q; want Content-Length %d", c.name,
+				resp.Header.Get("Content-Length"), resp.TransferEncoding, len(body))
+		}
+		if c.want >= 0 && int64(len(body)) != c.want {
+			t.Errorf("%s: %d bytes, want %d", c.name, len(body), c.want)
+		}
+	}
 }

@@ -490,6 +490,21 @@ func TestJobOutputContentLength(t *testing.T) {
 	eq(t, "Content-Type", w.Header().Get("Content-Type"), "application/octet-stream")
 	eq(t, "body", w.Body.String(), "0123")
 
+	// The Glacier's ContentLength, for a whole output too.
+	f.respond("GetJobOutput", &firn.GetJobOutputOutput{Body: io.NopCloser(strings.NewReader("0123")), ContentLength: new(int64(4))}, nil)
+	w = serve(f, rawRequest("GET", "/-/vaults/v/jobs/J/output", nil))
+	eq(t, "status", w.Code, 200)
+	eq(t, "Content-Length", w.Header().Get("Content-Length"), "4")
+	eq(t, "body", w.Body.String(), "0123")
+	// An unknown length is left to chunked encoding.
+	f.respond("GetJobOutput", &firn.GetJobOutputOutput{Body: io.NopCloser(strings.NewReader("0123"))}, nil)
+	w = serve(f, rawRequest("GET", "/-/vaults/v/jobs/J/output", nil))
+	eq(t, "Content-Length", w.Header().Get("Content-Length"), "")
+	// A ContentLength that contradicts the Content-Range is an internal
+	// error, found before the status line.
+	f.respond("GetJobOutput", &firn.GetJobOutputOutput{Body: io.NopCloser(strings.NewReader("0123")), ContentLength: new(int64(4)), ContentRange: "bytes 0-4/10"}, nil)
+	wantError(t, serve(f, rawRequest("GET", "/-/vaults/v/jobs/J/output", nil)), 500, string(firn.CodeServiceUnavailable), "")
+
 	for cr, want := range map[string]int64{"bytes 0-0/1": 1, "bytes 5-4/9": -1, "bytes a-4/9": -1, "0-4/9": -1, "bytes 0-4": 5} {
 		n, ok := rangeLength(cr)
 		if !ok {
@@ -662,4 +677,27 @@ func TestJobOutputLaterReadFails(t *testing.T) {
 		}
 		body.waitClosed(t)
 	}
+}
+
+// TestJobOutputShort: an output that ends before its ContentLength is a
+// 500 error when it yields nothing, and a broken connection once bytes are
+// sent.
+func TestJobOutputShort(t *testing.T) {
+	f, srv := startServer(t, Options{})
+	body := newOutputBody("", io.EOF)
+	f.respond("GetJobOutput", &firn.GetJobOutputOutput{Body: body, ContentLength: new(int64(10))}, nil)
+	resp := getOutput(t, srv, "J")
+	eq(t, "status", resp.StatusCode, 500)
+	eq(t, "code", decodeError(t, resp).Code, string(firn.CodeServiceUnavailable))
+	body.waitClosed(t)
+
+	body = newOutputBody("01234", io.EOF)
+	f.respond("GetJobOutput", &firn.GetJobOutputOutput{Body: body, ContentLength: new(int64(10))}, nil)
+	resp = getOutput(t, srv, "J")
+	eq(t, "status", resp.StatusCode, 200)
+	eq(t, "Content-Length", resp.ContentLength, int64(10))
+	if data, err := io.ReadAll(resp.Body); err == nil {
+		t.Errorf("a short output ended cleanly for the client after %q", data)
+	}
+	body.waitClosed(t)
 }
