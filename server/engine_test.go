@@ -99,15 +99,20 @@ func TestEngineEndToEnd(t *testing.T) {
 
 	// A body that does not match its signed x-amz-content-sha256 stores
 	// nothing.
-	r := signedRequest(t, "POST", "/-/vaults/e2e/archives", "hello", clock.t, map[string]string{"X-Amz-Content-Sha256": sha256Hex("hello")}, sha256Hex("hello"))
+	r := signedRequest(t, "POST", "/-/vaults/e2e/archives", "hello", clock.t, map[string]string{"X-Amz-Content-Sha256": sha256Hex("hello"), "X-Amz-Sha256-Tree-Hash": sha256Hex("hello")}, sha256Hex("hello"))
 	r.Body = io.NopCloser(strings.NewReader("jello"))
 	wantError(t, serveWith(New(e, Options{Logger: quiet, Credentials: testCreds(), Clock: clock}), r), 400, "InvalidParameterValueException", "x-amz-content-sha256")
 	// So does a wrong tree hash, which the engine checks.
-	_, err = c.UploadArchive(ctx, &glacier.UploadArchiveInput{VaultName: v, Checksum: s(treeHash([]byte("other"))), Body: strings.NewReader("hello")})
-	var ipv *types.InvalidParameterValueException
-	if !errors.As(err, &ipv) {
-		t.Fatalf("wrong tree hash: %v", err)
+	r = signedRequest(t, "POST", "/-/vaults/e2e/archives", "hello", clock.t, map[string]string{"X-Amz-Content-Sha256": sha256Hex("hello"), "X-Amz-Sha256-Tree-Hash": treeHash([]byte("other"))}, sha256Hex("hello"))
+	wantError(t, serveWith(New(e, Options{Logger: quiet, Credentials: testCreds(), Clock: clock}), r), 400, "InvalidParameterValueException", "Checksum")
+	// The SDK given a Checksum sends no x-amz-content-sha256
+	// (aws/aws-sdk-go-v2#1212), which the service requires.
+	_, err = c.UploadArchive(ctx, &glacier.UploadArchiveInput{VaultName: v, Checksum: s(treeHash([]byte("hello"))), Body: strings.NewReader("hello")})
+	var mpv *types.MissingParameterValueException
+	if !errors.As(err, &mpv) || !strings.Contains(mpv.ErrorMessage(), "x-amz-content-sha256") {
+		t.Fatalf("upload without x-amz-content-sha256: %v", err)
 	}
+	var ipv *types.InvalidParameterValueException
 	check()
 	dv, err = c.DescribeVault(ctx, &glacier.DescribeVaultInput{VaultName: v})
 	must(t, err)
@@ -328,4 +333,35 @@ func TestEngineJobOutputContentLength(t *testing.T) {
 			t.Errorf("%s: %d bytes, want %d", c.name, len(body), c.want)
 		}
 	}
+}
+
+// TestEngineUploadRequiredHeaders: an upload or a part without one of its
+// checksum headers stores nothing.
+func TestEngineUploadRequiredHeaders(t *testing.T) {
+	ctx := context.Background()
+	e, err := engine.Open("/headers", &engine.Options{FS: vfs.NewMem()})
+	must(t, err)
+	t.Cleanup(func() { e.Close() })
+	h := New(e, Options{Logger: quiet})
+	_, err = e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"})
+	must(t, err)
+	mu, err := e.InitiateMultipartUpload(ctx, &firn.InitiateMultipartUploadInput{VaultName: "v", PartSize: 1 << 20})
+	must(t, err)
+	for _, path := range []string{"/-/vaults/v/archives", "/-/vaults/v/multipart-uploads/" + mu.UploadId} {
+		for _, missing := range []string{"X-Amz-Sha256-Tree-Hash", "X-Amz-Content-Sha256"} {
+			method := map[bool]string{true: "POST", false: "PUT"}[strings.HasSuffix(path, "/archives")]
+			r := uploadHeaders(rawRequest(method, path, strings.NewReader("hello")), "hello")
+			r.Header.Set("Content-Range", "bytes 0-4/*")
+			r.Header.Del(missing)
+			wantError(t, serveWith(h, r), 400, string(firn.CodeMissingParameterValue), strings.ToLower(missing))
+		}
+	}
+	d, err := e.DescribeVault(ctx, &firn.DescribeVaultInput{VaultName: "v"})
+	must(t, err)
+	eq(t, "archives", d.NumberOfArchives, int64(0))
+	eq(t, "bytes", d.SizeInBytes, int64(0))
+	lp, err := e.ListParts(ctx, &firn.ListPartsInput{VaultName: "v", UploadId: mu.UploadId})
+	must(t, err)
+	eq(t, "parts", len(lp.Parts), 0)
+	must(t, e.Check(ctx))
 }

@@ -278,8 +278,25 @@ func (c *call) limitUpload(max int64, required bool) error {
 	return nil
 }
 
+// requireChecksums requires an upload's two checksum headers, both marked
+// required by the API: x-amz-sha256-tree-hash, which the Glacier checks
+// against the body, and x-amz-content-sha256, which the payload reader
+// checks. The Go API computes a tree hash it is not given, as the SDKs do
+// on the client side; the wire does not leave it out.
+func (c *call) requireChecksums() error {
+	for _, name := range []string{"x-amz-sha256-tree-hash", "x-amz-content-sha256"} {
+		if c.r.Header.Get(name) == "" {
+			return firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: %s", name)
+		}
+	}
+	return nil
+}
+
 func (h *handler) uploadArchive(c *call) error {
 	if err := c.limitUpload(MaxArchiveSize, true); err != nil {
+		return err
+	}
+	if err := c.requireChecksums(); err != nil {
 		return err
 	}
 	out, err := h.g.UploadArchive(c.ctx, &firn.UploadArchiveInput{
@@ -328,6 +345,9 @@ func (h *handler) initiateMultipartUpload(c *call) error {
 
 func (h *handler) uploadMultipartPart(c *call) error {
 	if err := c.limitUpload(MaxPartSize, false); err != nil {
+		return err
+	}
+	if err := c.requireChecksums(); err != nil {
 		return err
 	}
 	out, err := h.g.UploadMultipartPart(c.ctx, &firn.UploadMultipartPartInput{

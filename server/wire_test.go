@@ -151,17 +151,17 @@ func TestEmptyJSONBodies(t *testing.T) {
 func TestContentSHA256Mismatch(t *testing.T) {
 	t.Run("upload", func(t *testing.T) {
 		f := newFake()
-		r := rawRequest("POST", "/-/vaults/v/archives", strings.NewReader("hello world"))
+		r := uploadHeaders(rawRequest("POST", "/-/vaults/v/archives", strings.NewReader("hello world")), "hello world")
 		r.Header.Set("X-Amz-Content-Sha256", sha256Hex("hello worle"))
 		wantError(t, serve(f, r), 400, "InvalidParameterValueException", "x-amz-content-sha256 does not match")
-		c := wantCall(t, f, "UploadArchive", &firn.UploadArchiveInput{AccountId: "-", VaultName: "v"})
+		c := wantCall(t, f, "UploadArchive", &firn.UploadArchiveInput{AccountId: "-", VaultName: "v", Checksum: sha256Hex("hello world")})
 		if c.readErr == nil {
 			t.Error("the Glacier read the whole body without an error")
 		}
 	})
 	t.Run("part", func(t *testing.T) {
 		f := newFake()
-		r := rawRequest("PUT", "/-/vaults/v/multipart-uploads/U", strings.NewReader("abcde"))
+		r := uploadHeaders(rawRequest("PUT", "/-/vaults/v/multipart-uploads/U", strings.NewReader("abcde")), "abcde")
 		r.Header.Set("X-Amz-Content-Sha256", strings.ToUpper(sha256Hex("abcdf")))
 		r.Header.Set("Content-Range", "bytes 0-4/*")
 		wantError(t, serve(f, r), 400, "InvalidParameterValueException", "x-amz-content-sha256 does not match")
@@ -178,7 +178,7 @@ func TestContentSHA256Mismatch(t *testing.T) {
 	})
 	t.Run("match", func(t *testing.T) {
 		f := newFake()
-		r := rawRequest("POST", "/-/vaults/v/archives", strings.NewReader("hello world"))
+		r := uploadHeaders(rawRequest("POST", "/-/vaults/v/archives", strings.NewReader("hello world")), "hello world")
 		r.Header.Set("X-Amz-Content-Sha256", strings.ToUpper(sha256Hex("hello world")))
 		eq(t, "status", serve(f, r).Code, 201)
 		eq(t, "body", string(f.last().body), "hello world")
@@ -208,7 +208,7 @@ func TestUploadLimits(t *testing.T) {
 	eq(t, "calls", f.count(), 0)
 
 	// A part of unknown length is bounded while it streams.
-	r = rawRequest("PUT", "/-/vaults/v/multipart-uploads/U", strings.NewReader("x"))
+	r = uploadHeaders(rawRequest("PUT", "/-/vaults/v/multipart-uploads/U", strings.NewReader("x")), "x")
 	r.ContentLength = -1
 	eq(t, "status", serve(f, r).Code, 204)
 	eq(t, "body", string(f.last().body), "x")
@@ -330,6 +330,9 @@ func TestRouting(t *testing.T) {
 		if tt.op == "CompleteMultipartUpload" {
 			r.Header.Set("X-Amz-Archive-Size", "1")
 		}
+		if tt.op == "UploadArchive" || tt.op == "UploadMultipartPart" {
+			uploadHeaders(r, "x")
+		}
 		if strings.HasPrefix(tt.op, "Set") || strings.Contains(tt.target, "tags?") || tt.op == "InitiateJob" || tt.op == "InitiateVaultLock" {
 			r = rawRequest(tt.method, tt.target, strings.NewReader("{}"))
 		}
@@ -434,7 +437,7 @@ func TestStreaming(t *testing.T) {
 		must(t, err)
 		req.ContentLength = 3
 		req.Header.Set("X-Amz-Glacier-Version", APIVersion)
-		req.Header.Set("X-Amz-Content-Sha256", sha256Hex("abc"))
+		uploadHeaders(req, "abc")
 		done := make(chan *http.Response)
 		go func() {
 			resp, err := srv.Client().Do(req)
@@ -700,4 +703,34 @@ func TestJobOutputShort(t *testing.T) {
 		t.Errorf("a short output ended cleanly for the client after %q", data)
 	}
 	body.waitClosed(t)
+}
+
+// uploadHeaders sets the checksum headers an upload of body requires.
+func uploadHeaders(r *http.Request, body string) *http.Request {
+	r.Header.Set("X-Amz-Content-Sha256", sha256Hex(body))
+	r.Header.Set("X-Amz-Sha256-Tree-Hash", sha256Hex(body)) // the tree hash of a body under 1 MiB
+	return r
+}
+
+// TestUploadRequiredHeaders: UploadArchive and UploadMultipartPart without
+// x-amz-sha256-tree-hash or x-amz-content-sha256 are refused before the
+// Glacier is called.
+func TestUploadRequiredHeaders(t *testing.T) {
+	uploads := []struct{ method, path string }{{"POST", "/-/vaults/v/archives"}, {"PUT", "/-/vaults/v/multipart-uploads/U"}}
+	for _, u := range uploads {
+		for _, missing := range []string{"X-Amz-Sha256-Tree-Hash", "X-Amz-Content-Sha256"} {
+			f := newFake()
+			r := uploadHeaders(rawRequest(u.method, u.path, strings.NewReader("hello")), "hello")
+			r.Header.Set("Content-Range", "bytes 0-4/*")
+			r.Header.Del(missing)
+			wantError(t, serve(f, r), 400, string(firn.CodeMissingParameterValue), strings.ToLower(missing))
+			eq(t, u.method+" without "+missing+": calls", f.count(), 0)
+		}
+		f := newFake()
+		r := uploadHeaders(rawRequest(u.method, u.path, strings.NewReader("hello")), "hello")
+		r.Header.Set("Content-Range", "bytes 0-4/*")
+		if w := serve(f, r); w.Code/100 != 2 {
+			t.Errorf("%s with both checksums: status %d: %s", u.method, w.Code, w.Body)
+		}
+	}
 }
