@@ -78,6 +78,9 @@ func output(t *testing.T, tg *target, vault, id, rng string) ([]byte, *firn.GetJ
 	if err != nil {
 		t.Fatalf("GetJobOutput: reading Body: %v", err)
 	}
+	if out.ContentLength == nil || *out.ContentLength != int64(len(body)) {
+		t.Errorf("GetJobOutput %q: ContentLength %v, want %d", rng, out.ContentLength, len(body))
+	}
 	return body, out
 }
 

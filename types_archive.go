@@ -10,7 +10,10 @@ type UploadArchiveInput struct {
 	// (0x20-0x7E).
 	ArchiveDescription string
 	// Checksum, when set, is the expected SHA-256 tree hash of Body in hex;
-	// the upload fails if it does not match.
+	// the upload fails if it does not match. When it is empty the Glacier
+	// computes the tree hash itself, as the AWS SDKs do on the client side.
+	// On the wire it is the x-amz-sha256-tree-hash header, which the REST
+	// endpoint requires, as it does x-amz-content-sha256.
 	Checksum string
 	// Body is read to EOF and never buffered whole.
 	Body io.Reader

@@ -175,6 +175,11 @@ type GetJobOutputInput struct {
 // GetJobOutputOutput streams a job's output. The caller must close Body.
 type GetJobOutputOutput struct {
 	Body io.ReadCloser
+	// ContentLength is the number of bytes Body yields (those of the range
+	// for a ranged response), or nil when it is not known. The REST
+	// endpoint sends it as Content-Length, and reports an output that ends
+	// early as a broken download.
+	ContentLength *int64
 	// Checksum is the tree hash of the returned bytes when the returned
 	// range is tree-hash aligned, else "".
 	Checksum string

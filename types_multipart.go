@@ -28,7 +28,11 @@ type UploadMultipartPartInput struct {
 	UploadId  string
 	// Range is "bytes START-END/*", inclusive.
 	Range string
-	// Checksum, when set, is the part's expected SHA-256 tree hash in hex.
+	// Checksum, when set, is the part's expected SHA-256 tree hash in hex;
+	// the part is refused if it does not match. When it is empty the
+	// Glacier computes the tree hash itself, as the AWS SDKs do on the
+	// client side. On the wire it is the x-amz-sha256-tree-hash header,
+	// which the REST endpoint requires, as it does x-amz-content-sha256.
 	Checksum string
 	Body     io.Reader
 }

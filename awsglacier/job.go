@@ -4,8 +4,11 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/glacier"
 	"github.com/aws/aws-sdk-go-v2/service/glacier/types"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/firnstore/firn"
 )
@@ -168,7 +171,9 @@ func jobFromSDK(d *dates, j types.GlacierJobDescription) firn.GlacierJobDescript
 // GetJobOutput implements [firn.Glacier]:
 // GET /{account}/vaults/{name}/jobs/{jobId}/output with an optional Range
 // header. Body is the response body as the SDK streams it; the caller must
-// close it. Status is the HTTP status, 200 or 206.
+// close it. Status is the HTTP status, 200 or 206. ContentLength is the
+// response's Content-Length, which the SDK's output leaves out; nil for a
+// response without one (chunked).
 func (c *Client) GetJobOutput(ctx context.Context, in *firn.GetJobOutputInput) (*firn.GetJobOutputOutput, error) {
 	in = orZero(in)
 	if err := required(param{"VaultName", in.VaultName}, param{"JobId", in.JobId}); err != nil {
@@ -188,6 +193,7 @@ func (c *Client) GetJobOutput(ctx context.Context, in *firn.GetJobOutputInput) (
 	}
 	return &firn.GetJobOutputOutput{
 		Body:               out.Body,
+		ContentLength:      contentLength(out.ResultMetadata),
 		Checksum:           aws.ToString(out.Checksum),
 		Status:             out.Status,
 		ContentRange:       aws.ToString(out.ContentRange),
@@ -195,4 +201,14 @@ func (c *Client) GetJobOutput(ctx context.Context, in *firn.GetJobOutputInput) (
 		ContentType:        aws.ToString(out.ContentType),
 		ArchiveDescription: aws.ToString(out.ArchiveDescription),
 	}, nil
+}
+
+// contentLength returns the Content-Length of the HTTP response recorded in
+// md, or nil when there is none.
+func contentLength(md middleware.Metadata) *int64 {
+	resp, ok := awsmiddleware.GetRawResponse(md).(*smithyhttp.Response)
+	if !ok || resp.ContentLength < 0 {
+		return nil
+	}
+	return &resp.ContentLength
 }

@@ -649,7 +649,7 @@ func opCases() []opCase {
 			want: struct {
 				*firn.GetJobOutputOutput
 				Data string
-			}{&firn.GetJobOutputOutput{Checksum: hash1, Status: 206, ContentRange: "bytes 0-4/11", AcceptRanges: "bytes",
+			}{&firn.GetJobOutputOutput{ContentLength: ptr[int64](5), Checksum: hash1, Status: 206, ContentRange: "bytes 0-4/11", AcceptRanges: "bytes",
 				ContentType: "application/octet-stream", ArchiveDescription: "my archive"}, "hello"},
 		},
 		{

@@ -382,7 +382,8 @@ func (e *Engine) ListJobs(ctx context.Context, in *firn.ListJobsInput) (*firn.Li
 }
 
 // GetJobOutput implements firn.Glacier. The output streams from the stored
-// segments; nothing is loaded whole. Checksum is the tree hash of the
+// segments; nothing is loaded whole. ContentLength is always set, from the
+// size recorded when the job completed. Checksum is the tree hash of the
 // returned bytes when both the job's range and the requested range are tree-
 // hash aligned, computed from stored leaf hashes.
 func (e *Engine) GetJobOutput(ctx context.Context, in *firn.GetJobOutputInput) (*firn.GetJobOutputOutput, error) {
@@ -419,10 +420,11 @@ func (e *Engine) GetJobOutput(ctx context.Context, in *firn.GetJobOutputInput) (
 		return nil, err
 	}
 	out := &firn.GetJobOutputOutput{
-		Body:         body,
-		Status:       200,
-		AcceptRanges: "bytes",
-		ContentType:  j.ContentType(),
+		Body:          body,
+		ContentLength: new(end - start + 1),
+		Status:        200,
+		AcceptRanges:  "bytes",
+		ContentType:   j.ContentType(),
 	}
 	if in.Range != "" {
 		out.Status = 206

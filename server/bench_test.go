@@ -70,7 +70,7 @@ func BenchmarkGetJobOutput(b *testing.B) {
 // body against x-amz-content-sha256) into a Glacier that discards it.
 func BenchmarkUploadArchive(b *testing.B) {
 	data := pattern(benchSize)
-	sum := sha256Hex(string(data))
+	sum, tree := sha256Hex(string(data)), treeHash(data)
 	srv := httptest.NewServer(New(discardGlacier{newFake()}, Options{Logger: quiet}))
 	b.Cleanup(srv.Close)
 	b.SetBytes(benchSize)
@@ -78,6 +78,7 @@ func BenchmarkUploadArchive(b *testing.B) {
 		req, _ := http.NewRequest("POST", srv.URL+"/-/vaults/v/archives", bytes.NewReader(data))
 		req.Header.Set("X-Amz-Glacier-Version", APIVersion)
 		req.Header.Set("X-Amz-Content-Sha256", sum)
+		req.Header.Set("X-Amz-Sha256-Tree-Hash", tree)
 		resp, err := srv.Client().Do(req)
 		if err != nil {
 			b.Fatal(err)

@@ -10,8 +10,9 @@
 // method, and writes the output's headers and JSON body (or the job output
 // stream) back. Validation of values (vault names, part sizes, limits,
 // ranges, ...) is left to the Glacier implementation; the handler rejects only
-// what it cannot represent in a firn input: non-numeric numbers, a missing
-// x-amz-glacier-version, malformed JSON.
+// what it cannot represent in a firn input (non-numeric numbers, malformed
+// JSON) and headers the wire requires (x-amz-glacier-version, an upload's
+// checksums).
 //
 // # Wire conventions
 //
@@ -31,7 +32,12 @@
 //
 // Upload bodies (UploadArchive, UploadMultipartPart) are streamed into the
 // Glacier, never buffered whole, and limited to 4 GiB ([MaxArchiveSize],
-// [MaxPartSize]); UploadArchive requires Content-Length. When a request
+// [MaxPartSize]); UploadArchive requires Content-Length. Both also require
+// x-amz-sha256-tree-hash and x-amz-content-sha256, as the service does:
+// without either the request is refused with 400
+// MissingParameterValueException before the Glacier is called. (The AWS
+// SDKs compute both unless given a checksum; aws-sdk-go-v2 given one sends
+// no x-amz-content-sha256, which the service refuses too.) When a request
 // carries x-amz-content-sha256 the body is hashed while it streams; on a
 // mismatch the reader returns an error before EOF, so the Glacier fails the
 // call and stores nothing, and the client gets 400
@@ -39,9 +45,12 @@
 // Glacier as the Checksum it must verify. JSON bodies are limited to
 // [Options].MaxJSONBody; bodies of operations that take none are ignored.
 // Job output is copied to the client as the Glacier produces it, flushed as
-// it goes, with Content-Length when its Content-Range gives it; if the output
-// fails midway the connection is broken, so that the client cannot mistake a
-// truncated download for a whole one.
+// it goes, with Content-Length from the output's ContentLength or
+// Content-Range. Its first bytes are read before the status line, so an
+// output that cannot be read at all is answered with an error (500
+// ServiceUnavailableException unless the Glacier gave a code); if it fails
+// midway, or ends short of its length, the connection is broken, so that
+// the client cannot mistake a truncated download for a whole one.
 //
 // # Authentication
 //

@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/glacier"
 	"github.com/aws/aws-sdk-go-v2/service/glacier/types"
 	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
+	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
 )
 
@@ -95,15 +99,20 @@ func TestEngineEndToEnd(t *testing.T) {
 
 	// A body that does not match its signed x-amz-content-sha256 stores
 	// nothing.
-	r := signedRequest(t, "POST", "/-/vaults/e2e/archives", "hello", clock.t, map[string]string{"X-Amz-Content-Sha256": sha256Hex("hello")}, sha256Hex("hello"))
+	r := signedRequest(t, "POST", "/-/vaults/e2e/archives", "hello", clock.t, map[string]string{"X-Amz-Content-Sha256": sha256Hex("hello"), "X-Amz-Sha256-Tree-Hash": sha256Hex("hello")}, sha256Hex("hello"))
 	r.Body = io.NopCloser(strings.NewReader("jello"))
 	wantError(t, serveWith(New(e, Options{Logger: quiet, Credentials: testCreds(), Clock: clock}), r), 400, "InvalidParameterValueException", "x-amz-content-sha256")
 	// So does a wrong tree hash, which the engine checks.
-	_, err = c.UploadArchive(ctx, &glacier.UploadArchiveInput{VaultName: v, Checksum: s(treeHash([]byte("other"))), Body: strings.NewReader("hello")})
-	var ipv *types.InvalidParameterValueException
-	if !errors.As(err, &ipv) {
-		t.Fatalf("wrong tree hash: %v", err)
+	r = signedRequest(t, "POST", "/-/vaults/e2e/archives", "hello", clock.t, map[string]string{"X-Amz-Content-Sha256": sha256Hex("hello"), "X-Amz-Sha256-Tree-Hash": treeHash([]byte("other"))}, sha256Hex("hello"))
+	wantError(t, serveWith(New(e, Options{Logger: quiet, Credentials: testCreds(), Clock: clock}), r), 400, "InvalidParameterValueException", "Checksum")
+	// The SDK given a Checksum sends no x-amz-content-sha256
+	// (aws/aws-sdk-go-v2#1212), which the service requires.
+	_, err = c.UploadArchive(ctx, &glacier.UploadArchiveInput{VaultName: v, Checksum: s(treeHash([]byte("hello"))), Body: strings.NewReader("hello")})
+	var mpv *types.MissingParameterValueException
+	if !errors.As(err, &mpv) || !strings.Contains(mpv.ErrorMessage(), "x-amz-content-sha256") {
+		t.Fatalf("upload without x-amz-content-sha256: %v", err)
 	}
+	var ipv *types.InvalidParameterValueException
 	check()
 	dv, err = c.DescribeVault(ctx, &glacier.DescribeVaultInput{VaultName: v})
 	must(t, err)
@@ -215,4 +224,144 @@ func TestBoto3Interop(t *testing.T) {
 	if err != nil {
 		t.Fatalf("boto3: %v\n%s", err, out)
 	}
+}
+
+// TestEngineJobOutputReadFault: when the engine cannot read an archive's
+// segments, GetJobOutput answers 500 ServiceUnavailableException before any
+// output header, and serves the output once the reads work again.
+func TestEngineJobOutputReadFault(t *testing.T) {
+	ctx := context.Background()
+	var fail atomic.Bool
+	fs := errorfs.Wrap(vfs.NewMem(), errorfs.InjectorFunc(func(op errorfs.Op) error {
+		if fail.Load() && strings.HasPrefix(op.Path, "/fault/blobs/") && (op.Kind == errorfs.OpOpen || op.Kind == errorfs.OpFileReadAt) {
+			return errorfs.ErrInjected
+		}
+		return nil
+	}))
+	e, err := engine.Open("/fault", &engine.Options{FS: fs})
+	must(t, err)
+	t.Cleanup(func() { e.Close() })
+	srv := httptest.NewServer(New(e, Options{Logger: quiet}))
+	t.Cleanup(srv.Close)
+	_, err = e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"})
+	must(t, err)
+	data := pattern(2<<20 + 5)
+	a, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader(data)})
+	must(t, err)
+	j, err := e.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: firn.JobParameters{
+		Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId}})
+	must(t, err)
+
+	fail.Store(true)
+	resp := getOutput(t, srv, j.JobId)
+	eq(t, "status", resp.StatusCode, 500)
+	eq(t, "X-Amz-Sha256-Tree-Hash", resp.Header.Get("X-Amz-Sha256-Tree-Hash"), "")
+	eq(t, "code", decodeError(t, resp).Code, string(firn.CodeServiceUnavailable))
+
+	fail.Store(false)
+	resp = getOutput(t, srv, j.JobId)
+	eq(t, "status", resp.StatusCode, 200)
+	got, err := io.ReadAll(resp.Body)
+	must(t, err)
+	eq(t, "output", bytes.Equal(got, data), true)
+}
+
+// TestEngineJobOutputContentLength: every job output, whole or ranged, is
+// sent with a Content-Length equal to its bytes, not chunked.
+func TestEngineJobOutputContentLength(t *testing.T) {
+	ctx := context.Background()
+	e, err := engine.Open("/length", &engine.Options{FS: vfs.NewMem()})
+	must(t, err)
+	t.Cleanup(func() { e.Close() })
+	srv := httptest.NewServer(New(e, Options{Logger: quiet}))
+	t.Cleanup(srv.Close)
+	_, err = e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"})
+	must(t, err)
+	data := pattern(3<<20 + 7)
+	a, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader(data)})
+	must(t, err)
+	csv, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: strings.NewReader("name,age\nann,34\nbob,701\n")})
+	must(t, err)
+	initiate := func(p firn.JobParameters) string {
+		t.Helper()
+		j, err := e.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: p})
+		must(t, err)
+		return j.JobId
+	}
+	archive := initiate(firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId})
+	cases := []struct {
+		name, job, rng string
+		want           int64 // -1: the whole output, whatever its size
+	}{
+		{"archive", archive, "", int64(len(data))},
+		{"archive range", archive, "bytes=1048576-2097151", 1 << 20},
+		{"archive tail", archive, "bytes=3145728-", 7},
+		{"retrieval range", initiate(firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId,
+			RetrievalByteRange: "1048576-3145734"}), "", 2<<20 + 7},
+		{"inventory JSON", initiate(firn.JobParameters{Type: firn.JobTypeInventoryRetrieval}), "", -1},
+		{"inventory CSV", initiate(firn.JobParameters{Type: firn.JobTypeInventoryRetrieval, Format: firn.FormatCSV}), "", -1},
+		{"inventory range", initiate(firn.JobParameters{Type: firn.JobTypeInventoryRetrieval}), "bytes=0-9", 10},
+		{"select", initiate(firn.JobParameters{Type: firn.JobTypeSelect, ArchiveId: csv.ArchiveId,
+			SelectParameters: &firn.SelectParameters{
+				ExpressionType:      firn.ExpressionTypeSQL,
+				Expression:          "SELECT s.name FROM archive s",
+				InputSerialization:  &firn.InputSerialization{CSV: &firn.CSVInput{FileHeaderInfo: firn.FileHeaderInfoUse}},
+				OutputSerialization: &firn.OutputSerialization{CSV: &firn.CSVOutput{}},
+			},
+			OutputLocation: &firn.OutputLocation{S3: &firn.S3Location{BucketName: "results", Prefix: "q"}}}), "", 8},
+	}
+	for _, c := range cases {
+		req, err := http.NewRequest("GET", srv.URL+"/-/vaults/v/jobs/"+c.job+"/output", nil)
+		must(t, err)
+		req.Header.Set("X-Amz-Glacier-Version", APIVersion)
+		if c.rng != "" {
+			req.Header.Set("Range", c.rng)
+		}
+		resp, err := srv.Client().Do(req)
+		must(t, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		must(t, err)
+		if resp.StatusCode/100 != 2 {
+			t.Fatalf("%s: status %d: %s", c.name, resp.StatusCode, body)
+		}
+		if resp.Header.Get("Content-Length") != fmt.Sprint(len(body)) || len(resp.TransferEncoding) != 0 {
+			t.Errorf("%s: Content-Length %q, Transfer-Encoding %q; want Content-Length %d", c.name,
+				resp.Header.Get("Content-Length"), resp.TransferEncoding, len(body))
+		}
+		if c.want >= 0 && int64(len(body)) != c.want {
+			t.Errorf("%s: %d bytes, want %d", c.name, len(body), c.want)
+		}
+	}
+}
+
+// TestEngineUploadRequiredHeaders: an upload or a part without one of its
+// checksum headers stores nothing.
+func TestEngineUploadRequiredHeaders(t *testing.T) {
+	ctx := context.Background()
+	e, err := engine.Open("/headers", &engine.Options{FS: vfs.NewMem()})
+	must(t, err)
+	t.Cleanup(func() { e.Close() })
+	h := New(e, Options{Logger: quiet})
+	_, err = e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"})
+	must(t, err)
+	mu, err := e.InitiateMultipartUpload(ctx, &firn.InitiateMultipartUploadInput{VaultName: "v", PartSize: 1 << 20})
+	must(t, err)
+	for _, path := range []string{"/-/vaults/v/archives", "/-/vaults/v/multipart-uploads/" + mu.UploadId} {
+		for _, missing := range []string{"X-Amz-Sha256-Tree-Hash", "X-Amz-Content-Sha256"} {
+			method := map[bool]string{true: "POST", false: "PUT"}[strings.HasSuffix(path, "/archives")]
+			r := uploadHeaders(rawRequest(method, path, strings.NewReader("hello")), "hello")
+			r.Header.Set("Content-Range", "bytes 0-4/*")
+			r.Header.Del(missing)
+			wantError(t, serveWith(h, r), 400, string(firn.CodeMissingParameterValue), strings.ToLower(missing))
+		}
+	}
+	d, err := e.DescribeVault(ctx, &firn.DescribeVaultInput{VaultName: "v"})
+	must(t, err)
+	eq(t, "archives", d.NumberOfArchives, int64(0))
+	eq(t, "bytes", d.SizeInBytes, int64(0))
+	lp, err := e.ListParts(ctx, &firn.ListPartsInput{VaultName: "v", UploadId: mu.UploadId})
+	must(t, err)
+	eq(t, "parts", len(lp.Parts), 0)
+	must(t, e.Check(ctx))
 }

@@ -62,7 +62,7 @@ func FuzzHandler(f *testing.F) {
 		{"PUT", "/-/vaults/v1", "", ""},
 		{"GET", "/-/vaults?limit=10&marker=arn%3Aa", "", ""},
 		{"POST", "/-/vaults/v1/archives", "X-Amz-Archive-Description: d\nX-Amz-Sha256-Tree-Hash: ab\nX-Amz-Content-Sha256: b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9", "hello world"},
-		{"PUT", "/-/vaults/v1/multipart-uploads/U%2F1", "Content-Range: bytes 0-4/*", "abcde"},
+		{"PUT", "/-/vaults/v1/multipart-uploads/U%2F1", "Content-Range: bytes 0-4/*\nX-Amz-Sha256-Tree-Hash: 36bbe50ed96841d10443bcb670d6554f0a34b761be67ec9c4a8ad2c0c44ca42c\nX-Amz-Content-Sha256: 36bbe50ed96841d10443bcb670d6554f0a34b761be67ec9c4a8ad2c0c44ca42c", "abcde"},
 		{"POST", "/-/vaults/v1/multipart-uploads", "X-Amz-Part-Size: 1048576", ""},
 		{"POST", "/-/vaults/v1/multipart-uploads/U", "X-Amz-Archive-Size: 5\nX-Amz-Sha256-Tree-Hash: cafe", ""},
 		{"POST", "/-/vaults/v1/jobs", "Content-Type: application/json", `{"Type":"select","SelectParameters":{"InputSerialization":{"csv":{}}},"OutputLocation":{"S3":{"AccessControlList":[{"Grantee":{}}]}}}`},

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -277,8 +278,25 @@ func (c *call) limitUpload(max int64, required bool) error {
 	return nil
 }
 
+// requireChecksums requires an upload's two checksum headers, both marked
+// required by the API: x-amz-sha256-tree-hash, which the Glacier checks
+// against the body, and x-amz-content-sha256, which the payload reader
+// checks. The Go API computes a tree hash it is not given, as the SDKs do
+// on the client side; the wire does not leave it out.
+func (c *call) requireChecksums() error {
+	for _, name := range []string{"x-amz-sha256-tree-hash", "x-amz-content-sha256"} {
+		if c.r.Header.Get(name) == "" {
+			return firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: %s", name)
+		}
+	}
+	return nil
+}
+
 func (h *handler) uploadArchive(c *call) error {
 	if err := c.limitUpload(MaxArchiveSize, true); err != nil {
+		return err
+	}
+	if err := c.requireChecksums(); err != nil {
 		return err
 	}
 	out, err := h.g.UploadArchive(c.ctx, &firn.UploadArchiveInput{
@@ -327,6 +345,9 @@ func (h *handler) initiateMultipartUpload(c *call) error {
 
 func (h *handler) uploadMultipartPart(c *call) error {
 	if err := c.limitUpload(MaxPartSize, false); err != nil {
+		return err
+	}
+	if err := c.requireChecksums(); err != nil {
 		return err
 	}
 	out, err := h.g.UploadMultipartPart(c.ctx, &firn.UploadMultipartPartInput{
@@ -486,16 +507,43 @@ func (h *handler) listJobs(c *call) error {
 // copyBufferSize is the unit in which job output is copied to the client.
 const copyBufferSize = 128 << 10
 
-// getJobOutput streams the job output to the client as it is read.
+// getJobOutput streams the job output to the client as it is read, with
+// a Content-Length: the Glacier's ContentLength, else the length of its
+// Content-Range; chunked when neither is known. The first bytes are read
+// before the status line, so that an output that cannot be read at all (a
+// segment that fails to open) is answered with an error the client can see
+// and retry, 500 ServiceUnavailableException for a failure that is not a
+// Glacier error. A failure after the status line, or an output that ends
+// before its length, breaks the connection: the client must not take a
+// truncated body for the whole output.
 func (h *handler) getJobOutput(c *call) error {
 	out, err := h.g.GetJobOutput(c.ctx, &firn.GetJobOutputInput{AccountId: c.account, VaultName: c.vault, JobId: c.res, Range: c.r.Header.Get("Range")})
 	if err != nil {
 		return err
 	}
-	if out.Body == nil {
-		out.Body = http.NoBody
+	body := out.Body
+	if body == nil {
+		body = http.NoBody
 	}
-	defer out.Body.Close()
+	defer body.Close()
+	length := int64(-1)
+	if out.ContentLength != nil && *out.ContentLength >= 0 {
+		length = *out.ContentLength
+	}
+	if n, ok := rangeLength(out.ContentRange); ok {
+		if length >= 0 && length != n {
+			return fmt.Errorf("job output of %d bytes for Content-Range %q", length, out.ContentRange)
+		}
+		length = n
+	}
+	buf := make([]byte, copyBufferSize)
+	n, err := io.ReadAtLeast(body, buf, 1)
+	if err != nil && err != io.EOF {
+		return fmt.Errorf("reading the job output: %w", err)
+	}
+	if err == io.EOF && length > 0 {
+		return fmt.Errorf("job output of %d bytes is empty", length)
+	}
 	status := int(out.Status)
 	if status != http.StatusOK && status != http.StatusPartialContent {
 		status = http.StatusOK
@@ -511,23 +559,26 @@ func (h *handler) getJobOutput(c *call) error {
 	setHeader(c.w, "Accept-Ranges", out.AcceptRanges)
 	setHeader(c.w, "X-Amz-Sha256-Tree-Hash", out.Checksum)
 	setHeader(c.w, "X-Amz-Archive-Description", out.ArchiveDescription)
-	if n, ok := rangeLength(out.ContentRange); ok {
-		hd.Set("Content-Length", strconv.FormatInt(n, 10))
+	if length >= 0 {
+		hd.Set("Content-Length", strconv.FormatInt(length, 10))
 	}
 	c.w.WriteHeader(status)
 	rc := http.NewResponseController(c.w)
-	buf := make([]byte, copyBufferSize)
+	var sent int64
 	for {
-		n, err := out.Body.Read(buf)
 		if n > 0 {
 			if _, werr := c.w.Write(buf[:n]); werr != nil {
 				if errors.Is(werr, http.ErrContentLength) {
-					h.log.Error("job output longer than its Content-Range", "request_id", c.id, "content_range", out.ContentRange)
+					h.log.Error("job output longer than its Content-Length", "request_id", c.id, "content_length", length)
 				}
 				return nil // the client went away, or the output is cut short
 			}
+			sent += int64(n)
 			// Flush so that a slow producer's bytes are not held back.
 			rc.Flush()
+		}
+		if err == io.EOF && sent < length {
+			err = fmt.Errorf("job output ended after %d of its %d bytes", sent, length)
 		}
 		if err == io.EOF {
 			return nil
@@ -538,6 +589,7 @@ func (h *handler) getJobOutput(c *call) error {
 			h.log.Error("job output stream failed", "request_id", c.id, "err", err)
 			panic(http.ErrAbortHandler)
 		}
+		n, err = body.Read(buf)
 	}
 }
 

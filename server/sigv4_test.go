@@ -52,12 +52,16 @@ func TestSigV4DeveloperGuideVectors(t *testing.T) {
 		r.Header.Set("X-Amz-Date", "20120507T000000Z")
 		r.Header.Set("X-Amz-Glacier-Version", "2012-06-01")
 		r.Header.Set("X-Amz-Content-Sha256", "726e392cb4d09924dbad1cc0ba3b00c3643d03d14cb4b823e2f041cff612a628")
+		// Not signed in the guide's example; for a body under 1 MiB the tree
+		// hash is the SHA-256.
+		r.Header.Set("X-Amz-Sha256-Tree-Hash", "726e392cb4d09924dbad1cc0ba3b00c3643d03d14cb4b823e2f041cff612a628")
 		r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20120507/us-east-1/glacier/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-glacier-version, Signature=b092397439375d59119072764a1e9a144677c43d9906fd98a5742c57a2855de6")
 		f := newFake()
 		h := New(f, Options{Logger: quiet, Credentials: creds, Clock: &fixedClock{time.Date(2012, 5, 7, 0, 10, 0, 0, time.UTC)}})
 		w := serveWith(h, r)
 		eq(t, "status", w.Code, 201)
-		c := wantCall(t, f, "UploadArchive", &firn.UploadArchiveInput{AccountId: "012345678901", VaultName: "examplevault"})
+		c := wantCall(t, f, "UploadArchive", &firn.UploadArchiveInput{AccountId: "012345678901", VaultName: "examplevault",
+			Checksum: "726e392cb4d09924dbad1cc0ba3b00c3643d03d14cb4b823e2f041cff612a628"})
 		eq(t, "body", string(c.body), body)
 	})
 }
@@ -97,8 +101,13 @@ func TestSigV4SDK(t *testing.T) {
 				return err
 			},
 			func() error {
+				// The SDK sends no checksums for an empty body: its signature
+				// is accepted, the missing tree hash refused.
 				_, err := c.UploadArchive(ctx, &glacier.UploadArchiveInput{VaultName: s("v1"), Body: strings.NewReader("")})
-				return err
+				if ae := wantAPIError(t, err, 400, "MissingParameterValueException"); !strings.Contains(ae.ErrorMessage(), "x-amz-sha256-tree-hash") {
+					t.Errorf("empty upload: %v", err)
+				}
+				return nil
 			},
 			func() error {
 				_, err := c.UploadMultipartPart(ctx, &glacier.UploadMultipartPartInput{VaultName: s("v1"), UploadId: s("U"), Range: s("bytes 0-4/*"), Body: strings.NewReader("abcde")})
@@ -256,7 +265,7 @@ func TestSigV4Raw(t *testing.T) {
 
 	t.Run("uploadBodyMismatch", func(t *testing.T) {
 		// The signature covers the header; the body must match it too.
-		r := signedRequest(t, "POST", "/-/vaults/v1/archives", "hello", now, map[string]string{"X-Amz-Content-Sha256": sha256Hex("hello")}, sha256Hex("hello"))
+		r := signedRequest(t, "POST", "/-/vaults/v1/archives", "hello", now, map[string]string{"X-Amz-Content-Sha256": sha256Hex("hello"), "X-Amz-Sha256-Tree-Hash": sha256Hex("hello")}, sha256Hex("hello"))
 		r.Body = io.NopCloser(strings.NewReader("jello"))
 		wantError(t, serveWith(h, r), 400, "InvalidParameterValueException", "x-amz-content-sha256 does not match")
 		if f.last().readErr == nil {
@@ -269,7 +278,7 @@ func TestSigV4Raw(t *testing.T) {
 		body := strings.Repeat("x", 17)
 		r := signedRequest(t, "POST", "/-/vaults/v1/archives", body, now, nil, "")
 		wantError(t, serveWith(h, r), 400, "MissingParameterValueException", "x-amz-content-sha256")
-		r = signedRequest(t, "POST", "/-/vaults/v1/archives", body, now, map[string]string{"X-Amz-Content-Sha256": sha256Hex(body)}, "")
+		r = signedRequest(t, "POST", "/-/vaults/v1/archives", body, now, map[string]string{"X-Amz-Content-Sha256": sha256Hex(body), "X-Amz-Sha256-Tree-Hash": sha256Hex(body)}, "")
 		eq(t, "status", serveWith(h, r).Code, 201)
 		eq(t, "body", string(f.last().body), body)
 	})

@@ -151,17 +151,17 @@ func TestEmptyJSONBodies(t *testing.T) {
 func TestContentSHA256Mismatch(t *testing.T) {
 	t.Run("upload", func(t *testing.T) {
 		f := newFake()
-		r := rawRequest("POST", "/-/vaults/v/archives", strings.NewReader("hello world"))
+		r := uploadHeaders(rawRequest("POST", "/-/vaults/v/archives", strings.NewReader("hello world")), "hello world")
 		r.Header.Set("X-Amz-Content-Sha256", sha256Hex("hello worle"))
 		wantError(t, serve(f, r), 400, "InvalidParameterValueException", "x-amz-content-sha256 does not match")
-		c := wantCall(t, f, "UploadArchive", &firn.UploadArchiveInput{AccountId: "-", VaultName: "v"})
+		c := wantCall(t, f, "UploadArchive", &firn.UploadArchiveInput{AccountId: "-", VaultName: "v", Checksum: sha256Hex("hello world")})
 		if c.readErr == nil {
 			t.Error("the Glacier read the whole body without an error")
 		}
 	})
 	t.Run("part", func(t *testing.T) {
 		f := newFake()
-		r := rawRequest("PUT", "/-/vaults/v/multipart-uploads/U", strings.NewReader("abcde"))
+		r := uploadHeaders(rawRequest("PUT", "/-/vaults/v/multipart-uploads/U", strings.NewReader("abcde")), "abcde")
 		r.Header.Set("X-Amz-Content-Sha256", strings.ToUpper(sha256Hex("abcdf")))
 		r.Header.Set("Content-Range", "bytes 0-4/*")
 		wantError(t, serve(f, r), 400, "InvalidParameterValueException", "x-amz-content-sha256 does not match")
@@ -178,7 +178,7 @@ func TestContentSHA256Mismatch(t *testing.T) {
 	})
 	t.Run("match", func(t *testing.T) {
 		f := newFake()
-		r := rawRequest("POST", "/-/vaults/v/archives", strings.NewReader("hello world"))
+		r := uploadHeaders(rawRequest("POST", "/-/vaults/v/archives", strings.NewReader("hello world")), "hello world")
 		r.Header.Set("X-Amz-Content-Sha256", strings.ToUpper(sha256Hex("hello world")))
 		eq(t, "status", serve(f, r).Code, 201)
 		eq(t, "body", string(f.last().body), "hello world")
@@ -208,7 +208,7 @@ func TestUploadLimits(t *testing.T) {
 	eq(t, "calls", f.count(), 0)
 
 	// A part of unknown length is bounded while it streams.
-	r = rawRequest("PUT", "/-/vaults/v/multipart-uploads/U", strings.NewReader("x"))
+	r = uploadHeaders(rawRequest("PUT", "/-/vaults/v/multipart-uploads/U", strings.NewReader("x")), "x")
 	r.ContentLength = -1
 	eq(t, "status", serve(f, r).Code, 204)
 	eq(t, "body", string(f.last().body), "x")
@@ -330,6 +330,9 @@ func TestRouting(t *testing.T) {
 		if tt.op == "CompleteMultipartUpload" {
 			r.Header.Set("X-Amz-Archive-Size", "1")
 		}
+		if tt.op == "UploadArchive" || tt.op == "UploadMultipartPart" {
+			uploadHeaders(r, "x")
+		}
 		if strings.HasPrefix(tt.op, "Set") || strings.Contains(tt.target, "tags?") || tt.op == "InitiateJob" || tt.op == "InitiateVaultLock" {
 			r = rawRequest(tt.method, tt.target, strings.NewReader("{}"))
 		}
@@ -434,7 +437,7 @@ func TestStreaming(t *testing.T) {
 		must(t, err)
 		req.ContentLength = 3
 		req.Header.Set("X-Amz-Glacier-Version", APIVersion)
-		req.Header.Set("X-Amz-Content-Sha256", sha256Hex("abc"))
+		uploadHeaders(req, "abc")
 		done := make(chan *http.Response)
 		go func() {
 			resp, err := srv.Client().Do(req)
@@ -489,6 +492,21 @@ func TestJobOutputContentLength(t *testing.T) {
 	eq(t, "Content-Length", w.Header().Get("Content-Length"), "4")
 	eq(t, "Content-Type", w.Header().Get("Content-Type"), "application/octet-stream")
 	eq(t, "body", w.Body.String(), "0123")
+
+	// The Glacier's ContentLength, for a whole output too.
+	f.respond("GetJobOutput", &firn.GetJobOutputOutput{Body: io.NopCloser(strings.NewReader("0123")), ContentLength: new(int64(4))}, nil)
+	w = serve(f, rawRequest("GET", "/-/vaults/v/jobs/J/output", nil))
+	eq(t, "status", w.Code, 200)
+	eq(t, "Content-Length", w.Header().Get("Content-Length"), "4")
+	eq(t, "body", w.Body.String(), "0123")
+	// An unknown length is left to chunked encoding.
+	f.respond("GetJobOutput", &firn.GetJobOutputOutput{Body: io.NopCloser(strings.NewReader("0123"))}, nil)
+	w = serve(f, rawRequest("GET", "/-/vaults/v/jobs/J/output", nil))
+	eq(t, "Content-Length", w.Header().Get("Content-Length"), "")
+	// A ContentLength that contradicts the Content-Range is an internal
+	// error, found before the status line.
+	f.respond("GetJobOutput", &firn.GetJobOutputOutput{Body: io.NopCloser(strings.NewReader("0123")), ContentLength: new(int64(4)), ContentRange: "bytes 0-4/10"}, nil)
+	wantError(t, serve(f, rawRequest("GET", "/-/vaults/v/jobs/J/output", nil)), 500, string(firn.CodeServiceUnavailable), "")
 
 	for cr, want := range map[string]int64{"bytes 0-0/1": 1, "bytes 5-4/9": -1, "bytes a-4/9": -1, "0-4/9": -1, "bytes 0-4": 5} {
 		n, ok := rangeLength(cr)
@@ -567,4 +585,152 @@ func TestGracefulShutdown(t *testing.T) {
 	eq(t, "download", string(first)+string(rest), "ab")
 	must(t, <-shut)
 	eq(t, "Serve", <-served, http.ErrServerClosed)
+}
+
+// outputBody is a job output that yields data, then fails with err (io.EOF
+// for a clean end); closed is closed by Close.
+type outputBody struct {
+	data   string
+	err    error
+	closed chan struct{}
+}
+
+func newOutputBody(data string, err error) *outputBody {
+	return &outputBody{data: data, err: err, closed: make(chan struct{})}
+}
+
+// waitClosed fails t unless the handler closes b.
+func (b *outputBody) waitClosed(t *testing.T) {
+	t.Helper()
+	select {
+	case <-b.closed:
+	case <-time.After(10 * time.Second):
+		t.Error("the handler did not close the output")
+	}
+}
+
+func (b *outputBody) Read(p []byte) (int, error) {
+	if b.data == "" {
+		return 0, b.err
+	}
+	n := copy(p, b.data)
+	b.data = b.data[n:]
+	return n, nil
+}
+
+func (b *outputBody) Close() error {
+	close(b.closed)
+	return nil
+}
+
+// getOutput requests the output of job id of vault v over a real
+// connection.
+func getOutput(t *testing.T, srv *httptest.Server, id string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest("GET", srv.URL+"/-/vaults/v/jobs/"+id+"/output", nil)
+	must(t, err)
+	req.Header.Set("X-Amz-Glacier-Version", APIVersion)
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatalf("no response: %v", err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// TestJobOutputFirstReadFails: an output that fails before its first byte
+// is answered with a 500 JSON error, without the output's headers.
+func TestJobOutputFirstReadFails(t *testing.T) {
+	f, srv := startServer(t, Options{})
+	body := newOutputBody("", errors.New("segment unreadable"))
+	f.respond("GetJobOutput", &firn.GetJobOutputOutput{Body: body, Status: 206, ContentRange: "bytes 0-9/20",
+		ContentType: "text/csv", Checksum: "ab", AcceptRanges: "bytes"}, nil)
+	resp := getOutput(t, srv, "J")
+	eq(t, "status", resp.StatusCode, http.StatusInternalServerError)
+	for _, h := range []string{"Content-Range", "X-Amz-Sha256-Tree-Hash", "Accept-Ranges"} {
+		if v := resp.Header.Get(h); v != "" {
+			t.Errorf("error response carries the output's %s: %q", h, v)
+		}
+	}
+	b := decodeError(t, resp)
+	eq(t, "code", b.Code, string(firn.CodeServiceUnavailable))
+	eq(t, "type", b.Type, "Server")
+	body.waitClosed(t)
+
+	// A Glacier error from the first read keeps its code.
+	body = newOutputBody("", firn.Errorf(firn.CodeRequestTimeout, "slow disk"))
+	f.respond("GetJobOutput", &firn.GetJobOutputOutput{Body: body}, nil)
+	resp = getOutput(t, srv, "J")
+	eq(t, "status", resp.StatusCode, http.StatusRequestTimeout)
+	eq(t, "code", decodeError(t, resp).Code, string(firn.CodeRequestTimeout))
+}
+
+// TestJobOutputLaterReadFails: once bytes are sent, a failure breaks the
+// connection, so the client cannot take the truncated body for the whole.
+func TestJobOutputLaterReadFails(t *testing.T) {
+	f, srv := startServer(t, Options{})
+	for _, cr := range []string{"", "bytes 0-9/10"} {
+		body := newOutputBody("01234", errors.New("segment unreadable"))
+		f.respond("GetJobOutput", &firn.GetJobOutputOutput{Body: body, ContentRange: cr}, nil)
+		resp := getOutput(t, srv, "J")
+		eq(t, "status", resp.StatusCode, map[string]int{"": 200, "bytes 0-9/10": 206}[cr])
+		data, err := io.ReadAll(resp.Body)
+		if err == nil {
+			t.Errorf("Content-Range %q: a failed output ended cleanly for the client after %q", cr, data)
+		}
+		body.waitClosed(t)
+	}
+}
+
+// TestJobOutputShort: an output that ends before its ContentLength is a
+// 500 error when it yields nothing, and a broken connection once bytes are
+// sent.
+func TestJobOutputShort(t *testing.T) {
+	f, srv := startServer(t, Options{})
+	body := newOutputBody("", io.EOF)
+	f.respond("GetJobOutput", &firn.GetJobOutputOutput{Body: body, ContentLength: new(int64(10))}, nil)
+	resp := getOutput(t, srv, "J")
+	eq(t, "status", resp.StatusCode, 500)
+	eq(t, "code", decodeError(t, resp).Code, string(firn.CodeServiceUnavailable))
+	body.waitClosed(t)
+
+	body = newOutputBody("01234", io.EOF)
+	f.respond("GetJobOutput", &firn.GetJobOutputOutput{Body: body, ContentLength: new(int64(10))}, nil)
+	resp = getOutput(t, srv, "J")
+	eq(t, "status", resp.StatusCode, 200)
+	eq(t, "Content-Length", resp.ContentLength, int64(10))
+	if data, err := io.ReadAll(resp.Body); err == nil {
+		t.Errorf("a short output ended cleanly for the client after %q", data)
+	}
+	body.waitClosed(t)
+}
+
+// uploadHeaders sets the checksum headers an upload of body requires.
+func uploadHeaders(r *http.Request, body string) *http.Request {
+	r.Header.Set("X-Amz-Content-Sha256", sha256Hex(body))
+	r.Header.Set("X-Amz-Sha256-Tree-Hash", sha256Hex(body)) // the tree hash of a body under 1 MiB
+	return r
+}
+
+// TestUploadRequiredHeaders: UploadArchive and UploadMultipartPart without
+// x-amz-sha256-tree-hash or x-amz-content-sha256 are refused before the
+// Glacier is called.
+func TestUploadRequiredHeaders(t *testing.T) {
+	uploads := []struct{ method, path string }{{"POST", "/-/vaults/v/archives"}, {"PUT", "/-/vaults/v/multipart-uploads/U"}}
+	for _, u := range uploads {
+		for _, missing := range []string{"X-Amz-Sha256-Tree-Hash", "X-Amz-Content-Sha256"} {
+			f := newFake()
+			r := uploadHeaders(rawRequest(u.method, u.path, strings.NewReader("hello")), "hello")
+			r.Header.Set("Content-Range", "bytes 0-4/*")
+			r.Header.Del(missing)
+			wantError(t, serve(f, r), 400, string(firn.CodeMissingParameterValue), strings.ToLower(missing))
+			eq(t, u.method+" without "+missing+": calls", f.count(), 0)
+		}
+		f := newFake()
+		r := uploadHeaders(rawRequest(u.method, u.path, strings.NewReader("hello")), "hello")
+		r.Header.Set("Content-Range", "bytes 0-4/*")
+		if w := serve(f, r); w.Code/100 != 2 {
+			t.Errorf("%s with both checksums: status %d: %s", u.method, w.Code, w.Body)
+		}
+	}
 }

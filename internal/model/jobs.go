@@ -348,7 +348,8 @@ func (m *Model) GetJobOutput(ctx context.Context, in *firn.GetJobOutputInput) (*
 	if err != nil {
 		return nil, err
 	}
-	out := &firn.GetJobOutputOutput{Body: io.NopCloser(bytes.NewReader(j.output[start : end+1])), Status: 200, AcceptRanges: "bytes"}
+	out := &firn.GetJobOutputOutput{Body: io.NopCloser(bytes.NewReader(j.output[start : end+1])), ContentLength: new(end - start + 1),
+		Status: 200, AcceptRanges: "bytes"}
 	if in.Range != "" {
 		out.Status = 206
 		out.ContentRange = "bytes " + strconv.FormatInt(start, 10) + "-" + strconv.FormatInt(end, 10) + "/" + strconv.FormatInt(total, 10)
