@@ -48,6 +48,11 @@ func testSelectResults(t *testing.T, tg *target) {
 			d.OutputLocation.S3.BucketName != "results" || d.JobOutputPath != j.JobOutputPath {
 			t.Errorf("DescribeJob %s = %+v", c.expr, *d)
 		}
+		// DescribeJob documents ArchiveSizeInBytes and ArchiveSHA256TreeHash
+		// as null for select jobs.
+		if d.ArchiveSizeInBytes != 0 || d.ArchiveSHA256TreeHash != "" {
+			t.Errorf("DescribeJob %s: ArchiveSizeInBytes %d, ArchiveSHA256TreeHash %q; want null", c.expr, d.ArchiveSizeInBytes, d.ArchiveSHA256TreeHash)
+		}
 		got, out := output(t, tg, "v", j.JobId, "")
 		if string(got) != c.want || out.ContentType != "text/csv" {
 			t.Errorf("%s: output %q (%s), want %q", c.expr, got, out.ContentType, c.want)

@@ -262,7 +262,7 @@ func (j *jobState) describe() firn.GlacierJobDescription {
 			d.InventorySizeInBytes = int64(len(j.output))
 		}
 	case firn.ActionSelect:
-		d.ArchiveId, d.ArchiveSizeInBytes, d.ArchiveSHA256TreeHash = j.archiveID, j.archiveSize, j.archiveHash
+		d.ArchiveId = j.archiveID
 		sel, loc := j.sel, j.loc
 		d.SelectParameters, d.OutputLocation, d.JobOutputPath = &sel, &loc, j.outputPath
 	}
