@@ -452,8 +452,9 @@ func (mm *mdlMachine) actions() map[string]func(*rapid.T) {
 		},
 		"AddTagsToVault": func(rt *rapid.T) {
 			ctx := mm.ctx(rt)
-			keys := mdlArg{[]string{"k8", "k9", "k10", "frozen", "k0", "k1"}, []string{"aws:x", "AWS:y", "", strings.Repeat("k", 129)}}
-			values := mdlArg{[]string{"v", "", "yes", "no"}, []string{strings.Repeat("v", 257)}}
+			keys := mdlArg{[]string{"k8", "k9", "k10", "frozen", "k0", "k1", "Clé été", strings.Repeat("é", 128)},
+				[]string{"aws:x", "AWS:y", "", strings.Repeat("k", 129), strings.Repeat("é", 129), "a:b", "a,b", "a\tb", "k\xff"}}
+			values := mdlArg{[]string{"v", "", "yes", "no", strings.Repeat("ü", 255), "_ . / = + - @"}, []string{strings.Repeat("v", 256), "a:b", "\x00", "\xc3"}}
 			in := &firn.AddTagsToVaultInput{AccountId: mdlAccounts.draw(rt, "account"), VaultName: mdlVaults.draw(rt, "vault"), Tags: map[string]string{}}
 			for range rapid.IntRange(0, 4).Draw(rt, "tags") {
 				in.Tags[keys.draw(rt, "key")] = values.draw(rt, "value")
