@@ -42,6 +42,7 @@ var jobCases = []conformanceCase{
 	{"RetrievalPolicy/Invalid", testRetrievalPolicyInvalid},
 	{"RetrievalPolicy/BytesPerHour", testRetrievalPolicyBytesPerHour},
 	{"RetrievalPolicy/FreeTier", testRetrievalPolicyFreeTier},
+	{"RetrievalPolicy/FreeTierDayBoundary", testRetrievalPolicyFreeTierDayBoundary},
 	{"Capacity/PurchaseList", testCapacityPurchaseList},
 	{"Capacity/Expedited", testCapacityExpedited},
 	{"Notifications", testJobNotifications},
@@ -831,6 +832,32 @@ func testRetrievalPolicyFreeTier(t *testing.T, tg *target) {
 	wantErr(t, out, err, firn.ErrPolicyEnforced)
 	tg.clock.Advance(24 * time.Hour)
 	mustInitiate(t, tg, "v", firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId, RetrievalByteRange: "0-1048575"})
+}
+
+// testRetrievalPolicyFreeTierDayBoundary checks that the free tier's daily
+// allowance holds whatever the time of day, midnight UTC included: of two
+// 600 KiB retrievals against 1 MiB a day, the second is refused.
+func testRetrievalPolicyFreeTierDayBoundary(t *testing.T, tg *target) {
+	if tg.withLimits == nil {
+		t.Skip("the target's free tier cannot be configured")
+	}
+	for _, at := range []time.Duration{0, time.Nanosecond, 12 * time.Hour, 24*time.Hour - time.Millisecond} {
+		t.Run(at.String(), func(t *testing.T) {
+			tg := tg.withLimits(t, limits{FreeTierBytesPerDay: mib})
+			mustCreateVault(t, tg, "", "v")
+			a := upload(t, tg, "", "v", pattern(600<<10), "")
+			must[firn.SetDataRetrievalPolicyOutput](t, "SetDataRetrievalPolicy")(tg.g.SetDataRetrievalPolicy(t.Context(), &firn.SetDataRetrievalPolicyInput{
+				Policy: &firn.DataRetrievalPolicy{Rules: []firn.DataRetrievalRule{{Strategy: "FreeTier"}}}}))
+			now := tg.clock.Now()
+			y, m, d := now.Date()
+			tg.clock.Advance(time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC).Add(at).Sub(now))
+			mustInitiate(t, tg, "v", archiveJob(a.ArchiveId))
+			out, err := initiate(tg, "", "v", archiveJob(a.ArchiveId))
+			wantErr(t, out, err, firn.ErrPolicyEnforced, "free")
+			tg.clock.Advance(24 * time.Hour)
+			mustInitiate(t, tg, "v", archiveJob(a.ArchiveId))
+		})
+	}
 }
 
 func testCapacityPurchaseList(t *testing.T, tg *target) {
