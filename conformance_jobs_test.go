@@ -44,6 +44,7 @@ var jobCases = []conformanceCase{
 	{"RetrievalPolicy/FreeTier", testRetrievalPolicyFreeTier},
 	{"RetrievalPolicy/FreeTierDayBoundary", testRetrievalPolicyFreeTierDayBoundary},
 	{"Capacity/PurchaseList", testCapacityPurchaseList},
+	{"Capacity/MonthEnd", testCapacityMonthEnd},
 	{"Capacity/Expedited", testCapacityExpedited},
 	{"Notifications", testJobNotifications},
 }
@@ -889,6 +890,35 @@ func testCapacityPurchaseList(t *testing.T, tg *target) {
 		t.Errorf("after a month: %+v", l)
 	}
 	must[firn.PurchaseProvisionedCapacityOutput](t, "PurchaseProvisionedCapacity")(tg.g.PurchaseProvisionedCapacity(ctx, &firn.PurchaseProvisionedCapacityInput{}))
+}
+
+// testCapacityMonthEnd checks the developer guide's examples: a unit bought
+// on the 31st expires on the last day of the next month (January 31 to
+// February 28, August 31 to September 30), and is listed until then.
+func testCapacityMonthEnd(t *testing.T, tg *target) {
+	ctx := t.Context()
+	list := func() []firn.ProvisionedCapacityDescription {
+		return must[firn.ListProvisionedCapacityOutput](t, "ListProvisionedCapacity")(tg.g.ListProvisionedCapacity(ctx, &firn.ListProvisionedCapacityInput{})).ProvisionedCapacityList
+	}
+	for _, c := range []struct{ start, expires time.Time }{
+		{time.Date(2026, 1, 31, 14, 26, 33, 0, time.UTC), time.Date(2026, 2, 28, 14, 26, 33, 0, time.UTC)},
+		{time.Date(2026, 8, 31, 9, 0, 0, 0, time.UTC), time.Date(2026, 9, 30, 9, 0, 0, 0, time.UTC)},
+		{time.Date(2028, 1, 31, 0, 0, 0, 0, time.UTC), time.Date(2028, 2, 29, 0, 0, 0, 0, time.UTC)},
+	} {
+		tg.clock.Advance(c.start.Sub(tg.clock.Now()))
+		id := must[firn.PurchaseProvisionedCapacityOutput](t, "PurchaseProvisionedCapacity")(tg.g.PurchaseProvisionedCapacity(ctx, &firn.PurchaseProvisionedCapacityInput{})).CapacityId
+		if l := list(); len(l) != 1 || l[0].CapacityId != id || !l[0].StartDate.Equal(c.start) || !l[0].ExpirationDate.Equal(c.expires) {
+			t.Errorf("bought %s: ListProvisionedCapacity = %+v, want it to expire %s", c.start, l, c.expires)
+		}
+		tg.clock.Advance(c.expires.Add(-time.Millisecond).Sub(tg.clock.Now()))
+		if l := list(); len(l) != 1 {
+			t.Errorf("a millisecond before %s: %+v", c.expires, l)
+		}
+		tg.clock.Advance(time.Millisecond)
+		if l := list(); len(l) != 0 {
+			t.Errorf("at %s: %+v, want the unit expired", c.expires, l)
+		}
+	}
 }
 
 func testCapacityExpedited(t *testing.T, tg *target) {

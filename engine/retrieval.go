@@ -198,7 +198,7 @@ func (e *Engine) capacity(acct string) ([]capacityUnit, error) {
 		if err := unmarshal(v, &u); err != nil {
 			return false, err
 		}
-		if now.Before(u.Expires) {
+		if job.CapacityActive(u.Expires, now) {
 			units = append(units, u)
 		}
 		return true, nil
@@ -210,8 +210,9 @@ func (e *Engine) capacity(acct string) ([]capacityUnit, error) {
 }
 
 // PurchaseProvisionedCapacity implements firn.Glacier. A unit starts now and
-// expires one month later; an account holds at most two unexpired units
-// (LimitExceededException).
+// expires one month later (job.CapacityExpiration: a unit bought on January
+// 31 expires on February 28 or 29); an account holds at most two unexpired
+// units (LimitExceededException).
 func (e *Engine) PurchaseProvisionedCapacity(ctx context.Context, in *firn.PurchaseProvisionedCapacityInput) (*firn.PurchaseProvisionedCapacityOutput, error) {
 	acct, err := e.account(in.AccountId)
 	if err != nil {
@@ -230,7 +231,7 @@ func (e *Engine) PurchaseProvisionedCapacity(ctx context.Context, in *firn.Purch
 		return nil, firn.Errorf(firn.CodeLimitExceeded, "%s: account %s already has %d units, the maximum", provisionedCapacityFmt, acct, maxCapacityUnits)
 	}
 	now := e.now()
-	u := capacityUnit{ID: e.newID(), Start: now, Expires: now.AddDate(0, 1, 0)}
+	u := capacityUnit{ID: e.newID(), Start: now, Expires: job.CapacityExpiration(now)}
 	b := e.db.NewBatch()
 	if err := b.SetJSON(store.AccountKey(acct, store.AccountCapacity, u.ID[:]), &u); err != nil {
 		b.Close()

@@ -107,3 +107,65 @@ func TestBytesPerHourBoundary(t *testing.T) {
 		})
 	}
 }
+
+// TestCapacityTerm checks that a provisioned capacity unit bought on the
+// 31st of a month expires on the last day of the next month, as the
+// developer guide's examples show, and counts toward the two-unit limit
+// and expedited capacity until then and not after.
+func TestCapacityTerm(t *testing.T) {
+	for _, c := range []struct{ start, expires time.Time }{
+		{time.Date(2017, 1, 31, 14, 26, 33, 31e6, time.UTC), time.Date(2017, 2, 28, 14, 26, 33, 0, time.UTC)},
+		{time.Date(2024, 1, 31, 8, 0, 0, 0, time.UTC), time.Date(2024, 2, 29, 8, 0, 0, 0, time.UTC)},
+		{time.Date(2026, 8, 31, 0, 0, 0, 0, time.UTC), time.Date(2026, 9, 30, 0, 0, 0, 0, time.UTC)},
+		{time.Date(2026, 12, 31, 23, 0, 0, 0, time.UTC), time.Date(2027, 1, 31, 23, 0, 0, 0, time.UTC)},
+	} {
+		t.Run(c.start.Format(time.DateOnly), func(t *testing.T) {
+			clock := &lockClock{now: c.start}
+			e, err := Open("d", &Options{FS: vfs.NewMem(), Clock: clock, TickInterval: time.Hour, Logger: slog.New(slog.DiscardHandler), LimitExpedited: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer closeChecked(t, e)
+			ctx := context.Background()
+			for range 2 {
+				if _, err := e.PurchaseProvisionedCapacity(ctx, &firn.PurchaseProvisionedCapacityInput{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			l, err := e.ListProvisionedCapacity(ctx, &firn.ListProvisionedCapacityInput{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, u := range l.ProvisionedCapacityList {
+				if !u.StartDate.Equal(c.start) || !u.ExpirationDate.Equal(c.expires) {
+					t.Errorf("unit from %s to %s, want to %s", u.StartDate, u.ExpirationDate, c.expires)
+				}
+			}
+			if _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
+				t.Fatal(err)
+			}
+			id := upload(t, e, "v", []byte("x"))
+			expedited := func() error {
+				_, err := e.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: id, Tier: firn.TierExpedited}})
+				return err
+			}
+			clock.Advance(c.expires.Add(-time.Nanosecond).Sub(clock.Now()))
+			if _, err := e.PurchaseProvisionedCapacity(ctx, &firn.PurchaseProvisionedCapacityInput{}); !errors.Is(err, firn.ErrLimitExceeded) {
+				t.Errorf("a third unit a nanosecond before the two expire: %v, want LimitExceededException", err)
+			}
+			if err := expedited(); err != nil {
+				t.Errorf("expedited retrieval a nanosecond before the units expire: %v", err)
+			}
+			clock.Advance(time.Nanosecond)
+			if l, err := e.ListProvisionedCapacity(ctx, &firn.ListProvisionedCapacityInput{}); err != nil || len(l.ProvisionedCapacityList) != 0 {
+				t.Errorf("ListProvisionedCapacity at the expiration: %+v, %v", l, err)
+			}
+			if err := expedited(); !errors.Is(err, firn.ErrInsufficientCapacity) {
+				t.Errorf("expedited retrieval once the units expired: %v, want InsufficientCapacityException", err)
+			}
+			if _, err := e.PurchaseProvisionedCapacity(ctx, &firn.PurchaseProvisionedCapacityInput{}); err != nil {
+				t.Errorf("a unit once the two expired: %v", err)
+			}
+		})
+	}
+}
