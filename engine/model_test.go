@@ -368,7 +368,7 @@ var (
 	mdlPrincipals = mdlArg{[]string{""}, []string{"arn:aws:iam::000000000000:user/alice", "arn:aws:iam::222222222222:user/mallory", "arn:aws:iam::111111111111:root"}}
 	mdlVaults     = mdlArg{[]string{"a", "a", "b", "c.d"}, []string{"E_1", "f-2", "", "bad name", strings.Repeat("v", 256)}}
 	mdlTopics     = mdlArg{[]string{"arn:aws:sns:us-east-1:111122223333:topic", "arn:aws:sns:us-east-1:111122223333:other"}, []string{"", "topic", "arn:aws:sns:us-east-1:1:t"}}
-	mdlDescs      = mdlArg{[]string{"", "d", `a "quoted", <desc>`}, []string{"tab\there", strings.Repeat("x", 1025)}}
+	mdlDescs      = mdlArg{[]string{"", "d", `a "quoted", <desc>`, "  padded  "}, []string{"tab\there", strings.Repeat("x", 1025), "\tlead", " " + strings.Repeat("x", 1024) + " "}}
 	mdlFresh      = []string{"nope", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "7ZZZZZZZZZZZZZZZZZZZZZZZZZ", ""}
 )
 

@@ -56,6 +56,22 @@ func ValidateDescription(field, desc string) error {
 	return nil
 }
 
+// ArchiveDescription returns an archive's description as UploadArchive and
+// InitiateMultipartUpload store it: desc without leading and trailing spaces
+// and tabs, which must then be valid for ValidateDescription. The developer
+// guide documents that InitiateMultipartUpload removes leading whitespace
+// and is silent on trailing whitespace and on UploadArchive; the description
+// travels in the x-amz-archive-description header of both, and HTTP drops a
+// header value's leading and trailing spaces and tabs, so the service never
+// sees them. Dropping them here keeps the Go API and the wire alike.
+func ArchiveDescription(desc string) (string, error) {
+	desc = strings.Trim(desc, " \t")
+	if err := ValidateDescription("ArchiveDescription", desc); err != nil {
+		return "", err
+	}
+	return desc, nil
+}
+
 // AddTags returns existing with add applied, or an error if a tag is
 // malformed or the vault would hold more than MaxTags tags. existing is not
 // modified.

@@ -100,3 +100,32 @@ func TestRemoveTags(t *testing.T) {
 		t.Errorf("RemoveTags modified existing: %q", existing)
 	}
 }
+
+// TestArchiveDescription checks that an archive description loses its
+// leading and trailing spaces and tabs, as it does in the HTTP header that
+// carries it, before the 1,024 printable ASCII characters rule.
+func TestArchiveDescription(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"", ""},
+		{"x", "x"},
+		{"  leading", "leading"},
+		{"trailing  ", "trailing"},
+		{"  both  ", "both"},
+		{"   ", ""},
+		{"\t x \t", "x"},
+		{"inner  spaces  kept", "inner  spaces  kept"},
+		{" " + strings.Repeat("d", 1024) + " ", strings.Repeat("d", 1024)},
+	} {
+		got, err := ArchiveDescription(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("ArchiveDescription(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		}
+	}
+	for _, in := range []string{strings.Repeat("d", 1025), " a\tb ", "a\nb", " \x7f", "café", "x\r\n"} {
+		got, err := ArchiveDescription(in)
+		wantCode(t, "ArchiveDescription("+in+")", err, firn.CodeInvalidParameterValue, "ArchiveDescription")
+		if got != "" {
+			t.Errorf("ArchiveDescription(%q) = %q with its error", in, got)
+		}
+	}
+}

@@ -88,6 +88,18 @@ func validateName(name string) error {
 	return nil
 }
 
+// archiveDescription is an archive description as stored: the spaces and
+// tabs that HTTP drops from the ends of the header carrying it are dropped.
+func archiveDescription(d string) string {
+	for d != "" && (d[0] == ' ' || d[0] == '\t') {
+		d = d[1:]
+	}
+	for d != "" && (d[len(d)-1] == ' ' || d[len(d)-1] == '\t') {
+		d = d[:len(d)-1]
+	}
+	return d
+}
+
 func validateDescription(field, d string) error {
 	if len(d) > maxDescLength {
 		return invalid("%s: longer than %d characters", field, maxDescLength)
