@@ -212,6 +212,20 @@ func testUploadDescriptions(t *testing.T, tg *target) {
 		out := upload(t, tg, "", "v", data, desc)
 		wantArchive(t, tg, "", "v", out.ArchiveId, data, desc)
 	}
+	// Leading and trailing spaces and tabs are dropped, as the HTTP header
+	// that carries the description drops them; inner ones are kept.
+	for _, c := range []struct{ desc, want string }{
+		{"  leading", "leading"},
+		{"trailing  ", "trailing"},
+		{"  inner  spaces  ", "inner  spaces"},
+		{"   ", ""},
+		{"\tx\t", "x"},
+		{" " + long + " ", long},
+	} {
+		data := pattern(len(c.desc) + 2)
+		out := upload(t, tg, "", "v", data, c.desc)
+		wantArchive(t, tg, "", "v", out.ArchiveId, data, c.want)
+	}
 }
 
 func testUploadInvalidDescriptions(t *testing.T, tg *target) {

@@ -42,7 +42,9 @@ var jobCases = []conformanceCase{
 	{"RetrievalPolicy/Invalid", testRetrievalPolicyInvalid},
 	{"RetrievalPolicy/BytesPerHour", testRetrievalPolicyBytesPerHour},
 	{"RetrievalPolicy/FreeTier", testRetrievalPolicyFreeTier},
+	{"RetrievalPolicy/FreeTierDayBoundary", testRetrievalPolicyFreeTierDayBoundary},
 	{"Capacity/PurchaseList", testCapacityPurchaseList},
+	{"Capacity/MonthEnd", testCapacityMonthEnd},
 	{"Capacity/Expedited", testCapacityExpedited},
 	{"Notifications", testJobNotifications},
 }
@@ -836,6 +838,32 @@ func testRetrievalPolicyFreeTier(t *testing.T, tg *target) {
 	mustInitiate(t, tg, "v", firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId, RetrievalByteRange: "0-1048575"})
 }
 
+// testRetrievalPolicyFreeTierDayBoundary checks that the free tier's daily
+// allowance holds whatever the time of day, midnight UTC included: of two
+// 600 KiB retrievals against 1 MiB a day, the second is refused.
+func testRetrievalPolicyFreeTierDayBoundary(t *testing.T, tg *target) {
+	if tg.withLimits == nil {
+		t.Skip("the target's free tier cannot be configured")
+	}
+	for _, at := range []time.Duration{0, time.Nanosecond, 12 * time.Hour, 24*time.Hour - time.Millisecond} {
+		t.Run(at.String(), func(t *testing.T) {
+			tg := tg.withLimits(t, limits{FreeTierBytesPerDay: mib})
+			mustCreateVault(t, tg, "", "v")
+			a := upload(t, tg, "", "v", pattern(600<<10), "")
+			must[firn.SetDataRetrievalPolicyOutput](t, "SetDataRetrievalPolicy")(tg.g.SetDataRetrievalPolicy(t.Context(), &firn.SetDataRetrievalPolicyInput{
+				Policy: &firn.DataRetrievalPolicy{Rules: []firn.DataRetrievalRule{{Strategy: "FreeTier"}}}}))
+			now := tg.clock.Now()
+			y, m, d := now.Date()
+			tg.clock.Advance(time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC).Add(at).Sub(now))
+			mustInitiate(t, tg, "v", archiveJob(a.ArchiveId))
+			out, err := initiate(tg, "", "v", archiveJob(a.ArchiveId))
+			wantErr(t, out, err, firn.ErrPolicyEnforced, "free")
+			tg.clock.Advance(24 * time.Hour)
+			mustInitiate(t, tg, "v", archiveJob(a.ArchiveId))
+		})
+	}
+}
+
 func testCapacityPurchaseList(t *testing.T, tg *target) {
 	ctx := t.Context()
 	list := func() []firn.ProvisionedCapacityDescription {
@@ -865,6 +893,35 @@ func testCapacityPurchaseList(t *testing.T, tg *target) {
 		t.Errorf("after a month: %+v", l)
 	}
 	must[firn.PurchaseProvisionedCapacityOutput](t, "PurchaseProvisionedCapacity")(tg.g.PurchaseProvisionedCapacity(ctx, &firn.PurchaseProvisionedCapacityInput{}))
+}
+
+// testCapacityMonthEnd checks the developer guide's examples: a unit bought
+// on the 31st expires on the last day of the next month (January 31 to
+// February 28, August 31 to September 30), and is listed until then.
+func testCapacityMonthEnd(t *testing.T, tg *target) {
+	ctx := t.Context()
+	list := func() []firn.ProvisionedCapacityDescription {
+		return must[firn.ListProvisionedCapacityOutput](t, "ListProvisionedCapacity")(tg.g.ListProvisionedCapacity(ctx, &firn.ListProvisionedCapacityInput{})).ProvisionedCapacityList
+	}
+	for _, c := range []struct{ start, expires time.Time }{
+		{time.Date(2026, 1, 31, 14, 26, 33, 0, time.UTC), time.Date(2026, 2, 28, 14, 26, 33, 0, time.UTC)},
+		{time.Date(2026, 8, 31, 9, 0, 0, 0, time.UTC), time.Date(2026, 9, 30, 9, 0, 0, 0, time.UTC)},
+		{time.Date(2028, 1, 31, 0, 0, 0, 0, time.UTC), time.Date(2028, 2, 29, 0, 0, 0, 0, time.UTC)},
+	} {
+		tg.clock.Advance(c.start.Sub(tg.clock.Now()))
+		id := must[firn.PurchaseProvisionedCapacityOutput](t, "PurchaseProvisionedCapacity")(tg.g.PurchaseProvisionedCapacity(ctx, &firn.PurchaseProvisionedCapacityInput{})).CapacityId
+		if l := list(); len(l) != 1 || l[0].CapacityId != id || !l[0].StartDate.Equal(c.start) || !l[0].ExpirationDate.Equal(c.expires) {
+			t.Errorf("bought %s: ListProvisionedCapacity = %+v, want it to expire %s", c.start, l, c.expires)
+		}
+		tg.clock.Advance(c.expires.Add(-time.Millisecond).Sub(tg.clock.Now()))
+		if l := list(); len(l) != 1 {
+			t.Errorf("a millisecond before %s: %+v", c.expires, l)
+		}
+		tg.clock.Advance(time.Millisecond)
+		if l := list(); len(l) != 0 {
+			t.Errorf("at %s: %+v, want the unit expired", c.expires, l)
+		}
+	}
 }
 
 func testCapacityExpedited(t *testing.T, tg *target) {

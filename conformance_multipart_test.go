@@ -227,12 +227,37 @@ func testMPInitiateDescriptions(t *testing.T, tg *target) {
 			t.Errorf("ListParts ArchiveDescription %q, want %q", lp.ArchiveDescription, d)
 		}
 	}
-	for _, d := range []string{strings.Repeat("d", 1025), "tab\there", "new\nline", "caf\u00e9", "\x7f"} {
+	// The developer guide: leading whitespace is removed. Trailing spaces
+	// and tabs go too, as the HTTP header that carries the description
+	// drops them; the description is then that of the archive.
+	trimmed := []struct{ desc, want string }{
+		{"  leading", "leading"},
+		{"trailing  ", "trailing"},
+		{" \t inner  spaces \t ", "inner  spaces"},
+		{"   ", ""},
+		{" " + strings.Repeat("d", 1024) + " ", strings.Repeat("d", 1024)},
+	}
+	for _, c := range trimmed {
+		id := mpInitiate(t, tg, "", "v", mib, c.desc)
+		lp := must[firn.ListPartsOutput](t, "ListParts")(tg.g.ListParts(t.Context(), &firn.ListPartsInput{VaultName: "v", UploadId: id}))
+		if lp.ArchiveDescription != c.want {
+			t.Errorf("initiated with %q: ListParts ArchiveDescription %q, want %q", c.desc, lp.ArchiveDescription, c.want)
+		}
+		for u, err := range firn.AllMultipartUploads(t.Context(), tg.g, firn.ListMultipartUploadsInput{VaultName: "v"}) {
+			if err != nil {
+				t.Fatalf("ListMultipartUploads: %v", err)
+			}
+			if u.MultipartUploadId == id && u.ArchiveDescription != c.want {
+				t.Errorf("initiated with %q: ListMultipartUploads ArchiveDescription %q, want %q", c.desc, u.ArchiveDescription, c.want)
+			}
+		}
+	}
+	for _, d := range []string{strings.Repeat("d", 1025), "tab\there", "new\nline", "caf\u00e9", "\x7f", " \x7f "} {
 		out, err := tg.g.InitiateMultipartUpload(t.Context(), &firn.InitiateMultipartUploadInput{VaultName: "v", PartSize: mib, ArchiveDescription: d})
 		wantErr(t, out, err, firn.ErrInvalidParameterValue, "ArchiveDescription")
 	}
-	if got := mpUploads(t, tg, "", "v", 0); len(got) != len(descs) {
-		t.Errorf("%d uploads in progress, want %d", len(got), len(descs))
+	if got := mpUploads(t, tg, "", "v", 0); len(got) != len(descs)+len(trimmed) {
+		t.Errorf("%d uploads in progress, want %d", len(got), len(descs)+len(trimmed))
 	}
 }
 

@@ -235,6 +235,9 @@ func testReopenStateMachine(t *testing.T, tg *target) {
 			"RemoveTagsFromVault": func(rt *rapid.T) {
 				name, v, want := vault(rt)
 				keys := rapid.SliceOfN(tagKeys, 0, 3).Draw(rt, "keys")
+				if want == nil && len(keys) == 0 {
+					want = firn.ErrInvalidParameterValue
+				}
 				_, err := tg.g.RemoveTagsFromVault(ctx, &firn.RemoveTagsFromVaultInput{AccountId: account, VaultName: name, TagKeys: keys})
 				wantCode(rt, "RemoveTagsFromVault", err, want)
 				if want == nil {

@@ -35,8 +35,7 @@ func testSelectResults(t *testing.T, tg *target) {
 	cases := []struct{ expr, want string }{
 		{"SELECT s.name FROM archive s WHERE CAST(s.age AS INT) > 500", "bob\ncid\n"},
 		{"SELECT s.city FROM archive s WHERE s.name = 'bob'", "\"Rio, BR\"\n"},
-		{"SELECT COUNT(*) FROM archive", "3\n"},
-		{"SELECT UPPER(s.name), s._3 FROM archive s LIMIT 1", "ANN,34\n"},
+		{"SELECT UPPER(s.name), s._3 FROM archive s WHERE s.city = 'Oslo'", "ANN,34\n"},
 	}
 	for _, c := range cases {
 		j := mustInitiate(t, tg, "v", selectJob(a.ArchiveId, c.expr))
@@ -48,6 +47,11 @@ func testSelectResults(t *testing.T, tg *target) {
 			d.SelectParameters == nil || d.SelectParameters.Expression != c.expr || d.OutputLocation == nil ||
 			d.OutputLocation.S3.BucketName != "results" || d.JobOutputPath != j.JobOutputPath {
 			t.Errorf("DescribeJob %s = %+v", c.expr, *d)
+		}
+		// DescribeJob documents ArchiveSizeInBytes and ArchiveSHA256TreeHash
+		// as null for select jobs.
+		if d.ArchiveSizeInBytes != 0 || d.ArchiveSHA256TreeHash != "" {
+			t.Errorf("DescribeJob %s: ArchiveSizeInBytes %d, ArchiveSHA256TreeHash %q; want null", c.expr, d.ArchiveSizeInBytes, d.ArchiveSHA256TreeHash)
 		}
 		got, out := output(t, tg, "v", j.JobId, "")
 		if string(got) != c.want || out.ContentType != "text/csv" {
@@ -71,6 +75,14 @@ func testSelectInvalid(t *testing.T, tg *target) {
 	}{
 		{mod(func(p *firn.JobParameters) { p.SelectParameters.Expression = "SELECT * FORM archive" }), firn.ErrInvalidParameterValue, "column"},
 		{mod(func(p *firn.JobParameters) { p.SelectParameters.Expression = "" }), firn.ErrInvalidParameterValue, "Expression"},
+		// The Glacier Select SQL reference: no aggregate functions, no LIMIT,
+		// and the table is ARCHIVE or OBJECT (S3Object is S3 Select's).
+		{mod(func(p *firn.JobParameters) { p.SelectParameters.Expression = "SELECT COUNT(*) FROM archive" }), firn.ErrInvalidParameterValue, "Expression"},
+		{mod(func(p *firn.JobParameters) { p.SelectParameters.Expression = "SELECT SUM(s._3) FROM archive s" }), firn.ErrInvalidParameterValue, "Expression"},
+		{mod(func(p *firn.JobParameters) { p.SelectParameters.Expression = "SELECT AVG(s._3) FROM archive s" }), firn.ErrInvalidParameterValue, "Expression"},
+		{mod(func(p *firn.JobParameters) { p.SelectParameters.Expression = "SELECT MAX(s._3) FROM archive s" }), firn.ErrInvalidParameterValue, "Expression"},
+		{mod(func(p *firn.JobParameters) { p.SelectParameters.Expression = "SELECT * FROM archive LIMIT 1" }), firn.ErrInvalidParameterValue, "LIMIT"},
+		{mod(func(p *firn.JobParameters) { p.SelectParameters.Expression = "SELECT * FROM S3Object" }), firn.ErrInvalidParameterValue, "S3Object"},
 		{mod(func(p *firn.JobParameters) { p.SelectParameters.ExpressionType = "XPATH" }), firn.ErrInvalidParameterValue, "ExpressionType"},
 		{mod(func(p *firn.JobParameters) { p.SelectParameters.InputSerialization.CSV.FieldDelimiter = ";;" }), firn.ErrInvalidParameterValue, "FieldDelimiter"},
 		{mod(func(p *firn.JobParameters) { p.SelectParameters.OutputSerialization.CSV.QuoteFields = "SOMETIMES" }), firn.ErrInvalidParameterValue, "QuoteFields"},

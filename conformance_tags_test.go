@@ -14,6 +14,7 @@ var tagCases = []conformanceCase{
 	{"AddListRemove", testTagsAddListRemove},
 	{"Overwrite", testTagsOverwrite},
 	{"RemoveAbsent", testTagsRemoveAbsent},
+	{"RemoveNoKeys", testTagsRemoveNoKeys},
 	{"Limit", testTagsLimit},
 	{"Keys", testTagKeys},
 	{"Values", testTagValues},
@@ -67,11 +68,23 @@ func testTagsRemoveAbsent(t *testing.T, tg *target) {
 	mustAddTags(t, tg, "", "v", map[string]string{"a": "1"})
 	before := snapshot(t, tg, "")
 	mustRemoveTags(t, tg, "v", "absent", "A", "a ")
-	mustRemoveTags(t, tg, "v")
 	wantUnchanged(t, tg, "", before)
 	mustRemoveTags(t, tg, "v", "a", "a")
 	wantTags(t, tg, "", "v", map[string]string{})
 	mustRemoveTags(t, tg, "v", "a")
+}
+
+// testTagsRemoveNoKeys checks that RemoveTagsFromVault removes one or more
+// tags: no TagKeys at all is a bad request that changes nothing.
+func testTagsRemoveNoKeys(t *testing.T, tg *target) {
+	mustCreateVault(t, tg, "", "v")
+	mustAddTags(t, tg, "", "v", map[string]string{"a": "1"})
+	before := snapshot(t, tg, "")
+	for _, keys := range [][]string{nil, {}} {
+		out, err := tg.g.RemoveTagsFromVault(t.Context(), &firn.RemoveTagsFromVaultInput{VaultName: "v", TagKeys: keys})
+		wantErr(t, out, err, firn.ErrInvalidParameterValue, "TagKeys")
+	}
+	wantUnchanged(t, tg, "", before)
 }
 
 func testTagsLimit(t *testing.T, tg *target) {
@@ -137,7 +150,7 @@ func testTagsLimit(t *testing.T, tg *target) {
 func testTagKeys(t *testing.T, tg *target) {
 	ctx := t.Context()
 	mustCreateVault(t, tg, "", "v")
-	valid := []string{"k", strings.Repeat("k", 128), "aws", "awsome", "AWS", "my:aws:key", " aws:", "a:b", "Key With Spaces", "x_y.z-/=+@"}
+	valid := []string{"k", strings.Repeat("k", 128), strings.Repeat("é", 128), "aws", "awsome", "AWS", "Key With Spaces", "x_y.z-/=+@", "Ünïcødé 日本 ٣"}
 	for _, key := range valid {
 		mustAddTags(t, tg, "", "v", map[string]string{key: "v"})
 		mustRemoveTags(t, tg, "v", key)
@@ -152,6 +165,14 @@ func testTagKeys(t *testing.T, tg *target) {
 		{"AWS: prefix", "AWS:foo"},
 		{"Aws: prefix", "Aws:foo"},
 		{"aWs: prefix", "aWs:foo"},
+		// The developer guide: letters, digits, spaces and _ . / = + - @.
+		{"colon", "a:b"},
+		{"colons", "my:aws:key"},
+		{"space then aws:", " aws:"},
+		{"comma", "a,b"},
+		{"asterisk", "*"},
+		{"tab", "a\tb"},
+		{"129 characters of two bytes", strings.Repeat("é", 129)},
 	} {
 		t.Run(c.what, func(t *testing.T) {
 			// The good tag in the same call must not be added either.
@@ -165,12 +186,14 @@ func testTagKeys(t *testing.T, tg *target) {
 func testTagValues(t *testing.T, tg *target) {
 	ctx := t.Context()
 	mustCreateVault(t, tg, "", "v")
-	for _, value := range []string{"", "v", strings.Repeat("v", 256), "with spaces and : / = + - @ ."} {
+	for _, value := range []string{"", "v", strings.Repeat("v", 255), strings.Repeat("ü", 255), "with spaces and _ / = + - @ .", "Ελληνικά १२३"} {
 		mustAddTags(t, tg, "", "v", map[string]string{"k": value})
 		wantTags(t, tg, "", "v", map[string]string{"k": value})
 	}
 	before := snapshot(t, tg, "")
-	for _, value := range []string{strings.Repeat("v", 257), strings.Repeat("v", 1000)} {
+	// The developer guide: 0 to 255 characters of letters, digits, spaces
+	// and _ . / = + - @.
+	for _, value := range []string{strings.Repeat("v", 256), strings.Repeat("é", 256), strings.Repeat("v", 1000), "a:b", "a,b", `"`, "line\nbreak", "\x00"} {
 		out, err := tg.g.AddTagsToVault(ctx, &firn.AddTagsToVaultInput{VaultName: "v", Tags: map[string]string{"k": value, "other": "o"}})
 		wantErr(t, out, err, firn.ErrInvalidParameterValue, "tag")
 	}

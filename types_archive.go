@@ -7,7 +7,8 @@ type UploadArchiveInput struct {
 	AccountId string
 	VaultName string
 	// ArchiveDescription is at most 1,024 printable ASCII characters
-	// (0x20-0x7E).
+	// (0x20-0x7E) once its leading and trailing spaces and tabs are
+	// dropped, as HTTP drops them from the header that carries it.
 	ArchiveDescription string
 	// Checksum, when set, is the expected SHA-256 tree hash of Body in hex;
 	// the upload fails if it does not match. When it is empty the Glacier

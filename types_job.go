@@ -112,7 +112,8 @@ type GlacierJobDescription struct {
 	Completed      bool
 	StatusCode     StatusCode
 	StatusMessage  string
-	// ArchiveSizeInBytes is set for archive retrieval and select jobs.
+	// ArchiveSizeInBytes is set for archive retrieval jobs only; it is null
+	// (zero) for inventory and select jobs, as DescribeJob documents.
 	ArchiveSizeInBytes int64
 	// InventorySizeInBytes is set for completed inventory jobs.
 	InventorySizeInBytes int64
@@ -121,7 +122,9 @@ type GlacierJobDescription struct {
 	CompletionDate time.Time
 	// SHA256TreeHash is the tree hash of the retrieved range when that range
 	// is tree-hash aligned, else "".
-	SHA256TreeHash               string
+	SHA256TreeHash string
+	// ArchiveSHA256TreeHash is set for archive retrieval jobs only, like
+	// ArchiveSizeInBytes.
 	ArchiveSHA256TreeHash        string
 	RetrievalByteRange           string
 	Tier                         string

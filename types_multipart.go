@@ -7,8 +7,11 @@ import (
 
 // InitiateMultipartUploadInput starts a multipart upload.
 type InitiateMultipartUploadInput struct {
-	AccountId          string
-	VaultName          string
+	AccountId string
+	VaultName string
+	// ArchiveDescription follows UploadArchiveInput.ArchiveDescription: the
+	// developer guide documents that leading whitespace is removed, and
+	// trailing spaces and tabs are too.
 	ArchiveDescription string
 	// PartSize is 1 MiB times a power of two, from 1 MiB to 4 GiB.
 	PartSize int64

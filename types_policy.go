@@ -96,8 +96,12 @@ type ListProvisionedCapacityInput struct {
 
 // ProvisionedCapacityDescription describes one provisioned capacity unit.
 type ProvisionedCapacityDescription struct {
-	CapacityId     string
-	StartDate      time.Time
+	CapacityId string
+	// StartDate is when the unit was purchased.
+	StartDate time.Time
+	// ExpirationDate is one calendar month after StartDate, to the second;
+	// a unit bought on the 31st expires on the last day of the next month
+	// (January 31 to February 28 or 29). The unit is active until then.
 	ExpirationDate time.Time
 }
 

@@ -62,8 +62,9 @@ type DeleteVaultInput struct {
 type DeleteVaultOutput struct{}
 
 // AddTagsToVaultInput adds or overwrites tags. A vault holds at most 10 tags;
-// keys are 1 to 128 characters and must not start with "aws:"; values are 0
-// to 256 characters.
+// keys are 1 to 128 Unicode characters and must not start with "aws:";
+// values are 0 to 255. Both are made of Unicode letters, digits, spaces and
+// _ . / = + - @ (the developer guide's tag restrictions).
 type AddTagsToVaultInput struct {
 	AccountId string
 	VaultName string
@@ -85,6 +86,7 @@ type ListTagsForVaultOutput struct {
 }
 
 // RemoveTagsFromVaultInput removes tags by key; absent keys are ignored.
+// TagKeys must hold at least one key.
 type RemoveTagsFromVaultInput struct {
 	AccountId string
 	VaultName string

@@ -32,11 +32,9 @@ type Query struct {
 	expr    string
 	in      inputFormat
 	out     outputFormat
-	star    bool   // SELECT *: copy input fields through
-	proj    []expr // the SELECT list unless star
-	where   expr   // nil without WHERE
-	limit   int64  // -1 without LIMIT
-	aggs    []*aggNode
+	star    bool      // SELECT *: copy input fields through
+	proj    []expr    // the SELECT list unless star
+	where   expr      // nil without WHERE
 	names   []nameRef // header names to resolve against the first record
 	usesNow bool      // the expression calls UTCNOW
 	now     time.Time
@@ -53,7 +51,7 @@ type nameRef struct {
 // Stats counts the bytes and records of one Run.
 type Stats struct {
 	// BytesScanned is the number of bytes read from the archive. Reading is
-	// buffered, so after an early stop (LIMIT) it may exceed BytesProcessed.
+	// buffered, so after a failure it may exceed BytesProcessed.
 	BytesScanned int64
 	// BytesProcessed is the number of archive bytes parsed into records.
 	BytesProcessed int64
@@ -75,17 +73,13 @@ type Stats struct {
 type RuntimeError struct {
 	Code string
 	// Record is the 1-based number of the input record being processed,
-	// counting the header record and not counting comment or blank lines;
-	// 0 when the error arose after the last record (in an aggregate).
+	// counting the header record and not counting comment or blank lines.
 	Record  int64
 	Message string
 }
 
 // Error returns "Code: record N: Message".
 func (e *RuntimeError) Error() string {
-	if e.Record == 0 {
-		return e.Code + ": " + e.Message
-	}
 	return fmt.Sprintf("%s: record %d: %s", e.Code, e.Record, e.Message)
 }
 
@@ -106,7 +100,7 @@ func rtErr(code, format string, args ...any) *RuntimeError {
 // unexpected token \"FORM\", expected FROM". Problems with the settings are
 // all reported, joined by "; ".
 func Compile(expression string, in *firn.CSVInput, out *firn.CSVOutput) (*Query, error) {
-	q := &Query{expr: expression, limit: -1, now: time.Unix(0, 0).UTC()}
+	q := &Query{expr: expression, now: time.Unix(0, 0).UTC()}
 	var problems []string
 	q.in, problems = parseInput(in, problems)
 	q.out, problems = parseOutput(out, problems)
@@ -140,8 +134,7 @@ func (q *Query) WithNow(t time.Time) *Query {
 
 // Run reads CSV records from r, evaluates the query on each, and writes the
 // results to w as CSV. It holds one record, one output record and fixed-size
-// buffers in memory whatever the size of the archive, and with LIMIT it stops
-// reading once enough records are written. It checks ctx every 256 records
+// buffers in memory whatever the size of the archive. It checks ctx every 256 records
 // and returns ctx.Err() once ctx is done.
 //
 // A failure caused by the archive's data is a *[RuntimeError]; read and write
@@ -160,13 +153,10 @@ func (q *Query) Run(ctx context.Context, r io.Reader, w io.Writer) (Stats, error
 }
 
 func (q *Query) run(ctx context.Context, r io.Reader, bw *bufio.Writer, st *Stats) error {
-	if q.limit == 0 {
-		return nil
-	}
 	rd := newReader(r, &q.in)
 	defer func() { st.BytesScanned, st.BytesProcessed = rd.nread, rd.processed() }()
 	wr := newWriter(bw, &q.out)
-	rw := &row{cols: make([]int, len(q.names)), aggs: make([]aggState, len(q.aggs)), now: q.now}
+	rw := &row{cols: make([]int, len(q.names)), now: q.now}
 	header := q.in.header != headerNone
 	for n := 0; ; n++ {
 		if n&255 == 0 {
@@ -200,14 +190,6 @@ func (q *Query) run(ctx context.Context, r io.Reader, bw *bufio.Writer, st *Stat
 				continue
 			}
 		}
-		if len(q.aggs) > 0 {
-			for _, a := range q.aggs {
-				if err := a.accumulate(rw); err != nil {
-					return withRecord(err, rd.records)
-				}
-			}
-			continue
-		}
 		if q.star {
 			err = wr.writeFields(rd.rec, rd.ends)
 		} else {
@@ -215,16 +197,6 @@ func (q *Query) run(ctx context.Context, r io.Reader, bw *bufio.Writer, st *Stat
 		}
 		if err != nil {
 			return withRecord(err, rd.records)
-		}
-		st.RecordsReturned++
-		if st.RecordsReturned == q.limit {
-			return nil
-		}
-	}
-	if len(q.aggs) > 0 {
-		rw.rec, rw.ends, rw.arena = nil, nil, rw.arena[:0]
-		if err := q.writeProjection(wr, rw); err != nil {
-			return withRecord(err, 0)
 		}
 		st.RecordsReturned++
 	}

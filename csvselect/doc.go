@@ -14,8 +14,8 @@
 // # Dialect
 //
 //	query      = SELECT ( '*' | alias '.' '*' | item { ',' item } )
-//	             FROM ( ARCHIVE | OBJECT | S3OBJECT ) [ [AS] alias ]
-//	             [ WHERE expr ] [ LIMIT integer ]
+//	             FROM ( ARCHIVE | OBJECT ) [ [AS] alias ]
+//	             [ WHERE expr ]
 //	item       = expr [ [AS] alias ]
 //	column     = [ alias '.' ] ( _N | name | "Name" )
 //
@@ -45,7 +45,13 @@
 // TO_TIMESTAMP(s), TO_STRING(ts, 'pattern'), EXTRACT(part FROM ts),
 // DATE_ADD(part, n, ts), DATE_DIFF(part, ts1, ts2) with parts YEAR, MONTH,
 // DAY, HOUR, MINUTE, SECOND (and TIMEZONE_HOUR, TIMEZONE_MINUTE for
-// EXTRACT); the aggregates COUNT(*), COUNT(x), SUM, AVG, MIN and MAX.
+// EXTRACT).
+//
+// As the Glacier Select SQL reference documents, the aggregate functions
+// (COUNT, SUM, AVG, MIN, MAX) and the LIMIT clause, which S3 Select has, are
+// not supported, nor is S3 Select's table name S3Object; neither are
+// DISTINCT, GROUP BY, ORDER BY, HAVING, UNION, joins, subqueries and CASE.
+// Compile rejects them with a message naming the construct.
 //
 // # Semantics
 //
@@ -59,12 +65,6 @@
 // INT arithmetic is 64-bit and fails with IntegerOverflow instead of wrapping;
 // INT / INT truncates. An operation on INT and DECIMAL is DECIMAL, with FLOAT
 // it is FLOAT. Division or modulo by zero fails with DivisionByZero.
-//
-// Aggregates make the query return one record whatever the number of input
-// records; every column reference must then be inside an aggregate (there is
-// no GROUP BY). COUNT(x), SUM, AVG, MIN and MAX skip NULL and MISSING; over no
-// values COUNT is 0 and the others NULL. SUM of INT is INT (overflow fails),
-// AVG of INT is DECIMAL. LIMIT n ends the run once n records are written.
 //
 // CAST fails with CastFailed for text that is not of the type; an empty field
 // cast to INT fails, so optional numbers are read with
@@ -96,16 +96,12 @@
 //
 // # Divergences from S3 Select and Glacier Select
 //
-//   - Glacier Select documents no aggregates and no LIMIT; they are supported
-//     here as in S3 Select.
 //   - A field compared with, or combined arithmetically with, a number is read
 //     as a number (and with a BOOL or TIMESTAMP as one), where S3 Select
 //     documents that uncast data is a string that must be CAST; text that
 //     does not convert fails with CastFailed, as the CAST would. Two fields
-//     compare as text: s._1 < s._2 is a string comparison. SUM and AVG read
-//     fields as numbers; MIN and MAX accept any comparable values and order
-//     text as text. Comparing values of unrelated types (INT with BOOL, say)
-//     fails with InvalidDataType.
+//     compare as text: s._1 < s._2 is a string comparison. Comparing values
+//     of unrelated types (INT with BOOL, say) fails with InvalidDataType.
 //   - String functions and LIKE require STRING operands (InvalidDataType
 //     otherwise); || converts its operands to STRING.
 //   - CAST from a string ignores surrounding spaces and tabs, and CAST of a

@@ -12,7 +12,6 @@ type row struct {
 	ends  []int // end offset in rec of each field
 	cols  []int // field index of each header name, by slot
 	arena []byte
-	aggs  []aggState
 	now   time.Time
 }
 

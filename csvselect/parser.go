@@ -31,9 +31,6 @@ type parser struct {
 	i    int
 
 	depth int
-	where bool  // parsing the WHERE clause
-	inAgg bool  // parsing the argument of an aggregate
-	bare  []int // positions of column references outside aggregates
 	quals []token
 	slots map[nameRef]int
 
@@ -170,7 +167,7 @@ func (p *parser) restore(d int) { p.depth = d }
 
 func (p *parser) unsupported() {
 	t := p.peek()
-	for _, kw := range []string{"DISTINCT", "GROUP", "ORDER", "HAVING", "UNION", "JOIN", "OFFSET", "CASE"} {
+	for _, kw := range []string{"DISTINCT", "GROUP", "ORDER", "HAVING", "LIMIT", "UNION", "JOIN", "OFFSET", "CASE"} {
 		if isKeyword(t, kw) {
 			p.fail(t.pos, "%s is not supported", strings.ToUpper(t.text))
 		}
@@ -211,12 +208,12 @@ func (p *parser) query() {
 			}
 		}
 	}
-	if len(q.aggs) > 0 && len(p.bare) > 0 {
-		p.fail(p.bare[0], "column reference outside an aggregate function in a query with aggregates (GROUP BY is not supported)")
-	}
 	p.expectKeyword("FROM")
 	table := p.peek()
-	if table.kind != tIdent || !isKeyword(table, "ARCHIVE") && !isKeyword(table, "OBJECT") && !isKeyword(table, "S3OBJECT") {
+	if isKeyword(table, "S3OBJECT") {
+		p.fail(table.pos, "S3Object is the table of Amazon S3 Select; Glacier Select reads FROM ARCHIVE or OBJECT")
+	}
+	if table.kind != tIdent || !isKeyword(table, "ARCHIVE") && !isKeyword(table, "OBJECT") {
 		p.unexpected("ARCHIVE")
 	}
 	p.advance()
@@ -242,19 +239,7 @@ func (p *parser) query() {
 		}
 	}
 	if p.keyword("WHERE") {
-		p.where = true
 		q.where = p.expr()
-		p.where = false
-	}
-	p.unsupported()
-	if p.keyword("LIMIT") {
-		t := p.peek()
-		n, err := strconv.ParseInt(t.text, 10, 64)
-		if t.kind != tInt || err != nil {
-			p.unexpected("a non-negative integer")
-		}
-		p.advance()
-		q.limit = n
 	}
 	p.unsupported()
 	if p.peek().kind != tEOF {
@@ -557,9 +542,6 @@ func (p *parser) primary() expr {
 // column resolves a column reference: _N by position, anything else by
 // header name.
 func (p *parser) column(t token, quoted bool) expr {
-	if !p.inAgg {
-		p.bare = append(p.bare, t.pos)
-	}
 	name := t.text
 	if !quoted && len(name) > 1 && name[0] == '_' && strings.Trim(name[1:], "0123456789") == "" {
 		n, err := strconv.Atoi(name[1:])
@@ -621,7 +603,9 @@ func (p *parser) call(fn token, name string) expr {
 	at := p.loc(fn.pos)
 	switch name {
 	case "COUNT", "SUM", "AVG", "MIN", "MAX":
-		return p.aggregate(fn, name, at)
+		// Glacier Select documents no aggregate functions (S3 Select has
+		// them).
+		p.fail(fn.pos, "aggregate function %s is not supported", name)
 	case "CAST":
 		p.expectPunct("(")
 		x := p.expr()
@@ -670,43 +654,6 @@ func (p *parser) call(fn token, name string) expr {
 	}
 	p.fail(fn.pos, "unknown function %s", fn.describe())
 	return nil
-}
-
-func (p *parser) aggregate(fn token, name, at string) expr {
-	switch {
-	case p.where:
-		p.fail(fn.pos, "aggregate function %s is not allowed in WHERE", name)
-	case p.inAgg:
-		p.fail(fn.pos, "aggregate function %s inside another aggregate function", name)
-	}
-	n := &aggNode{slot: len(p.q.aggs), at: at}
-	p.q.aggs = append(p.q.aggs, n)
-	switch name {
-	case "COUNT":
-		n.fn = aggCount
-	case "SUM":
-		n.fn = aggSum
-	case "AVG":
-		n.fn = aggAvg
-	case "MIN":
-		n.fn = aggMin
-	case "MAX":
-		n.fn = aggMax
-	}
-	if n.fn == aggCount && isPunct(p.peekAt(1), "*") {
-		p.expectPunct("(")
-		p.advance()
-		p.expectPunct(")")
-		n.fn = aggCountStar
-		return n
-	}
-	if isPunct(p.peek(), "(") && (isKeyword(p.peekAt(1), "DISTINCT") || isKeyword(p.peekAt(1), "ALL")) {
-		p.fail(p.peekAt(1).pos, "%s %s is not supported", name, strings.ToUpper(p.peekAt(1).text))
-	}
-	p.inAgg = true
-	n.arg = p.args(fn, 1)[0]
-	p.inAgg = false
-	return n
 }
 
 // integer consumes an integer literal.

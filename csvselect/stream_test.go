@@ -60,7 +60,7 @@ func TestStreamingAllocs(t *testing.T) {
 		"SELECT s._1 FROM archive s WHERE CAST(s._3 AS INT) > 500",
 		"SELECT * FROM archive WHERE _2 LIKE 'w%3' OR _2 IN ('w1', 'w2')",
 		"SELECT UPPER(_1), _3 * 2 FROM archive WHERE _1 <> _2",
-		"SELECT COUNT(*), SUM(_3), MAX(_2) FROM archive",
+		"SELECT CAST(_3 AS INT) + 1, CHAR_LENGTH(_2), TRIM(_1) FROM archive WHERE _3 > 990",
 	} {
 		q := mustCompile(t, expr, nil, nil)
 		var allocs [2]float64
@@ -127,18 +127,6 @@ func TestRecordLimits(t *testing.T) {
 	}
 }
 
-func TestLimitStopsReading(t *testing.T) {
-	q := mustCompile(t, "SELECT _1 FROM archive WHERE _3 = '7' LIMIT 3", nil, nil)
-	var out bytes.Buffer
-	st, err := q.Run(context.Background(), &rowsReader{n: -1}, &out)
-	if err != nil || out.String() != "row7\nrow1007\nrow2007\n" || st.RecordsReturned != 3 {
-		t.Errorf("got %q, %+v, %v", out.String(), st, err)
-	}
-	if st.BytesProcessed > st.BytesScanned || st.BytesScanned > 128<<10 {
-		t.Errorf("stats %+v", st)
-	}
-}
-
 // cancelWriter cancels a context at its first write.
 type cancelWriter struct{ cancel context.CancelFunc }
 
@@ -180,7 +168,7 @@ func TestIOErrors(t *testing.T) {
 
 // TestConcurrentRuns runs one Query from many goroutines (under -race).
 func TestConcurrentRuns(t *testing.T) {
-	q := mustCompile(t, "SELECT MAX(UPPER(_2)), COUNT(*), SUM(CAST(_3 AS INT)) FROM archive WHERE _1 LIKE 'row1%'", nil, nil)
+	q := mustCompile(t, "SELECT UPPER(_2), CAST(_3 AS INT) * 2 FROM archive WHERE _1 LIKE 'row1%'", nil, nil)
 	var wg sync.WaitGroup
 	results := make([]string, 8)
 	for i := range results {
@@ -260,13 +248,13 @@ func TestRoundTrip(t *testing.T) {
 	})
 }
 
-func TestCountFormat(t *testing.T) {
-	q := mustCompile(t, "SELECT COUNT(*), AVG(CAST(_3 AS FLOAT)), SUM(CAST(_3 AS DECIMAL)), 1e300 * 10, 0.0000001, 1e-8 FROM archive", nil, nil)
+func TestNumberFormat(t *testing.T) {
+	q := mustCompile(t, "SELECT CAST(_3 AS FLOAT) / 2, CAST(_3 AS DECIMAL) + 0.5, 1e300 * 10, 0.0000001, 1e-8 FROM archive WHERE _3 = '1'", nil, nil)
 	var out bytes.Buffer
 	if _, err := q.Run(context.Background(), &rowsReader{n: 3}, &out); err != nil {
 		t.Fatal(err)
 	}
-	if want := "3,1,3," + strconv.FormatFloat(1e301, 'g', -1, 64) + ",0.0000001,1e-08\n"; out.String() != want {
+	if want := "0.5,1.5," + strconv.FormatFloat(1e301, 'g', -1, 64) + ",0.0000001,1e-08\n"; out.String() != want {
 		t.Errorf("got %q, want %q", out.String(), want)
 	}
 }

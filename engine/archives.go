@@ -19,8 +19,9 @@ import (
 // UploadArchive implements firn.Glacier. Body is streamed into a new
 // segment while its tree hash is computed; the archive is committed only if
 // the body is 1 byte to Options.MaxArchiveSize long and matches Checksum
-// (when given). When it returns, the archive's bytes and metadata are
-// durable.
+// (when given). ArchiveDescription loses its leading and trailing spaces
+// and tabs, as in the HTTP header that carries it (vault.ArchiveDescription).
+// When it returns, the archive's bytes and metadata are durable.
 func (e *Engine) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput) (*firn.UploadArchiveOutput, error) {
 	acct, err := e.account(in.AccountId)
 	if err != nil {
@@ -29,7 +30,8 @@ func (e *Engine) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput)
 	if err := vault.ValidateName(in.VaultName); err != nil {
 		return nil, err
 	}
-	if err := vault.ValidateDescription("ArchiveDescription", in.ArchiveDescription); err != nil {
+	desc, err := vault.ArchiveDescription(in.ArchiveDescription)
+	if err != nil {
 		return nil, err
 	}
 	want, err := parseChecksum("Checksum", in.Checksum)
@@ -63,7 +65,7 @@ func (e *Engine) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput)
 	defer unlock()
 	a := vault.Archive{
 		ID:          e.newID(),
-		Description: in.ArchiveDescription,
+		Description: desc,
 		Size:        seg.Size,
 		TreeHash:    treehash.Hex(sum),
 		Created:     e.now(),

@@ -368,7 +368,7 @@ var (
 	mdlPrincipals = mdlArg{[]string{""}, []string{"arn:aws:iam::000000000000:user/alice", "arn:aws:iam::222222222222:user/mallory", "arn:aws:iam::111111111111:root"}}
 	mdlVaults     = mdlArg{[]string{"a", "a", "b", "c.d"}, []string{"E_1", "f-2", "", "bad name", strings.Repeat("v", 256)}}
 	mdlTopics     = mdlArg{[]string{"arn:aws:sns:us-east-1:111122223333:topic", "arn:aws:sns:us-east-1:111122223333:other"}, []string{"", "topic", "arn:aws:sns:us-east-1:1:t"}}
-	mdlDescs      = mdlArg{[]string{"", "d", `a "quoted", <desc>`}, []string{"tab\there", strings.Repeat("x", 1025)}}
+	mdlDescs      = mdlArg{[]string{"", "d", `a "quoted", <desc>`, "  padded  "}, []string{"tab\there", strings.Repeat("x", 1025), "\tlead", " " + strings.Repeat("x", 1024) + " "}}
 	mdlFresh      = []string{"nope", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "7ZZZZZZZZZZZZZZZZZZZZZZZZZ", ""}
 )
 
@@ -452,8 +452,9 @@ func (mm *mdlMachine) actions() map[string]func(*rapid.T) {
 		},
 		"AddTagsToVault": func(rt *rapid.T) {
 			ctx := mm.ctx(rt)
-			keys := mdlArg{[]string{"k8", "k9", "k10", "frozen", "k0", "k1"}, []string{"aws:x", "AWS:y", "", strings.Repeat("k", 129)}}
-			values := mdlArg{[]string{"v", "", "yes", "no"}, []string{strings.Repeat("v", 257)}}
+			keys := mdlArg{[]string{"k8", "k9", "k10", "frozen", "k0", "k1", "Clé été", strings.Repeat("é", 128)},
+				[]string{"aws:x", "AWS:y", "", strings.Repeat("k", 129), strings.Repeat("é", 129), "a:b", "a,b", "a\tb", "k\xff"}}
+			values := mdlArg{[]string{"v", "", "yes", "no", strings.Repeat("ü", 255), "_ . / = + - @"}, []string{strings.Repeat("v", 256), "a:b", "\x00", "\xc3"}}
 			in := &firn.AddTagsToVaultInput{AccountId: mdlAccounts.draw(rt, "account"), VaultName: mdlVaults.draw(rt, "vault"), Tags: map[string]string{}}
 			for range rapid.IntRange(0, 4).Draw(rt, "tags") {
 				in.Tags[keys.draw(rt, "key")] = values.draw(rt, "value")

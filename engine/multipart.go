@@ -144,7 +144,7 @@ func dropParts(b *store.Batch, vaultID [16]byte, u *multipart.Upload, parts []mu
 
 // InitiateMultipartUpload implements firn.Glacier. PartSize must be 1 MiB
 // times a power of two up to 4 GiB; ArchiveDescription follows the rules of
-// UploadArchive. The upload expires after multipart.InactivityLimit
+// UploadArchive, leading and trailing spaces dropped. The upload expires after multipart.InactivityLimit
 // without a part upload.
 func (e *Engine) InitiateMultipartUpload(ctx context.Context, in *firn.InitiateMultipartUploadInput) (*firn.InitiateMultipartUploadOutput, error) {
 	acct, err := e.account(in.AccountId)

@@ -42,7 +42,7 @@ func (e *Engine) admitRetrieval(b *store.Batch, acct string, j *job.Job, n int64
 		if len(p.Rules) > 0 {
 			switch p.Rules[0].Strategy {
 			case firn.StrategyBytesPerHour:
-				hour, err = e.sumLog(acct, store.AccountRetrievalLog, now.Add(-time.Hour))
+				hour, err = e.sumLog(acct, store.AccountRetrievalLog, job.WindowStart(now, time.Hour))
 			case firn.StrategyFreeTier:
 				day, err = e.sumLog(acct, store.AccountRetrievalLog, job.StartOfDay(now))
 			}
@@ -65,7 +65,7 @@ func (e *Engine) admitRetrieval(b *store.Batch, acct string, j *job.Job, n int64
 		if err != nil {
 			return err
 		}
-		recent, err := e.countLog(acct, store.AccountExpeditedLog, now.Add(-expeditedWindow))
+		recent, err := e.countLog(acct, store.AccountExpeditedLog, job.WindowStart(now, expeditedWindow))
 		if err != nil {
 			return err
 		}
@@ -96,23 +96,26 @@ func (e *Engine) trimLog(b *store.Batch, acct string, kind byte, now time.Time) 
 	return nil
 }
 
-// sumLog adds the byte counts of an account log's entries after since.
-func (e *Engine) sumLog(acct string, kind byte, since time.Time) (int64, error) {
+// sumLog adds the byte counts of an account log's entries at or after from.
+func (e *Engine) sumLog(acct string, kind byte, from time.Time) (int64, error) {
 	var sum int64
-	err := e.scanLog(acct, kind, since, func(n int64) { sum += n })
+	err := e.scanLog(acct, kind, from, func(n int64) { sum += n })
 	return sum, err
 }
 
-// countLog counts an account log's entries after since.
-func (e *Engine) countLog(acct string, kind byte, since time.Time) (int64, error) {
+// countLog counts an account log's entries at or after from.
+func (e *Engine) countLog(acct string, kind byte, from time.Time) (int64, error) {
 	var count int64
-	err := e.scanLog(acct, kind, since, func(int64) { count++ })
+	err := e.scanLog(acct, kind, from, func(int64) { count++ })
 	return count, err
 }
 
-func (e *Engine) scanLog(acct string, kind byte, since time.Time, fn func(n int64)) error {
+// scanLog calls fn with the byte count of each entry of an account log at
+// or after from. The bound is inclusive so that a window that starts at an
+// instant, such as a UTC day at midnight, holds the entries made at it.
+func (e *Engine) scanLog(acct string, kind byte, from time.Time, fn func(n int64)) error {
 	p := store.AccountKey(acct, kind)
-	err := e.db.Scan(store.AccountKey(acct, kind, be64(since.Add(time.Nanosecond))), store.PrefixEnd(p), func(_, v []byte) (bool, error) {
+	err := e.db.Scan(store.AccountKey(acct, kind, be64(from)), store.PrefixEnd(p), func(_, v []byte) (bool, error) {
 		n, _ := binary.Varint(v)
 		fn(n)
 		return true, nil
@@ -195,7 +198,7 @@ func (e *Engine) capacity(acct string) ([]capacityUnit, error) {
 		if err := unmarshal(v, &u); err != nil {
 			return false, err
 		}
-		if now.Before(u.Expires) {
+		if job.CapacityActive(u.Expires, now) {
 			units = append(units, u)
 		}
 		return true, nil
@@ -207,8 +210,9 @@ func (e *Engine) capacity(acct string) ([]capacityUnit, error) {
 }
 
 // PurchaseProvisionedCapacity implements firn.Glacier. A unit starts now and
-// expires one month later; an account holds at most two unexpired units
-// (LimitExceededException).
+// expires one month later (job.CapacityExpiration: a unit bought on January
+// 31 expires on February 28 or 29); an account holds at most two unexpired
+// units (LimitExceededException).
 func (e *Engine) PurchaseProvisionedCapacity(ctx context.Context, in *firn.PurchaseProvisionedCapacityInput) (*firn.PurchaseProvisionedCapacityOutput, error) {
 	acct, err := e.account(in.AccountId)
 	if err != nil {
@@ -227,7 +231,7 @@ func (e *Engine) PurchaseProvisionedCapacity(ctx context.Context, in *firn.Purch
 		return nil, firn.Errorf(firn.CodeLimitExceeded, "%s: account %s already has %d units, the maximum", provisionedCapacityFmt, acct, maxCapacityUnits)
 	}
 	now := e.now()
-	u := capacityUnit{ID: e.newID(), Start: now, Expires: now.AddDate(0, 1, 0)}
+	u := capacityUnit{ID: e.newID(), Start: now, Expires: job.CapacityExpiration(now)}
 	b := e.db.NewBatch()
 	if err := b.SetJSON(store.AccountKey(acct, store.AccountCapacity, u.ID[:]), &u); err != nil {
 		b.Close()

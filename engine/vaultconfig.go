@@ -88,11 +88,13 @@ func (e *Engine) ListTagsForVault(ctx context.Context, in *firn.ListTagsForVault
 	return &firn.ListTagsForVaultOutput{Tags: tags}, nil
 }
 
-// RemoveTagsFromVault implements firn.Glacier. Absent keys are ignored.
+// RemoveTagsFromVault implements firn.Glacier. Absent keys are ignored; an
+// empty TagKeys is InvalidParameterValueException.
 func (e *Engine) RemoveTagsFromVault(ctx context.Context, in *firn.RemoveTagsFromVaultInput) (*firn.RemoveTagsFromVaultOutput, error) {
 	err := e.updateVault(ctx, "RemoveTagsFromVault", in.AccountId, in.VaultName, func(v *vault.Vault) error {
-		v.Tags = vault.RemoveTags(v.Tags, in.TagKeys)
-		return nil
+		tags, err := vault.RemoveTags(v.Tags, in.TagKeys)
+		v.Tags = tags
+		return err
 	})
 	if err != nil {
 		return nil, err

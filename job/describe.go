@@ -46,9 +46,9 @@ func (j *Job) Describe(id string) firn.GlacierJobDescription {
 		}
 	}
 	if s := j.Select; s != nil {
+		// DescribeJob documents ArchiveSizeInBytes and ArchiveSHA256TreeHash
+		// as null for select jobs: only the archive's ID is shown.
 		d.ArchiveId = s.ArchiveID
-		d.ArchiveSizeInBytes = s.Size
-		d.ArchiveSHA256TreeHash = s.TreeHash
 		p := s.Parameters
 		d.SelectParameters = &p
 		loc := s.OutputLocation

@@ -44,9 +44,10 @@ func DefaultRetrievalPolicy() firn.DataRetrievalPolicy {
 }
 
 // Admit decides whether a Standard retrieval of n bytes at now is allowed
-// by policy, given the bytes already retrieved in the trailing hour and
-// since the start of the current UTC day, and freePerDay, the free tier's
-// daily allowance. It returns a PolicyEnforcedException saying why not.
+// by policy, given the bytes already retrieved in the trailing hour (from
+// WindowStart(now, time.Hour)) and in the current UTC day (from
+// StartOfDay(now)), and freePerDay, the free tier's daily allowance. It
+// returns a PolicyEnforcedException saying why not.
 func Admit(p firn.DataRetrievalPolicy, n, lastHour, today, freePerDay int64) error {
 	if len(p.Rules) == 0 {
 		return nil
@@ -65,8 +66,16 @@ func Admit(p firn.DataRetrievalPolicy, n, lastHour, today, freePerDay int64) err
 	return nil
 }
 
-// StartOfDay is the start of t's UTC day.
+// StartOfDay is the first instant of t's UTC day: retrievals at or after it
+// (midnight itself included) count toward the day's free tier allowance.
 func StartOfDay(t time.Time) time.Time {
 	y, m, d := t.UTC().Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// WindowStart is the first instant of the trailing window of length d that
+// ends at now: retrievals at or after it count in the window, so a
+// retrieval counts for exactly d, and one made d ago no longer does.
+func WindowStart(now time.Time, d time.Duration) time.Time {
+	return now.Add(-d + time.Nanosecond)
 }

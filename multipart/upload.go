@@ -135,9 +135,11 @@ func ValidatePartSize(n int64) error {
 
 // New returns the upload initiated at now with the given ID, archive
 // description and part size, or the error for an invalid description or
-// part size.
+// part size. The description is normalized as UploadArchive's
+// (vault.ArchiveDescription): leading and trailing spaces and tabs dropped.
 func New(id [16]byte, description string, partSize int64, now time.Time) (Upload, error) {
-	if err := vault.ValidateDescription("ArchiveDescription", description); err != nil {
+	description, err := vault.ArchiveDescription(description)
+	if err != nil {
 		return Upload{}, err
 	}
 	if err := ValidatePartSize(partSize); err != nil {

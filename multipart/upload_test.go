@@ -63,6 +63,14 @@ func TestNew(t *testing.T) {
 	wantCode(t, "bad description", err, firn.CodeInvalidParameterValue, "ArchiveDescription")
 	_, err = New([16]byte{1}, strings.Repeat("x", 1025), mib, t0)
 	wantCode(t, "long description", err, firn.CodeInvalidParameterValue, "ArchiveDescription")
+	// Leading whitespace is removed (the developer guide), trailing too (as
+	// by the HTTP header), as for UploadArchive.
+	for in, want := range map[string]string{"  lead": "lead", "trail  ": "trail", " \t both \t": "both", "   ": "", " " + strings.Repeat("x", 1024) + " ": strings.Repeat("x", 1024)} {
+		u, err := New([16]byte{1}, in, mib, t0)
+		if err != nil || u.Description != want {
+			t.Errorf("New(description %q): %q, %v; want %q", in, u.Description, err, want)
+		}
+	}
 }
 
 func TestPartIndex(t *testing.T) {

@@ -2,8 +2,11 @@ package vault
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/firnstore/firn"
 )
@@ -14,7 +17,7 @@ const (
 	MaxDescriptionLength = 1024
 	MaxTags              = 10
 	MaxTagKeyLength      = 128
-	MaxTagValueLength    = 256
+	MaxTagValueLength    = 255
 	MaxPolicyBytes       = 20 * 1024
 )
 
@@ -53,9 +56,32 @@ func ValidateDescription(field, desc string) error {
 	return nil
 }
 
+// ArchiveDescription returns an archive's description as UploadArchive and
+// InitiateMultipartUpload store it: desc without leading and trailing spaces
+// and tabs, which must then be valid for ValidateDescription. The developer
+// guide documents that InitiateMultipartUpload removes leading whitespace
+// and is silent on trailing whitespace and on UploadArchive; the description
+// travels in the x-amz-archive-description header of both, and HTTP drops a
+// header value's leading and trailing spaces and tabs, so the service never
+// sees them. Dropping them here keeps the Go API and the wire alike.
+func ArchiveDescription(desc string) (string, error) {
+	desc = strings.Trim(desc, " \t")
+	if err := ValidateDescription("ArchiveDescription", desc); err != nil {
+		return "", err
+	}
+	return desc, nil
+}
+
 // AddTags returns existing with add applied, or an error if a tag is
 // malformed or the vault would hold more than MaxTags tags. existing is not
 // modified.
+//
+// The rules are the developer guide's tag restrictions: a key is 1 to
+// MaxTagKeyLength and a value 0 to MaxTagValueLength Unicode characters
+// (not bytes), both made of Unicode letters, digits, spaces and
+// _ . / = + - @ (the guide lists no ':', which other AWS services allow),
+// and a key must not start with "aws:", in any case. The guide's 50 tags
+// per vault is not applied: the API reference's 10 is.
 func AddTags(existing, add map[string]string) (map[string]string, error) {
 	if len(add) == 0 {
 		return nil, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: Tags")
@@ -84,20 +110,47 @@ func AddTags(existing, add map[string]string) (map[string]string, error) {
 }
 
 func validateTag(k, v string) error {
-	if k == "" || len(k) > MaxTagKeyLength {
+	if n := utf8.RuneCountInString(k); n == 0 || n > MaxTagKeyLength {
 		return firn.Errorf(firn.CodeInvalidParameterValue, "Tags: key %q must be 1 to %d characters", k, MaxTagKeyLength)
 	}
 	if strings.HasPrefix(strings.ToLower(k), "aws:") {
 		return firn.Errorf(firn.CodeInvalidParameterValue, "Tags: key %q must not start with \"aws:\"", k)
 	}
-	if len(v) > MaxTagValueLength {
-		return firn.Errorf(firn.CodeInvalidParameterValue, "Tags: value of key %q is %d characters, at most %d are allowed", k, len(v), MaxTagValueLength)
+	if err := tagChars(k); err != "" {
+		return firn.Errorf(firn.CodeInvalidParameterValue, "Tags: key %q: %s", k, err)
+	}
+	if n := utf8.RuneCountInString(v); n > MaxTagValueLength {
+		return firn.Errorf(firn.CodeInvalidParameterValue, "Tags: value of key %q is %d characters, at most %d are allowed", k, n, MaxTagValueLength)
+	}
+	if err := tagChars(v); err != "" {
+		return firn.Errorf(firn.CodeInvalidParameterValue, "Tags: value of key %q: %s", k, err)
 	}
 	return nil
 }
 
-// RemoveTags returns existing without keys. existing is not modified.
-func RemoveTags(existing map[string]string, keys []string) map[string]string {
+// tagChars says what is wrong with the characters of a tag key or value,
+// or returns "". Letters, digits and spaces are Unicode's classes L, N and
+// Z, as in the pattern other AWS services document for tags.
+func tagChars(s string) string {
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			return fmt.Sprintf("not valid UTF-8 at byte %d", i)
+		case unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.In(r, unicode.Z) || strings.ContainsRune("_./=+-@", r):
+		default:
+			return fmt.Sprintf("invalid character %q at position %d; allowed are Unicode letters, digits, spaces and _ . / = + - @", r, utf8.RuneCountInString(s[:i]))
+		}
+	}
+	return ""
+}
+
+// RemoveTags returns existing without keys, or an error when keys is empty:
+// RemoveTagsFromVault removes one or more tags. Keys the vault does not
+// have are ignored. existing is not modified.
+func RemoveTags(existing map[string]string, keys []string) (map[string]string, error) {
+	if len(keys) == 0 {
+		return nil, firn.Errorf(firn.CodeInvalidParameterValue, "TagKeys: at least 1 tag key is required")
+	}
 	out := make(map[string]string, len(existing))
 	for k, v := range existing {
 		out[k] = v
@@ -105,7 +158,7 @@ func RemoveTags(existing map[string]string, keys []string) map[string]string {
 	for _, k := range keys {
 		delete(out, k)
 	}
-	return out
+	return out, nil
 }
 
 // ValidateNotifications checks a notification configuration: an SNS topic

@@ -81,7 +81,8 @@ func liveUnits(a *account, now time.Time) []capacityUnit {
 }
 
 // PurchaseProvisionedCapacity implements firn.Glacier: a unit lasts a
-// month; an account holds at most two.
+// calendar month, to the second, ending on the next month's last day when
+// that month has no such day; an account holds at most two.
 func (m *Model) PurchaseProvisionedCapacity(ctx context.Context, in *firn.PurchaseProvisionedCapacityInput) (*firn.PurchaseProvisionedCapacityOutput, error) {
 	a, acct, err := m.begin(in.AccountId)
 	if err != nil {
@@ -94,7 +95,13 @@ func (m *Model) PurchaseProvisionedCapacity(ctx context.Context, in *firn.Purcha
 	if len(liveUnits(a, now)) >= capacityUnits {
 		return nil, firn.Errorf(firn.CodeLimitExceeded, "account %s already has %d capacity units", acct, capacityUnits)
 	}
-	u := capacityUnit{id: m.newID(), start: now, expires: now.AddDate(0, 1, 0)}
+	expires := now.UTC().AddDate(0, 1, 0)
+	if expires.Day() != now.UTC().Day() {
+		// AddDate overflowed into the month after (January 31 + 1 month
+		// is March 3): go back to the last day of the month before.
+		expires = expires.AddDate(0, 0, -expires.Day())
+	}
+	u := capacityUnit{id: m.newID(), start: now, expires: expires.Round(time.Second)}
 	a.units = append(a.units, u)
 	return &firn.PurchaseProvisionedCapacityOutput{CapacityId: u.id}, nil
 }

@@ -95,7 +95,8 @@ func (m *Model) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput) 
 	if err := validateName(in.VaultName); err != nil {
 		return nil, err
 	}
-	if err := validateDescription("ArchiveDescription", in.ArchiveDescription); err != nil {
+	desc := archiveDescription(in.ArchiveDescription)
+	if err := validateDescription("ArchiveDescription", desc); err != nil {
 		return nil, err
 	}
 	want, err := parseChecksum(in.Checksum)
@@ -126,7 +127,7 @@ func (m *Model) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput) 
 	if want != "" && want != hash {
 		return nil, invalid("Checksum mismatch: expected %s, computed %s", want, hash)
 	}
-	ar := m.addArchive(v, in.ArchiveDescription, data, hash)
+	ar := m.addArchive(v, desc, data, hash)
 	return &firn.UploadArchiveOutput{ArchiveId: ar.id, Checksum: hash, Location: location(acct, v.name) + "/archives/" + ar.id}, nil
 }
 

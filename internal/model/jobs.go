@@ -262,7 +262,7 @@ func (j *jobState) describe() firn.GlacierJobDescription {
 			d.InventorySizeInBytes = int64(len(j.output))
 		}
 	case firn.ActionSelect:
-		d.ArchiveId, d.ArchiveSizeInBytes, d.ArchiveSHA256TreeHash = j.archiveID, j.archiveSize, j.archiveHash
+		d.ArchiveId = j.archiveID
 		sel, loc := j.sel, j.loc
 		d.SelectParameters, d.OutputLocation, d.JobOutputPath = &sel, &loc, j.outputPath
 	}
@@ -379,14 +379,14 @@ func (m *Model) admit(a *account, tier string, n int64, now time.Time) error {
 		if a.retrieval != nil {
 			rule = a.retrieval.Rules[0]
 		}
-		y, mo, d := now.Date()
-		day := time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
+		y, mo, d := now.UTC().Date()
+		day := time.Date(y, mo, d, 0, 0, 0, 0, time.UTC) // its first instant included
 		var lastHour, today int64
 		for _, r := range a.standard {
 			if r.at.After(now.Add(-time.Hour)) {
 				lastHour += r.bytes
 			}
-			if r.at.After(day) {
+			if !r.at.Before(day) {
 				today += r.bytes
 			}
 		}

@@ -82,7 +82,7 @@ const (
 	maxDescLength    = 1024
 	maxTags          = 10
 	maxTagKeyLength  = 128
-	maxTagValLength  = 256
+	maxTagValLength  = 255
 	maxPolicyBytes   = 20 * 1024
 	mib              = 1 << 20
 	maxParts         = 10_000

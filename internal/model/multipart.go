@@ -90,7 +90,8 @@ func (m *Model) InitiateMultipartUpload(ctx context.Context, in *firn.InitiateMu
 	if err := validateName(in.VaultName); err != nil {
 		return nil, err
 	}
-	if err := validateDescription("ArchiveDescription", in.ArchiveDescription); err != nil {
+	desc := archiveDescription(in.ArchiveDescription)
+	if err := validateDescription("ArchiveDescription", desc); err != nil {
 		return nil, err
 	}
 	if in.PartSize == 0 {
@@ -106,7 +107,7 @@ func (m *Model) InitiateMultipartUpload(ctx context.Context, in *firn.InitiateMu
 	if err := m.authorize(ctx, "InitiateMultipartUpload", v, time.Time{}); err != nil {
 		return nil, err
 	}
-	u := &upload{id: m.newID(), desc: in.ArchiveDescription, partSize: in.PartSize, created: m.now(), state: stateInProgress, parts: map[int64]*part{}}
+	u := &upload{id: m.newID(), desc: desc, partSize: in.PartSize, created: m.now(), state: stateInProgress, parts: map[int64]*part{}}
 	v.uploads[u.id] = u
 	return &firn.InitiateMultipartUploadOutput{UploadId: u.id, Location: location(acct, v.name) + "/multipart-uploads/" + u.id}, nil
 }

@@ -4,13 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/policy"
 )
+
+// tagText is what tag keys and values are made of, per the developer
+// guide: Unicode letters, digits, spaces and _ . / = + - @.
+var tagText = regexp.MustCompile(`^[\p{L}\p{N}\p{Z}_./=+\-@]*$`)
 
 // vault is one vault and everything in it.
 type vault struct {
@@ -80,6 +86,18 @@ func validateName(name string) error {
 		}
 	}
 	return nil
+}
+
+// archiveDescription is an archive description as stored: the spaces and
+// tabs that HTTP drops from the ends of the header carrying it are dropped.
+func archiveDescription(d string) string {
+	for d != "" && (d[0] == ' ' || d[0] == '\t') {
+		d = d[1:]
+	}
+	for d != "" && (d[len(d)-1] == ' ' || d[len(d)-1] == '\t') {
+		d = d[:len(d)-1]
+	}
+	return d
 }
 
 func validateDescription(field, d string) error {
@@ -226,13 +244,18 @@ func (m *Model) AddTagsToVault(ctx context.Context, in *firn.AddTagsToVaultInput
 		return nil, missing("Tags")
 	}
 	for _, k := range slices.Sorted(maps.Keys(in.Tags)) {
+		v := in.Tags[k]
 		switch {
-		case k == "" || len(k) > maxTagKeyLength:
+		case k == "" || utf8.RuneCountInString(k) > maxTagKeyLength:
 			return nil, invalid("Tags: key %q must be 1 to %d characters", k, maxTagKeyLength)
 		case strings.HasPrefix(strings.ToLower(k), "aws:"):
 			return nil, invalid("Tags: key %q starts with aws:", k)
-		case len(in.Tags[k]) > maxTagValLength:
+		case !utf8.ValidString(k) || !tagText.MatchString(k):
+			return nil, invalid("Tags: key %q has a character outside letters, digits, spaces and _ . / = + - @", k)
+		case utf8.RuneCountInString(v) > maxTagValLength:
 			return nil, invalid("Tags: value of %q is longer than %d characters", k, maxTagValLength)
+		case !utf8.ValidString(v) || !tagText.MatchString(v):
+			return nil, invalid("Tags: value of %q has a character outside letters, digits, spaces and _ . / = + - @", k)
 		}
 	}
 	tags := maps.Clone(v.tags)
@@ -253,11 +276,15 @@ func (m *Model) ListTagsForVault(ctx context.Context, in *firn.ListTagsForVaultI
 	return &firn.ListTagsForVaultOutput{Tags: maps.Clone(v.tags)}, nil
 }
 
-// RemoveTagsFromVault implements firn.Glacier; absent keys are ignored.
+// RemoveTagsFromVault implements firn.Glacier; absent keys are ignored, no
+// keys at all is invalid.
 func (m *Model) RemoveTagsFromVault(ctx context.Context, in *firn.RemoveTagsFromVaultInput) (*firn.RemoveTagsFromVaultOutput, error) {
 	_, v, err := m.vaultOp(ctx, "RemoveTagsFromVault", in.AccountId, in.VaultName)
 	if err != nil {
 		return nil, err
+	}
+	if len(in.TagKeys) == 0 {
+		return nil, invalid("TagKeys: at least one key is required")
 	}
 	tags := maps.Clone(v.tags)
 	for _, k := range in.TagKeys {
