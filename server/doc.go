@@ -50,8 +50,9 @@
 // header or as a presigned query (X-Amz-Algorithm, X-Amz-Credential,
 // X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders, X-Amz-Signature), dated
 // within 15 minutes of [Options].Clock; a presigned URL with X-Amz-Expires
-// is valid until it expires instead. Any signing region is accepted, and
-// x-amz-security-token is not checked. The payload hash is
+// is valid until it expires instead. The credential scope must name
+// service "glacier", [Options].Region, the date of X-Amz-Date and
+// "aws4_request". x-amz-security-token is not checked. The payload hash is
 // x-amz-content-sha256 when present, else the SHA-256 of the body, which is
 // then read into memory up to [Options].MaxJSONBody; a larger body without
 // the header is rejected.

@@ -27,6 +27,10 @@ const (
 	DefaultMaxJSONBody = 1 << 20
 )
 
+// DefaultRegion is the default of [Options].Region, the engine's default
+// region too.
+const DefaultRegion = "us-east-1"
+
 // Credential is the secret and identity behind one access key ID.
 type Credential struct {
 	// SecretKey is the secret access key requests are signed with.
@@ -60,6 +64,11 @@ type Options struct {
 	// Logger receives the startup notice and failures that clients cannot
 	// see (internal errors, aborted downloads). Default slog.Default().
 	Logger *slog.Logger
+	// Region is the region signatures must be scoped to: a request
+	// signed for another region is answered with 403
+	// InvalidSignatureException, as AWS answers one sent to the wrong
+	// regional endpoint. Default DefaultRegion.
+	Region string
 	// MaxJSONBody bounds a JSON request body and, with credentials
 	// configured, a body without x-amz-content-sha256 that must be read to
 	// be hashed for its signature. Default DefaultMaxJSONBody (1 MiB).
@@ -74,6 +83,7 @@ type handler struct {
 	lookup  func(string) (Credential, bool)
 	clock   firn.Clock
 	log     *slog.Logger
+	region  string
 	maxJSON int64
 }
 
@@ -90,7 +100,11 @@ func New(g firn.Glacier, opts Options) http.Handler {
 		lookup:  opts.CredentialLookup,
 		clock:   opts.Clock,
 		log:     opts.Logger,
+		region:  opts.Region,
 		maxJSON: opts.MaxJSONBody,
+	}
+	if h.region == "" {
+		h.region = DefaultRegion
 	}
 	if h.clock == nil {
 		h.clock = firn.SystemClock{}

@@ -57,6 +57,9 @@ func (h *handler) authenticate(r *http.Request, payloadHash func() (string, erro
 	if s.service != sigService {
 		return nil, authError(codeInvalidSignature, "Credential should be scoped to correct service: '%s'.", sigService)
 	}
+	if s.region != h.region {
+		return nil, authError(codeInvalidSignature, "Credential should be scoped to a valid region, not '%s'.", s.region)
+	}
 	if s.term != sigTerminator {
 		return nil, authError(codeInvalidSignature, "Credential should be scoped with a valid terminator: '%s', not '%s'.", sigTerminator, s.term)
 	}

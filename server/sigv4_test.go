@@ -206,10 +206,18 @@ func signedRequest(t *testing.T, method, target, body string, now time.Time, hdr
 	if payloadHash == "" {
 		payloadHash = sha256Hex(body)
 	}
-	err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: testKey, SecretAccessKey: testSecret},
-		r, payloadHash, "glacier", "eu-west-1", now)
-	must(t, err)
+	signAs(t, r, testRegion, "glacier", now, payloadHash)
 	return r
+}
+
+// signAs signs r with the test key for region and service, as
+// aws-sdk-go-v2 (and botocore, for paths without dot segments) do.
+func signAs(t *testing.T, r *http.Request, region, service string, now time.Time, payloadHash string) {
+	t.Helper()
+	r.Header.Del("Authorization")
+	err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: testKey, SecretAccessKey: testSecret},
+		r, payloadHash, service, region, now)
+	must(t, err)
 }
 
 func TestSigV4Raw(t *testing.T) {
@@ -279,13 +287,13 @@ func TestSigV4Raw(t *testing.T) {
 			{"", "MissingAuthenticationTokenException", "Missing Authentication Token"},
 			{"AWS AKID:sig", "IncompleteSignatureException", "AWS4-HMAC-SHA256"},
 			{"AWS4-HMAC-SHA256 SignedHeaders=host, Signature=00", "IncompleteSignatureException", "Credential"},
-			{"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/eu-west-1/glacier/aws4_request, Signature=00", "IncompleteSignatureException", "SignedHeaders"},
+			{"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/us-east-1/glacier/aws4_request, Signature=00", "IncompleteSignatureException", "SignedHeaders"},
 			{"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102, SignedHeaders=host, Signature=00", "IncompleteSignatureException", "Credential"},
-			{"AWS4-HMAC-SHA256 Credential=NOPE/20260102/eu-west-1/glacier/aws4_request, SignedHeaders=host, Signature=00", "UnrecognizedClientException", "invalid"},
-			{"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/eu-west-1/s3/aws4_request, SignedHeaders=host, Signature=00", "InvalidSignatureException", "'glacier'"},
-			{"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/eu-west-1/glacier/aws5_request, SignedHeaders=host, Signature=00", "InvalidSignatureException", "terminator"},
-			{"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/eu-west-1/glacier/aws4_request, SignedHeaders=x-amz-date, Signature=00", "IncompleteSignatureException", "'Host'"},
-			{"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260103/eu-west-1/glacier/aws4_request, SignedHeaders=host, Signature=00", "InvalidSignatureException", "Date in Credential scope"},
+			{"AWS4-HMAC-SHA256 Credential=NOPE/20260102/us-east-1/glacier/aws4_request, SignedHeaders=host, Signature=00", "UnrecognizedClientException", "invalid"},
+			{"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00", "InvalidSignatureException", "'glacier'"},
+			{"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/us-east-1/glacier/aws5_request, SignedHeaders=host, Signature=00", "InvalidSignatureException", "terminator"},
+			{"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/us-east-1/glacier/aws4_request, SignedHeaders=x-amz-date, Signature=00", "IncompleteSignatureException", "'Host'"},
+			{"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260103/us-east-1/glacier/aws4_request, SignedHeaders=host, Signature=00", "InvalidSignatureException", "Date in Credential scope"},
 		} {
 			r := rawRequest("GET", "/-/vaults", nil)
 			r.Header.Set("X-Amz-Date", "20260102T030405Z")
@@ -295,7 +303,7 @@ func TestSigV4Raw(t *testing.T) {
 			wantError(t, serveWith(h, r), 403, tt.code, tt.msg)
 		}
 		r := rawRequest("GET", "/-/vaults", nil)
-		r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/eu-west-1/glacier/aws4_request, SignedHeaders=host, Signature=00")
+		r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/us-east-1/glacier/aws4_request, SignedHeaders=host, Signature=00")
 		wantError(t, serveWith(h, r), 403, "IncompleteSignatureException", "X-Amz-Date")
 		r.Header.Set("X-Amz-Date", "Fri, 02 Jan 2026 03:04:05 GMT")
 		wantError(t, serveWith(h, r), 403, "IncompleteSignatureException", "X-Amz-Date")
@@ -318,7 +326,7 @@ func TestSigV4Presigned(t *testing.T) {
 		// The signer hoists X-Amz-* headers into the query.
 		r.Header.Set("X-Amz-Glacier-Version", APIVersion)
 		u, _, err := v4.NewSigner().PresignHTTP(context.Background(), aws.Credentials{AccessKeyID: testKey, SecretAccessKey: testSecret},
-			r, sha256Hex(""), "glacier", "us-west-2", now)
+			r, sha256Hex(""), "glacier", testRegion, now)
 		must(t, err)
 		return u
 	}
@@ -383,4 +391,32 @@ func TestCanonicalForms(t *testing.T) {
 	eq(t, "query sorts after encoding", canonicalQuery("k=a-b&k=a%2Fb"), "k=a%2Fb&k=a-b")
 	eq(t, "header value, botocore", collapseWhitespace("  a   b \t c  "), "a b c")
 	eq(t, "header value, aws-sdk-go-v2", collapseSpaces("  a   b \t c  "), "a b \t c")
+}
+
+// A signature made correctly with the right secret but for another region
+// or service is not valid here (issue 14).
+func TestSigV4CredentialScope(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	f := newFake()
+	h := New(f, Options{Logger: quiet, Credentials: testCreds(), Clock: &fixedClock{now}})
+	get := func(region, service string) *http.Request {
+		r := rawRequest("GET", "http://glacier.local/-/vaults", nil)
+		signAs(t, r, region, service, now, sha256Hex(""))
+		return r
+	}
+	for _, region := range []string{"eu-west-1", "not-a-region!", "US-EAST-1", ""} {
+		wantError(t, serveWith(h, get(region, "glacier")), 403, "InvalidSignatureException",
+			"Credential should be scoped to a valid region, not '"+region+"'.")
+	}
+	for _, service := range []string{"s3", "Glacier", "glacier-fips"} {
+		wantError(t, serveWith(h, get(testRegion, service)), 403, "InvalidSignatureException",
+			"Credential should be scoped to correct service: 'glacier'.")
+	}
+	eq(t, "calls", f.count(), 0)
+	eq(t, "status", serveWith(h, get(testRegion, "glacier")).Code, 200)
+
+	// Options.Region moves the server; the default region is then foreign.
+	h = New(f, Options{Logger: quiet, Credentials: testCreds(), Clock: &fixedClock{now}, Region: "eu-west-1"})
+	eq(t, "status in eu-west-1", serveWith(h, get("eu-west-1", "glacier")).Code, 200)
+	wantError(t, serveWith(h, get(testRegion, "glacier")), 403, "InvalidSignatureException", "not 'us-east-1'")
 }

@@ -37,7 +37,8 @@ is closed; a second signal stops it at once.
 
 Without --credentials every request is accepted, signed or not, as local
 emulators do. With it, every request must carry a valid AWS Signature
-Version 4 made with one of the file's keys.
+Version 4 made with one of the file's keys for --region (clients must be
+configured with the same region).
 
 ` + credentialsHelp + `
 
@@ -78,6 +79,7 @@ metadata up that often.`,
 				sopts.Credentials = creds
 			}
 			sopts.Logger = opts.Logger
+			sopts.Region = a.region
 			var err error
 			if opts.ObjectStore, err = a.s3.options(); err != nil {
 				return err

@@ -203,3 +203,20 @@ func TestServeBadSetup(t *testing.T) {
 		t.Errorf("bad --account: %s", r.stderr)
 	}
 }
+
+// serve checks signatures against its --region.
+func TestServeRegion(t *testing.T) {
+	dir := t.TempDir()
+	credFile := filepath.Join(dir, "credentials")
+	os.WriteFile(credFile, []byte("[k]\naws_access_key_id = AKIAK\naws_secret_access_key = s\n"), 0o600)
+	url, _ := startServe(t, "--data", filepath.Join(dir, "data"), "--credentials", credFile, "--region", "eu-west-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAK")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "s")
+	c := newCLI(t)
+	c.global = []string{"--endpoint-url", url, "--region", "us-east-1"}
+	if r := c.fails(exitGlacier, "vault", "list"); !strings.Contains(r.stderr, "Credential should be scoped to a valid region, not 'us-east-1'") {
+		t.Errorf("a client of another region: %s", r.stderr)
+	}
+	c.global = []string{"--endpoint-url", url, "--region", "eu-west-1"}
+	c.ok("vault", "list")
+}
