@@ -52,7 +52,17 @@
 // within 15 minutes of [Options].Clock; a presigned URL with X-Amz-Expires
 // is valid until it expires instead. The credential scope must name
 // service "glacier", [Options].Region, the date of X-Amz-Date and
-// "aws4_request". x-amz-security-token is not checked. The payload hash is
+// "aws4_request". x-amz-security-token is not checked.
+//
+// Signature and route see one request. A signature covers the path as sent
+// (aws-sdk-go-v2) or, as botocore signs it, the path without dot and empty
+// segments; the request is routed on the path its signature covers, so a
+// signature captured for "/-/vaults/access-policy" (DeleteVault) replayed on
+// "/-/vaults/./access-policy" deletes that vault again rather than vault
+// "."'s access policy. Paths stay percent-encoded for both: %2F and %2E are
+// never separators or dot segments. A query parameter given twice is
+// refused with 400 InvalidParameterValueException, since the canonical query
+// sorts values and would cover either order. The payload hash is
 // x-amz-content-sha256 when present, else the SHA-256 of the body, which is
 // then read into memory up to [Options].MaxJSONBody; a larger body without
 // the header is rejected.

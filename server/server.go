@@ -184,11 +184,17 @@ func (h *handler) serve(c *call) error {
 		return err
 	}
 	c.body = body
+	if c.query, err = parseQuery(r.URL.RawQuery); err != nil {
+		return err
+	}
 	ctx := firn.WithSecureTransport(r.Context(), r.TLS != nil)
+	// The route is the path the signature covers, or without
+	// verification the path as sent.
+	path := wirePath(r)
 	var cred *Credential
 	if h.verifying() {
 		hash := func() (string, error) { return body.signingHash(h.maxJSON) }
-		if cred, err = h.authenticate(r, hash); err != nil {
+		if cred, path, err = h.authenticate(r, path, hash); err != nil {
 			return err
 		}
 		if p := cred.principal(); p != "" {
@@ -196,13 +202,10 @@ func (h *handler) serve(c *call) error {
 		}
 	}
 	c.ctx = ctx
-	if c.query, err = url.ParseQuery(r.URL.RawQuery); err != nil {
-		return firn.Errorf(firn.CodeInvalidParameterValue, "Invalid query string: %v", err)
-	}
 	if err := checkVersion(r.Header, c.query); err != nil {
 		return err
 	}
-	rt, err := route(r.Method, wirePath(r))
+	rt, err := route(r.Method, path)
 	if err != nil {
 		return err
 	}

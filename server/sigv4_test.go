@@ -383,10 +383,12 @@ func TestSigV4Presigned(t *testing.T) {
 }
 
 func TestCanonicalForms(t *testing.T) {
-	eq(t, "uri", canonicalURIs("/-/vaults/v1/archives/AID%2Fwith%2Bspecial%3Dchars"), []string{"/-/vaults/v1/archives/AID%252Fwith%252Bspecial%253Dchars"})
-	eq(t, "dots", canonicalURIs("/-/vaults/.."), []string{"/-", "/-/vaults/.."})
-	eq(t, "empty segments", canonicalURIs("/-//vaults/./v/"), []string{"/-/vaults/v/", "/-//vaults/./v/"})
-	eq(t, "empty", canonicalURIs(""), []string{"/"})
+	eq(t, "uri", canonicalURI("/-/vaults/v1/archives/AID%2Fwith%2Bspecial%3Dchars"), "/-/vaults/v1/archives/AID%252Fwith%252Bspecial%253Dchars")
+	eq(t, "plain", signedPaths("/-/vaults/v1"), []string{"/-/vaults/v1"})
+	eq(t, "dots", signedPaths("/-/vaults/.."), []string{"/-/vaults/..", "/-"})
+	eq(t, "empty segments", signedPaths("/-//vaults/./v/"), []string{"/-//vaults/./v/", "/-/vaults/v/"})
+	eq(t, "encoded dots", signedPaths("/-/vaults/%2E/v%2F"), []string{"/-/vaults/%2E/v%2F"})
+	eq(t, "empty", signedPaths(""), []string{"", "/"})
 	eq(t, "query", canonicalQuery("marker=arn%3Aa%20b&limit=10&a=&a=%2B&b+c=1"), "a=&a=%2B&b%20c=1&limit=10&marker=arn%3Aa%20b")
 	eq(t, "query sorts after encoding", canonicalQuery("k=a-b&k=a%2Fb"), "k=a%2Fb&k=a-b")
 	eq(t, "header value, botocore", collapseWhitespace("  a   b \t c  "), "a b c")
@@ -419,4 +421,65 @@ func TestSigV4CredentialScope(t *testing.T) {
 	h = New(f, Options{Logger: quiet, Credentials: testCreds(), Clock: &fixedClock{now}, Region: "eu-west-1"})
 	eq(t, "status in eu-west-1", serveWith(h, get("eu-west-1", "glacier")).Code, 200)
 	wantError(t, serveWith(h, get(testRegion, "glacier")), 403, "InvalidSignatureException", "not 'us-east-1'")
+}
+
+// The path a signature covers is the path routed: a signature made over a
+// path without dot or empty segments, replayed on the same path with them,
+// runs the signed operation, not the one the literal path names (issue 14).
+func TestSigV4SignedPathIsRouted(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	f := newFake()
+	h := New(f, Options{Logger: quiet, Credentials: testCreds(), Clock: &fixedClock{now}})
+	replay := func(r *http.Request, path string) *http.Request {
+		r.RequestURI = path
+		r.URL.Path, r.URL.RawPath = path, ""
+		return r
+	}
+	for _, tt := range []struct {
+		signed, sent string
+		op           string
+		in           any
+	}{
+		// botocore signs the path with dot and empty segments removed.
+		{"/-/vaults/access-policy", "/-/vaults/./access-policy", "DeleteVault", &firn.DeleteVaultInput{AccountId: testAccount, VaultName: "access-policy"}},
+		{"/-/vaults/access-policy", "/-/vaults/x/../access-policy", "DeleteVault", &firn.DeleteVaultInput{AccountId: testAccount, VaultName: "access-policy"}},
+		{"/-/vaults/v1", "/-//vaults//v1", "DeleteVault", &firn.DeleteVaultInput{AccountId: testAccount, VaultName: "v1"}},
+		// aws-sdk-go-v2 signs the path as sent: "." is a vault name.
+		{"/-/vaults/./access-policy", "/-/vaults/./access-policy", "DeleteVaultAccessPolicy", &firn.DeleteVaultAccessPolicyInput{AccountId: testAccount, VaultName: "."}},
+		{"/-/vaults/..", "/-/vaults/..", "DeleteVault", &firn.DeleteVaultInput{AccountId: testAccount, VaultName: ".."}},
+	} {
+		r := signedRequest(t, "DELETE", tt.signed, "", now, nil, "")
+		w := serveWith(h, replay(r, tt.sent))
+		eq(t, tt.sent+" status", w.Code, 204)
+		wantCall(t, f, tt.op, tt.in)
+	}
+
+	// Whatever the path says, the signature must cover it in one form.
+	n := f.count()
+	r := signedRequest(t, "DELETE", "/-/vaults/access-policy", "", now, nil, "")
+	wantError(t, serveWith(h, replay(r, "/-/vaults/%2E/access-policy")), 403, "InvalidSignatureException", "does not match")
+	r = signedRequest(t, "DELETE", "/-/vaults/access-policy", "", now, nil, "")
+	wantError(t, serveWith(h, replay(r, "/-/vaults/access-policy%2F")), 403, "InvalidSignatureException", "does not match")
+	eq(t, "calls", f.count(), n)
+}
+
+// SigV4 sorts a query's values, so a signature over limit=5&limit=6 also
+// covers limit=6&limit=5: a parameter given twice is refused before it can
+// mean either (issue 14).
+func TestRepeatedQueryParameter(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	f := newFake()
+	h := New(f, Options{Logger: quiet, Credentials: testCreds(), Clock: &fixedClock{now}})
+	for _, q := range []string{"limit=5&limit=6", "limit=5&%6Cimit=6", "marker=a&limit=5&marker=b"} {
+		r := signedRequest(t, "GET", "/-/vaults?"+q, "", now, nil, "")
+		name, _, _ := strings.Cut(q, "=")
+		if strings.HasPrefix(q, "marker") {
+			name = "marker"
+		}
+		wantError(t, serveWith(h, r), 400, "InvalidParameterValueException", "query parameter "+name+" is given more than once")
+		wantError(t, serve(f, rawRequest("GET", "/-/vaults?"+q, nil)), 400, "InvalidParameterValueException", name)
+	}
+	eq(t, "calls", f.count(), 0)
+	r := signedRequest(t, "GET", "/-/vaults?limit=5&marker=a", "", now, nil, "")
+	eq(t, "status", serveWith(h, r).Code, 200)
 }
