@@ -33,10 +33,16 @@ type payload struct {
 	fail error
 }
 
+// newPayload wraps r's body. x-amz-content-sha256 must be 64 hex digits,
+// given once: with two, which one the body must match is ambiguous.
 func newPayload(r *http.Request) (*payload, error) {
 	p := &payload{r: r.Body, limit: math.MaxInt64}
 	if p.r == nil {
 		p.r = http.NoBody
+	}
+	if n := len(r.Header.Values("X-Amz-Content-Sha256")); n > 1 {
+		return nil, firn.Errorf(firn.CodeInvalidParameterValue,
+			"Invalid x-amz-content-sha256: the header is given %d times; send it once", n)
 	}
 	if v := r.Header.Get("X-Amz-Content-Sha256"); v != "" {
 		if len(v) != sha256.Size*2 || !isHex(v) {

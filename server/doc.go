@@ -62,7 +62,12 @@
 // "."'s access policy. Paths stay percent-encoded for both: %2F and %2E are
 // never separators or dot segments. A query parameter given twice is
 // refused with 400 InvalidParameterValueException, since the canonical query
-// sorts values and would cover either order. The payload hash is
+// sorts values and would cover either order; so is a repeated
+// x-amz-content-sha256. A request signed both by header and by query, or
+// with a repeated Authorization, X-Amz-Date or Date header, a repeated
+// field in Authorization or a repeated signed header (two headers "a" and
+// "b" sign as one "a,b") is refused with 403 IncompleteSignatureException.
+// The payload hash is
 // x-amz-content-sha256 when present, else the SHA-256 of the body, which is
 // then read into memory up to [Options].MaxJSONBody; a larger body without
 // the header is rejected.

@@ -117,17 +117,49 @@ func checkTime(t time.Time, s *signature, now time.Time) error {
 }
 
 // parseSignature reads the signature from the Authorization header or, for
-// presigned URLs, from the query.
+// presigned URLs, from the query. A request that could be read more than one
+// way is refused with 403 IncompleteSignatureException (AWS documents no
+// code for it; S3 answers "Only one auth mechanism allowed" with 400, but
+// every other malformed signature here is 403 IncompleteSignature): one
+// signed both by header and by query, one with a repeated Authorization,
+// X-Amz-Date or Date header or Authorization field, and one with a repeated
+// signed header, whose canonical value (the values joined by commas) is
+// also that of one header holding them all.
 func parseSignature(r *http.Request) (*signature, error) {
-	if auth := r.Header.Get("Authorization"); auth != "" {
-		return parseAuthorization(r, auth)
+	for _, name := range []string{"Authorization", "X-Amz-Date", "Date"} {
+		if n := len(r.Header.Values(name)); n > 1 {
+			return nil, authError(codeIncompleteSignature, "The request must have only one %s header, not %d.", name, n)
+		}
 	}
 	q := r.URL.Query()
-	if q.Get("X-Amz-Algorithm") == "" && q.Get("X-Amz-Signature") == "" {
+	var s *signature
+	var err error
+	switch auth := r.Header.Get("Authorization"); {
+	case auth != "":
+		for _, name := range presignParams {
+			if q.Has(name) {
+				return nil, authError(codeIncompleteSignature, "A request may be signed only one way: with the Authorization header or with query parameters, not both (%s).", name)
+			}
+		}
+		s, err = parseAuthorization(r, auth)
+	case q.Get("X-Amz-Algorithm") == "" && q.Get("X-Amz-Signature") == "":
 		return nil, authError(codeMissingAuthentication, "Missing Authentication Token")
+	default:
+		s, err = parsePresigned(r, q)
 	}
-	return parsePresigned(r, q)
+	if err != nil {
+		return nil, err
+	}
+	for name := range strings.SplitSeq(s.signed, ";") {
+		if n := len(r.Header.Values(name)); n > 1 {
+			return nil, authError(codeIncompleteSignature, "Signed header %s appears %d times; send it once, its values joined by commas.", name, n)
+		}
+	}
+	return s, nil
 }
+
+// presignParams are the query parameters that make a presigned request.
+var presignParams = []string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-SignedHeaders", "X-Amz-Signature"}
 
 func parseAuthorization(r *http.Request, auth string) (*signature, error) {
 	rest, ok := strings.CutPrefix(auth, sigAlgorithm+" ")
@@ -137,6 +169,9 @@ func parseAuthorization(r *http.Request, auth string) (*signature, error) {
 	fields := map[string]string{}
 	for f := range strings.SplitSeq(rest, ",") {
 		k, v, _ := strings.Cut(strings.TrimSpace(f), "=")
+		if _, dup := fields[k]; dup && k != "" {
+			return nil, authError(codeIncompleteSignature, "Authorization header has '%s' more than once.", k)
+		}
 		fields[k] = v
 	}
 	s := &signature{signed: fields["SignedHeaders"], sig: fields["Signature"], rawQuery: r.URL.RawQuery}

@@ -483,3 +483,72 @@ func TestRepeatedQueryParameter(t *testing.T) {
 	r := signedRequest(t, "GET", "/-/vaults?limit=5&marker=a", "", now, nil, "")
 	eq(t, "status", serveWith(h, r).Code, 200)
 }
+
+// A request that could be read as carrying two signatures, or a signed
+// header with two values, is refused rather than read one way (issue 14).
+func TestSigV4Ambiguous(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	f := newFake()
+	h := New(f, Options{Logger: quiet, Credentials: testCreds(), Clock: &fixedClock{now}})
+	list := func() *http.Request { return signedRequest(t, "GET", "/-/vaults", "", now, nil, "") }
+	const incomplete = "IncompleteSignatureException"
+
+	t.Run("twoAuthorizationHeaders", func(t *testing.T) {
+		r := list()
+		r.Header.Add("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/us-east-1/glacier/aws4_request, SignedHeaders=host, Signature=00")
+		wantError(t, serveWith(h, r), 403, incomplete, "Authorization header")
+		r = list()
+		r.Header["Authorization"] = []string{"garbage", r.Header.Get("Authorization")}
+		wantError(t, serveWith(h, r), 403, incomplete, "Authorization header")
+	})
+
+	t.Run("headerAndQuery", func(t *testing.T) {
+		for _, p := range []string{"X-Amz-Signature=00", "X-Amz-Credential=AKIDEXAMPLE%2F20260102%2Fus-east-1%2Fglacier%2Faws4_request", "X-Amz-Algorithm=AWS4-HMAC-SHA256", "X-Amz-SignedHeaders=host"} {
+			// The header signature covers the query: it is valid as such.
+			r := signedRequest(t, "GET", "/-/vaults?"+p, "", now, nil, "")
+			wantError(t, serveWith(h, r), 403, incomplete, "only one")
+		}
+	})
+
+	t.Run("repeatedAuthorizationField", func(t *testing.T) {
+		r := list()
+		auth := r.Header.Get("Authorization")
+		r.Header.Set("Authorization", auth+", Signature=00")
+		wantError(t, serveWith(h, r), 403, incomplete, "Signature")
+		r.Header.Set("Authorization", strings.Replace(auth, "SignedHeaders=", "Credential=AKIDOTHER/20260102/us-east-1/glacier/aws4_request, SignedHeaders=", 1))
+		wantError(t, serveWith(h, r), 403, incomplete, "Credential")
+	})
+
+	t.Run("repeatedDate", func(t *testing.T) {
+		r := list()
+		r.Header.Add("X-Amz-Date", "20260102T030405Z")
+		wantError(t, serveWith(h, r), 403, incomplete, "X-Amz-Date")
+		r = list()
+		r.Header["Date"] = []string{"20260102T030405Z", "20260102T030405Z"}
+		wantError(t, serveWith(h, r), 403, incomplete, "Date")
+	})
+
+	t.Run("repeatedContentSha256", func(t *testing.T) {
+		r := signedRequest(t, "POST", "/-/vaults/v1/archives", "hello", now, map[string]string{"X-Amz-Content-Sha256": sha256Hex("hello")}, sha256Hex("hello"))
+		r.Header.Add("X-Amz-Content-Sha256", sha256Hex("hello"))
+		wantError(t, serveWith(h, r), 400, "InvalidParameterValueException", "x-amz-content-sha256")
+		r = rawRequest("POST", "/-/vaults/v1/archives", strings.NewReader("hello"))
+		r.Header["X-Amz-Content-Sha256"] = []string{sha256Hex("hello"), sha256Hex("hello")}
+		wantError(t, serve(f, r), 400, "InvalidParameterValueException", "x-amz-content-sha256")
+	})
+
+	t.Run("signedHeaderSplit", func(t *testing.T) {
+		// The canonical value of a repeated header joins its values with
+		// commas: "a,b" sent once or as "a" and "b" signs the same, but
+		// reads differently.
+		hdr := map[string]string{"X-Amz-Archive-Description": "a,b", "X-Amz-Content-Sha256": sha256Hex("hello")}
+		r := signedRequest(t, "POST", "/-/vaults/v1/archives", "hello", now, hdr, sha256Hex("hello"))
+		r.Header["X-Amz-Archive-Description"] = []string{"a", "b"}
+		wantError(t, serveWith(h, r), 403, incomplete, "x-amz-archive-description")
+	})
+	eq(t, "calls", f.count(), 0)
+
+	r := signedRequest(t, "POST", "/-/vaults/v1/archives", "hello", now, map[string]string{"X-Amz-Archive-Description": "a,b", "X-Amz-Content-Sha256": sha256Hex("hello")}, sha256Hex("hello"))
+	eq(t, "status", serveWith(h, r).Code, 201)
+	eq(t, "description", f.last().in.(*firn.UploadArchiveInput).ArchiveDescription, "a,b")
+}
