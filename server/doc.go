@@ -75,12 +75,19 @@
 // Failures are answered with 403 and MissingAuthenticationTokenException (no
 // signature), IncompleteSignatureException (malformed signature),
 // UnrecognizedClientException (unknown access key) or
-// InvalidSignatureException (wrong signature, wrong service scope, expired or
+// InvalidSignatureException (wrong signature, wrong service or region in
+// the scope, expired or
 // not yet valid). The Glacier developer guide lists 400 for
 // MissingAuthenticationTokenException and UnrecognizedClientException; AWS
-// answers 403, and so does this server. The signer's principal ARN reaches
-// the Glacier through [firn.WithPrincipal], and the account "-" in a path
-// means the signer's account.
+// answers 403, and so does this server.
+//
+// Every access key belongs to one account, its [Credential].AccountID or
+// else [Options].AccountID, and is one principal of it (the account root
+// unless [Credential].PrincipalARN names another). The principal reaches the
+// Glacier through [firn.WithPrincipal] on every signed request, and the
+// account "-" in a path means the key's account; a path naming another
+// account is cross-account access, which the Glacier decides by the vault's
+// access policy.
 //
 // Without credentials every request is accepted, signed or not, as local
 // emulators do; [New] says so in its log.

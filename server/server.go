@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -27,21 +28,30 @@ const (
 	DefaultMaxJSONBody = 1 << 20
 )
 
-// DefaultRegion is the default of [Options].Region, the engine's default
-// region too.
-const DefaultRegion = "us-east-1"
+// Defaults of [Options], the engine's defaults too.
+const (
+	// DefaultRegion is the default of [Options].Region.
+	DefaultRegion = "us-east-1"
+	// DefaultAccountID is the default of [Options].AccountID.
+	DefaultAccountID = "000000000000"
+)
 
-// Credential is the secret and identity behind one access key ID.
+// Credential is the secret and identity behind one access key ID. A key
+// belongs to exactly one account: its requests carry its principal to the
+// Glacier (firn.WithPrincipal), whatever account their path names, so a
+// request for another account's vaults is decided as cross-account access
+// by the vault's access policy. A key whose AccountID or PrincipalARN is
+// malformed, or whose PrincipalARN is of another account, is a
+// configuration error: its requests are answered with 500 and logged.
 type Credential struct {
 	// SecretKey is the secret access key requests are signed with.
 	SecretKey string
 	// AccountID is the 12-digit account the key belongs to; the account
-	// "-" in a request path stands for it. "" leaves "-" as is, the
-	// Glacier's own account.
+	// "-" in a request path stands for it. "" means [Options].AccountID.
 	AccountID string
-	// PrincipalARN is the IAM identity passed to the Glacier with
-	// firn.WithPrincipal. "" means the account root,
-	// arn:aws:iam::AccountID:root (or no principal when AccountID is "").
+	// PrincipalARN is the key's IAM identity, an ARN of its account
+	// ("arn:aws:iam::111122223333:user/alice"). "" means the account
+	// root, arn:aws:iam::<account>:root.
 	PrincipalARN string
 }
 
@@ -64,6 +74,11 @@ type Options struct {
 	// Logger receives the startup notice and failures that clients cannot
 	// see (internal errors, aborted downloads). Default slog.Default().
 	Logger *slog.Logger
+	// AccountID is the account of keys whose Credential names none: "-"
+	// in their requests' paths means it, and they act as its root (or as
+	// their PrincipalARN, which must then be of this account). Set it to
+	// the Glacier's own account. Default DefaultAccountID.
+	AccountID string
 	// Region is the region signatures must be scoped to: a request
 	// signed for another region is answered with 403
 	// InvalidSignatureException, as AWS answers one sent to the wrong
@@ -84,6 +99,7 @@ type handler struct {
 	clock   firn.Clock
 	log     *slog.Logger
 	region  string
+	account string
 	maxJSON int64
 }
 
@@ -101,10 +117,14 @@ func New(g firn.Glacier, opts Options) http.Handler {
 		clock:   opts.Clock,
 		log:     opts.Logger,
 		region:  opts.Region,
+		account: opts.AccountID,
 		maxJSON: opts.MaxJSONBody,
 	}
 	if h.region == "" {
 		h.region = DefaultRegion
+	}
+	if h.account == "" {
+		h.account = DefaultAccountID
 	}
 	if h.clock == nil {
 		h.clock = firn.SystemClock{}
@@ -191,15 +211,13 @@ func (h *handler) serve(c *call) error {
 	// The route is the path the signature covers, or without
 	// verification the path as sent.
 	path := wirePath(r)
-	var cred *Credential
+	var id *identity
 	if h.verifying() {
 		hash := func() (string, error) { return body.signingHash(h.maxJSON) }
-		if cred, path, err = h.authenticate(r, path, hash); err != nil {
+		if id, path, err = h.authenticate(r, path, hash); err != nil {
 			return err
 		}
-		if p := cred.principal(); p != "" {
-			ctx = firn.WithPrincipal(ctx, p)
-		}
+		ctx = firn.WithPrincipal(ctx, id.principal)
 	}
 	c.ctx = ctx
 	if err := checkVersion(r.Header, c.query); err != nil {
@@ -210,21 +228,46 @@ func (h *handler) serve(c *call) error {
 		return err
 	}
 	c.account, c.vault, c.res = rt.account, rt.vault, rt.res
-	if c.account == "-" && cred != nil && cred.AccountID != "" {
-		c.account = cred.AccountID
+	if c.account == "-" && id != nil {
+		c.account = id.account
 	}
 	return rt.op(h, c)
 }
 
-func (cr *Credential) principal() string {
-	switch {
-	case cr.PrincipalARN != "":
-		return cr.PrincipalARN
-	case cr.AccountID != "":
-		return "arn:aws:iam::" + cr.AccountID + ":root"
+// identity is who signed a request.
+type identity struct {
+	account, principal string
+}
+
+// identify returns the account and principal of the access key key.
+func (h *handler) identify(key string, cr Credential) (*identity, error) {
+	id := &identity{account: cr.AccountID, principal: cr.PrincipalARN}
+	if id.account == "" {
+		id.account = h.account
+	}
+	if !isAccountID(id.account) {
+		return nil, fmt.Errorf("server: credential of access key %s: account %q is not 12 digits", key, id.account)
+	}
+	if id.principal == "" {
+		id.principal = "arn:aws:iam::" + id.account + ":root"
+	}
+	if a := principalAccount(id.principal); a != id.account {
+		return nil, fmt.Errorf("server: credential of access key %s: principal %q is not of its account %s", key, id.principal, id.account)
+	}
+	return id, nil
+}
+
+// principalAccount is the account field of an IAM or STS ARN, as the
+// engine reads it, or "".
+func principalAccount(arn string) string {
+	p := strings.SplitN(arn, ":", 6)
+	if len(p) == 6 && p[0] == "arn" {
+		return p[4]
 	}
 	return ""
 }
+
+func isAccountID(s string) bool { return len(s) == 12 && isDigits(s) }
 
 // checkVersion requires the x-amz-glacier-version header, or, for presigned
 // URLs whose signer hoisted it into the query, the query parameter.

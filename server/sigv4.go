@@ -43,11 +43,11 @@ type signature struct {
 }
 
 // authenticate verifies the request's SigV4 signature and returns the
-// signer's credential and the path the signature covers, which is the one
+// signer's identity and the path the signature covers, which is the one
 // to route (see signedPaths). wire is the path as sent. payloadHash is
 // called only once the signature is otherwise plausible, since it may have
 // to read the body.
-func (h *handler) authenticate(r *http.Request, wire string, payloadHash func() (string, error)) (*Credential, string, error) {
+func (h *handler) authenticate(r *http.Request, wire string, payloadHash func() (string, error)) (*identity, string, error) {
 	s, err := parseSignature(r)
 	if err != nil {
 		return nil, "", err
@@ -87,7 +87,8 @@ func (h *handler) authenticate(r *http.Request, wire string, payloadHash func() 
 		for _, norm := range headerNormalizers {
 			creq := canonicalRequest(r, s, canonicalURI(path), hash, norm)
 			if hmac.Equal([]byte(sign(key, stringToSign(s, creq))), []byte(s.sig)) {
-				return &cred, path, nil
+				id, err := h.identify(s.accessKey, cred)
+				return id, path, err
 			}
 		}
 	}

@@ -15,8 +15,11 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/glacier"
+	"github.com/aws/aws-sdk-go-v2/service/glacier/types"
 	"github.com/aws/smithy-go"
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/engine"
 )
 
 // The signing examples of the Glacier developer guide
@@ -551,4 +554,88 @@ func TestSigV4Ambiguous(t *testing.T) {
 	r := signedRequest(t, "POST", "/-/vaults/v1/archives", "hello", now, map[string]string{"X-Amz-Archive-Description": "a,b", "X-Amz-Content-Sha256": sha256Hex("hello")}, sha256Hex("hello"))
 	eq(t, "status", serveWith(h, r).Code, 201)
 	eq(t, "description", f.last().in.(*firn.UploadArchiveInput).ArchiveDescription, "a,b")
+}
+
+// Every key belongs to exactly one account: a key whose Credential names
+// none is Options.AccountID's, and its requests for another account's path
+// carry its principal, so the Glacier decides them as cross-account
+// (issue 14).
+func TestSigV4KeyAccount(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	creds := map[string]Credential{testKey: {SecretKey: testSecret}}
+	list := func(h http.Handler, account string) *httptest.ResponseRecorder {
+		return serveWith(h, signedRequest(t, "GET", "/"+account+"/vaults", "", now, nil, ""))
+	}
+	f := newFake()
+	h := New(f, Options{Logger: quiet, Credentials: creds, Clock: &fixedClock{now}, AccountID: "444455556666"})
+	for _, tt := range []struct{ path, account string }{{"-", "444455556666"}, {"444455556666", "444455556666"}, {"999988887777", "999988887777"}} {
+		eq(t, "status", list(h, tt.path).Code, 200)
+		c := wantCall(t, f, "ListVaults", &firn.ListVaultsInput{AccountId: tt.account})
+		eq(t, "principal", c.principal, "arn:aws:iam::444455556666:root")
+	}
+
+	h = New(f, Options{Logger: quiet, Credentials: creds, Clock: &fixedClock{now}})
+	eq(t, "status", list(h, "-").Code, 200)
+	c := wantCall(t, f, "ListVaults", &firn.ListVaultsInput{AccountId: DefaultAccountID})
+	eq(t, "principal with the default account", c.principal, "arn:aws:iam::"+DefaultAccountID+":root")
+
+	// A principal of another account than the key's is a configuration
+	// error, not a second account.
+	var log strings.Builder
+	n := f.count()
+	for _, cr := range []Credential{
+		{SecretKey: testSecret, AccountID: testAccount, PrincipalARN: "arn:aws:iam::999988887777:user/mallory"},
+		{SecretKey: testSecret, PrincipalARN: "arn:aws:iam::999988887777:user/mallory"},
+		{SecretKey: testSecret, PrincipalARN: "not an ARN"},
+		{SecretKey: testSecret, AccountID: "12"},
+	} {
+		h = New(f, Options{Logger: slogTo(&log), Credentials: map[string]Credential{testKey: cr}, Clock: &fixedClock{now}})
+		wantError(t, list(h, "-"), 500, "ServiceUnavailableException", "unavailable")
+	}
+	eq(t, "calls", f.count(), n)
+	if !strings.Contains(log.String(), testKey) || !strings.Contains(log.String(), "mallory") {
+		t.Errorf("log does not say which key is misconfigured:\n%s", log.String())
+	}
+}
+
+// The same over an engine: a key without an account is not the root of
+// every account.
+func TestKeyWithoutAccountOverEngine(t *testing.T) {
+	clock := &fixedClock{t: time.Now().UTC().Truncate(time.Millisecond)}
+	e, err := engine.Open("/acct", &engine.Options{FS: vfs.NewMem(), Clock: clock, AccountID: "444455556666"})
+	must(t, err)
+	t.Cleanup(func() { e.Close() })
+	srv := httptest.NewServer(New(e, Options{Logger: quiet, Clock: clock, AccountID: "444455556666", Credentials: map[string]Credential{
+		testKey:  {SecretKey: testSecret, AccountID: testAccount},
+		"NOACCT": {SecretKey: "s"},
+	}}))
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	alice, other := sdkClient(srv, testKey, testSecret), sdkClient(srv, "NOACCT", "s")
+	_, err = alice.CreateVault(ctx, &glacier.CreateVaultInput{VaultName: aws.String("v")})
+	must(t, err)
+
+	acct := aws.String(testAccount)
+	_, err = other.ListVaults(ctx, &glacier.ListVaultsInput{AccountId: acct})
+	wantAPIError(t, err, 403, "AccessDeniedException")
+	_, err = other.DescribeVault(ctx, &glacier.DescribeVaultInput{AccountId: acct, VaultName: aws.String("v")})
+	wantAPIError(t, err, 403, "AccessDeniedException")
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"glacier:*","Resource":"*"}]}`
+	_, err = other.SetVaultAccessPolicy(ctx, &glacier.SetVaultAccessPolicyInput{AccountId: acct, VaultName: aws.String("v"), Policy: &types.VaultAccessPolicy{Policy: &policy}})
+	wantAPIError(t, err, 403, "AccessDeniedException")
+
+	// Its own account is the server's.
+	out, err := other.CreateVault(ctx, &glacier.CreateVaultInput{VaultName: aws.String("mine")})
+	must(t, err)
+	eq(t, "location", aws.ToString(out.Location), "/444455556666/vaults/mine")
+
+	// The vault's owner can grant it access like any other account.
+	policy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"glacier:DescribeVault","Resource":"*"}]}`
+	_, err = alice.SetVaultAccessPolicy(ctx, &glacier.SetVaultAccessPolicyInput{VaultName: aws.String("v"), Policy: &types.VaultAccessPolicy{Policy: &policy}})
+	must(t, err)
+	_, err = other.DescribeVault(ctx, &glacier.DescribeVaultInput{AccountId: acct, VaultName: aws.String("v")})
+	must(t, err)
+	if err := e.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
