@@ -76,10 +76,9 @@
 // signature), IncompleteSignatureException (malformed signature),
 // UnrecognizedClientException (unknown access key) or
 // InvalidSignatureException (wrong signature, wrong service or region in
-// the scope, expired or
-// not yet valid). The Glacier developer guide lists 400 for
-// MissingAuthenticationTokenException and UnrecognizedClientException; AWS
-// answers 403, and so does this server.
+// the scope, expired or not yet valid). The Glacier developer guide lists
+// 400 for MissingAuthenticationTokenException and
+// UnrecognizedClientException; AWS answers 403, and so does this server.
 //
 // Every access key belongs to one account, its [Credential].AccountID or
 // else [Options].AccountID, and is one principal of it (the account root
