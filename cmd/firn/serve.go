@@ -72,14 +72,14 @@ metadata up that often.`,
 			}
 			var sopts server.Options
 			if credsFile != "" {
-				creds, err := loadServerCredentials(credsFile)
+				creds, err := loadServerCredentials(credsFile, account)
 				if err != nil {
 					return localErr(err, "see 'firn serve --help' for the credentials file format")
 				}
 				sopts.Credentials = creds
 			}
 			sopts.Logger = opts.Logger
-			sopts.Region = a.region
+			sopts.Region, sopts.AccountID = a.region, account
 			var err error
 			if opts.ObjectStore, err = a.s3.options(); err != nil {
 				return err
@@ -93,7 +93,7 @@ metadata up that often.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", "127.0.0.1:9000", "host:port to listen on; port 0 picks a free one")
-	f.StringVar(&account, "account", engine.DefaultAccountID, `the server's own 12-digit account, what "-" means for unsigned requests`)
+	f.StringVar(&account, "account", engine.DefaultAccountID, `the server's own 12-digit account: what "-" means for unsigned requests, and the account of keys without aws_account_id`)
 	f.StringVar(&credsFile, "credentials", "", "credentials file: require SigV4 signatures by its keys (format below)")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug (logs every request), info, warn or error")
 	f.StringVar(&timing, "job-timing", "instant", "how long jobs take: instant, or realistic (the service's published times, hours for Standard)")
