@@ -38,6 +38,9 @@
 // InvalidParameterValueException. x-amz-sha256-tree-hash is passed to the
 // Glacier as the Checksum it must verify. JSON bodies are limited to
 // [Options].MaxJSONBody; bodies of operations that take none are ignored.
+// A body that sends nothing for [Options].BodyIdleTimeout is answered with
+// 408 RequestTimeoutException and its connection closed; the read deadline
+// moves on with every read, so a slow but steady upload is not cut.
 // Job output is copied to the client as the Glacier produces it, flushed as
 // it goes, with Content-Length when its Content-Range gives it; if the output
 // fails midway the connection is broken, so that the client cannot mistake a
@@ -67,10 +70,18 @@
 // with a repeated Authorization, X-Amz-Date or Date header, a repeated
 // field in Authorization or a repeated signed header (two headers "a" and
 // "b" sign as one "a,b") is refused with 403 IncompleteSignatureException.
-// The payload hash is
-// x-amz-content-sha256 when present, else the SHA-256 of the body, which is
-// then read into memory up to [Options].MaxJSONBody; a larger body without
-// the header is rejected.
+//
+// A request costs the server nothing before its signature is checked but
+// this: the payload hash is x-amz-content-sha256 when present (SDKs send it
+// with every upload, and aws-sdk-go-v2 with every body), else the SHA-256
+// of the body, which must then be read into memory first (boto3 sends JSON
+// bodies so). Such a body is bounded by [Options].MaxPreAuthBody (a larger
+// one is refused with 400 MissingParameterValueException), must arrive
+// whole within [Options].BodyIdleTimeout, and reserves its size from
+// [Options].PreAuthBodyBudget until its signature is checked: when the
+// budget is spent, requests needing it are refused with 400
+// ThrottlingException, the throttling error of the Glacier developer
+// guide, which SDKs retry with backoff.
 //
 // Failures are answered with 403 and MissingAuthenticationTokenException (no
 // signature), IncompleteSignatureException (malformed signature),

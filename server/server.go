@@ -26,7 +26,18 @@ const (
 	MaxPartSize = 4 << 30
 	// DefaultMaxJSONBody is the default of [Options].MaxJSONBody, 1 MiB.
 	DefaultMaxJSONBody = 1 << 20
+	// DefaultMaxPreAuthBody is the default of [Options].MaxPreAuthBody,
+	// 256 KiB: more than the largest JSON body boto3 sends without
+	// x-amz-content-sha256 (a 20 KB policy, JSON-escaped, or a select
+	// expression of 128,000 ASCII characters).
+	DefaultMaxPreAuthBody = 256 << 10
+	// DefaultPreAuthBodyBudget is the default of
+	// [Options].PreAuthBodyBudget, 16 MiB: 64 bodies at the limit.
+	DefaultPreAuthBodyBudget = 16 << 20
 )
+
+// DefaultBodyIdleTimeout is the default of [Options].BodyIdleTimeout.
+const DefaultBodyIdleTimeout = 30 * time.Second
 
 // Defaults of [Options], the engine's defaults too.
 const (
@@ -84,10 +95,32 @@ type Options struct {
 	// InvalidSignatureException, as AWS answers one sent to the wrong
 	// regional endpoint. Default DefaultRegion.
 	Region string
-	// MaxJSONBody bounds a JSON request body and, with credentials
-	// configured, a body without x-amz-content-sha256 that must be read to
-	// be hashed for its signature. Default DefaultMaxJSONBody (1 MiB).
+	// MaxJSONBody bounds a JSON request body. Default DefaultMaxJSONBody
+	// (1 MiB).
 	MaxJSONBody int64
+	// BodyIdleTimeout is how long a request body may send nothing while
+	// the handler waits for it, the connection's read deadline, moved on
+	// by every read (so a slow but steady upload is never cut). A body
+	// idle for longer fails with 408 RequestTimeoutException, the error
+	// Glacier answers when it "times out while receiving the upload", and
+	// its connection is closed after the answer. It needs a ResponseWriter
+	// that supports http.ResponseController.SetReadDeadline, as net/http's
+	// do. Default DefaultBodyIdleTimeout.
+	BodyIdleTimeout time.Duration
+	// MaxPreAuthBody bounds a body without x-amz-content-sha256 that must
+	// be read into memory and hashed before its signature can be checked;
+	// a larger one is refused with 400 MissingParameterValueException
+	// without being read (or once it is past the limit, when it has no
+	// Content-Length). Such a body must arrive whole within
+	// BodyIdleTimeout. Default DefaultMaxPreAuthBody.
+	MaxPreAuthBody int64
+	// PreAuthBodyBudget bounds the bytes that the requests whose bodies
+	// are being read before their signature is checked may hold at once:
+	// each reserves its Content-Length (MaxPreAuthBody when it has none)
+	// until its signature is checked. A request that does not fit is
+	// refused at once with 400 ThrottlingException, which SDKs retry
+	// with backoff. Default DefaultPreAuthBodyBudget.
+	PreAuthBodyBudget int64
 }
 
 // handler serves the API; it is immutable after New and safe for concurrent
@@ -101,6 +134,13 @@ type handler struct {
 	region  string
 	account string
 	maxJSON int64
+	idle    time.Duration
+	// maxPreAuth and preAuth bound bodies read before authentication.
+	maxPreAuth int64
+	preAuth    *budget
+	// netClock dates read deadlines; it is the real clock but in tests,
+	// since the network's deadlines are in real time, not Options.Clock's.
+	netClock firn.Clock
 }
 
 // New returns an http.Handler serving the Glacier REST API on top of g. The
@@ -111,14 +151,17 @@ func New(g firn.Glacier, opts Options) http.Handler {
 		panic("server: nil Glacier")
 	}
 	h := &handler{
-		g:       g,
-		creds:   maps.Clone(opts.Credentials),
-		lookup:  opts.CredentialLookup,
-		clock:   opts.Clock,
-		log:     opts.Logger,
-		region:  opts.Region,
-		account: opts.AccountID,
-		maxJSON: opts.MaxJSONBody,
+		g:          g,
+		creds:      maps.Clone(opts.Credentials),
+		lookup:     opts.CredentialLookup,
+		clock:      opts.Clock,
+		log:        opts.Logger,
+		region:     opts.Region,
+		account:    opts.AccountID,
+		maxJSON:    opts.MaxJSONBody,
+		idle:       opts.BodyIdleTimeout,
+		maxPreAuth: opts.MaxPreAuthBody,
+		netClock:   firn.SystemClock{},
 	}
 	if h.region == "" {
 		h.region = DefaultRegion
@@ -134,6 +177,16 @@ func New(g firn.Glacier, opts Options) http.Handler {
 	}
 	if h.maxJSON <= 0 {
 		h.maxJSON = DefaultMaxJSONBody
+	}
+	if h.idle <= 0 {
+		h.idle = DefaultBodyIdleTimeout
+	}
+	if h.maxPreAuth <= 0 {
+		h.maxPreAuth = DefaultMaxPreAuthBody
+	}
+	h.preAuth = newBudget(opts.PreAuthBodyBudget)
+	if opts.PreAuthBodyBudget <= 0 {
+		h.preAuth = newBudget(DefaultPreAuthBodyBudget)
 	}
 	if !h.verifying() {
 		h.log.Warn("SigV4 verification disabled: accepting any signature")
@@ -159,7 +212,8 @@ func (h *handler) credential(accessKey string) (Credential, bool) {
 // exposure: headers must arrive within 10 seconds, idle keep-alive
 // connections close after 2 minutes, and request headers are limited to
 // 64 KiB. There is no overall read or write timeout, since uploads and
-// downloads of 4 GiB take as long as the network needs. Stop it gracefully
+// downloads of 4 GiB take as long as the network needs; a request body that
+// goes idle is cut by the handler ([Options].BodyIdleTimeout). Stop it gracefully
 // with its Shutdown method, which waits for in-flight requests.
 func NewHTTPServer(addr string, h http.Handler) *http.Server {
 	return &http.Server{
@@ -184,10 +238,13 @@ type call struct {
 	res   string
 	query url.Values
 	body  *payload
+	// deadline times the reads of the request body.
+	deadline *readDeadline
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{w: w, r: r, id: rand.Text()}
+	c.deadline = &readDeadline{set: http.NewResponseController(w).SetReadDeadline, clock: h.netClock, idle: h.idle}
 	w.Header().Set("X-Amzn-Requestid", c.id)
 	w.Header().Set("Date", h.clock.Now().UTC().Format(http.TimeFormat))
 	if err := h.serve(c); err != nil {
@@ -199,7 +256,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // written by ServeHTTP.
 func (h *handler) serve(c *call) error {
 	r := c.r
-	body, err := newPayload(r)
+	if r.ContentLength != 0 {
+		// Bound the wait for a body the handler never reads too: net/http
+		// reads up to 256 KiB of it after the handler returns.
+		c.deadline.arm()
+	}
+	body, err := newPayload(r, c.deadline)
 	if err != nil {
 		return err
 	}
@@ -213,8 +275,10 @@ func (h *handler) serve(c *call) error {
 	path := wirePath(r)
 	var id *identity
 	if h.verifying() {
-		hash := func() (string, error) { return body.signingHash(h.maxJSON) }
-		if id, path, err = h.authenticate(r, path, hash); err != nil {
+		hash := func() (string, error) { return body.signingHash(h.maxPreAuth, h.preAuth) }
+		id, path, err = h.authenticate(r, path, hash)
+		body.release()
+		if err != nil {
 			return err
 		}
 		ctx = firn.WithPrincipal(ctx, id.principal)

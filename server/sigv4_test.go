@@ -276,7 +276,7 @@ func TestSigV4Raw(t *testing.T) {
 	})
 
 	t.Run("largeBodyNeedsContentHash", func(t *testing.T) {
-		h := New(f, Options{Logger: quiet, Credentials: testCreds(), Clock: &fixedClock{now}, MaxJSONBody: 16})
+		h := New(f, Options{Logger: quiet, Credentials: testCreds(), Clock: &fixedClock{now}, MaxPreAuthBody: 16})
 		body := strings.Repeat("x", 17)
 		r := signedRequest(t, "POST", "/-/vaults/v1/archives", body, now, nil, "")
 		wantError(t, serveWith(h, r), 400, "MissingParameterValueException", "x-amz-content-sha256")
