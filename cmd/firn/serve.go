@@ -24,7 +24,7 @@ const shutdownGrace = 30 * time.Second
 func (a *app) serveCmd() *cobra.Command {
 	var (
 		addr, account, credsFile, logLevel, timing string
-		backupInterval                             time.Duration
+		backupInterval, bodyIdle                   time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -54,6 +54,9 @@ metadata up that often.`,
 			if !vault.IsAccountID(account) {
 				return usagef("--account %q: must be a 12-digit account ID", account)
 			}
+			if bodyIdle <= 0 {
+				return usagef("--body-idle-timeout %s: must be positive", bodyIdle)
+			}
 			var level slog.Level
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 				return usagef("--log-level %q: use debug, info, warn or error", logLevel)
@@ -80,6 +83,7 @@ metadata up that often.`,
 			}
 			sopts.Logger = opts.Logger
 			sopts.Region, sopts.AccountID = a.region, account
+			sopts.BodyIdleTimeout = bodyIdle
 			var err error
 			if opts.ObjectStore, err = a.s3.options(); err != nil {
 				return err
@@ -97,6 +101,7 @@ metadata up that often.`,
 	f.StringVar(&credsFile, "credentials", "", "credentials file: require SigV4 signatures by its keys (format below)")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug (logs every request), info, warn or error")
 	f.StringVar(&timing, "job-timing", "instant", "how long jobs take: instant, or realistic (the service's published times, hours for Standard)")
+	f.DurationVar(&bodyIdle, "body-idle-timeout", server.DefaultBodyIdleTimeout, "answer a request whose body sends nothing for this long with 408 RequestTimeoutException and close its connection")
 	f.DurationVar(&backupInterval, "backup-interval", 0, "back the metadata up to the object store this often, such as 1h (default: never)")
 	return cmd
 }

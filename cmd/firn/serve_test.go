@@ -1,8 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -243,4 +248,28 @@ func TestServeRegion(t *testing.T) {
 	}
 	c.global = []string{"--endpoint-url", url, "--region", "eu-west-1"}
 	c.ok("vault", "list")
+}
+
+// --body-idle-timeout cuts a request body that stops arriving.
+func TestServeBodyIdleTimeout(t *testing.T) {
+	url, _ := startServe(t, "--data", filepath.Join(t.TempDir(), "data"), "--body-idle-timeout", "50ms")
+	if _, err := awsglacier.NewFromConfig(aws.Config{}, url).CreateVault(t.Context(), &firn.CreateVaultInput{VaultName: "v"}); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /-/vaults/v/archives HTTP/1.1\r\nHost: x\r\nX-Amz-Glacier-Version: 2012-06-01\r\nContent-Length: 100\r\n\r\nstalled")
+	// The deadline only keeps a broken server from hanging the test.
+	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled body: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 408 || !strings.Contains(string(body), "RequestTimeoutException") || !strings.Contains(string(body), "no data for 50ms") {
+		t.Errorf("stalled body: %d %s", resp.StatusCode, body)
+	}
 }
