@@ -51,9 +51,10 @@ const (
 // belongs to exactly one account: its requests carry its principal to the
 // Glacier (firn.WithPrincipal), whatever account their path names, so a
 // request for another account's vaults is decided as cross-account access
-// by the vault's access policy. A key whose AccountID or PrincipalARN is
-// malformed, or whose PrincipalARN is of another account, is a
-// configuration error: its requests are answered with 500 and logged.
+// by the vault's access policy. A key whose PrincipalARN is not an ARN of
+// its account is a configuration error: its requests are answered with 500
+// and logged. The account itself is the Glacier's to validate, like any
+// account in a path.
 type Credential struct {
 	// SecretKey is the secret access key requests are signed with.
 	SecretKey string
@@ -309,9 +310,6 @@ func (h *handler) identify(key string, cr Credential) (*identity, error) {
 	if id.account == "" {
 		id.account = h.account
 	}
-	if !isAccountID(id.account) {
-		return nil, fmt.Errorf("server: credential of access key %s: account %q is not 12 digits", key, id.account)
-	}
 	if id.principal == "" {
 		id.principal = "arn:aws:iam::" + id.account + ":root"
 	}
@@ -330,8 +328,6 @@ func principalAccount(arn string) string {
 	}
 	return ""
 }
-
-func isAccountID(s string) bool { return len(s) == 12 && isDigits(s) }
 
 // checkVersion requires the x-amz-glacier-version header, or, for presigned
 // URLs whose signer hoisted it into the query, the query parameter.

@@ -587,7 +587,6 @@ func TestSigV4KeyAccount(t *testing.T) {
 		{SecretKey: testSecret, AccountID: testAccount, PrincipalARN: "arn:aws:iam::999988887777:user/mallory"},
 		{SecretKey: testSecret, PrincipalARN: "arn:aws:iam::999988887777:user/mallory"},
 		{SecretKey: testSecret, PrincipalARN: "not an ARN"},
-		{SecretKey: testSecret, AccountID: "12"},
 	} {
 		h = New(f, Options{Logger: slogTo(&log), Credentials: map[string]Credential{testKey: cr}, Clock: &fixedClock{now}})
 		wantError(t, list(h, "-"), 500, "ServiceUnavailableException", "unavailable")
