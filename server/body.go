@@ -46,13 +46,18 @@ type payload struct {
 	budget   *budget
 }
 
-// newPayload wraps r's body, whose reads deadline times. x-amz-content-sha256
+// newPayload wraps r's body, whose reads deadline times (nil: untimed). x-amz-content-sha256
 // must be 64 hex digits, given once: with two, which one the body must match
 // is ambiguous.
 func newPayload(r *http.Request, deadline *readDeadline) (*payload, error) {
 	p := &payload{r: r.Body, limit: math.MaxInt64, length: r.ContentLength, deadline: deadline}
 	if p.r == nil {
 		p.r = http.NoBody
+	}
+	if p.length == 0 {
+		// Nothing to wait for; net/http is already reading the connection
+		// in the background, which no deadline must cut.
+		p.deadline = nil
 	}
 	if n := len(r.Header.Values("X-Amz-Content-Sha256")); n > 1 {
 		return nil, firn.Errorf(firn.CodeInvalidParameterValue,
