@@ -46,9 +46,9 @@ type payload struct {
 	budget   *budget
 }
 
-// newPayload wraps r's body, whose reads deadline times (nil: untimed). x-amz-content-sha256
-// must be 64 hex digits, given once: with two, which one the body must match
-// is ambiguous.
+// newPayload wraps r's body, whose reads deadline times (nil: untimed).
+// x-amz-content-sha256 must be 64 hex digits, given once: with two, which
+// one the body must match is ambiguous.
 func newPayload(r *http.Request, deadline *readDeadline) (*payload, error) {
 	p := &payload{r: r.Body, limit: math.MaxInt64, length: r.ContentLength, deadline: deadline}
 	if p.r == nil {

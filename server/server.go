@@ -36,14 +36,15 @@ const (
 	DefaultPreAuthBodyBudget = 16 << 20
 )
 
-// DefaultBodyIdleTimeout is the default of [Options].BodyIdleTimeout.
-const DefaultBodyIdleTimeout = 30 * time.Second
-
-// Defaults of [Options], the engine's defaults too.
+// Other defaults of [Options].
 const (
-	// DefaultRegion is the default of [Options].Region.
+	// DefaultBodyIdleTimeout is the default of [Options].BodyIdleTimeout.
+	DefaultBodyIdleTimeout = 30 * time.Second
+	// DefaultRegion is the default of [Options].Region, the engine's
+	// default region too.
 	DefaultRegion = "us-east-1"
-	// DefaultAccountID is the default of [Options].AccountID.
+	// DefaultAccountID is the default of [Options].AccountID, the engine's
+	// default account too.
 	DefaultAccountID = "000000000000"
 )
 
@@ -139,8 +140,8 @@ type handler struct {
 	// maxPreAuth and preAuth bound bodies read before authentication.
 	maxPreAuth int64
 	preAuth    *budget
-	// netClock dates read deadlines; it is the real clock but in tests,
-	// since the network's deadlines are in real time, not Options.Clock's.
+	// netClock dates read deadlines: the system clock, replaced only in
+	// tests, since deadlines are in the network's time, not Options.Clock's.
 	netClock firn.Clock
 }
 
@@ -185,10 +186,10 @@ func New(g firn.Glacier, opts Options) http.Handler {
 	if h.maxPreAuth <= 0 {
 		h.maxPreAuth = DefaultMaxPreAuthBody
 	}
-	h.preAuth = newBudget(opts.PreAuthBodyBudget)
 	if opts.PreAuthBodyBudget <= 0 {
-		h.preAuth = newBudget(DefaultPreAuthBodyBudget)
+		opts.PreAuthBodyBudget = DefaultPreAuthBodyBudget
 	}
+	h.preAuth = newBudget(opts.PreAuthBodyBudget)
 	if !h.verifying() {
 		h.log.Warn("SigV4 verification disabled: accepting any signature")
 	}
@@ -213,9 +214,10 @@ func (h *handler) credential(accessKey string) (Credential, bool) {
 // exposure: headers must arrive within 10 seconds, idle keep-alive
 // connections close after 2 minutes, and request headers are limited to
 // 64 KiB. There is no overall read or write timeout, since uploads and
-// downloads of 4 GiB take as long as the network needs; a request body that
-// goes idle is cut by the handler ([Options].BodyIdleTimeout). Stop it gracefully
-// with its Shutdown method, which waits for in-flight requests.
+// downloads of 4 GiB take as long as the network needs; a request body
+// that goes idle is cut by the handler ([Options].BodyIdleTimeout). Stop
+// it gracefully with its Shutdown method, which waits for in-flight
+// requests.
 func NewHTTPServer(addr string, h http.Handler) *http.Server {
 	return &http.Server{
 		Addr:              addr,
