@@ -5,13 +5,18 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"hash"
 	"io"
 	"math"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/firnstore/firn"
 )
@@ -24,6 +29,8 @@ type payload struct {
 	r     io.Reader
 	n     int64
 	limit int64
+	// length is the request's Content-Length, -1 when unknown.
+	length int64
 	// header is the x-amz-content-sha256 value as sent, or "".
 	header string
 	sha    hash.Hash // nil when there is no header to check
@@ -31,12 +38,30 @@ type payload struct {
 	// fail is why the body was rejected: a mismatch, an oversized body or
 	// a failed read. Reads return it from then on.
 	fail error
+	// deadline is moved on by every read from the network, nil once the
+	// body has been read to its end.
+	deadline *readDeadline
+	// reserved bytes of budget are held until the signature is checked.
+	reserved int64
+	budget   *budget
 }
 
-func newPayload(r *http.Request) (*payload, error) {
-	p := &payload{r: r.Body, limit: math.MaxInt64}
+// newPayload wraps r's body, whose reads deadline times (nil: untimed).
+// x-amz-content-sha256 must be 64 hex digits, given once: with two, which
+// one the body must match is ambiguous.
+func newPayload(r *http.Request, deadline *readDeadline) (*payload, error) {
+	p := &payload{r: r.Body, limit: math.MaxInt64, length: r.ContentLength, deadline: deadline}
 	if p.r == nil {
 		p.r = http.NoBody
+	}
+	if p.length == 0 {
+		// Nothing to wait for; net/http is already reading the connection
+		// in the background, which no deadline must cut.
+		p.deadline = nil
+	}
+	if n := len(r.Header.Values("X-Amz-Content-Sha256")); n > 1 {
+		return nil, firn.Errorf(firn.CodeInvalidParameterValue,
+			"Invalid x-amz-content-sha256: the header is given %d times; send it once", n)
 	}
 	if v := r.Header.Get("X-Amz-Content-Sha256"); v != "" {
 		if len(v) != sha256.Size*2 || !isHex(v) {
@@ -50,22 +75,62 @@ func newPayload(r *http.Request) (*payload, error) {
 
 // signingHash returns the payload hash of the canonical request: the
 // x-amz-content-sha256 header when present, else the SHA-256 of the body,
-// which is then read into memory, at most max bytes.
-func (p *payload) signingHash(max int64) (string, error) {
+// which is then read into memory. That read comes before the signature is
+// checked, so it is bounded: at most max bytes, reserved from b until
+// release (its Content-Length, or max when it has none; a request that
+// does not fit is refused), and arriving whole within the idle timeout,
+// which its reads do not move on.
+func (p *payload) signingHash(max int64, b *budget) (string, error) {
 	if p.header != "" {
 		return p.header, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(p.r, max+1))
+	n := p.length
+	if n > max {
+		return "", missingContentHash(max)
+	}
+	if n < 0 {
+		n = max
+	}
+	if !b.take(n) {
+		return "", newAPIError(http.StatusBadRequest, codeThrottling,
+			"Rate exceeded: too many request bodies are being read before their signatures are checked; retry later.")
+	}
+	p.reserved, p.budget = n, b
+	if p.deadline != nil {
+		p.deadline.arm()
+	}
+	data, err := io.ReadAll(io.LimitReader(p.r, n+1))
 	if err != nil {
-		return "", readFailure(err)
+		return "", p.readFailure(err)
 	}
 	if int64(len(data)) > max {
-		return "", firn.Errorf(firn.CodeMissingParameterValue,
-			"Required parameter missing: x-amz-content-sha256 (required for a body over %d bytes)", max)
+		return "", missingContentHash(max)
 	}
+	p.read()
 	p.r = bytes.NewReader(data)
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:]), nil
+}
+
+func missingContentHash(max int64) error {
+	return firn.Errorf(firn.CodeMissingParameterValue,
+		"Required parameter missing: x-amz-content-sha256 (required for a body over %d bytes)", max)
+}
+
+// release gives back the budget signingHash reserved.
+func (p *payload) release() {
+	if p.budget != nil {
+		p.budget.give(p.reserved)
+		p.budget = nil
+	}
+}
+
+// read notes that the body has been read from the network to its end.
+func (p *payload) read() {
+	if p.deadline != nil {
+		p.deadline.clear()
+		p.deadline = nil
+	}
 }
 
 func (p *payload) Read(b []byte) (int, error) {
@@ -78,6 +143,9 @@ func (p *payload) Read(b []byte) (int, error) {
 	// Read at most one byte past the limit, enough to detect overflow.
 	if rem := p.limit - p.n; int64(len(b)) > rem {
 		b = b[:rem+1]
+	}
+	if p.deadline != nil {
+		p.deadline.arm()
 	}
 	n, err := p.r.Read(b)
 	p.n += int64(n)
@@ -92,12 +160,13 @@ func (p *payload) Read(b []byte) (int, error) {
 	switch {
 	case err == io.EOF:
 		p.eof = true
+		p.read()
 		if n > 0 {
 			return n, nil
 		}
 		return 0, p.finish()
 	case err != nil:
-		p.fail = readFailure(err)
+		p.fail = p.readFailure(err)
 		return n, p.fail
 	}
 	return n, nil
@@ -117,9 +186,67 @@ func (p *payload) finish() error {
 	return io.EOF
 }
 
-func readFailure(err error) error {
-	return &firn.Error{Code: firn.CodeRequestTimeout, Message: "The request body could not be read", Err: err}
+// readFailure is the error of a body whose read failed: it timed out or the
+// client went away.
+func (p *payload) readFailure(err error) error {
+	msg := "The request body could not be read"
+	if errors.Is(err, os.ErrDeadlineExceeded) && p.deadline != nil {
+		msg = fmt.Sprintf("Timed out reading the request body: no data for %s", p.deadline.idle)
+	}
+	return &firn.Error{Code: firn.CodeRequestTimeout, Message: msg, Err: err}
 }
+
+// readDeadline moves the connection's read deadline while the handler
+// waits for a request body, through http.ResponseController. A body idle
+// for longer fails its read with os.ErrDeadlineExceeded, and net/http closes
+// the connection after the answer since the body was not read to its end.
+type readDeadline struct {
+	set   func(time.Time) error
+	clock firn.Clock
+	idle  time.Duration
+	// off is set when the ResponseWriter cannot set deadlines.
+	off bool
+}
+
+// arm sets the deadline idle from now.
+func (d *readDeadline) arm() {
+	if !d.off && d.set(d.clock.Now().Add(d.idle)) != nil {
+		d.off = true
+	}
+}
+
+// clear removes the deadline once the body has been read to its end:
+// net/http then starts a background read of the connection, which must not
+// time out.
+func (d *readDeadline) clear() {
+	if !d.off {
+		d.set(time.Time{})
+	}
+}
+
+// budget is a number of bytes that callers reserve and give back.
+type budget struct{ left atomic.Int64 }
+
+func newBudget(n int64) *budget {
+	b := &budget{}
+	b.left.Store(n)
+	return b
+}
+
+// take reserves n bytes if that many are left.
+func (b *budget) take(n int64) bool {
+	for {
+		left := b.left.Load()
+		if left < n {
+			return false
+		}
+		if b.left.CompareAndSwap(left, left-n) {
+			return true
+		}
+	}
+}
+
+func (b *budget) give(n int64) { b.left.Add(n) }
 
 // readJSON decodes the JSON request body, the model member named member,
 // into v. An empty or null body leaves v unchanged and reports false.

@@ -44,6 +44,9 @@
 // InvalidParameterValueException. x-amz-sha256-tree-hash is passed to the
 // Glacier as the Checksum it must verify. JSON bodies are limited to
 // [Options].MaxJSONBody; bodies of operations that take none are ignored.
+// A body that sends nothing for [Options].BodyIdleTimeout is answered with
+// 408 RequestTimeoutException and its connection closed; the read deadline
+// moves on with every read, so a slow but steady upload is not cut.
 // Job output is copied to the client as the Glacier produces it, flushed as
 // it goes, with Content-Length from the output's ContentLength or
 // Content-Range. Its first bytes are read before the status line, so an
@@ -59,21 +62,51 @@
 // header or as a presigned query (X-Amz-Algorithm, X-Amz-Credential,
 // X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders, X-Amz-Signature), dated
 // within 15 minutes of [Options].Clock; a presigned URL with X-Amz-Expires
-// is valid until it expires instead. Any signing region is accepted, and
-// x-amz-security-token is not checked. The payload hash is
-// x-amz-content-sha256 when present, else the SHA-256 of the body, which is
-// then read into memory up to [Options].MaxJSONBody; a larger body without
-// the header is rejected.
+// is valid until it expires instead. The credential scope must name
+// service "glacier", [Options].Region, the date of X-Amz-Date and
+// "aws4_request". x-amz-security-token is not checked.
+//
+// Signature and route see one request. A signature covers the path as sent
+// (aws-sdk-go-v2) or, as botocore signs it, the path without dot and empty
+// segments; the request is routed on the path its signature covers, so a
+// signature captured for "/-/vaults/access-policy" (DeleteVault) replayed on
+// "/-/vaults/./access-policy" deletes that vault again rather than vault
+// "."'s access policy. Paths stay percent-encoded for both: %2F and %2E are
+// never separators or dot segments. A query parameter given twice is
+// refused with 400 InvalidParameterValueException, since the canonical query
+// sorts values and would cover either order; so is a repeated
+// x-amz-content-sha256. A request signed both by header and by query, or
+// with a repeated Authorization, X-Amz-Date or Date header, a repeated
+// field in Authorization or a repeated signed header (two headers "a" and
+// "b" sign as one "a,b") is refused with 403 IncompleteSignatureException.
+//
+// A request costs the server nothing before its signature is checked but
+// this: the payload hash is x-amz-content-sha256 when present (SDKs send it
+// with every upload, and aws-sdk-go-v2 with every body), else the SHA-256
+// of the body, which must then be read into memory first (boto3 sends JSON
+// bodies so). Such a body is bounded by [Options].MaxPreAuthBody (a larger
+// one is refused with 400 MissingParameterValueException), must arrive
+// whole within [Options].BodyIdleTimeout, and reserves its size from
+// [Options].PreAuthBodyBudget until its signature is checked: when the
+// budget is spent, requests needing it are refused with 400
+// ThrottlingException, the throttling error of the Glacier developer
+// guide, which SDKs retry with backoff.
 //
 // Failures are answered with 403 and MissingAuthenticationTokenException (no
 // signature), IncompleteSignatureException (malformed signature),
 // UnrecognizedClientException (unknown access key) or
-// InvalidSignatureException (wrong signature, wrong service scope, expired or
-// not yet valid). The Glacier developer guide lists 400 for
-// MissingAuthenticationTokenException and UnrecognizedClientException; AWS
-// answers 403, and so does this server. The signer's principal ARN reaches
-// the Glacier through [firn.WithPrincipal], and the account "-" in a path
-// means the signer's account.
+// InvalidSignatureException (wrong signature, wrong service or region in
+// the scope, expired or not yet valid). The Glacier developer guide lists
+// 400 for MissingAuthenticationTokenException and
+// UnrecognizedClientException; AWS answers 403, and so does this server.
+//
+// Every access key belongs to one account, its [Credential].AccountID or
+// else [Options].AccountID, and is one principal of it (the account root
+// unless [Credential].PrincipalARN names another). The principal reaches the
+// Glacier through [firn.WithPrincipal] on every signed request, and the
+// account "-" in a path means the key's account; a path naming another
+// account is cross-account access, which the Glacier decides by the vault's
+// access policy.
 //
 // Without credentials every request is accepted, signed or not, as local
 // emulators do; [New] says so in its log.

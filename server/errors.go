@@ -18,6 +18,7 @@ const (
 	codeIncompleteSignature   = "IncompleteSignatureException"
 	codeInvalidSignature      = "InvalidSignatureException"
 	codeUnrecognizedClient    = "UnrecognizedClientException"
+	codeThrottling            = "ThrottlingException"
 )
 
 // apiError is an error response the handler produces itself, with a code

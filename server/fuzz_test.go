@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -72,6 +73,10 @@ func FuzzHandler(f *testing.F) {
 		{"PUT", "/-/policies/data-retrieval", "", `{"Policy":{"Rules":[{"Strategy":"BytesPerHour","BytesPerHour":5}]}}`},
 		{"GET", "/-/vaults/v1", "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/us-east-1/glacier/aws4_request, SignedHeaders=host, Signature=00\nX-Amz-Date: 20260102T000000Z", ""},
 		{"GET", "/-/vaults/v1?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20260102%2Fus-east-1%2Fglacier%2Faws4_request&X-Amz-Date=20260102T000000Z&X-Amz-SignedHeaders=host&X-Amz-Signature=00&X-Amz-Expires=60", "", ""},
+		{"DELETE", "/-/vaults/./access-policy", "", ""},
+		{"GET", "/-//vaults/x/../v1/tags?limit=1&limit=2", "", ""},
+		{"GET", "/-/vaults/v1?X-Amz-Signature=00", "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/us-east-1/glacier/aws4_request, SignedHeaders=host, Signature=00\nAuthorization: x\nX-Amz-Date: 20260102T000000Z\nX-Amz-Date: 20260102T000000Z", ""},
+		{"POST", "/-/vaults/v1/tags?operation=add", "X-Amz-Content-Sha256: 00\nX-Amz-Content-Sha256: 00", `{}`},
 	}
 	for _, s := range seeds {
 		for mode := range byte(6) {
@@ -165,4 +170,55 @@ func isToken(s string) bool {
 		}
 	}
 	return true
+}
+
+// FuzzSignedRoute checks that a signature decides the route: a request
+// signed, as botocore signs, over a path without dot and empty segments
+// does on any path that reduces to it exactly what it does on that path.
+func FuzzSignedRoute(f *testing.F) {
+	for _, p := range []string{"/-/vaults/./access-policy", "/-/vaults/x/../v/tags", "/-//vaults/v", "/-/vaults/%2E/x",
+		"/-/vaults/a%2Fb/archives/c", "/111122223333/vaults/v/jobs/J/output/", "/-/vaults/../..", "/./-/vaults"} {
+		for m := range byte(4) {
+			f.Add(p, m)
+		}
+	}
+	now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	methods := []string{"GET", "PUT", "POST", "DELETE"}
+	f.Fuzz(func(t *testing.T, wire string, m byte) {
+		if !strings.HasPrefix(wire, "/") || strings.ContainsAny(wire, "?#") {
+			return
+		}
+		if _, err := url.ParseRequestURI(wire); err != nil {
+			return
+		}
+		signed := removeDotSegments(wire)
+		method := methods[int(m)%len(methods)]
+		send := func(path string) (*httptest.ResponseRecorder, fakeCall) {
+			r, err := http.NewRequest(method, "http://glacier.local"+signed, nil)
+			if err != nil || r.URL.EscapedPath() != signed {
+				return nil, fakeCall{}
+			}
+			r.Header.Set("X-Amz-Glacier-Version", APIVersion)
+			r.Header.Set("Content-Length", "0")
+			if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: testKey, SecretAccessKey: testSecret},
+				r, sha256Hex(""), "glacier", testRegion, now); err != nil {
+				t.Fatal(err)
+			}
+			r.RequestURI = path
+			g := newFake()
+			w := httptest.NewRecorder()
+			New(g, Options{Logger: quiet, Credentials: testCreds(), Clock: &fixedClock{now}}).ServeHTTP(w, r)
+			checkResponse(t, w)
+			return w, g.last()
+		}
+		direct, want := send(signed)
+		if direct == nil {
+			return
+		}
+		replayed, got := send(wire)
+		if replayed.Code != direct.Code || got.op != want.op || !reflect.DeepEqual(got.in, want.in) {
+			t.Fatalf("%s %s signed as %s: %d %s %+v; sent as signed: %d %s %+v",
+				method, wire, signed, replayed.Code, got.op, got.in, direct.Code, want.op, want.in)
+		}
+	})
 }

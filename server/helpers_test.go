@@ -22,6 +22,9 @@ const (
 	testSecret  = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 	testAccount = "111122223333"
 	testARN     = "arn:aws:iam::111122223333:user/alice"
+	// testRegion is the server's default region, which signatures must be
+	// scoped to.
+	testRegion = "us-east-1"
 )
 
 // t0 is a date with milliseconds, "2012-03-20T17:03:43.221Z" on the wire.

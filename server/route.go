@@ -71,6 +71,22 @@ func wirePath(r *http.Request) string {
 	return r.URL.EscapedPath()
 }
 
+// parseQuery parses the query string. A parameter given more than once is
+// refused: the SigV4 canonical query sorts values, so one signature would
+// cover both orders while the handler reads the first value.
+func parseQuery(raw string) (url.Values, error) {
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, firn.Errorf(firn.CodeInvalidParameterValue, "Invalid query string: %v", err)
+	}
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		if len(q[k]) > 1 {
+			return nil, firn.Errorf(firn.CodeInvalidParameterValue, "Invalid query string: query parameter %s is given more than once", k)
+		}
+	}
+	return q, nil
+}
+
 // route resolves method and escaped path to an operation. An unknown path is
 // 404 and a known path with another method 405, both
 // UnknownOperationException.

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -25,19 +26,45 @@ const (
 	MaxPartSize = 4 << 30
 	// DefaultMaxJSONBody is the default of [Options].MaxJSONBody, 1 MiB.
 	DefaultMaxJSONBody = 1 << 20
+	// DefaultMaxPreAuthBody is the default of [Options].MaxPreAuthBody,
+	// 256 KiB: more than the largest JSON body boto3 sends without
+	// x-amz-content-sha256 (a 20 KB policy, JSON-escaped, or a select
+	// expression of 128,000 ASCII characters).
+	DefaultMaxPreAuthBody = 256 << 10
+	// DefaultPreAuthBodyBudget is the default of
+	// [Options].PreAuthBodyBudget, 16 MiB: 64 bodies at the limit.
+	DefaultPreAuthBodyBudget = 16 << 20
 )
 
-// Credential is the secret and identity behind one access key ID.
+// Other defaults of [Options].
+const (
+	// DefaultBodyIdleTimeout is the default of [Options].BodyIdleTimeout.
+	DefaultBodyIdleTimeout = 30 * time.Second
+	// DefaultRegion is the default of [Options].Region, the engine's
+	// default region too.
+	DefaultRegion = "us-east-1"
+	// DefaultAccountID is the default of [Options].AccountID, the engine's
+	// default account too.
+	DefaultAccountID = "000000000000"
+)
+
+// Credential is the secret and identity behind one access key ID. A key
+// belongs to exactly one account: its requests carry its principal to the
+// Glacier (firn.WithPrincipal), whatever account their path names, so a
+// request for another account's vaults is decided as cross-account access
+// by the vault's access policy. A key whose PrincipalARN is not an ARN of
+// its account is a configuration error: its requests are answered with 500
+// and logged. The account itself is the Glacier's to validate, like any
+// account in a path.
 type Credential struct {
 	// SecretKey is the secret access key requests are signed with.
 	SecretKey string
 	// AccountID is the 12-digit account the key belongs to; the account
-	// "-" in a request path stands for it. "" leaves "-" as is, the
-	// Glacier's own account.
+	// "-" in a request path stands for it. "" means [Options].AccountID.
 	AccountID string
-	// PrincipalARN is the IAM identity passed to the Glacier with
-	// firn.WithPrincipal. "" means the account root,
-	// arn:aws:iam::AccountID:root (or no principal when AccountID is "").
+	// PrincipalARN is the key's IAM identity, an ARN of its account
+	// ("arn:aws:iam::111122223333:user/alice"). "" means the account
+	// root, arn:aws:iam::<account>:root.
 	PrincipalARN string
 }
 
@@ -60,10 +87,42 @@ type Options struct {
 	// Logger receives the startup notice and failures that clients cannot
 	// see (internal errors, aborted downloads). Default slog.Default().
 	Logger *slog.Logger
-	// MaxJSONBody bounds a JSON request body and, with credentials
-	// configured, a body without x-amz-content-sha256 that must be read to
-	// be hashed for its signature. Default DefaultMaxJSONBody (1 MiB).
+	// AccountID is the account of keys whose Credential names none: "-"
+	// in their requests' paths means it, and they act as its root (or as
+	// their PrincipalARN, which must then be of this account). Set it to
+	// the Glacier's own account. Default DefaultAccountID.
+	AccountID string
+	// Region is the region signatures must be scoped to: a request
+	// signed for another region is answered with 403
+	// InvalidSignatureException, as AWS answers one sent to the wrong
+	// regional endpoint. Default DefaultRegion.
+	Region string
+	// MaxJSONBody bounds a JSON request body. Default DefaultMaxJSONBody
+	// (1 MiB).
 	MaxJSONBody int64
+	// BodyIdleTimeout is how long a request body may send nothing while
+	// the handler waits for it, the connection's read deadline, moved on
+	// by every read (so a slow but steady upload is never cut). A body
+	// idle for longer fails with 408 RequestTimeoutException, the error
+	// Glacier answers when it "times out while receiving the upload", and
+	// its connection is closed after the answer. It needs a ResponseWriter
+	// that supports http.ResponseController.SetReadDeadline, as net/http's
+	// do. Default DefaultBodyIdleTimeout.
+	BodyIdleTimeout time.Duration
+	// MaxPreAuthBody bounds a body without x-amz-content-sha256 that must
+	// be read into memory and hashed before its signature can be checked;
+	// a larger one is refused with 400 MissingParameterValueException
+	// without being read (or once it is past the limit, when it has no
+	// Content-Length). Such a body must arrive whole within
+	// BodyIdleTimeout. Default DefaultMaxPreAuthBody.
+	MaxPreAuthBody int64
+	// PreAuthBodyBudget bounds the bytes that the requests whose bodies
+	// are being read before their signature is checked may hold at once:
+	// each reserves its Content-Length (MaxPreAuthBody when it has none)
+	// until its signature is checked. A request that does not fit is
+	// refused at once with 400 ThrottlingException, which SDKs retry
+	// with backoff. Default DefaultPreAuthBodyBudget.
+	PreAuthBodyBudget int64
 }
 
 // handler serves the API; it is immutable after New and safe for concurrent
@@ -74,7 +133,16 @@ type handler struct {
 	lookup  func(string) (Credential, bool)
 	clock   firn.Clock
 	log     *slog.Logger
+	region  string
+	account string
 	maxJSON int64
+	idle    time.Duration
+	// maxPreAuth and preAuth bound bodies read before authentication.
+	maxPreAuth int64
+	preAuth    *budget
+	// netClock dates read deadlines: the system clock, replaced only in
+	// tests, since deadlines are in the network's time, not Options.Clock's.
+	netClock firn.Clock
 }
 
 // New returns an http.Handler serving the Glacier REST API on top of g. The
@@ -85,12 +153,23 @@ func New(g firn.Glacier, opts Options) http.Handler {
 		panic("server: nil Glacier")
 	}
 	h := &handler{
-		g:       g,
-		creds:   maps.Clone(opts.Credentials),
-		lookup:  opts.CredentialLookup,
-		clock:   opts.Clock,
-		log:     opts.Logger,
-		maxJSON: opts.MaxJSONBody,
+		g:          g,
+		creds:      maps.Clone(opts.Credentials),
+		lookup:     opts.CredentialLookup,
+		clock:      opts.Clock,
+		log:        opts.Logger,
+		region:     opts.Region,
+		account:    opts.AccountID,
+		maxJSON:    opts.MaxJSONBody,
+		idle:       opts.BodyIdleTimeout,
+		maxPreAuth: opts.MaxPreAuthBody,
+		netClock:   firn.SystemClock{},
+	}
+	if h.region == "" {
+		h.region = DefaultRegion
+	}
+	if h.account == "" {
+		h.account = DefaultAccountID
 	}
 	if h.clock == nil {
 		h.clock = firn.SystemClock{}
@@ -101,6 +180,16 @@ func New(g firn.Glacier, opts Options) http.Handler {
 	if h.maxJSON <= 0 {
 		h.maxJSON = DefaultMaxJSONBody
 	}
+	if h.idle <= 0 {
+		h.idle = DefaultBodyIdleTimeout
+	}
+	if h.maxPreAuth <= 0 {
+		h.maxPreAuth = DefaultMaxPreAuthBody
+	}
+	if opts.PreAuthBodyBudget <= 0 {
+		opts.PreAuthBodyBudget = DefaultPreAuthBodyBudget
+	}
+	h.preAuth = newBudget(opts.PreAuthBodyBudget)
 	if !h.verifying() {
 		h.log.Warn("SigV4 verification disabled: accepting any signature")
 	}
@@ -125,8 +214,10 @@ func (h *handler) credential(accessKey string) (Credential, bool) {
 // exposure: headers must arrive within 10 seconds, idle keep-alive
 // connections close after 2 minutes, and request headers are limited to
 // 64 KiB. There is no overall read or write timeout, since uploads and
-// downloads of 4 GiB take as long as the network needs. Stop it gracefully
-// with its Shutdown method, which waits for in-flight requests.
+// downloads of 4 GiB take as long as the network needs; a request body
+// that goes idle is cut by the handler ([Options].BodyIdleTimeout). Stop
+// it gracefully with its Shutdown method, which waits for in-flight
+// requests.
 func NewHTTPServer(addr string, h http.Handler) *http.Server {
 	return &http.Server{
 		Addr:              addr,
@@ -150,10 +241,13 @@ type call struct {
 	res   string
 	query url.Values
 	body  *payload
+	// deadline times the reads of the request body.
+	deadline *readDeadline
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{w: w, r: r, id: rand.Text()}
+	c.deadline = &readDeadline{set: http.NewResponseController(w).SetReadDeadline, clock: h.netClock, idle: h.idle}
 	w.Header().Set("X-Amzn-Requestid", c.id)
 	w.Header().Set("Date", h.clock.Now().UTC().Format(http.TimeFormat))
 	if err := h.serve(c); err != nil {
@@ -165,46 +259,74 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // written by ServeHTTP.
 func (h *handler) serve(c *call) error {
 	r := c.r
-	body, err := newPayload(r)
+	if r.ContentLength != 0 {
+		// Bound the wait for a body the handler never reads too: net/http
+		// reads up to 256 KiB of it after the handler returns.
+		c.deadline.arm()
+	}
+	body, err := newPayload(r, c.deadline)
 	if err != nil {
 		return err
 	}
 	c.body = body
+	if c.query, err = parseQuery(r.URL.RawQuery); err != nil {
+		return err
+	}
 	ctx := firn.WithSecureTransport(r.Context(), r.TLS != nil)
-	var cred *Credential
+	// The route is the path the signature covers, or without
+	// verification the path as sent.
+	path := wirePath(r)
+	var id *identity
 	if h.verifying() {
-		hash := func() (string, error) { return body.signingHash(h.maxJSON) }
-		if cred, err = h.authenticate(r, hash); err != nil {
+		hash := func() (string, error) { return body.signingHash(h.maxPreAuth, h.preAuth) }
+		id, path, err = h.authenticate(r, path, hash)
+		body.release()
+		if err != nil {
 			return err
 		}
-		if p := cred.principal(); p != "" {
-			ctx = firn.WithPrincipal(ctx, p)
-		}
+		ctx = firn.WithPrincipal(ctx, id.principal)
 	}
 	c.ctx = ctx
-	if c.query, err = url.ParseQuery(r.URL.RawQuery); err != nil {
-		return firn.Errorf(firn.CodeInvalidParameterValue, "Invalid query string: %v", err)
-	}
 	if err := checkVersion(r.Header, c.query); err != nil {
 		return err
 	}
-	rt, err := route(r.Method, wirePath(r))
+	rt, err := route(r.Method, path)
 	if err != nil {
 		return err
 	}
 	c.account, c.vault, c.res = rt.account, rt.vault, rt.res
-	if c.account == "-" && cred != nil && cred.AccountID != "" {
-		c.account = cred.AccountID
+	if c.account == "-" && id != nil {
+		c.account = id.account
 	}
 	return rt.op(h, c)
 }
 
-func (cr *Credential) principal() string {
-	switch {
-	case cr.PrincipalARN != "":
-		return cr.PrincipalARN
-	case cr.AccountID != "":
-		return "arn:aws:iam::" + cr.AccountID + ":root"
+// identity is who signed a request.
+type identity struct {
+	account, principal string
+}
+
+// identify returns the account and principal of the access key key.
+func (h *handler) identify(key string, cr Credential) (*identity, error) {
+	id := &identity{account: cr.AccountID, principal: cr.PrincipalARN}
+	if id.account == "" {
+		id.account = h.account
+	}
+	if id.principal == "" {
+		id.principal = "arn:aws:iam::" + id.account + ":root"
+	}
+	if a := principalAccount(id.principal); a != id.account {
+		return nil, fmt.Errorf("server: credential of access key %s: principal %q is not of its account %s", key, id.principal, id.account)
+	}
+	return id, nil
+}
+
+// principalAccount is the account field of an IAM or STS ARN, as the
+// engine reads it, or "".
+func principalAccount(arn string) string {
+	p := strings.SplitN(arn, ":", 6)
+	if len(p) == 6 && p[0] == "arn" {
+		return p[4]
 	}
 	return ""
 }

@@ -43,50 +43,56 @@ type signature struct {
 }
 
 // authenticate verifies the request's SigV4 signature and returns the
-// signer's credential. payloadHash is called only once the signature is
-// otherwise plausible, since it may have to read the body.
-func (h *handler) authenticate(r *http.Request, payloadHash func() (string, error)) (*Credential, error) {
+// signer's identity and the path the signature covers, which is the one
+// to route (see signedPaths). wire is the path as sent. payloadHash is
+// called only once the signature is otherwise plausible, since it may have
+// to read the body.
+func (h *handler) authenticate(r *http.Request, wire string, payloadHash func() (string, error)) (*identity, string, error) {
 	s, err := parseSignature(r)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	cred, ok := h.credential(s.accessKey)
 	if !ok {
-		return nil, authError(codeUnrecognizedClient, "The security token included in the request is invalid.")
+		return nil, "", authError(codeUnrecognizedClient, "The security token included in the request is invalid.")
 	}
 	if s.service != sigService {
-		return nil, authError(codeInvalidSignature, "Credential should be scoped to correct service: '%s'.", sigService)
+		return nil, "", authError(codeInvalidSignature, "Credential should be scoped to correct service: '%s'.", sigService)
+	}
+	if s.region != h.region {
+		return nil, "", authError(codeInvalidSignature, "Credential should be scoped to a valid region, not '%s'.", s.region)
 	}
 	if s.term != sigTerminator {
-		return nil, authError(codeInvalidSignature, "Credential should be scoped with a valid terminator: '%s', not '%s'.", sigTerminator, s.term)
+		return nil, "", authError(codeInvalidSignature, "Credential should be scoped with a valid terminator: '%s', not '%s'.", sigTerminator, s.term)
 	}
 	if !slices.Contains(strings.Split(s.signed, ";"), "host") {
-		return nil, authError(codeIncompleteSignature, "'Host' must be a 'SignedHeader' in the AWS Authorization.")
+		return nil, "", authError(codeIncompleteSignature, "'Host' must be a 'SignedHeader' in the AWS Authorization.")
 	}
 	t, err := time.Parse(amzDateLayout, s.amzDate)
 	if err != nil {
-		return nil, authError(codeIncompleteSignature, "Invalid X-Amz-Date %q; must be ISO 8601 basic format yyyyMMdd'T'HHmmss'Z'", s.amzDate)
+		return nil, "", authError(codeIncompleteSignature, "Invalid X-Amz-Date %q; must be ISO 8601 basic format yyyyMMdd'T'HHmmss'Z'", s.amzDate)
 	}
 	if d := t.Format("20060102"); d != s.date {
-		return nil, authError(codeInvalidSignature, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", s.date, d, s.amzDate)
+		return nil, "", authError(codeInvalidSignature, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", s.date, d, s.amzDate)
 	}
 	if err := checkTime(t, s, h.clock.Now()); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	hash, err := payloadHash()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	key := signingKey(cred.SecretKey, s.date, s.region)
-	for _, uri := range canonicalURIs(wirePath(r)) {
+	for _, path := range signedPaths(wire) {
 		for _, norm := range headerNormalizers {
-			creq := canonicalRequest(r, s, uri, hash, norm)
+			creq := canonicalRequest(r, s, canonicalURI(path), hash, norm)
 			if hmac.Equal([]byte(sign(key, stringToSign(s, creq))), []byte(s.sig)) {
-				return &cred, nil
+				id, err := h.identify(s.accessKey, cred)
+				return id, path, err
 			}
 		}
 	}
-	return nil, authError(codeInvalidSignature, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
+	return nil, "", authError(codeInvalidSignature, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
 }
 
 // checkTime rejects a signature dated more than 15 minutes from now or, for
@@ -112,17 +118,49 @@ func checkTime(t time.Time, s *signature, now time.Time) error {
 }
 
 // parseSignature reads the signature from the Authorization header or, for
-// presigned URLs, from the query.
+// presigned URLs, from the query. A request that could be read more than one
+// way is refused with 403 IncompleteSignatureException (AWS documents no
+// code for it; S3 answers "Only one auth mechanism allowed" with 400, but
+// every other malformed signature here is 403 IncompleteSignature): one
+// signed both by header and by query, one with a repeated Authorization,
+// X-Amz-Date or Date header or Authorization field, and one with a repeated
+// signed header, whose canonical value (the values joined by commas) is
+// also that of one header holding them all.
 func parseSignature(r *http.Request) (*signature, error) {
-	if auth := r.Header.Get("Authorization"); auth != "" {
-		return parseAuthorization(r, auth)
+	for _, name := range []string{"Authorization", "X-Amz-Date", "Date"} {
+		if n := len(r.Header.Values(name)); n > 1 {
+			return nil, authError(codeIncompleteSignature, "The request must have only one %s header, not %d.", name, n)
+		}
 	}
 	q := r.URL.Query()
-	if q.Get("X-Amz-Algorithm") == "" && q.Get("X-Amz-Signature") == "" {
+	var s *signature
+	var err error
+	switch auth := r.Header.Get("Authorization"); {
+	case auth != "":
+		for _, name := range presignParams {
+			if q.Has(name) {
+				return nil, authError(codeIncompleteSignature, "A request may be signed only one way: with the Authorization header or with query parameters, not both (%s).", name)
+			}
+		}
+		s, err = parseAuthorization(r, auth)
+	case q.Get("X-Amz-Algorithm") == "" && q.Get("X-Amz-Signature") == "":
 		return nil, authError(codeMissingAuthentication, "Missing Authentication Token")
+	default:
+		s, err = parsePresigned(r, q)
 	}
-	return parsePresigned(r, q)
+	if err != nil {
+		return nil, err
+	}
+	for name := range strings.SplitSeq(s.signed, ";") {
+		if n := len(r.Header.Values(name)); n > 1 {
+			return nil, authError(codeIncompleteSignature, "Signed header %s appears %d times; send it once, its values joined by commas.", name, n)
+		}
+	}
+	return s, nil
 }
+
+// presignParams are the query parameters that make a presigned request.
+var presignParams = []string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-SignedHeaders", "X-Amz-Signature"}
 
 func parseAuthorization(r *http.Request, auth string) (*signature, error) {
 	rest, ok := strings.CutPrefix(auth, sigAlgorithm+" ")
@@ -132,6 +170,9 @@ func parseAuthorization(r *http.Request, auth string) (*signature, error) {
 	fields := map[string]string{}
 	for f := range strings.SplitSeq(rest, ",") {
 		k, v, _ := strings.Cut(strings.TrimSpace(f), "=")
+		if _, dup := fields[k]; dup && k != "" {
+			return nil, authError(codeIncompleteSignature, "Authorization header has '%s' more than once.", k)
+		}
 		fields[k] = v
 	}
 	s := &signature{signed: fields["SignedHeaders"], sig: fields["Signature"], rawQuery: r.URL.RawQuery}
@@ -200,16 +241,28 @@ func (s *signature) parseCredential(v string) error {
 	return nil
 }
 
-// canonicalURIs returns the canonical URI of the wire path: dot segments
-// removed, then URI-encoded again (Glacier is not S3, so the escaped path is
-// escaped twice). Clients differ on normalization (botocore removes dot and
-// empty segments, aws-sdk-go-v2 does not), so such a path has both forms.
-func canonicalURIs(path string) []string {
-	uris := []string{uriEncode(removeDotSegments(path), true)}
-	if raw := uriEncode(path, true); path != "" && raw != uris[0] {
-		uris = append(uris, raw)
+// signedPaths returns the paths a client may have signed for the wire
+// path: the wire path itself (aws-sdk-go-v2 signs it as sent) and, when it
+// has dot or empty segments, the path without them (botocore removes
+// them, as RFC 3986 normalization does). The request is routed on the one
+// its signature covers, so that a signature never authorizes an operation
+// other than the one signed: "/-/vaults/./access-policy" signed as sent is
+// DeleteVaultAccessPolicy of vault ".", but signed as
+// "/-/vaults/access-policy" it is DeleteVault of vault "access-policy".
+// Both forms are still percent-encoded: the router and the signature see
+// the same segments, and %2F or %2E are never separators or dot segments.
+func signedPaths(wire string) []string {
+	paths := []string{wire}
+	if norm := removeDotSegments(wire); norm != wire {
+		paths = append(paths, norm)
 	}
-	return uris
+	return paths
+}
+
+// canonicalURI is the SigV4 canonical URI of an escaped path: escaped again,
+// as for every service but S3.
+func canonicalURI(path string) string {
+	return uriEncode(path, true)
 }
 
 func removeDotSegments(path string) string {

@@ -233,7 +233,7 @@ func TestPayloadReader(t *testing.T) {
 		for _, body := range []string{"", "a", "hello world"} {
 			r := httptest.NewRequest("PUT", "/", nil)
 			r.Header.Set("X-Amz-Content-Sha256", sha256Hex(body))
-			p, err := newPayload(r)
+			p, err := newPayload(r, nil)
 			must(t, err)
 			p.r = &dataEOFReader{s: body}
 			var got []byte

@@ -19,9 +19,12 @@ import (
 const credentialsHelp = `The credentials file has the INI format of ~/.aws/credentials, one section
 per access key, so an existing AWS credentials file works as is. Besides
 aws_access_key_id and aws_secret_access_key, a section may name the key's
-account (aws_account_id, 12 digits; "-" in request paths then means it) and
-IAM identity (principal_arn, evaluated by access and vault lock policies;
-default the account root). Other keys are ignored.
+account (aws_account_id, 12 digits; default the server's --account) and
+IAM identity (principal_arn, an ARN of that account evaluated by access and
+vault lock policies; default the account root). Other keys are ignored.
+Every key belongs to exactly one account: "-" in its request paths means
+that account, and its requests for another account's vaults are
+cross-account, allowed only by the vault's access policy.
 
   [alice]
   aws_access_key_id     = AKIAALICE
@@ -67,8 +70,9 @@ func parseINI(r io.Reader) ([]iniSection, error) {
 }
 
 // loadServerCredentials reads a credentials file (see credentialsHelp) into
-// the server's access key map, reporting every bad section at once.
-func loadServerCredentials(path string) (map[string]server.Credential, error) {
+// the server's access key map, reporting every bad section at once. A key
+// without aws_account_id is of account, the server's own.
+func loadServerCredentials(path, account string) (map[string]server.Credential, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -85,17 +89,22 @@ func loadServerCredentials(path string) (map[string]server.Credential, error) {
 	}
 	for _, s := range secs {
 		id, secret := s.keys["aws_access_key_id"], s.keys["aws_secret_access_key"]
-		acct := s.keys["aws_account_id"]
+		acct, whose := s.keys["aws_account_id"], ""
+		if acct == "" {
+			acct, whose = account, " (--account; give aws_account_id)"
+		}
 		arn := s.keys["principal_arn"]
 		switch {
 		case id == "":
 			bad(s, "aws_access_key_id is missing")
 		case secret == "":
 			bad(s, "aws_secret_access_key is missing")
-		case acct != "" && !vault.IsAccountID(acct):
+		case !vault.IsAccountID(acct):
 			bad(s, "aws_account_id %q is not 12 digits", acct)
 		case arn != "" && !strings.HasPrefix(arn, "arn:"):
 			bad(s, "principal_arn %q is not an ARN", arn)
+		case arn != "" && arnAccount(arn) != acct:
+			bad(s, "principal_arn %s is not of account %s%s", arn, acct, whose)
 		default:
 			if _, dup := creds[id]; dup {
 				bad(s, "access key %s appears twice", id)
@@ -108,6 +117,14 @@ func loadServerCredentials(path string) (map[string]server.Credential, error) {
 		errs = append(errs, fmt.Errorf("%s: no credentials", path))
 	}
 	return creds, errors.Join(errs...)
+}
+
+// arnAccount is the account field of an ARN.
+func arnAccount(arn string) string {
+	if p := strings.SplitN(arn, ":", 6); len(p) == 6 {
+		return p[4]
+	}
+	return ""
 }
 
 // clientCredentials returns the credentials to sign requests to an endpoint

@@ -24,7 +24,7 @@ const shutdownGrace = 30 * time.Second
 func (a *app) serveCmd() *cobra.Command {
 	var (
 		addr, account, credsFile, logLevel, timing string
-		backupInterval                             time.Duration
+		backupInterval, bodyIdle                   time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -37,7 +37,8 @@ is closed; a second signal stops it at once.
 
 Without --credentials every request is accepted, signed or not, as local
 emulators do. With it, every request must carry a valid AWS Signature
-Version 4 made with one of the file's keys.
+Version 4 made with one of the file's keys for --region (clients must be
+configured with the same region).
 
 ` + credentialsHelp + `
 
@@ -52,6 +53,9 @@ metadata up that often.`,
 			}
 			if !vault.IsAccountID(account) {
 				return usagef("--account %q: must be a 12-digit account ID", account)
+			}
+			if bodyIdle <= 0 {
+				return usagef("--body-idle-timeout %s: must be positive", bodyIdle)
 			}
 			var level slog.Level
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
@@ -71,13 +75,15 @@ metadata up that often.`,
 			}
 			var sopts server.Options
 			if credsFile != "" {
-				creds, err := loadServerCredentials(credsFile)
+				creds, err := loadServerCredentials(credsFile, account)
 				if err != nil {
 					return localErr(err, "see 'firn serve --help' for the credentials file format")
 				}
 				sopts.Credentials = creds
 			}
 			sopts.Logger = opts.Logger
+			sopts.Region, sopts.AccountID = a.region, account
+			sopts.BodyIdleTimeout = bodyIdle
 			var err error
 			if opts.ObjectStore, err = a.s3.options(); err != nil {
 				return err
@@ -91,10 +97,11 @@ metadata up that often.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", "127.0.0.1:9000", "host:port to listen on; port 0 picks a free one")
-	f.StringVar(&account, "account", engine.DefaultAccountID, `the server's own 12-digit account, what "-" means for unsigned requests`)
+	f.StringVar(&account, "account", engine.DefaultAccountID, `the server's own 12-digit account: what "-" means for unsigned requests, and the account of keys without aws_account_id`)
 	f.StringVar(&credsFile, "credentials", "", "credentials file: require SigV4 signatures by its keys (format below)")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug (logs every request), info, warn or error")
 	f.StringVar(&timing, "job-timing", "instant", "how long jobs take: instant, or realistic (the service's published times, hours for Standard)")
+	f.DurationVar(&bodyIdle, "body-idle-timeout", server.DefaultBodyIdleTimeout, "answer a request whose body sends nothing for this long with 408 RequestTimeoutException and close its connection")
 	f.DurationVar(&backupInterval, "backup-interval", 0, "back the metadata up to the object store this often, such as 1h (default: never)")
 	return cmd
 }

@@ -1,8 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -147,8 +152,12 @@ aws_access_key_id     = AKIAALICE
 aws_secret_access_key = alice-secret
 aws_account_id        = 111122223333
 principal_arn         = arn:aws:iam::111122223333:user/alice
+
+[bob]
+aws_access_key_id     = AKIABOB
+aws_secret_access_key = bob-secret
 `), 0o600)
-	url, stop := startServe(t, "--data", filepath.Join(dir, "data"), "--credentials", credFile)
+	url, stop := startServe(t, "--data", filepath.Join(dir, "data"), "--credentials", credFile, "--account", "444455556666")
 
 	c := newCLI(t)
 	c.global = []string{"--endpoint-url", url}
@@ -172,12 +181,28 @@ principal_arn         = arn:aws:iam::111122223333:user/alice
 		t.Errorf("a signed request's \"-\" is not the key's account: %s", v.VaultARN)
 	}
 
+	// A key without aws_account_id is of the server's --account, not the
+	// root of every account.
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIABOB")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "bob-secret")
+	for _, args := range [][]string{{"vault", "list"}, {"vault", "describe", "v"}} {
+		r := c.fails(exitGlacier, append([]string{"--account-id", "111122223333"}, args...)...)
+		if !strings.Contains(r.stderr, "AccessDeniedException") || !strings.Contains(r.stderr, "arn:aws:iam::444455556666:root") {
+			t.Errorf("bob's %s in alice's account: %s", args, r.stderr)
+		}
+	}
+	c.ok("vault", "create", "b")
+	c.okJSON(&v, "vault", "describe", "b")
+	if v.VaultARN != "arn:aws:glacier:us-east-1:444455556666:vaults/b" {
+		t.Errorf("a key without aws_account_id: \"-\" is %s, not --account", v.VaultARN)
+	}
+
 	// The shared credentials file is the fallback.
 	t.Setenv("AWS_ACCESS_KEY_ID", "")
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", credFile)
 	t.Setenv("AWS_PROFILE", "alice")
 	c.ok("vault", "describe", "v")
-	t.Setenv("AWS_PROFILE", "bob")
+	t.Setenv("AWS_PROFILE", "carol")
 	c.fails(exitLocal, "vault", "describe", "v")
 
 	if res := stop(); res.code != 0 || strings.Contains(res.stderr, "SigV4 verification disabled") || !strings.Contains(res.stdout, "signed with a key") {
@@ -188,10 +213,14 @@ principal_arn         = arn:aws:iam::111122223333:user/alice
 func TestServeBadSetup(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad")
-	os.WriteFile(bad, []byte("[a]\naws_access_key_id = A\n[b]\naws_access_key_id = B\naws_secret_access_key = s\naws_account_id = 12\n"), 0o600)
+	os.WriteFile(bad, []byte("[a]\naws_access_key_id = A\n[b]\naws_access_key_id = B\naws_secret_access_key = s\naws_account_id = 12\n"+
+		"[c]\naws_access_key_id = C\naws_secret_access_key = s\naws_account_id = 111122223333\nprincipal_arn = arn:aws:iam::999988887777:user/c\n"+
+		"[d]\naws_access_key_id = D\naws_secret_access_key = s\nprincipal_arn = arn:aws:iam::999988887777:user/d\n"), 0o600)
 	c := newCLI(t)
 	r := c.fails(exitLocal, "serve", "--addr", "127.0.0.1:0", "--credentials", bad)
-	for _, want := range []string{"bad:1: [a]: aws_secret_access_key is missing", `bad:3: [b]: aws_account_id "12" is not 12 digits`} {
+	for _, want := range []string{"bad:1: [a]: aws_secret_access_key is missing", `bad:3: [b]: aws_account_id "12" is not 12 digits`,
+		`bad:7: [c]: principal_arn arn:aws:iam::999988887777:user/c is not of account 111122223333`,
+		`bad:12: [d]: principal_arn arn:aws:iam::999988887777:user/d is not of account 000000000000 (--account; give aws_account_id)`} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
@@ -201,5 +230,46 @@ func TestServeBadSetup(t *testing.T) {
 	r = c.fails(exitUsage, "serve", "--addr", "127.0.0.1:0", "--account", "12")
 	if !strings.Contains(r.stderr, "12-digit") {
 		t.Errorf("bad --account: %s", r.stderr)
+	}
+}
+
+// serve checks signatures against its --region.
+func TestServeRegion(t *testing.T) {
+	dir := t.TempDir()
+	credFile := filepath.Join(dir, "credentials")
+	os.WriteFile(credFile, []byte("[k]\naws_access_key_id = AKIAK\naws_secret_access_key = s\n"), 0o600)
+	url, _ := startServe(t, "--data", filepath.Join(dir, "data"), "--credentials", credFile, "--region", "eu-west-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAK")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "s")
+	c := newCLI(t)
+	c.global = []string{"--endpoint-url", url, "--region", "us-east-1"}
+	if r := c.fails(exitGlacier, "vault", "list"); !strings.Contains(r.stderr, "Credential should be scoped to a valid region, not 'us-east-1'") {
+		t.Errorf("a client of another region: %s", r.stderr)
+	}
+	c.global = []string{"--endpoint-url", url, "--region", "eu-west-1"}
+	c.ok("vault", "list")
+}
+
+// --body-idle-timeout cuts a request body that stops arriving.
+func TestServeBodyIdleTimeout(t *testing.T) {
+	url, _ := startServe(t, "--data", filepath.Join(t.TempDir(), "data"), "--body-idle-timeout", "50ms")
+	if _, err := awsglacier.NewFromConfig(aws.Config{}, url).CreateVault(t.Context(), &firn.CreateVaultInput{VaultName: "v"}); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /-/vaults/v/archives HTTP/1.1\r\nHost: x\r\nX-Amz-Glacier-Version: 2012-06-01\r\nContent-Length: 100\r\n\r\nstalled")
+	// The deadline only keeps a broken server from hanging the test.
+	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled body: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 408 || !strings.Contains(string(body), "RequestTimeoutException") || !strings.Contains(string(body), "no data for 50ms") {
+		t.Errorf("stalled body: %d %s", resp.StatusCode, body)
 	}
 }

@@ -12,7 +12,7 @@ from botocore.utils import calculate_tree_hash
 port = sys.argv[1]
 s = boto3.session.Session(aws_access_key_id='AKIDEXAMPLE',
                           aws_secret_access_key='wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
-                          region_name='us-west-2')
+                          region_name='us-east-1')
 c = s.client('glacier', endpoint_url='http://127.0.0.1:' + port)
 
 
@@ -74,3 +74,7 @@ assert (code, status) == ('InvalidParameterValueException', 400), msg
 bad = s.client('glacier', endpoint_url='http://127.0.0.1:' + port, aws_access_key_id='AKIDEXAMPLE', aws_secret_access_key='wrong')
 code, status, _ = error_of(bad.list_vaults)
 assert (code, status) == ('InvalidSignatureException', 403), code
+# A client of another region signs for it; the server is in us-east-1.
+elsewhere = s.client('glacier', endpoint_url='http://127.0.0.1:' + port, region_name='eu-west-1')
+code, status, msg = error_of(elsewhere.list_vaults)
+assert (code, status, msg) == ('InvalidSignatureException', 403, "Credential should be scoped to a valid region, not 'eu-west-1'."), msg
