@@ -68,6 +68,7 @@ func TestBodyIdleTimeout(t *testing.T) {
 		r := rawRequest("POST", "/-/vaults/v1/archives", nil)
 		r.Host = "glacier.local"
 		r.Header.Set("Content-Length", "100")
+		setUploadHashes(r, strings.Repeat("0123456789", 10))
 		wantStalledAnswer(t, sendPartial(t, srv, r, "0123456789"))
 		eq(t, "read", string(f.last().body), "0123456789")
 	})
@@ -184,6 +185,7 @@ func TestBodyIdleDeadlineFollowsReads(t *testing.T) {
 
 	r := rawRequest("POST", "/-/vaults/v1/archives", nil)
 	r.ContentLength = 10
+	setUploadHashes(r, strings.Join(chunks, ""))
 	w, f := run(Options{}, r, chunks)
 	eq(t, "status of a steady upload", w.Code, 201)
 	eq(t, "body", string(f.last().body), strings.Join(chunks, ""))
@@ -311,4 +313,11 @@ func TestPreAuthBodyBudget(t *testing.T) {
 		eq(t, "status", (<-q.done).Code, 204)
 	}
 	eq(t, "budget left", h.(*handler).preAuth.left.Load(), int64(budget))
+}
+
+// setUploadHashes sets the checksum headers an upload of body must carry
+// (its tree hash is its SHA-256, as for every body under 1 MiB).
+func setUploadHashes(r *http.Request, body string) {
+	r.Header.Set("X-Amz-Content-Sha256", sha256Hex(body))
+	r.Header.Set("X-Amz-Sha256-Tree-Hash", sha256Hex(body))
 }

@@ -560,7 +560,7 @@ func TestSigV4Ambiguous(t *testing.T) {
 	})
 	eq(t, "calls", f.count(), 0)
 
-	r := signedRequest(t, "POST", "/-/vaults/v1/archives", "hello", now, map[string]string{"X-Amz-Archive-Description": "a,b", "X-Amz-Content-Sha256": sha256Hex("hello")}, sha256Hex("hello"))
+	r := signedRequest(t, "POST", "/-/vaults/v1/archives", "hello", now, map[string]string{"X-Amz-Archive-Description": "a,b", "X-Amz-Content-Sha256": sha256Hex("hello"), "X-Amz-Sha256-Tree-Hash": sha256Hex("hello")}, sha256Hex("hello"))
 	eq(t, "status", serveWith(h, r).Code, 201)
 	eq(t, "description", f.last().in.(*firn.UploadArchiveInput).ArchiveDescription, "a,b")
 }

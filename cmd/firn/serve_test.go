@@ -261,7 +261,7 @@ func TestServeBodyIdleTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "POST /-/vaults/v/archives HTTP/1.1\r\nHost: x\r\nX-Amz-Glacier-Version: 2012-06-01\r\nContent-Length: 100\r\n\r\nstalled")
+	fmt.Fprintf(conn, "POST /-/vaults/v/archives HTTP/1.1\r\nHost: x\r\nX-Amz-Glacier-Version: 2012-06-01\r\nContent-Length: 100\r\nX-Amz-Content-Sha256: %[1]s\r\nX-Amz-Sha256-Tree-Hash: %[1]s\r\n\r\nstalled", strings.Repeat("ab", 32)) // any hash: the body never completes
 	// The deadline only keeps a broken server from hanging the test.
 	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
