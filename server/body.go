@@ -24,6 +24,8 @@ type payload struct {
 	r     io.Reader
 	n     int64
 	limit int64
+	// length is the request's Content-Length, -1 if unknown.
+	length int64
 	// header is the x-amz-content-sha256 value as sent, or "".
 	header string
 	sha    hash.Hash // nil when there is no header to check
@@ -34,7 +36,7 @@ type payload struct {
 }
 
 func newPayload(r *http.Request) (*payload, error) {
-	p := &payload{r: r.Body, limit: math.MaxInt64}
+	p := &payload{r: r.Body, limit: math.MaxInt64, length: r.ContentLength}
 	if p.r == nil {
 		p.r = http.NoBody
 	}
@@ -101,6 +103,16 @@ func (p *payload) Read(b []byte) (int, error) {
 		return n, p.fail
 	}
 	return n, nil
+}
+
+// Len is the number of bytes of the body not read yet by its
+// Content-Length, 0 if unknown: an upload's declared size, which the
+// engine's free-space guard checks before reading the body.
+func (p *payload) Len() int {
+	if p.length < 0 || p.n >= p.length {
+		return 0
+	}
+	return int(min(p.length-p.n, math.MaxInt))
 }
 
 // finish checks the hash at the end of the body.
