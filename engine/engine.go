@@ -104,7 +104,7 @@ func Open(dir string, opts *Options) (*Engine, error) {
 	if err := mkdirAll(o.FS, filepath.Join(dir, "meta")); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	db, err := store.Open(filepath.Join(dir, "meta"), store.Options{FS: o.FS, Logger: o.Logger})
+	db, err := store.Open(filepath.Join(dir, "meta"), store.Options{FS: o.FS, Logger: o.Logger, MemTableSize: o.memTableSize})
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}

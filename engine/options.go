@@ -128,6 +128,9 @@ type Options struct {
 	// TestingSetDiskUsage was called) turns both reserves off; any other
 	// error admits the operation and is logged.
 	FreeSpace func(path string) (int64, error)
+
+	// memTableSize is store.Options.MemTableSize; set by tests only.
+	memTableSize uint64
 }
 
 // Defaults.

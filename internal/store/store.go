@@ -130,6 +130,11 @@ type Options struct {
 	// Logger receives Pebble's log lines at debug level, its errors and the
 	// store's failure at error level; nil discards them.
 	Logger *slog.Logger
+	// MemTableSize is Pebble's memtable size, which also sets how much of
+	// its log it preallocates; 0 means Pebble's default (4 MiB). Tests
+	// lower it to make the log rotate, and a new one be written, after few
+	// writes.
+	MemTableSize uint64
 }
 
 // Open opens or creates the store in dir, checking the format version. If
@@ -147,6 +152,7 @@ func Open(dir string, opts Options) (*DB, error) {
 		Merger:             counterMerger,
 		Logger:             s.pebbleLogger(),
 		FormatMajorVersion: pebble.FormatNewest,
+		MemTableSize:       opts.MemTableSize,
 		EventListener: &pebble.EventListener{
 			// Pebble's default is Logger.Fatalf, which would fail the
 			// store for a damaged block; the read returns the error.
