@@ -217,3 +217,39 @@ func TestFatalfFailsStore(t *testing.T) {
 	default:
 	}
 }
+
+// TestOpenOnFullDisk opens a store whose writes all fail: Open returns
+// ErrFailed (it neither hangs nor panics) and releases the directory, so
+// that it opens once writes work again.
+func TestOpenOnFullDisk(t *testing.T) {
+	var inj enospc
+	fs := errorfs.Wrap(vfs.Default, &inj)
+	dir := t.TempDir()
+	s, err := Open(dir, Options{FS: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	commitT(t, s.NewBatch().setT("k", "v"))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	inj.set(func(op errorfs.Op) bool {
+		return op.Kind.ReadOrWrite() == errorfs.OpIsWrite && op.Kind != errorfs.OpLock && strings.HasPrefix(op.Path, dir+"/")
+	})
+	err = within(t, "Open", func() error { _, err := Open(dir, Options{FS: fs}); return err })
+	wantFailed(t, "Open with every write failing", err)
+	inj.set(nil)
+	s, err = Open(dir, Options{FS: fs})
+	if err != nil {
+		t.Fatalf("Open once writes work again: %v", err)
+	}
+	defer s.Close()
+	if v, err := s.Get([]byte("k")); err != nil || string(v) != "v" {
+		t.Fatalf("Get after reopening: %q, %v", v, err)
+	}
+}
+
+func (b *Batch) setT(k, v string) *Batch {
+	b.Set([]byte(k), []byte(v))
+	return b
+}

@@ -31,7 +31,7 @@ import (
 // release it in the failed state, when Pebble's own Close cannot be called.
 type fenceFS struct {
 	vfs.FS
-	prefix string      // of the paths in the store's directory
+	dir    string      // the store's directory, without a trailing "/"
 	fail   func(error) // moves the store to the failed state; set once at Open
 
 	// mu is held for reading by every write in progress, and for writing
@@ -62,7 +62,7 @@ func (f *fenceFS) write(what, name string, tolerated bool, op func() error) erro
 	}
 	err := op()
 	f.mu.RUnlock()
-	if err != nil && !tolerated && strings.HasPrefix(name, f.prefix) {
+	if err != nil && !tolerated && (name == f.dir || strings.HasPrefix(name, f.dir+"/")) {
 		f.fail(fmt.Errorf("%s %s: %w", what, name, err))
 		f.park()
 	}

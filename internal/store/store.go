@@ -146,7 +146,7 @@ func Open(dir string, opts Options) (*DB, error) {
 		fs = vfs.Default
 	}
 	s := &DB{lg: opts.Logger, failed: make(chan struct{})}
-	s.fs = &fenceFS{FS: fs, prefix: strings.TrimSuffix(dir, "/") + "/", fail: func(err error) { s.fail(err, false) }}
+	s.fs = &fenceFS{FS: fs, dir: strings.TrimSuffix(dir, "/"), fail: func(err error) { s.fail(err, false) }}
 	po := &pebble.Options{
 		FS:                 s.fs,
 		Merger:             counterMerger,
@@ -223,20 +223,21 @@ func (s *DB) Failed() error {
 	return nil
 }
 
-// fail moves the store to the failed state, if it is not there yet, and
-// fences its file system. fatal says that Pebble's locks may be held, so
-// that reads are refused too.
+// fail moves the store to the failed state, if it is not there yet, after
+// fencing its file system: once a caller sees the failure, nothing of the
+// failed instance writes any more. fatal says that Pebble's locks may be
+// held, so that reads are refused too.
 func (s *DB) fail(cause error, fatal bool) {
 	if fatal {
 		s.fatal.Store(true)
 	}
+	s.fs.fence()
 	s.failOnce.Do(func() {
 		err := fmt.Errorf("%w: %w", ErrFailed, cause)
 		s.failure.Store(&err)
 		close(s.failed)
 		s.logError("metadata store failed: it accepts no more writes; close and reopen it once the cause is fixed", "err", cause)
 	})
-	s.fs.fence()
 }
 
 // readable returns the failure if reads may no longer call Pebble.
