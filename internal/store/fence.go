@@ -31,8 +31,8 @@ import (
 // release it in the failed state, when Pebble's own Close cannot be called.
 type fenceFS struct {
 	vfs.FS
-	dir    string      // the store's directory, without a trailing "/"
-	fail   func(error) // moves the store to the failed state; set once at Open
+	dir  string      // the store's directory, without a trailing "/"
+	fail func(error) // moves the store to the failed state; set once at Open
 
 	// mu is held for reading by every write in progress, and for writing
 	// by fence, so that once fence returns no write of the failed instance
