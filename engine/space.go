@@ -144,7 +144,7 @@ func (g *spaceGuard) admit(c opClass, n int64) error {
 	if left := g.free - g.charged - n; left < reserve {
 		return firn.Errorf(firn.CodeServiceUnavailable,
 			"not enough free space: %d bytes are free for the data directory, and storing %d more would leave less than the reserve of %d bytes (Options.%s); delete archives or free space on its file system, then retry",
-			g.free-g.charged, n, reserve, field)
+			max(g.free-g.charged, 0), n, reserve, field)
 	}
 	g.charged += n
 	g.inflight += n
