@@ -106,7 +106,9 @@ type Options struct {
 	// larger reserve: far from the limit operations make no system call,
 	// near it each one measures, and writes resume as soon as space is
 	// freed. The refusal comes after the request's own validation: bad
-	// input still gets its documented error.
+	// input still gets its documented error. (The service documents no
+	// error for a full disk; ServiceUnavailableException is the one it
+	// documents for a request it cannot complete now, which clients retry.)
 	FreeSpaceReserve int64
 	// MetadataFreeSpaceReserve is the free space, in bytes, below which the
 	// other mutations (CreateVault, InitiateJob, CompleteMultipartUpload,
