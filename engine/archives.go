@@ -46,7 +46,12 @@ func (e *Engine) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput)
 	} else if err := e.authorize(ctx, "UploadArchive", v, time.Time{}); err != nil {
 		return nil, err
 	}
-	seg, sum, small, err := e.writeArchive(ctx, in.Body)
+	body, done, err := e.admitUpload(in.Body, declaredSize(in.Body))
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	seg, sum, small, err := e.writeArchive(ctx, body)
 	if err != nil {
 		return nil, err
 	}
@@ -271,6 +276,9 @@ func (e *Engine) loadArchive(v *vault.Vault, id string) (*vault.Archive, error) 
 func (e *Engine) DeleteArchive(ctx context.Context, in *firn.DeleteArchiveInput) (*firn.DeleteArchiveOutput, error) {
 	acct, err := e.account(in.AccountId)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.admit(classDelete); err != nil {
 		return nil, err
 	}
 	if err := vault.ValidateName(in.VaultName); err != nil {

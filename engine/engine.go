@@ -6,6 +6,20 @@
 // the domain rules, and commits exactly one synced Pebble batch; archive
 // bytes are made durable before the metadata that references them. Bad input
 // changes nothing. An *Engine is safe for concurrent use.
+//
+// # A full disk
+//
+// Uploads are refused before the disk is full, and other writes a little
+// later, so that deletes can always free space (Options.FreeSpaceReserve).
+// If a write of the metadata store fails all the same (the disk filled
+// from elsewhere, an I/O error), the engine enters the failed state: every
+// later mutation, and the mutations in flight, return
+// ServiceUnavailableException at once; reads of metadata are still served
+// (they may show the effect of the operation that failed), as are archive
+// bytes; time-driven work stops; Close returns at once with the failure.
+// Opening the data directory again, in the same process or another, once
+// the cause is fixed, recovers every acknowledged operation, as after a
+// crash. Nothing in the engine ever exits or wedges the process.
 package engine
 
 import (
@@ -58,6 +72,9 @@ type Engine struct {
 	// mp holds the locks of multipart uploads and their parts.
 	mp uploadLocks
 
+	// space enforces the free-space reserves.
+	space *spaceGuard
+
 	// dir is the data directory. bucket holds the archive bytes and the
 	// backups when Options.ObjectStore is set, else it is nil.
 	dir      string
@@ -87,7 +104,7 @@ func Open(dir string, opts *Options) (*Engine, error) {
 	if err := mkdirAll(o.FS, filepath.Join(dir, "meta")); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	db, err := store.Open(filepath.Join(dir, "meta"), store.Options{FS: o.FS, Logger: o.Logger})
+	db, err := store.Open(filepath.Join(dir, "meta"), store.Options{FS: o.FS, Logger: o.Logger, MemTableSize: o.memTableSize})
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
@@ -112,6 +129,7 @@ func Open(dir string, opts *Options) (*Engine, error) {
 	}
 	e.registerTimers()
 	e.dir, e.bucket = dir, bucket
+	e.space = newSpaceGuard(dir, o)
 	if err := e.reclaimAtOpen(); err != nil {
 		db.Close()
 		return nil, err
@@ -147,7 +165,9 @@ func mkdirAll(fs vfs.FS, dir string) error {
 }
 
 // Close releases the engine's resources. Operations in flight must have
-// returned. Close is idempotent.
+// returned. Close is idempotent. In the failed state (see the package
+// doc) it returns the failure at once, having released the data directory
+// without writing to it.
 func (e *Engine) Close() error {
 	var err error
 	e.closeOnce.Do(func() {
@@ -238,6 +258,10 @@ func ioError(err error) error {
 	var fe *firn.Error
 	if errors.As(err, &fe) {
 		return err
+	}
+	if errors.Is(err, store.ErrFailed) {
+		return &firn.Error{Code: firn.CodeServiceUnavailable, Message: "the metadata store failed (" + err.Error() +
+			"); the engine accepts no writes until it is reopened, which keeps every acknowledged one; a request that failed with this error may or may not have happened", Err: err}
 	}
 	return &firn.Error{Code: firn.CodeServiceUnavailable, Message: "storage failure; the request changed nothing and may be retried", Err: err}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -351,65 +352,66 @@ func TestFaultBlobReads(t *testing.T) {
 	}
 }
 
-// TestFaultMetadataWriteIsFatal documents what happens when the metadata
-// store's log cannot be written or synced: Pebble treats it as fatal (its
-// commit pipeline cannot tell what reached the disk), so the operation
-// panics with "pebble: fatal commit error" and the engine accepts no more
-// writes. The process must restart; reopening then finds a consistent
-// store where every acknowledged write is intact and the failed one either
-// happened entirely or not at all — as after a crash at that moment.
-func TestFaultMetadataWriteIsFatal(t *testing.T) {
+// TestFaultMetadataWriteFailsEngine fails a write, then a sync, of the
+// metadata store's log: the operation returns ServiceUnavailableException
+// (it neither panics nor hangs), the engine enters the failed state — every
+// mutation returns ServiceUnavailableException at once, reads are served,
+// Close returns — and reopening finds every acknowledged write and the
+// failed one entirely or not at all: in the same process after Close, and
+// from crash images keeping none or all of the unsynced data.
+func TestFaultMetadataWriteFailsEngine(t *testing.T) {
 	// Pebble syncs its log with fdatasync.
 	for name, kind := range map[string]errorfs.OpKind{"write": errorfs.OpFileWrite, "sync": errorfs.OpFileSyncData} {
-		for _, unsynced := range []int{0, 100} {
-			t.Run(fmt.Sprintf("%s/unsynced%d", name, unsynced), func(t *testing.T) {
-				metadataWriteFatal(t, kind, unsynced)
+		for _, reopen := range []string{"inprocess", "crash0", "crash100"} {
+			t.Run(name+"/"+reopen, func(t *testing.T) {
+				metadataWriteFails(t, kind, reopen)
 			})
 		}
 	}
 }
 
-func metadataWriteFatal(t *testing.T, kind errorfs.OpKind, unsynced int) {
+func metadataWriteFails(t *testing.T, kind errorfs.OpKind, reopen string) {
 	ctx := context.Background()
 	mem := vfs.NewCrashableMem()
 	var f faults
-	e, err := engine.Open("d", &engine.Options{FS: errorfs.Wrap(mem, &f), Clock: crashClock{}, TickInterval: time.Hour})
+	fs := errorfs.Wrap(mem, &f)
+	e, err := engine.Open("d", &engine.Options{FS: fs, Clock: crashClock{}, TickInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
-		t.Fatal(err)
-	}
-	acked := wbytes(1, 100<<10)
-	a, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", ArchiveDescription: "acked", Body: bytes.NewReader(acked)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	want, ids := failedStateFixture(t, ctx, e)
 
 	f.set(func(op errorfs.Op) bool {
 		return op.Kind == kind && strings.HasPrefix(op.Path, "d/meta/") && strings.HasSuffix(op.Path, ".log")
 	})
 	failed := wbytes(2, 100<<10)
-	var image *vfs.MemFS
-	func() {
-		defer func() {
-			r := recover()
-			if r == nil || !strings.Contains(fmt.Sprint(r), "fatal commit error") {
-				t.Fatalf("UploadArchive with the log failing: recovered %v, want Pebble's fatal commit error", r)
-			}
-			image = mem.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: unsynced, RNG: rand.New(rand.NewPCG(1, 1))})
-		}()
+	err = within(t, "UploadArchive with the log failing", func() error {
 		_, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", ArchiveDescription: "failed", Body: bytes.NewReader(failed)})
-		t.Errorf("UploadArchive with the log failing returned %v", err)
-	}()
+		return err
+	})
 	if f.hits.Load() == 0 {
 		t.Fatal("the fault was not hit")
 	}
-	// The engine is not closed: Pebble's state after a fatal error is
-	// undefined. The restart is simulated on the image.
-	e2, err := engine.Open("d", &engine.Options{FS: image, Clock: crashClock{}})
+	f.set(nil)
+	wantUnavailable(t, "UploadArchive with the log failing", err)
+	var image *vfs.MemFS
+	if reopen != "inprocess" {
+		unsynced := map[string]int{"crash0": 0, "crash100": 100}[reopen]
+		image = mem.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: unsynced, RNG: rand.New(rand.NewPCG(1, 1))})
+	}
+
+	checkFailedState(t, ctx, e, ids, func(what string, err error) { wantUnavailable(t, what, err) })
+	if err := within(t, "Close", e.Close); err == nil {
+		t.Fatal("Close in the failed state returned nil, want the failure")
+	}
+
+	var reopened vfs.FS = fs
+	if image != nil {
+		reopened = image
+	}
+	e2, err := engine.Open("d", &engine.Options{FS: reopened, Clock: crashClock{}})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("reopening: %v", err)
 	}
 	defer e2.Close()
 	if err := e2.Check(ctx); err != nil {
@@ -419,15 +421,194 @@ func metadataWriteFatal(t *testing.T, kind errorfs.OpKind, unsynced int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The failed upload is there only if its log record was written and
-	// the crash kept it although it was not synced.
-	want := newWVault()
-	want.archives["acked"] = newWArchive(a.ArchiveId, acked)
-	if kind == errorfs.OpFileSyncData && unsynced == 100 {
+	// The failed upload is there only if its log record was written (the
+	// write did not fail, the sync did) and kept: always without a crash,
+	// and by a crash keeping the unsynced data.
+	if kind == errorfs.OpFileSyncData && reopen != "crash0" {
 		want.archives["failed"] = newWArchive("", failed)
 	}
 	if !want.view().matches(got) {
-		t.Fatalf("after restart:\n%swant:\n%s", got, want.view())
+		t.Fatalf("after reopening:\n%swant:\n%s", got, want.view())
+	}
+}
+
+// failedStateIDs names what failedStateFixture made.
+type failedStateIDs struct {
+	archive, job, upload string
+	acked                []byte
+}
+
+// failedStateFixture makes, in vault "v", an archive "acked", a completed
+// retrieval job "retrieval" of it and a multipart upload "mp" holding one
+// part, and returns what the vault must then hold.
+func failedStateFixture(t *testing.T, ctx context.Context, e *engine.Engine) (*wvault, failedStateIDs) {
+	t.Helper()
+	if _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
+		t.Fatal(err)
+	}
+	ids := failedStateIDs{acked: wbytes(1, 100<<10)}
+	a, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", ArchiveDescription: "acked", Body: bytes.NewReader(ids.acked)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := e.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: firn.JobParameters{
+		Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId, Description: "retrieval"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := e.InitiateMultipartUpload(ctx, &firn.InitiateMultipartUploadInput{VaultName: "v", ArchiveDescription: "mp", PartSize: wPartSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := wbytes(3, wPartSize)
+	p, err := e.UploadMultipartPart(ctx, &firn.UploadMultipartPartInput{VaultName: "v", UploadId: up.UploadId,
+		Range: fmt.Sprintf("bytes 0-%d/*", wPartSize-1), Body: bytes.NewReader(part)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids.archive, ids.job, ids.upload = a.ArchiveId, j.JobId, up.UploadId
+	want := newWVault()
+	want.archives["acked"] = newWArchive(a.ArchiveId, ids.acked)
+	want.jobs["retrieval"] = wjob{j.JobId, digest(ids.acked)}
+	want.uploads["mp"] = wupload{id: up.UploadId, parts: map[int]wpart{0: {part, p.Checksum}}}
+	return want, ids
+}
+
+// checkFailedState checks an engine in the failed state: every mutation
+// fails at once, as refused checks; every read of what failedStateFixture
+// made is served.
+func checkFailedState(t *testing.T, ctx context.Context, e *engine.Engine, ids failedStateIDs, refused func(what string, err error)) {
+	t.Helper()
+	body := func() io.Reader { return bytes.NewReader(wbytes(9, 10)) }
+	mutations := map[string]func() error{
+		"CreateVault": func() error { _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "w"}); return err },
+		"DeleteVault": func() error { _, err := e.DeleteVault(ctx, &firn.DeleteVaultInput{VaultName: "v"}); return err },
+		"UploadArchive": func() error {
+			_, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: body()})
+			return err
+		},
+		"DeleteArchive": func() error {
+			_, err := e.DeleteArchive(ctx, &firn.DeleteArchiveInput{VaultName: "v", ArchiveId: ids.archive})
+			return err
+		},
+		"InitiateJob": func() error {
+			_, err := e.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: firn.JobParameters{Type: firn.JobTypeInventoryRetrieval}})
+			return err
+		},
+		"InitiateMultipartUpload": func() error {
+			_, err := e.InitiateMultipartUpload(ctx, &firn.InitiateMultipartUploadInput{VaultName: "v", PartSize: wPartSize})
+			return err
+		},
+		"UploadMultipartPart": func() error {
+			_, err := e.UploadMultipartPart(ctx, &firn.UploadMultipartPartInput{VaultName: "v", UploadId: ids.upload,
+				Range: fmt.Sprintf("bytes %d-%d/*", wPartSize, wPartSize+9), Body: body()})
+			return err
+		},
+		"CompleteMultipartUpload": func() error {
+			_, err := e.CompleteMultipartUpload(ctx, &firn.CompleteMultipartUploadInput{VaultName: "v", UploadId: ids.upload,
+				ArchiveSize: wPartSize, Checksum: strings.Repeat("0", 64)})
+			return err
+		},
+		"AbortMultipartUpload": func() error {
+			_, err := e.AbortMultipartUpload(ctx, &firn.AbortMultipartUploadInput{VaultName: "v", UploadId: ids.upload})
+			return err
+		},
+		"AddTagsToVault": func() error {
+			_, err := e.AddTagsToVault(ctx, &firn.AddTagsToVaultInput{VaultName: "v", Tags: map[string]string{"k": "v"}})
+			return err
+		},
+		"SetVaultNotifications": func() error {
+			_, err := e.SetVaultNotifications(ctx, &firn.SetVaultNotificationsInput{VaultName: "v", VaultNotificationConfig: &firn.VaultNotificationConfig{
+				SNSTopic: "arn:aws:sns:us-east-1:000000000000:t", Events: []string{"ArchiveRetrievalCompleted"}}})
+			return err
+		},
+		"InitiateVaultLock": func() error {
+			_, err := e.InitiateVaultLock(ctx, &firn.InitiateVaultLockInput{VaultName: "v", Policy: &firn.VaultLockPolicy{Policy: `{"Version":"2012-10-17","Statement":[]}`}})
+			return err
+		},
+		"SetDataRetrievalPolicy": func() error {
+			_, err := e.SetDataRetrievalPolicy(ctx, &firn.SetDataRetrievalPolicyInput{Policy: &firn.DataRetrievalPolicy{
+				Rules: []firn.DataRetrievalRule{{Strategy: firn.StrategyFreeTier}}}})
+			return err
+		},
+		"PurchaseProvisionedCapacity": func() error {
+			_, err := e.PurchaseProvisionedCapacity(ctx, &firn.PurchaseProvisionedCapacityInput{})
+			return err
+		},
+	}
+	for _, name := range slices.Sorted(maps.Keys(mutations)) {
+		refused(name+" in the failed state", within(t, name, mutations[name]))
+	}
+	reads := map[string]func() error{
+		"DescribeVault": func() error {
+			d, err := e.DescribeVault(ctx, &firn.DescribeVaultInput{VaultName: "v"})
+			if err == nil && d.NumberOfArchives < 1 {
+				err = fmt.Errorf("%d archives", d.NumberOfArchives)
+			}
+			return err
+		},
+		"ListVaults": func() error { _, err := e.ListVaults(ctx, &firn.ListVaultsInput{}); return err },
+		"DescribeJob": func() error {
+			_, err := e.DescribeJob(ctx, &firn.DescribeJobInput{VaultName: "v", JobId: ids.job})
+			return err
+		},
+		"ListJobs": func() error { _, err := e.ListJobs(ctx, &firn.ListJobsInput{VaultName: "v"}); return err },
+		"GetJobOutput": func() error {
+			got, err := readOutput(ctx, e, "v", ids.job)
+			if err == nil && !bytes.Equal(got, ids.acked) {
+				err = fmt.Errorf("%d bytes, not the archive's", len(got))
+			}
+			return err
+		},
+		"ListMultipartUploads": func() error {
+			_, err := e.ListMultipartUploads(ctx, &firn.ListMultipartUploadsInput{VaultName: "v"})
+			return err
+		},
+		"ListParts": func() error {
+			_, err := e.ListParts(ctx, &firn.ListPartsInput{VaultName: "v", UploadId: ids.upload})
+			return err
+		},
+		"ListTagsForVault": func() error {
+			_, err := e.ListTagsForVault(ctx, &firn.ListTagsForVaultInput{VaultName: "v"})
+			return err
+		},
+		"GetDataRetrievalPolicy": func() error {
+			_, err := e.GetDataRetrievalPolicy(ctx, &firn.GetDataRetrievalPolicyInput{})
+			return err
+		},
+		"ListProvisionedCapacity": func() error {
+			_, err := e.ListProvisionedCapacity(ctx, &firn.ListProvisionedCapacityInput{})
+			return err
+		},
+	}
+	for _, name := range slices.Sorted(maps.Keys(reads)) {
+		if err := within(t, name, reads[name]); err != nil {
+			t.Errorf("%s in the failed state: %v", name, err)
+		}
+	}
+}
+
+// within runs fn and fails the test if it has not returned after a
+// minute: an operation that would hang for ever is reported, not waited
+// for. (It is not a measure of speed: a minute is far beyond any
+// operation's time on a loaded machine.)
+func within(t *testing.T, what string, fn func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- fmt.Errorf("panic: %v", r)
+			}
+		}()
+		done <- fn()
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(time.Minute):
+		t.Fatalf("%s did not return", what)
+		return nil
 	}
 }
 

@@ -43,6 +43,9 @@ func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*f
 	if err := e.validateSelect(req); err != nil {
 		return nil, err
 	}
+	if err := e.admit(classMetadata); err != nil {
+		return nil, err
+	}
 	v, unlock, err := e.lockVault(acct, in.VaultName, true)
 	if err != nil {
 		return nil, err

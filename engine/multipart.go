@@ -166,6 +166,9 @@ func (e *Engine) InitiateMultipartUpload(ctx context.Context, in *firn.InitiateM
 	if err := e.authorize(ctx, "InitiateMultipartUpload", v, time.Time{}); err != nil {
 		return nil, err
 	}
+	if err := e.admit(classMetadata); err != nil {
+		return nil, err
+	}
 	rec := uploadRecord{Upload: u}
 	writes, err := uploadWrites(v.ID, &rec, u.Due(u.Created))
 	if err != nil {
@@ -225,8 +228,13 @@ func (e *Engine) UploadMultipartPart(ctx context.Context, in *firn.UploadMultipa
 	if _, err := rec.PartIndex(r); err != nil {
 		return nil, err
 	}
+	body, done, err := e.admitUpload(in.Body, r.Size)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 
-	seg, sum, err := e.writeSegment(ctx, &rangeBody{r: in.Body, rng: r}, r.Size, "part")
+	seg, sum, err := e.writeSegment(ctx, &rangeBody{r: body, rng: r}, r.Size, "part")
 	if err != nil {
 		return nil, err
 	}
@@ -350,6 +358,9 @@ func (e *Engine) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteM
 	if err := e.authorize(ctx, "CompleteMultipartUpload", v, time.Time{}); err != nil {
 		return nil, err
 	}
+	if err := e.admit(classMetadata); err != nil {
+		return nil, err
+	}
 	ul := e.mp.upload(uid)
 	ul.Lock()
 	defer ul.Unlock()
@@ -409,6 +420,9 @@ func (e *Engine) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteM
 func (e *Engine) AbortMultipartUpload(ctx context.Context, in *firn.AbortMultipartUploadInput) (*firn.AbortMultipartUploadOutput, error) {
 	acct, err := e.account(in.AccountId)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.admit(classDelete); err != nil {
 		return nil, err
 	}
 	if err := vault.ValidateName(in.VaultName); err != nil {

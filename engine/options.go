@@ -84,6 +84,55 @@ type Options struct {
 	// BackupsKept is the number of complete backups that Backup keeps,
 	// deleting older ones. Default 7.
 	BackupsKept int
+
+	// FreeSpaceReserve is the free space, in bytes, that uploads leave on
+	// the data directory's file system: UploadArchive and
+	// UploadMultipartPart fail with ServiceUnavailableException, before
+	// anything is written, when the space free is below it or when the
+	// size they declare (the part's Range; a Body with a Len method, such
+	// as the server's, whose Len is the request's Content-Length) would
+	// take it below; a body that declares nothing is stopped as its bytes
+	// arrive, and what was written of it is removed. Default 1 GiB;
+	// negative turns the check off.
+	//
+	// With ObjectStore the reserves apply to the file system of the
+	// metadata (the data directory's "meta") only: archive bytes are in the
+	// bucket, so an upload's size is not counted, and uploads are refused
+	// only while that file system has less than FreeSpaceReserve free.
+	//
+	// Free space is measured (see FreeSpace) at Open, at the first
+	// operation after each TickInterval, and by every operation that the
+	// last measurement, less what was admitted since, puts within twice the
+	// larger reserve: far from the limit operations make no system call,
+	// near it each one measures, and writes resume as soon as space is
+	// freed. The refusal comes after the request's own validation: bad
+	// input still gets its documented error. (The service documents no
+	// error for a full disk; ServiceUnavailableException is the one it
+	// documents for a request it cannot complete now, which clients retry.)
+	FreeSpaceReserve int64
+	// MetadataFreeSpaceReserve is the free space, in bytes, below which the
+	// other mutations (CreateVault, InitiateJob, CompleteMultipartUpload,
+	// tags, policies, notifications, vault locks, ...) fail with
+	// ServiceUnavailableException before writing: the metadata store needs
+	// room for its log, flushes and compactions, and for the deletes that
+	// free space. DeleteArchive, AbortMultipartUpload and DeleteVault are
+	// never refused for the lack of space; reads never are. Work the clock
+	// makes due (job completion, expiries) is not refused either. Default
+	// FreeSpaceReserve / 8 (128 MiB with its default; 128 MiB too when
+	// FreeSpaceReserve is off); negative turns the check off; at most
+	// FreeSpaceReserve when both are on.
+	MetadataFreeSpaceReserve int64
+	// FreeSpace measures the bytes free to the engine on the file system
+	// holding path: the data directory's "meta" and, without ObjectStore,
+	// "blobs" (the guard uses the least). Default: FS.GetDiskUsage(path)
+	// AvailBytes, statfs(2) on the OS file system. A file system that
+	// cannot tell (vfs.ErrUnsupported, as vfs.NewMem() answers unless its
+	// TestingSetDiskUsage was called) turns both reserves off; any other
+	// error admits the operation and is logged.
+	FreeSpace func(path string) (int64, error)
+
+	// memTableSize is store.Options.MemTableSize; set by tests only.
+	memTableSize uint64
 }
 
 // Defaults.
@@ -94,6 +143,9 @@ const (
 	DefaultMaxArchiveSize = 4 << 30
 	DefaultTickInterval   = time.Second
 	DefaultBackupsKept    = 7
+
+	DefaultFreeSpaceReserve         = 1 << 30
+	DefaultMetadataFreeSpaceReserve = 128 << 20
 )
 
 // EnsureDefaults returns a copy of o (which may be nil) with every unset
@@ -132,6 +184,15 @@ func (o *Options) EnsureDefaults() *Options {
 	}
 	if c.BackupsKept == 0 {
 		c.BackupsKept = DefaultBackupsKept
+	}
+	if c.FreeSpaceReserve == 0 {
+		c.FreeSpaceReserve = DefaultFreeSpaceReserve
+	}
+	if c.MetadataFreeSpaceReserve == 0 {
+		c.MetadataFreeSpaceReserve = DefaultMetadataFreeSpaceReserve
+		if c.FreeSpaceReserve > 0 {
+			c.MetadataFreeSpaceReserve = max(c.FreeSpaceReserve/8, 1)
+		}
 	}
 	if c.ObjectStore != nil {
 		s := *c.ObjectStore
@@ -172,6 +233,9 @@ func (o *Options) Validate() error {
 	}
 	if o.BackupsKept < 0 {
 		errs = append(errs, fmt.Errorf("BackupsKept %d: must not be negative", o.BackupsKept))
+	}
+	if o.FreeSpaceReserve > 0 && o.MetadataFreeSpaceReserve > o.FreeSpaceReserve {
+		errs = append(errs, fmt.Errorf("MetadataFreeSpaceReserve %d: must not exceed FreeSpaceReserve %d", o.MetadataFreeSpaceReserve, o.FreeSpaceReserve))
 	}
 	return errors.Join(errs...)
 }

@@ -152,6 +152,9 @@ func (e *Engine) SetDataRetrievalPolicy(ctx context.Context, in *firn.SetDataRet
 	if err := job.ValidateRetrievalPolicy(in.Policy); err != nil {
 		return nil, err
 	}
+	if err := e.admit(classMetadata); err != nil {
+		return nil, err
+	}
 	e.retrievalMu.Lock()
 	defer e.retrievalMu.Unlock()
 	b := e.db.NewBatch()
@@ -219,6 +222,9 @@ func (e *Engine) PurchaseProvisionedCapacity(ctx context.Context, in *firn.Purch
 		return nil, err
 	}
 	if err := e.authorizeAccount(ctx, "PurchaseProvisionedCapacity", acct); err != nil {
+		return nil, err
+	}
+	if err := e.admit(classMetadata); err != nil {
 		return nil, err
 	}
 	e.retrievalMu.Lock()

@@ -113,7 +113,14 @@ func (s *segStore) Verify(id blob.ID) error {
 // Delete removes segment id, of either kind; a missing segment is not an
 // error. Like blob.Store.Delete it is not synced: a segment whose deletion
 // a crash undoes is reclaimed at the next Open.
+//
+// Once the metadata store has failed it deletes nothing: a commit reported
+// as failed may have happened, and then references the segment; Open
+// reclaims the segments that no record references.
 func (s *segStore) Delete(id blob.ID) error {
+	if err := s.db.Failed(); err != nil {
+		return err
+	}
 	if _, ok, err := s.inline(id); err != nil {
 		return err
 	} else if !ok {

@@ -43,9 +43,10 @@ func deleteTimer(b *store.Batch, t time.Time, kind byte, id []byte) {
 
 // tick runs every timer that is due. It must not be called with a vault
 // lock held: handlers take vault locks. Until the next timer is due it
-// returns at once, without a lock or a read: every operation calls it.
+// returns at once, without a lock or a read: every operation calls it. Once
+// the metadata store has failed it does nothing: its commits would fail.
 func (e *Engine) tick() {
-	if next, ok, _ := e.db.NextTimer(); ok && e.now().UnixNano() < next {
+	if next, ok, _ := e.db.NextTimer(); ok && e.now().UnixNano() < next || e.db.Failed() != nil {
 		return
 	}
 	e.tickMu.Lock()
@@ -97,6 +98,7 @@ func (e *Engine) runTicker(interval time.Duration, stop <-chan struct{}, done ch
 		case <-stop:
 			return
 		case <-t.C:
+			e.space.expire()
 			e.tick()
 		}
 	}

@@ -33,6 +33,9 @@ func (e *Engine) updateVaultBatch(ctx context.Context, op, accountID, name strin
 	if err := e.authorize(ctx, op, v, time.Time{}); err != nil {
 		return err
 	}
+	if err := e.admit(classMetadata); err != nil {
+		return err
+	}
 	b := e.db.NewBatch()
 	if err := fn(v, b); err != nil {
 		b.Close()

@@ -30,6 +30,9 @@ func (e *Engine) CreateVault(ctx context.Context, in *firn.CreateVaultInput) (*f
 	if err := e.authorizeAccount(ctx, "CreateVault", acct); err != nil {
 		return nil, err
 	}
+	if err := e.admit(classMetadata); err != nil {
+		return nil, err
+	}
 	out := &firn.CreateVaultOutput{Location: vault.Location(acct, in.VaultName)}
 	e.acctMu.Lock()
 	defer e.acctMu.Unlock()
@@ -162,6 +165,9 @@ func (e *Engine) ListVaults(ctx context.Context, in *firn.ListVaultsInput) (*fir
 func (e *Engine) DeleteVault(ctx context.Context, in *firn.DeleteVaultInput) (*firn.DeleteVaultOutput, error) {
 	acct, err := e.account(in.AccountId)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.admit(classDelete); err != nil {
 		return nil, err
 	}
 	e.acctMu.Lock()

@@ -172,6 +172,16 @@ func (p *payload) Read(b []byte) (int, error) {
 	return n, nil
 }
 
+// Len is the number of bytes of the body not read yet by its
+// Content-Length, 0 if unknown: an upload's declared size, which the
+// engine's free-space guard checks before reading the body.
+func (p *payload) Len() int {
+	if p.length < 0 || p.n >= p.length {
+		return 0
+	}
+	return int(min(p.length-p.n, math.MaxInt))
+}
+
 // finish checks the hash at the end of the body.
 func (p *payload) finish() error {
 	if p.sha != nil {

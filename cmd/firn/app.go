@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/spf13/cobra"
 
 	"github.com/firnstore/firn"
@@ -58,6 +59,7 @@ type app struct {
 	stateDir      string                          // resumable-upload state; "" means the user cache directory
 	wrap          func(firn.Glacier) firn.Glacier // wraps the Glacier once opened
 	onListen      func(addr string)               // serve: called with the bound address
+	engineFS      vfs.FS                          // the engine's file system; nil means the OS's
 	forceProgress bool                            // draw progress bars even without a terminal
 }
 
@@ -332,6 +334,9 @@ func (a *app) openEngine(log *slog.Logger) (*engine.Engine, error) {
 }
 
 func (a *app) openEngineWith(opts *engine.Options) (*engine.Engine, error) {
+	if a.engineFS != nil {
+		opts.FS = a.engineFS
+	}
 	e, err := engine.Open(a.dataDir, opts)
 	if err != nil {
 		return nil, localErr(fmt.Errorf("opening data directory %s: %w", a.dataDir, err),

@@ -35,14 +35,20 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	os.Exit(run(stopContext(context.Background()), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// stopContext returns a context done at the first SIGINT or SIGTERM, which
+// stops the command gracefully ('firn serve' finishes its requests and
+// closes the data directory). After it, a second signal kills the process
+// the default way, in case a graceful stop hangs.
+func stopContext(parent context.Context) context.Context {
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		// After the first signal, a second one kills the process the
-		// default way, in case a graceful stop hangs.
 		<-ctx.Done()
 		stop()
 	}()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	return ctx
 }
 
 // run executes the command line args and returns the exit status.

@@ -25,6 +25,8 @@ func (a *app) serveCmd() *cobra.Command {
 	var (
 		addr, account, credsFile, logLevel, timing string
 		backupInterval, bodyIdle                   time.Duration
+		reserve                                    = byteSize(engine.DefaultFreeSpaceReserve)
+		metaReserve                                byteSize
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -43,7 +45,15 @@ configured with the same region).
 ` + credentialsHelp + `
 
 ` + objectStoreHelp + ` With --backup-interval, serve backs the
-metadata up that often.`,
+metadata up that often.
+
+Uploads are refused (ServiceUnavailableException) when they would leave less
+than --reserve free on the data directory's file system, other writes below
+--metadata-reserve; deletes always work, so that space can be freed, and
+writes resume as soon as it is. If a write of the metadata fails all the same
+(the disk filled from elsewhere), the server answers every write with
+ServiceUnavailableException and keeps serving reads until it is stopped;
+restart it once space is freed: nothing acknowledged is lost.`,
 		Example: `  firn serve --addr 127.0.0.1:9000 --data ./firn-data
   aws glacier list-vaults --account-id - --endpoint-url http://127.0.0.1:9000 --region us-east-1 --no-sign-request`,
 		Args: args(),
@@ -92,6 +102,9 @@ metadata up that often.`,
 				return usagef("--backup-interval needs an object store (--s3-endpoint, --s3-bucket)")
 			}
 			opts.BackupInterval = backupInterval
+			if opts.FreeSpaceReserve, opts.MetadataFreeSpaceReserve, err = reserves(cmd, reserve, metaReserve); err != nil {
+				return err
+			}
 			return a.serve(cmd.Context(), addr, opts, sopts)
 		}),
 	}
@@ -103,7 +116,26 @@ metadata up that often.`,
 	f.StringVar(&timing, "job-timing", "instant", "how long jobs take: instant, or realistic (the service's published times, hours for Standard)")
 	f.DurationVar(&bodyIdle, "body-idle-timeout", server.DefaultBodyIdleTimeout, "answer a request whose body sends nothing for this long with 408 RequestTimeoutException and close its connection")
 	f.DurationVar(&backupInterval, "backup-interval", 0, "back the metadata up to the object store this often, such as 1h (default: never)")
+	f.Var(&reserve, "reserve", "free space that uploads must leave on the data directory's file system; 0 turns the check off")
+	f.Var(&metaReserve, "metadata-reserve", "free space below which writes other than deletes are refused (default: an eighth of --reserve); 0 turns the check off")
 	return cmd
+}
+
+// reserves returns the engine's free-space reserves for the --reserve and
+// --metadata-reserve flags: 0 turns a check off (a negative reserve for the
+// engine), and an unset --metadata-reserve is the engine's default.
+func reserves(cmd *cobra.Command, reserve, metaReserve byteSize) (int64, int64, error) {
+	up, meta := int64(reserve), int64(metaReserve)
+	if up == 0 {
+		up = -1
+	}
+	if cmd.Flags().Changed("metadata-reserve") && meta == 0 {
+		meta = -1
+	}
+	if up > 0 && meta > up {
+		return 0, 0, usagef("--metadata-reserve %s: must not exceed --reserve %s", metaReserve.String(), reserve.String())
+	}
+	return up, meta, nil
 }
 
 // serve runs the server until ctx is done, then shuts it down gracefully

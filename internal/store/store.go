@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -24,9 +26,56 @@ const FormatVersion = 2
 // ErrNotFound is returned by Get for an absent key.
 var ErrNotFound = errors.New("store: not found")
 
+// ErrFailed is wrapped by the errors of a store in the failed state (see
+// DB.Failed).
+var ErrFailed = errors.New("store: failed")
+
 // DB is the metadata store. It is safe for concurrent use.
+//
+// # The failed state
+//
+// When a write to the store's directory fails (a full disk, an I/O error),
+// or Pebble reports through Logger.Fatalf that it cannot go on, the store
+// enters the failed state for good: Pebble cannot tell what reached the
+// disk, and its commit pipeline cannot recover. From then on:
+//
+//   - Commit and CommitNoSync return an error wrapping ErrFailed at once;
+//     so do the commits that were waiting when the failure happened. Such
+//     a commit may or may not have happened.
+//   - Reads (Get, Scan and the helpers built on them) are still served,
+//     and see every committed batch, possibly also the one that failed,
+//     unless the failure came from Fatalf or a panic, after which Pebble's
+//     own locks may be held for ever: reads then return ErrFailed too.
+//     Pebble's read path takes none of the locks that the goroutines the
+//     failure parks hold (see fenceFS: they are parked in file system
+//     calls, which Pebble makes without its DB mutex; read-triggered
+//     compactions, which would take it, are off).
+//   - Checkpoint returns ErrFailed. No other Pebble call is made: Close,
+//     Flush, Metrics, NewSnapshot and the like wait for the DB mutex or
+//     for the parked goroutines, so they could hang.
+//   - Close returns at once, with the failure: it releases the directory
+//     lock without closing Pebble, whose goroutines stay parked (with the
+//     memory and file descriptors they hold) until the process exits. They
+//     can never write to the directory again (see fenceFS), so the store
+//     may be opened again, in this process too; Open then recovers every
+//     batch whose Commit returned nil, like after a crash.
+//
+// The process is never killed: Pebble's default Logger.Fatalf would call
+// os.Exit, and some of its panics on a failed write happen in background
+// goroutines or unlock a mutex twice; with the fence, no failed write
+// reaches Pebble.
 type DB struct {
 	db *pebble.DB
+	fs *fenceFS
+	lg *slog.Logger // nil: discard
+
+	// failure is the error of the failed state, nil before it; failed is
+	// closed when it is set, and fatal set before if Pebble's locks may be
+	// held.
+	failure  atomic.Pointer[error]
+	failed   chan struct{}
+	failOnce sync.Once
+	fatal    atomic.Bool
 
 	// timerMu guards nextTimer and timerGen; see NextTimer.
 	timerMu   sync.Mutex
@@ -78,36 +127,131 @@ func (c *recordCache) clear() {
 type Options struct {
 	// FS is the filesystem; nil means vfs.Default.
 	FS vfs.FS
-	// Logger receives Pebble's log lines at debug level; nil discards them.
+	// Logger receives Pebble's log lines at debug level, its errors and the
+	// store's failure at error level; nil discards them.
 	Logger *slog.Logger
+	// MemTableSize is Pebble's memtable size, which also sets how much of
+	// its log it preallocates; 0 means Pebble's default (4 MiB). Tests
+	// lower it to make the log rotate, and a new one be written, after few
+	// writes.
+	MemTableSize uint64
 }
 
-// Open opens or creates the store in dir, checking the format version.
+// Open opens or creates the store in dir, checking the format version. If
+// a write fails meanwhile (a full disk), Open returns an error wrapping
+// ErrFailed, having released the directory.
 func Open(dir string, opts Options) (*DB, error) {
 	fs := opts.FS
 	if fs == nil {
 		fs = vfs.Default
 	}
+	s := &DB{lg: opts.Logger, failed: make(chan struct{})}
+	s.fs = &fenceFS{FS: fs, dir: strings.TrimSuffix(dir, "/"), fail: func(err error) { s.fail(err, false) }}
 	po := &pebble.Options{
-		FS:                 fs,
+		FS:                 s.fs,
 		Merger:             counterMerger,
-		Logger:             pebbleLogger{opts.Logger},
+		Logger:             s.pebbleLogger(),
 		FormatMajorVersion: pebble.FormatNewest,
+		MemTableSize:       opts.MemTableSize,
+		EventListener: &pebble.EventListener{
+			// Pebble's default is Logger.Fatalf, which would fail the
+			// store for a damaged block; the read returns the error.
+			DataCorruption: func(info pebble.DataCorruptionInfo) { s.logError("pebble: data corruption", "info", info) },
+		},
 	}
+	// A read-triggered compaction is scheduled by the iterator's Close
+	// under Pebble's DB mutex; with none, reads never take it (see DB).
+	po.Experimental.ReadSamplingMultiplier = -1
 	// Lookups of records by key (a vault on every operation, a tombstone,
 	// an inline segment) would otherwise read an index and a data block of
 	// every level that does not hold the key.
 	po.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
-	db, err := pebble.Open(dir, po)
+	db, err := waitPebble(s, func() (*pebble.DB, error) { return pebble.Open(dir, po) })
 	if err != nil {
+		s.fs.fence()
+		s.fs.releaseLocks()
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
-	s := &DB{db: db}
+	s.db = db
 	if err := s.checkFormat(); err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// waitPebble runs fn, a Pebble call that may write, on its own goroutine,
+// and returns its result, or the store's failure if that comes first: fn
+// then stays parked in Pebble. A panic in fn fails the store.
+func waitPebble[T any](s *DB, fn func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				// Pebble panics holding its locks; they stay held.
+				s.fail(fmt.Errorf("pebble: panic: %v", r), true)
+			}
+		}()
+		v, err := fn()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-s.failed:
+		select {
+		case r := <-done:
+			// Finished as the store failed: the result stands.
+			return r.v, r.err
+		default:
+		}
+		var zero T
+		return zero, s.Failed()
+	}
+}
+
+// Failed returns nil, or, once the store is in the failed state (see DB),
+// an error wrapping ErrFailed and the cause.
+func (s *DB) Failed() error {
+	if p := s.failure.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// fail moves the store to the failed state, if it is not there yet, after
+// fencing its file system: once a caller sees the failure, nothing of the
+// failed instance writes any more. fatal says that Pebble's locks may be
+// held, so that reads are refused too.
+func (s *DB) fail(cause error, fatal bool) {
+	if fatal {
+		s.fatal.Store(true)
+	}
+	s.fs.fence()
+	s.failOnce.Do(func() {
+		err := fmt.Errorf("%w: %w", ErrFailed, cause)
+		s.failure.Store(&err)
+		close(s.failed)
+		s.logError("metadata store failed: it accepts no more writes; close and reopen it once the cause is fixed", "err", cause)
+	})
+}
+
+// readable returns the failure if reads may no longer call Pebble.
+func (s *DB) readable() error {
+	if s.fatal.Load() {
+		return s.Failed()
+	}
+	return nil
+}
+
+func (s *DB) logError(msg string, args ...any) {
+	if s.lg != nil {
+		s.lg.Error(msg, append(args, "component", "pebble")...)
+	}
 }
 
 func (s *DB) checkFormat() error {
@@ -129,11 +273,33 @@ func (s *DB) checkFormat() error {
 	return b.Commit()
 }
 
-// Close closes the store.
-func (s *DB) Close() error { return s.db.Close() }
+// Close closes the store. In the failed state it returns the failure at
+// once, having released the directory (see DB); so it does if the store
+// fails while closing.
+func (s *DB) Close() error {
+	if err := s.Failed(); err != nil {
+		return s.closeFailed(err)
+	}
+	_, err := waitPebble(s, func() (struct{}, error) { return struct{}{}, s.db.Close() })
+	if ferr := s.Failed(); ferr != nil {
+		return s.closeFailed(ferr)
+	}
+	return err
+}
+
+func (s *DB) closeFailed(err error) error {
+	s.fs.fence()
+	if lerr := s.fs.releaseLocks(); lerr != nil {
+		return errors.Join(err, lerr)
+	}
+	return err
+}
 
 // Get returns a copy of the value of key, or ErrNotFound.
 func (s *DB) Get(key []byte) ([]byte, error) {
+	if err := s.readable(); err != nil {
+		return nil, err
+	}
 	cached := isVaultKey(key)
 	var gen uint64
 	if cached {
@@ -176,6 +342,9 @@ func (s *DB) Has(key []byte) (bool, error) {
 // Scan calls fn for each key in [lower, upper) in order, until fn returns
 // false or an error. key and value are valid only during the call.
 func (s *DB) Scan(lower, upper []byte, fn func(key, value []byte) (bool, error)) error {
+	if err := s.readable(); err != nil {
+		return err
+	}
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
 		return fmt.Errorf("store: iter: %w", err)
@@ -261,16 +430,33 @@ func (b *Batch) AddCounters(key []byte, archives, bytes int64, at time.Time) {
 func (b *Batch) Empty() bool { return b.b.Empty() }
 
 // Commit applies the batch atomically and syncs it to stable storage.
-// Concurrent commits are grouped into one sync by Pebble.
-func (b *Batch) Commit() error {
+// Concurrent commits are grouped into one sync by Pebble. In the failed
+// state it returns an error wrapping ErrFailed (see DB).
+func (b *Batch) Commit() error { return b.commit(pebble.Sync) }
+
+// commit commits the batch on its own goroutine, so that a failure of the
+// store while Pebble waits for a write that will never end returns at once.
+func (b *Batch) commit(opts *pebble.WriteOptions) error {
 	if b.done {
 		return errors.New("store: batch already committed or closed")
 	}
 	b.done = true
-	defer b.b.Close()
-	err := b.b.Commit(pebble.Sync)
-	b.committed()
+	if err := b.s.Failed(); err != nil {
+		b.b.Close()
+		return err
+	}
+	_, err := waitPebble(b.s, func() (struct{}, error) {
+		// On the goroutine, which owns the batch from now on: it is
+		// closed only if Pebble is done with it.
+		err := b.b.Commit(opts)
+		b.committed()
+		b.b.Close()
+		return struct{}{}, err
+	})
 	if err != nil {
+		if errors.Is(err, ErrFailed) {
+			return err
+		}
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	return nil
@@ -318,19 +504,7 @@ func (s *DB) SetNextTimer(due int64, token uint64) {
 // reach stable storage: a crash may lose it (and any later unsynced batch),
 // never part of it. It is for writes that a later Open repairs if lost,
 // like deleting what nothing references any more.
-func (b *Batch) CommitNoSync() error {
-	if b.done {
-		return errors.New("store: batch already committed or closed")
-	}
-	b.done = true
-	defer b.b.Close()
-	err := b.b.Commit(pebble.NoSync)
-	b.committed()
-	if err != nil {
-		return fmt.Errorf("store: commit: %w", err)
-	}
-	return nil
-}
+func (b *Batch) CommitNoSync() error { return b.commit(pebble.NoSync) }
 
 // Close discards an uncommitted batch; after Commit or Close it does
 // nothing. Pebble pools batches, so closing one twice would hand it to two
@@ -407,20 +581,27 @@ func (m *counterSum) Finish(bool) ([]byte, io.Closer, error) {
 	return encodeCounters(m.c), nil, nil
 }
 
-type pebbleLogger struct{ l *slog.Logger }
+// pebbleLogger is the Logger the store gives Pebble.
+type pebbleLogger struct{ s *DB }
+
+func (s *DB) pebbleLogger() pebbleLogger { return pebbleLogger{s} }
 
 func (p pebbleLogger) Infof(format string, args ...any) {
-	if p.l != nil {
-		p.l.Debug(fmt.Sprintf(format, args...), "component", "pebble")
+	if p.s.lg != nil {
+		p.s.lg.Debug(fmt.Sprintf(format, args...), "component", "pebble")
 	}
 }
 
 func (p pebbleLogger) Errorf(format string, args ...any) {
-	if p.l != nil {
-		p.l.Error(fmt.Sprintf(format, args...), "component", "pebble")
-	}
+	p.s.logError(fmt.Sprintf(format, args...))
 }
 
+// Fatalf is called by Pebble when it cannot go on, possibly holding its
+// locks, and Pebble's code after it carries on as if it had succeeded (a
+// commit returns nil): so it fails the store, with reads too, and parks the
+// goroutine for ever instead of returning (or calling os.Exit, as Pebble's
+// default does).
 func (p pebbleLogger) Fatalf(format string, args ...any) {
-	panic(fmt.Sprintf(format, args...))
+	p.s.fail(fmt.Errorf(format, args...), true)
+	p.s.fs.park()
 }

@@ -1,0 +1,255 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
+)
+
+// enospc fails the file system operations its predicate selects with
+// ENOSPC, as a full disk does.
+type enospc struct {
+	sel  atomic.Pointer[func(errorfs.Op) bool]
+	hits atomic.Int64
+}
+
+func (e *enospc) String() string { return "enospc" }
+
+func (e *enospc) MaybeError(op errorfs.Op) error {
+	if p := e.sel.Load(); p != nil && (*p)(op) {
+		e.hits.Add(1)
+		return fmt.Errorf("op %d on %s: %w", op.Kind, op.Path, syscall.ENOSPC)
+	}
+	return nil
+}
+
+func (e *enospc) set(sel func(errorfs.Op) bool) {
+	if sel == nil {
+		e.sel.Store(nil)
+		return
+	}
+	e.sel.Store(&sel)
+}
+
+func logOp(kind errorfs.OpKind) func(errorfs.Op) bool {
+	return func(op errorfs.Op) bool { return op.Kind == kind && strings.HasSuffix(op.Path, ".log") }
+}
+
+// within runs fn and fails the test if it has not returned after a minute:
+// a call that would hang for ever is reported instead of wedging the test.
+func within(t *testing.T, what string, fn func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- fmt.Errorf("panic: %v", r)
+			}
+		}()
+		done <- fn()
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(time.Minute):
+		t.Fatalf("%s did not return", what)
+		return nil
+	}
+}
+
+func wantFailed(t *testing.T, what string, err error) {
+	t.Helper()
+	if !errors.Is(err, ErrFailed) {
+		t.Fatalf("%s: %v, want ErrFailed", what, err)
+	}
+}
+
+// TestFailedLogWrite fails a write, then a sync, of the write-ahead log with
+// ENOSPC: the commit returns ErrFailed (it neither panics nor hangs), every
+// later commit returns ErrFailed at once, reads are still served, Close
+// returns and releases the directory lock, and a reopen in the same process
+// — on the OS file system, whose locks Pebble also registers in-process —
+// finds every acknowledged batch.
+func TestFailedLogWrite(t *testing.T) {
+	for _, kind := range []errorfs.OpKind{errorfs.OpFileWrite, errorfs.OpFileSyncData} {
+		t.Run(fmt.Sprint(kind), func(t *testing.T) {
+			var inj enospc
+			fs := errorfs.Wrap(vfs.Default, &inj)
+			dir := t.TempDir()
+			s, err := Open(dir, Options{FS: fs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := s.NewBatch()
+			b.Set([]byte("acked"), []byte("1"))
+			commitT(t, b)
+
+			inj.set(logOp(kind))
+			b = s.NewBatch()
+			b.Set([]byte("failed"), []byte("1"))
+			wantFailed(t, "commit with the log failing", within(t, "Commit", b.Commit))
+			if inj.hits.Load() == 0 {
+				t.Fatal("the fault was not hit")
+			}
+			inj.set(nil)
+			if err := s.Failed(); !errors.Is(err, ErrFailed) || !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("Failed() = %v, want ErrFailed wrapping ENOSPC", err)
+			}
+			b = s.NewBatch()
+			b.Set([]byte("later"), []byte("1"))
+			wantFailed(t, "a later commit", within(t, "a later Commit", b.Commit))
+			b = s.NewBatch()
+			b.Delete([]byte("acked"))
+			wantFailed(t, "a later unsynced commit", within(t, "CommitNoSync", b.CommitNoSync))
+			if err := within(t, "Get", func() error {
+				v, err := s.Get([]byte("acked"))
+				if err == nil && string(v) != "1" {
+					err = fmt.Errorf("value %q", v)
+				}
+				return err
+			}); err != nil {
+				t.Fatalf("Get in the failed state: %v", err)
+			}
+			if err := within(t, "Scan", func() error {
+				return s.Scan([]byte("a"), []byte("z"), func(_, _ []byte) (bool, error) { return true, nil })
+			}); err != nil {
+				t.Fatalf("Scan in the failed state: %v", err)
+			}
+			wantFailed(t, "Checkpoint", within(t, "Checkpoint", func() error { return s.Checkpoint(dir + "/cp") }))
+			wantFailed(t, "Close", within(t, "Close", s.Close))
+
+			s, err = Open(dir, Options{FS: fs})
+			if err != nil {
+				t.Fatalf("reopening after Close in the failed state: %v", err)
+			}
+			defer s.Close()
+			if v, err := s.Get([]byte("acked")); err != nil || string(v) != "1" {
+				t.Fatalf("acknowledged key after reopening: %q, %v", v, err)
+			}
+			if _, err := s.Get([]byte("later")); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("a key refused in the failed state: %v, want ErrNotFound", err)
+			}
+		})
+	}
+}
+
+// TestFailedStoreIsFenced checks that once the store has failed, its file
+// system lets no write, rename or removal through — Pebble's goroutines
+// left running can never touch the directory again — while reads still
+// pass; the goroutine that tried is parked.
+func TestFailedStoreIsFenced(t *testing.T) {
+	mem := vfs.NewMem()
+	var inj enospc
+	s, err := Open("db", Options{FS: errorfs.Wrap(mem, &inj)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inj.set(logOp(errorfs.OpFileWrite))
+	b := s.NewBatch()
+	b.Set([]byte("k"), []byte("v"))
+	wantFailed(t, "commit", within(t, "Commit", b.Commit))
+	inj.set(nil)
+
+	before, err := mem.List("db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parked := s.fs.parked.Load()
+	ops := []func(){
+		func() { s.fs.Create("db/new", vfs.WriteCategoryUnspecified) },
+		func() { s.fs.Remove("db/" + before[0]) },
+		func() { s.fs.Rename("db/"+before[0], "db/renamed") },
+		func() { s.fs.MkdirAll("db/sub", 0o755) },
+	}
+	for _, op := range ops {
+		go op()
+	}
+	for s.fs.parked.Load() < parked+int64(len(ops)) {
+		time.Sleep(time.Millisecond)
+	}
+	after, err := s.fs.List("db")
+	if err != nil {
+		t.Fatalf("List through the fenced file system: %v", err)
+	}
+	slices.Sort(before)
+	slices.Sort(after)
+	if !slices.Equal(before, after) {
+		t.Fatalf("the directory changed after the failure: %v, then %v", before, after)
+	}
+	wantFailed(t, "Close", within(t, "Close", s.Close))
+}
+
+// TestFatalfFailsStore checks that Pebble's Logger.Fatalf, which Pebble
+// calls when it cannot go on (and whose default calls os.Exit), moves the
+// store to the failed state and parks the calling goroutine instead of
+// returning into code that would carry on.
+func TestFatalfFailsStore(t *testing.T) {
+	s := openMem(t)
+	returned := make(chan any, 1)
+	go func() {
+		defer func() { returned <- recover() }()
+		s.pebbleLogger().Fatalf("pebble: fatal commit error: %v", "boom")
+	}()
+	for s.Failed() == nil {
+		select {
+		case r := <-returned:
+			t.Fatalf("Fatalf returned (recovered %v) before failing the store", r)
+		case <-time.After(time.Millisecond):
+		}
+	}
+	if err := s.Failed(); !strings.Contains(err.Error(), "fatal commit error: boom") {
+		t.Fatalf("Failed() = %v", err)
+	}
+	if _, err := s.Get([]byte("k")); !errors.Is(err, ErrFailed) {
+		t.Fatalf("Get after Fatalf: %v, want ErrFailed (Pebble's locks may be held)", err)
+	}
+	select {
+	case r := <-returned:
+		t.Fatalf("Fatalf returned (recovered %v)", r)
+	default:
+	}
+}
+
+// TestOpenOnFullDisk opens a store whose writes all fail: Open returns
+// ErrFailed (it neither hangs nor panics) and releases the directory, so
+// that it opens once writes work again.
+func TestOpenOnFullDisk(t *testing.T) {
+	var inj enospc
+	fs := errorfs.Wrap(vfs.Default, &inj)
+	dir := t.TempDir()
+	s, err := Open(dir, Options{FS: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	commitT(t, s.NewBatch().setT("k", "v"))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	inj.set(func(op errorfs.Op) bool {
+		return op.Kind.ReadOrWrite() == errorfs.OpIsWrite && op.Kind != errorfs.OpLock && strings.HasPrefix(op.Path, dir+"/")
+	})
+	err = within(t, "Open", func() error { _, err := Open(dir, Options{FS: fs}); return err })
+	wantFailed(t, "Open with every write failing", err)
+	inj.set(nil)
+	s, err = Open(dir, Options{FS: fs})
+	if err != nil {
+		t.Fatalf("Open once writes work again: %v", err)
+	}
+	defer s.Close()
+	if v, err := s.Get([]byte("k")); err != nil || string(v) != "v" {
+		t.Fatalf("Get after reopening: %q, %v", v, err)
+	}
+}
+
+func (b *Batch) setT(k, v string) *Batch {
+	b.Set([]byte(k), []byte(v))
+	return b
+}
