@@ -315,9 +315,8 @@ func TestPreAuthBodyBudget(t *testing.T) {
 	eq(t, "budget left", h.(*handler).preAuth.left.Load(), int64(budget))
 }
 
-// setUploadHashes sets the checksum headers an upload of body must carry
-// (its tree hash is its SHA-256, as for every body under 1 MiB).
-func setUploadHashes(r *http.Request, body string) {
-	r.Header.Set("X-Amz-Content-Sha256", sha256Hex(body))
-	r.Header.Set("X-Amz-Sha256-Tree-Hash", sha256Hex(body))
+// setUploadHashes sets the checksum headers an upload of body must carry.
+func setUploadHashes[B string | []byte](r *http.Request, body B) {
+	r.Header.Set("X-Amz-Content-Sha256", sha256Hex(string(body)))
+	r.Header.Set("X-Amz-Sha256-Tree-Hash", treeHash([]byte(body)))
 }

@@ -37,14 +37,18 @@ func TestUploadRefusedByContentLength(t *testing.T) {
 	must(t, err)
 	h := New(e, Options{Logger: quiet})
 
-	body := &countingReader{r: bytes.NewReader(make([]byte, 2<<20))}
+	big := make([]byte, 2<<20)
+	body := &countingReader{r: bytes.NewReader(big)}
 	r := rawRequest("POST", "/-/vaults/v/archives", body)
 	r.ContentLength = 2 << 20
+	setUploadHashes(r, big)
 	w := serveWith(h, r)
 	wantError(t, w, 500, "ServiceUnavailableException", "Options.FreeSpaceReserve")
 	eq(t, "bytes of the refused body read", body.n, 0)
 
-	r = rawRequest("POST", "/-/vaults/v/archives", bytes.NewReader(make([]byte, 512<<10)))
+	small := make([]byte, 512<<10)
+	r = rawRequest("POST", "/-/vaults/v/archives", bytes.NewReader(small))
 	r.ContentLength = 512 << 10
+	setUploadHashes(r, small)
 	eq(t, "status of an upload that fits", serveWith(h, r).Code, 201)
 }
