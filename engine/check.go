@@ -15,9 +15,12 @@ import (
 // and job references the segments it holds, and each such segment exists
 // with the recorded size; every reference resolves to a record that holds
 // it; every stored segment is referenced; multipart uploads and their parts
-// are consistent (see checkUploads). It reads all metadata and the
-// segment indexes (not the data), so it is meant for tests and offline
-// checks; it must not run concurrently with mutations.
+// are consistent (see checkUploads). On an object store, a segment is
+// reported missing only when the store keeps answering so and does not list
+// it (see blob.OpenS3); other failures to read one are reported as such.
+// It reads all metadata and the segment indexes (not the data), so it is
+// meant for tests and offline checks; it must not run concurrently with
+// mutations.
 func (e *Engine) Check(ctx context.Context) error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }

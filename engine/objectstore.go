@@ -242,7 +242,11 @@ func (e *Engine) sweep(interval time.Duration, stop <-chan struct{}) {
 }
 
 // sweepOnce deletes the segments that are unreferenced and were in
-// suspects, and returns the other unreferenced ones.
+// suspects, and returns the other unreferenced ones. It decides from the
+// metadata alone and reads no object: a segment the listing lacks is no
+// candidate, so a store that answers NoSuchKey or lists partially (a MinIO
+// cluster recovering from a node's restart) can delay a deletion, never
+// cause one of a referenced segment.
 func (e *Engine) sweepOnce(suspects map[[16]byte]bool) map[[16]byte]bool {
 	ids, err := e.blobs.List()
 	if err != nil {

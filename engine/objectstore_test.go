@@ -150,6 +150,7 @@ func TestObjectStore(t *testing.T) {
 	t.Run("BackupRestore", func(t *testing.T) { testOSBackupRestore(t, env) })
 	t.Run("RestoreChecksFiles", func(t *testing.T) { testOSRestoreChecks(t, env) })
 	t.Run("Sweep", func(t *testing.T) { testOSSweep(t, env) })
+	t.Run("TransientNotFound", func(t *testing.T) { testOSTransientNotFound(t, env) })
 	// Last: it takes a node down and brings it back.
 	t.Run("KillNodeMidUpload", func(t *testing.T) { testOSKillNode(t, env) })
 }
@@ -413,9 +414,10 @@ func testOSSweep(t *testing.T, env *osEnv) {
 		archives[upload(t, e, "v", data)] = data
 		time.Sleep(50 * time.Millisecond)
 	}
+	// Listed, not Stat: a Stat confirms a NoSuchKey for seconds.
 	waitFor(t, "the sweep to delete the orphan", func() bool {
-		_, err := e.blobs.Stat(orphan)
-		return errors.Is(err, blob.ErrNotFound)
+		ids, err := e.blobs.List()
+		return err == nil && !slices.Contains(ids, orphan)
 	})
 	id, ok := <-done
 	if !ok {
@@ -426,6 +428,69 @@ func testOSSweep(t *testing.T, env *osEnv) {
 	for id, data := range archives {
 		if got := retrieve(t, e, "v", id, ""); !bytes.Equal(got, data) {
 			t.Fatalf("archive of %d bytes uploaded during sweeps read back as %d different bytes", len(data), len(got))
+		}
+	}
+	closeChecked(t, e)
+}
+
+// testOSTransientNotFound runs the engine's readers of segments while the
+// store answers as a MinIO node reconnecting to its peers after a restart
+// does: GETs of segments that exist get NoSuchKey, and listings lack them.
+// Check and Scrub must not report the segments missing, and the sweep must
+// delete no segment that metadata references.
+func testOSTransientNotFound(t *testing.T, env *osEnv) {
+	ctx := context.Background()
+	flaky := env.c.Flaky()
+	s := env.store(t)
+	s.Transport = flaky
+	e := openOS(t, t.TempDir(), s)
+	createVault(t, e, "v")
+	archives := map[string][]byte{}
+	for i, size := range []int{200 << 10, 3<<20 + 7} {
+		data := randomBytes(uint64(60+i), size)
+		archives[upload(t, e, "v", data)] = data
+	}
+	mp := randomBytes(62, 2<<20+5)
+	archives[uploadMultipart(t, e, "v", mp, 1<<20)] = mp
+	for id, data := range archives {
+		if got := retrieve(t, e, "v", id, ""); !bytes.Equal(got, data) {
+			t.Fatal("archive read back different bytes")
+		}
+	}
+	segments := segmentObjects(t, s)
+
+	flaky.LoseGets(3)
+	if err := e.Check(ctx); err != nil {
+		t.Fatalf("Check while the store answers NoSuchKey 3 times: %v", err)
+	}
+	flaky.LoseGets(3)
+	r, err := e.Scrub(ctx)
+	if err != nil || len(r.Damaged) != 0 {
+		t.Fatalf("Scrub while the store answers NoSuchKey 3 times: %v, damaged %v", err, r.Damaged)
+	}
+	flaky.LoseGets(3)
+	for id, data := range archives {
+		if got := retrieve(t, e, "v", id, ""); !bytes.Equal(got, data) {
+			t.Fatal("archive read back different bytes while the store answered NoSuchKey")
+		}
+	}
+
+	// The sweep decides from metadata only: whatever the store says of
+	// the objects, a referenced segment is never deleted.
+	flaky.LoseGets(-1)
+	for _, hide := range []bool{true, false, true, false} {
+		flaky.HideListings(hide)
+		e.sweepOnce(nil)
+		e.sweepOnce(e.sweepOnce(nil))
+	}
+	flaky.HideListings(false)
+	flaky.LoseGets(0)
+	if n := segmentObjects(t, s); n != segments {
+		t.Fatalf("%d segment objects after sweeps while the store answered NoSuchKey, want %d", n, segments)
+	}
+	for id, data := range archives {
+		if got := retrieve(t, e, "v", id, ""); !bytes.Equal(got, data) {
+			t.Fatal("after the sweeps, an archive read back different bytes")
 		}
 	}
 	closeChecked(t, e)

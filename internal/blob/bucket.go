@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -83,6 +84,16 @@ type Bucket struct {
 	name, prefix  string
 	partSize      int64
 	partsInFlight int
+	// notFoundBackoff is how long to wait before each repeat of a read
+	// answered NoSuchKey (see readConfirmed).
+	notFoundBackoff []time.Duration
+}
+
+// defaultNotFoundBackoff repeats a read answered NoSuchKey for about 9 s:
+// a restarted MinIO node was seen to answer so for 2 s under load.
+var defaultNotFoundBackoff = []time.Duration{
+	100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond,
+	1600 * time.Millisecond, 2 * time.Second, 2 * time.Second, 2 * time.Second,
 }
 
 // OpenBucket connects to the bucket cfg describes and checks that it
@@ -108,11 +119,12 @@ func OpenBucket(ctx context.Context, cfg BucketConfig) (*Bucket, error) {
 		return nil, fmt.Errorf("blob: object store %s: %w", cfg.Endpoint, err)
 	}
 	b := &Bucket{
-		core:          minio.Core{Client: c},
-		name:          cfg.Bucket,
-		prefix:        cfg.Prefix,
-		partSize:      orDefault(cfg.PartSize, DefaultPartSize),
-		partsInFlight: int(orDefault(int64(cfg.PartsInFlight), DefaultPartsInFlight)),
+		core:            minio.Core{Client: c},
+		name:            cfg.Bucket,
+		prefix:          cfg.Prefix,
+		partSize:        orDefault(cfg.PartSize, DefaultPartSize),
+		partsInFlight:   int(orDefault(int64(cfg.PartsInFlight), DefaultPartsInFlight)),
+		notFoundBackoff: defaultNotFoundBackoff,
 	}
 	ok, err := c.BucketExists(ctx, cfg.Bucket)
 	if err != nil {
@@ -152,11 +164,19 @@ func (b *Bucket) Put(ctx context.Context, name string, r io.Reader, size int64) 
 }
 
 // Get returns a reader of object name, which the caller must close. It
-// returns an error wrapping fs.ErrNotExist if there is no such object.
+// returns an error wrapping fs.ErrNotExist if there is no such object; a
+// NoSuchKey answer is believed only as readConfirmed describes.
 func (b *Bucket) Get(ctx context.Context, name string) (io.ReadCloser, error) {
-	rc, _, _, err := b.core.GetObject(ctx, b.name, b.key(name), minio.GetObjectOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("blob: get %s: %w", b.key(name), notExist(err))
+	var rc io.ReadCloser
+	gone, err := b.readConfirmed(ctx, b.key(name), func() (err error) {
+		rc, _, _, err = b.core.GetObject(ctx, b.name, b.key(name), minio.GetObjectOptions{})
+		return err
+	})
+	switch {
+	case gone:
+		return nil, fmt.Errorf("blob: get %s: %w: %w", b.key(name), fs.ErrNotExist, err)
+	case err != nil:
+		return nil, fmt.Errorf("blob: get %s: %w", b.key(name), err)
 	}
 	return rc, nil
 }
@@ -182,10 +202,57 @@ func (b *Bucket) Delete(ctx context.Context, name string) error {
 	return nil
 }
 
-// notExist makes an S3 "no such key" error wrap fs.ErrNotExist.
-func notExist(err error) error {
-	if minio.ToErrorResponse(err).Code == minio.NoSuchKey {
-		return fmt.Errorf("%w: %w", fs.ErrNotExist, err)
+// readConfirmed runs read, a request for object key, and returns its
+// error, with gone true if the object is absent.
+//
+// A NoSuchKey answer is not proof of absence. A MinIO erasure set answers
+// NoSuchKey, rather than a read-quorum error, when the drives it reaches
+// disagree about an object or too few of them hold it: a node just
+// restarted, not yet reconnected to its peers, does so for objects the
+// other nodes serve (seen for 2 s), and so does any node while a drive
+// that missed a write is offline or not yet healed. So a NoSuchKey is
+// repeated after each wait of b.notFoundBackoff, and believed only if it
+// persists and a listing does not show key; an object the store lists but
+// will not serve yields an error that is not a not-found: the store is
+// unavailable. (AWS S3 is strongly consistent, so its NoSuchKey is final;
+// the confirmation costs it only reads of objects really missing.)
+func (b *Bucket) readConfirmed(ctx context.Context, key string, read func() error) (gone bool, err error) {
+	err = read()
+	for _, wait := range b.notFoundBackoff {
+		if !isCode(err, minio.NoSuchKey) {
+			return false, err
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return false, fmt.Errorf("%w (after %w)", ctx.Err(), err)
+		}
+		err = read()
 	}
-	return err
+	if !isCode(err, minio.NoSuchKey) {
+		return false, err
+	}
+	listed, lerr := b.listed(ctx, key)
+	switch {
+	case lerr != nil:
+		return false, fmt.Errorf("%w; listing to confirm it failed: %w", err, lerr)
+	case listed:
+		return false, fmt.Errorf("the store lists the object but answers %w (has it lost read quorum?)", err)
+	}
+	return true, err
+}
+
+// listed reports whether a listing shows object key.
+func (b *Bucket) listed(ctx context.Context, key string) (bool, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for o := range b.core.Client.ListObjects(ctx, b.name, minio.ListObjectsOptions{Prefix: key, Recursive: true}) {
+		if o.Err != nil {
+			return false, o.Err
+		}
+		if o.Key == key {
+			return true, nil
+		}
+	}
+	return false, nil
 }

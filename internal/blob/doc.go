@@ -17,7 +17,10 @@
 // instead ([Bucket]), one object per segment holding the same bytes as a
 // segment file: uploaded in parallel parts as it is written, visible once
 // the store acknowledges it, read with ranged GETs of the footer and index
-// and then of the chunks a read needs (see s3.go).
+// and then of the chunks a read needs (see s3.go). A segment is reported
+// absent (ErrNotFound) only when the store keeps saying so for seconds and
+// does not list it: a recovering MinIO answers NoSuchKey for objects it
+// holds.
 //
 // # Segment file format
 //

@@ -37,6 +37,12 @@ import (
 //
 // Unlike a file, a deleted object stops being readable at once, even by
 // Readers already open.
+//
+// A GET answered NoSuchKey is repeated for about 9 s before the segment is
+// taken for absent, and an object still listed is never taken for absent
+// (see Bucket.readConfirmed): a MinIO cluster recovering from a node's
+// restart answers NoSuchKey for objects it holds. So Stat, Open, Verify and
+// reads of a segment that is really missing take that long to say so.
 
 // S3 integrity in transit: over http, minio-go signs every chunk of a body
 // with SHA-256 (streaming SigV4); over https, TLS protects it. Beyond that,
@@ -135,8 +141,8 @@ func (s *s3Backend) open(id ID) (object, error) {
 		return nil
 	})
 	switch {
-	case isCode(err, minio.NoSuchKey):
-		return nil, fmt.Errorf("blob: open %s: %w", id, ErrNotFound)
+	case errors.Is(err, ErrNotFound):
+		return nil, fmt.Errorf("blob: open %s: %w", id, err)
 	case isCode(err, minio.InvalidRange):
 		// Only an empty object has no last bytes; newReader reports it.
 		return &s3Object{s: s, key: o.key}, nil
@@ -267,7 +273,7 @@ func (o *s3Object) ReadAt(p []byte, off int64) (int, error) {
 	if tailOff := o.n - int64(len(o.tail)); off >= tailOff {
 		copy(want, o.tail[off-tailOff:])
 	} else if err := o.read(want, off); err != nil {
-		return 0, fmt.Errorf("blob: read %s at %d: %w", o.key, off, notFound(err))
+		return 0, fmt.Errorf("blob: read %s at %d: %w", o.key, off, err)
 	}
 	if len(want) < len(p) {
 		return len(want), io.EOF
@@ -400,18 +406,18 @@ func (o *s3Object) keep(sp span) {
 	}
 }
 
-// notFound makes a "no such key" error wrap ErrNotFound: the segment was
-// deleted while open.
-func notFound(err error) error {
-	if isCode(err, minio.NoSuchKey) {
+// get sends a GET and hands its body to read, trying again when the body
+// fails midway. Its error wraps ErrNotFound if the object is absent, as
+// Bucket.readConfirmed decides: a segment deleted, or never committed.
+func (o *s3Object) get(opts minio.GetObjectOptions, read func(io.Reader, http.Header) error) error {
+	gone, err := o.s.b.readConfirmed(context.Background(), o.key, func() error { return o.getOnce(opts, read) })
+	if gone {
 		return fmt.Errorf("%w: %w", ErrNotFound, err)
 	}
 	return err
 }
 
-// get sends a GET and hands its body to read, trying again when the body
-// fails midway.
-func (o *s3Object) get(opts minio.GetObjectOptions, read func(io.Reader, http.Header) error) error {
+func (o *s3Object) getOnce(opts minio.GetObjectOptions, read func(io.Reader, http.Header) error) error {
 	var err error
 	for range getAttempts {
 		var rc io.ReadCloser

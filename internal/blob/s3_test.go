@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 
@@ -135,6 +136,7 @@ func TestS3(t *testing.T) {
 	t.Run("Lifecycle", func(t *testing.T) { testS3Lifecycle(t, env) })
 	t.Run("Corruption", func(t *testing.T) { testS3Corruption(t, env) })
 	t.Run("Bucket", func(t *testing.T) { testS3Bucket(t, env) })
+	t.Run("TransientNotFound", func(t *testing.T) { testS3TransientNotFound(t, env) })
 }
 
 func testS3RoundTrip(t *testing.T, env *s3Env) {
@@ -296,6 +298,8 @@ func testS3ParallelParts(t *testing.T, env *s3Env) {
 
 func testS3Lifecycle(t *testing.T, env *s3Env) {
 	s, b := openS3(t, env.config(t), nil)
+	// A NoSuchKey is believed at once: this store is healthy.
+	b.notFoundBackoff = nil
 	rng := rand.New(rand.NewPCG(5, 0))
 	data := randomBytes(rng, 3*MinPartSize)
 
@@ -429,6 +433,87 @@ func testS3Bucket(t *testing.T, env *s3Env) {
 	cfg.SecretAccessKey = "wrong"
 	if _, err := OpenBucket(ctx, cfg); err == nil {
 		t.Fatal("OpenBucket with a wrong key succeeded")
+	}
+}
+
+// testS3TransientNotFound checks that NoSuchKey answers to GETs of an
+// object that exists, as a MinIO node gives while it reconnects to its
+// peers after a restart, are not taken for the object's absence by any
+// reader, as long as the store serves the object again soon.
+func testS3TransientNotFound(t *testing.T, env *s3Env) {
+	ctx := context.Background()
+	flaky := env.c.Flaky()
+	cfg := env.config(t)
+	cfg.Transport = flaky
+	s, b := openS3(t, cfg, &Options{Codec: CodecNone})
+	data := randomBytes(rand.New(rand.NewPCG(9, 0)), 40*ChunkSize)
+	id := testID(1)
+	want := put(t, s, id, data)
+	want.Leaves = leavesOf(data)
+
+	flaky.LoseGets(3)
+	if info, err := s.Stat(id); err != nil || !infoEqual(info, want) {
+		t.Fatalf("Stat while the store answers NoSuchKey 3 times: %+v, %v", info, err)
+	}
+	flaky.LoseGets(3)
+	if err := s.Verify(id); err != nil {
+		t.Fatalf("Verify while the store answers NoSuchKey 3 times: %v", err)
+	}
+	r, err := s.Open(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	flaky.LoseGets(3)
+	p := make([]byte, 100)
+	if _, err := r.ReadAt(p, 5*ChunkSize); err != nil || !bytes.Equal(p, data[5*ChunkSize:5*ChunkSize+100]) {
+		t.Fatalf("ReadAt while the store answers NoSuchKey 3 times: %v", err)
+	}
+	flaky.LoseGets(3)
+	if got, err := readRange(s, id, 0, int64(len(data))); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("range read while the store answers NoSuchKey 3 times: %v", err)
+	}
+	if err := b.Put(ctx, "other", strings.NewReader("x"), 1); err != nil {
+		t.Fatal(err)
+	}
+	flaky.LoseGets(3)
+	rc, err := b.Get(ctx, "other")
+	if err != nil {
+		t.Fatalf("Bucket.Get while the store answers NoSuchKey 3 times: %v", err)
+	}
+	rc.Close()
+	if n := flaky.Lost(); n != 15 {
+		t.Fatalf("%d GETs answered NoSuchKey, want 15", n)
+	}
+
+	// A store that keeps answering NoSuchKey for an object it lists is
+	// unavailable; one that also lists no such object is believed.
+	b.notFoundBackoff = []time.Duration{0, time.Millisecond}
+	flaky.LoseGets(-1)
+	for _, hide := range []bool{false, true} {
+		flaky.HideListings(hide)
+		lost, listings := flaky.Lost(), flaky.Listings()
+		_, err := s.Stat(id)
+		if errors.Is(err, ErrNotFound) != hide || !hide && !strings.Contains(err.Error(), "lists the object") {
+			t.Errorf("Stat with the object listed %v: %v", !hide, err)
+		}
+		if n, l := flaky.Lost()-lost, flaky.Listings()-listings; n != 3 || l != 1 {
+			t.Errorf("Stat sent %d GETs and %d listings, want 3 and 1", n, l)
+		}
+		if err := s.Verify(id); errors.Is(err, ErrNotFound) != hide {
+			t.Errorf("Verify with the object listed %v: %v", !hide, err)
+		}
+		if _, err := r.ReadAt(p, 5*ChunkSize); err == nil || errors.Is(err, ErrNotFound) != hide {
+			t.Errorf("ReadAt with the object listed %v: %v", !hide, err)
+		}
+		if _, err := b.Get(ctx, "other"); err == nil || errors.Is(err, fs.ErrNotExist) != hide {
+			t.Errorf("Bucket.Get with the object listed %v: %v", !hide, err)
+		}
+	}
+	flaky.HideListings(false)
+	flaky.LoseGets(0)
+	if err := s.Verify(id); err != nil {
+		t.Fatalf("Verify once the store serves the object again: %v", err)
 	}
 }
 

@@ -18,8 +18,10 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	mrand "math/rand/v2"
 	"net"
@@ -482,4 +484,108 @@ func (c *Cluster) makeCert() error {
 	c.roots = x509.NewCertPool()
 	c.roots.AppendCertsFromPEM(certPEM)
 	return nil
+}
+
+// Flaky is an http.RoundTripper to a cluster that answers, on request, as
+// a MinIO node that has just restarted and not yet reconnected to its
+// peers was seen to (or any erasure set whose drives disagree about an
+// object): a GET of an object that exists gets 404 NoSuchKey, and a
+// listing lacks objects. Other requests reach the cluster. Its methods are
+// safe for concurrent use.
+type Flaky struct {
+	rt http.RoundTripper
+
+	mu      sync.Mutex
+	lose    int // GETs of objects still to answer NoSuchKey; negative: all
+	hide    bool
+	lost    int
+	listing int
+}
+
+// Flaky returns a Flaky to c that passes every request through until told
+// otherwise.
+func (c *Cluster) Flaky() *Flaky { return &Flaky{rt: c.Transport()} }
+
+// LoseGets makes the next n GETs of objects answer NoSuchKey; a negative
+// n makes all of them do so, until the next LoseGets.
+func (f *Flaky) LoseGets(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lose = n
+}
+
+// HideListings makes listings of objects answer that there are none, or
+// stops doing so.
+func (f *Flaky) HideListings(hide bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hide = hide
+}
+
+// Lost returns the number of GETs answered NoSuchKey so far.
+func (f *Flaky) Lost() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lost
+}
+
+// Listings returns the number of listings of objects sent so far, hidden
+// or not.
+func (f *Flaky) Listings() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.listing
+}
+
+// RoundTrip implements http.RoundTripper.
+func (f *Flaky) RoundTrip(r *http.Request) (*http.Response, error) {
+	// Path-style requests: /bucket for listings, /bucket/key for objects.
+	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	q := r.URL.Query()
+	listing := r.Method == http.MethodGet && key == "" && q.Has("list-type")
+	f.mu.Lock()
+	if listing {
+		f.listing++
+	}
+	var answer string
+	switch {
+	case listing && f.hide:
+		answer = xml.Header + `<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>` + bucket +
+			`</Name><Prefix>` + escape(q.Get("prefix")) + `</Prefix><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>`
+	case r.Method == http.MethodGet && key != "" && f.lose != 0:
+		if f.lose > 0 {
+			f.lose--
+		}
+		f.lost++
+		answer = xml.Header + `<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>` + escape(key) +
+			`</Key><BucketName>` + bucket + `</BucketName><Resource>` + escape(r.URL.Path) + `</Resource></Error>`
+	}
+	f.mu.Unlock()
+	if answer == "" {
+		return f.rt.RoundTrip(r)
+	}
+	status := http.StatusOK
+	if !listing {
+		status = http.StatusNotFound
+	}
+	if r.Body != nil {
+		r.Body.Close()
+	}
+	return &http.Response{
+		Status:        strconv.Itoa(status) + " " + http.StatusText(status),
+		StatusCode:    status,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        http.Header{"Content-Type": {"application/xml"}},
+		Body:          io.NopCloser(strings.NewReader(answer)),
+		ContentLength: int64(len(answer)),
+		Request:       r,
+	}, nil
+}
+
+func escape(s string) string {
+	var b strings.Builder
+	xml.EscapeText(&b, []byte(s))
+	return b.String()
 }
