@@ -54,10 +54,11 @@ type ObjectStore struct {
 	// segments that no metadata references (left by a crash between a
 	// segment's upload and its metadata commit, by a failed delete, or
 	// uploaded after the backup a data directory was restored from), and
-	// deletes those it found unreferenced in the previous look too. A
-	// segment is listed only once uploaded, and its metadata commits right
-	// after, so one unreferenced a whole interval apart is garbage even
-	// while uploads are in flight. Default 1 hour.
+	// deletes those it found unreferenced in the previous look too. It
+	// spares the segments of the engine's own uploads in flight, however
+	// long their metadata takes to commit, and decides from the metadata
+	// alone, never from what the store answers of an object. Default 1
+	// hour.
 	SweepInterval time.Duration
 }
 
@@ -202,10 +203,12 @@ func syncDir(fs vfs.FS, dir string) error {
 }
 
 // reclaimAtOpen deletes the local segments that nothing references. An
-// object store is swept in the background instead: listing it can take
-// long.
+// object store is swept in the background instead, listing it can take
+// long; the sweep spares the segments of uploads in flight, which it
+// learns of from here on.
 func (e *Engine) reclaimAtOpen() error {
 	if e.bucket != nil {
+		e.blobs.trackUnsettled()
 		return nil
 	}
 	return e.reclaim()
@@ -246,8 +249,18 @@ func (e *Engine) sweep(interval time.Duration, stop <-chan struct{}) {
 // metadata alone and reads no object: a segment the listing lacks is no
 // candidate, so a store that answers NoSuchKey or lists partially (a MinIO
 // cluster recovering from a node's restart) can delay a deletion, never
-// cause one of a referenced segment.
+// cause one of a referenced segment. Nor is a segment of this engine's
+// uploads in flight a candidate (segStore.unsettled): timing cannot
+// guarantee that its metadata commits within an interval.
 func (e *Engine) sweepOnce(suspects map[[16]byte]bool) map[[16]byte]bool {
+	referenced := func(id blob.ID) (bool, error) {
+		p := store.SegRefPrefix(id)
+		return e.db.Any(p, store.PrefixEnd(p))
+	}
+	if err := e.blobs.settleReferenced(referenced); err != nil {
+		e.opts.Logger.Warn("sweep: reading references", "err", err)
+		return suspects
+	}
 	ids, err := e.blobs.List()
 	if err != nil {
 		e.opts.Logger.Warn("sweep: listing segments", "err", err)
@@ -256,12 +269,11 @@ func (e *Engine) sweepOnce(suspects map[[16]byte]bool) map[[16]byte]bool {
 	next := map[[16]byte]bool{}
 	var garbage []vault.Segment
 	for _, id := range ids {
-		p := store.SegRefPrefix(id)
-		used, err := e.db.Any(p, store.PrefixEnd(p))
+		used, err := referenced(id)
 		switch {
 		case err != nil:
 			e.opts.Logger.Warn("sweep: reading references", "segment", id, "err", err)
-		case used:
+		case used, e.blobs.isUnsettled(id):
 		case suspects[id]:
 			garbage = append(garbage, vault.Segment{ID: id})
 		default:

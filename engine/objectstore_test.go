@@ -151,6 +151,7 @@ func TestObjectStore(t *testing.T) {
 	t.Run("RestoreChecksFiles", func(t *testing.T) { testOSRestoreChecks(t, env) })
 	t.Run("Sweep", func(t *testing.T) { testOSSweep(t, env) })
 	t.Run("TransientNotFound", func(t *testing.T) { testOSTransientNotFound(t, env) })
+	t.Run("SweepSparesUploads", func(t *testing.T) { testOSSweepSparesUploads(t, env) })
 	// Last: it takes a node down and brings it back.
 	t.Run("KillNodeMidUpload", func(t *testing.T) { testOSKillNode(t, env) })
 }
@@ -385,8 +386,9 @@ func testOSSweep(t *testing.T, env *osEnv) {
 	s.SweepInterval = 250 * time.Millisecond
 	e := openOS(t, t.TempDir(), s)
 	createVault(t, e, "v")
+	// Written past the engine's segStore, as by an engine that crashed.
 	orphan := blob.ID(e.newID())
-	w, err := e.blobs.Create(orphan)
+	w, err := e.blobs.Store.Create(orphan)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -492,6 +494,66 @@ func testOSTransientNotFound(t *testing.T, env *osEnv) {
 		if got := retrieve(t, e, "v", id, ""); !bytes.Equal(got, data) {
 			t.Fatal("after the sweeps, an archive read back different bytes")
 		}
+	}
+	closeChecked(t, e)
+}
+
+// testOSSweepSparesUploads checks that the sweep never deletes a segment
+// this engine has written and not yet referenced nor discarded, however
+// long its upload takes to commit its metadata (a loaded machine, a vault
+// lock awaited), while it deletes one written by another engine.
+func testOSSweepSparesUploads(t *testing.T, env *osEnv) {
+	s := env.store(t)
+	e := openOS(t, t.TempDir(), s)
+	put := func(w interface {
+		Write([]byte) (int, error)
+		Commit() (blob.Info, error)
+	}) {
+		t.Helper()
+		if _, err := w.Write(randomBytes(70, 100<<10)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mine := blob.ID(e.newID())
+	w, err := e.blobs.Create(mine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(w)
+	foreign := blob.ID(e.newID())
+	fw, err := e.blobs.Store.Create(foreign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(fw)
+	listed := func() []blob.ID {
+		ids, err := e.blobs.List()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	for range 3 {
+		e.sweepOnce(e.sweepOnce(nil))
+	}
+	if ids := listed(); !slices.Contains(ids, mine) || slices.Contains(ids, foreign) {
+		t.Fatalf("after sweeps, segments %v; want the engine's own upload %s kept and %s deleted", ids, mine, foreign)
+	}
+	e.discardSegment(mine)
+	if ids := listed(); len(ids) != 0 {
+		t.Fatalf("segments %v after discarding the upload's", ids)
+	}
+	// An upload whose Commit failed leaves nothing for the sweep to spare.
+	failed := blob.ID(e.newID())
+	if w, err = e.blobs.Create(failed); err != nil {
+		t.Fatal(err)
+	}
+	w.Abort()
+	if e.blobs.isUnsettled(mine) || e.blobs.isUnsettled(failed) {
+		t.Fatal("segments still spared after their uploads ended")
 	}
 	closeChecked(t, e)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/firnstore/firn/internal/blob"
 	"github.com/firnstore/firn/internal/store"
@@ -27,6 +28,99 @@ const inlineMax = 64 << 10
 type segStore struct {
 	*blob.Store
 	db *store.DB
+
+	mu sync.Mutex
+	// unsettled holds, once trackUnsettled is called, the blob segments
+	// this engine created and has neither deleted nor seen referenced:
+	// those of uploads in flight, which the sweep must spare however long
+	// their metadata takes to commit. Nil while not tracking.
+	unsettled map[blob.ID]struct{}
+}
+
+// trackUnsettled starts recording the segments created from now on, for
+// the sweep. It must be called before any is created. The record holds a
+// segment from its creation until it is deleted or the sweep after its
+// reference is committed finds it referenced (see settleReferenced), so
+// it lasts about one sweep interval; an engine without a sweep must not
+// track, or the record would only grow.
+func (s *segStore) trackUnsettled() { s.unsettled = map[blob.ID]struct{}{} }
+
+// Create starts writing blob segment id, as blob.Store.Create does, and
+// records it as unsettled until the Writer fails or the segment is deleted
+// or found referenced.
+func (s *segStore) Create(id blob.ID) (*segWriter, error) {
+	s.setUnsettled(id, true)
+	w, err := s.Store.Create(id)
+	if err != nil {
+		s.setUnsettled(id, false)
+		return nil, err
+	}
+	return &segWriter{Writer: w, s: s, id: id}, nil
+}
+
+func (s *segStore) setUnsettled(id blob.ID, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.unsettled == nil:
+	case on:
+		s.unsettled[id] = struct{}{}
+	default:
+		delete(s.unsettled, id)
+	}
+}
+
+// isUnsettled reports whether segment id is unsettled.
+func (s *segStore) isUnsettled(id blob.ID) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.unsettled[id]
+	return ok
+}
+
+// settleReferenced forgets the unsettled segments that referenced reports
+// as referenced, and returns the first error of referenced.
+func (s *segStore) settleReferenced(referenced func(blob.ID) (bool, error)) error {
+	s.mu.Lock()
+	ids := make([]blob.ID, 0, len(s.unsettled))
+	for id := range s.unsettled {
+		ids = append(ids, id)
+	}
+	s.mu.Unlock()
+	for _, id := range ids {
+		used, err := referenced(id)
+		if err != nil {
+			return err
+		}
+		if used {
+			s.setUnsettled(id, false)
+		}
+	}
+	return nil
+}
+
+// segWriter is a blob.Writer whose segment its segStore stops recording as
+// unsettled when the Writer fails: nothing then remains to spare.
+type segWriter struct {
+	*blob.Writer
+	s  *segStore
+	id blob.ID
+}
+
+// Commit commits the segment, as blob.Writer.Commit does.
+func (w *segWriter) Commit() (blob.Info, error) {
+	info, err := w.Writer.Commit()
+	if err != nil {
+		w.s.setUnsettled(w.id, false)
+	}
+	return info, err
+}
+
+// Abort discards the segment, as blob.Writer.Abort does.
+func (w *segWriter) Abort() error {
+	err := w.Writer.Abort()
+	w.s.setUnsettled(w.id, false)
+	return err
 }
 
 // setInline records in b the bytes of inline segment id.
@@ -112,7 +206,8 @@ func (s *segStore) Verify(id blob.ID) error {
 
 // Delete removes segment id, of either kind; a missing segment is not an
 // error. Like blob.Store.Delete it is not synced: a segment whose deletion
-// a crash undoes is reclaimed at the next Open.
+// a crash undoes is reclaimed at the next Open. A blob segment is no longer
+// unsettled, even if its deletion fails: the sweep then retries it.
 //
 // Once the metadata store has failed it deletes nothing: a commit reported
 // as failed may have happened, and then references the segment; Open
@@ -124,6 +219,7 @@ func (s *segStore) Delete(id blob.ID) error {
 	if _, ok, err := s.inline(id); err != nil {
 		return err
 	} else if !ok {
+		defer s.setUnsettled(id, false)
 		return s.Store.Delete(id)
 	}
 	b := s.db.NewBatch()

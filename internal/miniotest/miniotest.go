@@ -231,10 +231,15 @@ func (c *Cluster) Kill(i int) {
 }
 
 // Restart starts node i again after Kill and waits until every running
-// node reports write quorum.
+// node reports write quorum and, if every node runs, until each serves
+// every object: a node that reports write quorum may still answer
+// NoSuchKey for objects until it has reconnected to its peers (seen for
+// more than 10 s under load), and a test of what follows a node's return
+// means a node fully back.
 func (c *Cluster) Restart(i int) {
 	c.t.Helper()
 	err := c.start(i)
+	all := true
 	for j := 0; err == nil && j < Nodes; j++ {
 		c.mu.Lock()
 		up := c.procs[j] != nil
@@ -242,10 +247,77 @@ func (c *Cluster) Restart(i int) {
 		if up {
 			err = c.waitReady(j)
 		}
+		all = all && up
+	}
+	if err == nil && all {
+		err = c.waitServing()
 	}
 	if err != nil {
 		c.t.Fatal(err)
 	}
+}
+
+// waitServing waits until every node serves a byte of every object that
+// a node lists.
+func (c *Cluster) waitServing() error {
+	tr := c.Transport()
+	defer tr.(*http.Transport).CloseIdleConnections()
+	var nodes [Nodes]minio.Core
+	for i := range nodes {
+		cl, err := c.client(i, tr)
+		if err != nil {
+			return err
+		}
+		nodes[i] = minio.Core{Client: cl}
+	}
+	deadline := time.Now().Add(readyTimeout)
+	for {
+		err := serving(nodes)
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("miniotest: not every node serves every object %v after a restart: %w", readyTimeout, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// serving returns nil if every node serves a byte of every object that a
+// node lists, else the first failure.
+func serving(nodes [Nodes]minio.Core) error {
+	ctx := context.Background()
+	type object struct{ bucket, key string }
+	objects := map[object]bool{}
+	for i, n := range nodes {
+		buckets, err := n.Client.ListBuckets(ctx)
+		if err != nil {
+			return fmt.Errorf("node %d: listing buckets: %w", i, err)
+		}
+		for _, b := range buckets {
+			for o := range n.Client.ListObjects(ctx, b.Name, minio.ListObjectsOptions{Recursive: true}) {
+				if o.Err != nil {
+					return fmt.Errorf("node %d: listing %s: %w", i, b.Name, o.Err)
+				}
+				objects[object{b.Name, o.Key}] = true
+			}
+		}
+	}
+	for o := range objects {
+		for i, n := range nodes {
+			var opts minio.GetObjectOptions
+			opts.SetRange(0, 0)
+			rc, _, _, err := n.GetObject(ctx, o.bucket, o.key, opts)
+			if err == nil {
+				_, err = io.Copy(io.Discard, rc)
+				rc.Close()
+			}
+			if err != nil && minio.ToErrorResponse(err).Code != "InvalidRange" { // InvalidRange: empty
+				return fmt.Errorf("node %d: GET %s/%s: %w", i, o.bucket, o.key, err)
+			}
+		}
+	}
+	return nil
 }
 
 func (c *Cluster) stop() {
@@ -272,15 +344,19 @@ func (c *Cluster) logTail(i int) string {
 // Client returns a minio-go client of node 0, signed with the root
 // credentials.
 func (c *Cluster) Client() *minio.Client {
-	cl, err := minio.New(c.Endpoint(0), &minio.Options{
-		Creds:     credentials.NewStaticV4(AccessKey, SecretKey, ""),
-		Secure:    c.roots != nil,
-		Transport: c.Transport(),
-	})
+	cl, err := c.client(0, c.Transport())
 	if err != nil {
 		c.t.Fatal(err)
 	}
 	return cl
+}
+
+func (c *Cluster) client(i int, tr http.RoundTripper) (*minio.Client, error) {
+	return minio.New(c.Endpoint(i), &minio.Options{
+		Creds:     credentials.NewStaticV4(AccessKey, SecretKey, ""),
+		Secure:    c.roots != nil,
+		Transport: tr,
+	})
 }
 
 // NewBucket creates a bucket with a name unique to the cluster and returns
