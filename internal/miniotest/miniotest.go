@@ -62,6 +62,8 @@ type Cluster struct {
 	bin  string
 	dir  string
 	port int // node i listens on port+2i, its console on port+2i+1
+	// portLock holds the ports for the cluster's life (see claimPorts).
+	portLock *os.File
 
 	roots *x509.CertPool // trusts the certificate of a TLS cluster; nil for http
 
@@ -96,7 +98,8 @@ func start(t testing.TB, tls bool) *Cluster {
 		if derr != nil {
 			t.Fatal(derr)
 		}
-		c := &Cluster{t: t, bin: bin, dir: dir, port: freePort(t)}
+		port, lock := freePort(t)
+		c := &Cluster{t: t, bin: bin, dir: dir, port: port, portLock: lock}
 		if tls {
 			if err := c.makeCert(); err != nil {
 				t.Fatal(err)
@@ -330,6 +333,7 @@ func (c *Cluster) stop() {
 		}
 	}
 	os.RemoveAll(c.dir)
+	c.portLock.Close()
 }
 
 func (c *Cluster) logTail(i int) string {
@@ -373,19 +377,50 @@ func (c *Cluster) NewBucket() string {
 var bucketSeq atomic.Int64
 
 // freePort returns a base port such that the 2*Nodes ports from it are
-// free on the loopback addresses the nodes listen on. It is below Linux's
-// ephemeral range (32768 up), so that the many connections between nodes
-// do not take one meanwhile.
-func freePort(t testing.TB) int {
+// free on the loopback addresses the nodes listen on, and the lock that
+// claims them (see claimPorts). It is below Linux's ephemeral range (32768
+// up), so that the many connections between nodes do not take one
+// meanwhile.
+func freePort(t testing.TB) (int, *os.File) {
 	t.Helper()
 	for range 100 {
 		base := 20000 + 2*Nodes*mrand.IntN(12000/(2*Nodes))
-		if allFree(base) {
-			return base
+		lock, err := claimPorts(base)
+		if err != nil {
+			t.Fatal(err)
 		}
+		if lock == nil {
+			continue
+		}
+		if allFree(base) {
+			return base, lock
+		}
+		lock.Close()
 	}
 	t.Fatal("miniotest: no free ports on 127.0.0.1-4")
-	return 0
+	return 0, nil
+}
+
+// claimPorts takes an exclusive lock on the ports from base, or returns nil
+// if another cluster holds it. Test binaries run in parallel and each starts
+// clusters: MinIO binds its ports with SO_REUSEPORT, so two clusters that
+// chose the same ports (one between the other's choice and its listening,
+// or while one of its nodes is down for a restart) would both listen and
+// answer each other's requests. The lock, held until the cluster stops and
+// released by the kernel if the process dies, keeps them apart.
+func claimPorts(base int) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), fmt.Sprintf("firn-miniotest-%d.lock", base)), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("miniotest: port lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("miniotest: port lock: %w", err)
+	}
+	return f, nil
 }
 
 func allFree(base int) bool {
