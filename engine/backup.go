@@ -179,7 +179,9 @@ type backupEntry struct {
 	objects  []string // object names, relative to the bucket's prefix
 }
 
-// listBackups returns the backups in b, in ID order.
+// listBackups returns the backups in b, in ID order. A backup whose
+// manifest the listing lacks is complete if a GET finds the manifest,
+// incomplete only if the store confirms its absence (see blob.Bucket.Get).
 func listBackups(ctx context.Context, b *blob.Bucket) ([]backupEntry, error) {
 	names, err := b.List(ctx, backupsDir)
 	if err != nil {
@@ -202,6 +204,21 @@ func listBackups(ctx context.Context, b *blob.Bucket) ([]backupEntry, error) {
 	}
 	out := make([]backupEntry, 0, len(byID))
 	for _, be := range byID {
+		if !be.complete {
+			// A listing may lack the manifest (a MinIO cluster
+			// recovering from a node's restart): look it up, since
+			// pruning deletes an incomplete backup and Restore skips it.
+			name := backupsDir + be.id.String() + "/" + manifestName
+			rc, err := b.Get(ctx, name)
+			switch {
+			case err == nil:
+				rc.Close()
+				be.complete = true
+				be.objects = append(be.objects, name)
+			case !errors.Is(err, iofs.ErrNotExist):
+				return nil, fmt.Errorf("engine: listing backups: %w", err)
+			}
+		}
 		out = append(out, *be)
 	}
 	slices.SortFunc(out, func(a, b backupEntry) int { return a.id.Compare(b.id) })

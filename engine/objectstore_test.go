@@ -152,6 +152,7 @@ func TestObjectStore(t *testing.T) {
 	t.Run("Sweep", func(t *testing.T) { testOSSweep(t, env) })
 	t.Run("TransientNotFound", func(t *testing.T) { testOSTransientNotFound(t, env) })
 	t.Run("SweepSparesUploads", func(t *testing.T) { testOSSweepSparesUploads(t, env) })
+	t.Run("BackupsListingGap", func(t *testing.T) { testOSBackupsListingGap(t, env) })
 	// Last: it takes a node down and brings it back.
 	t.Run("KillNodeMidUpload", func(t *testing.T) { testOSKillNode(t, env) })
 }
@@ -556,6 +557,66 @@ func testOSSweepSparesUploads(t *testing.T, env *osEnv) {
 		t.Fatal("segments still spared after their uploads ended")
 	}
 	closeChecked(t, e)
+}
+
+// testOSBackupsListingGap checks that a listing lacking a backup's manifest,
+// as a recovering MinIO's may, makes neither Backup delete that backup as
+// interrupted nor Restore pass over it.
+func testOSBackupsListingGap(t *testing.T, env *osEnv) {
+	ctx := context.Background()
+	flaky := env.c.Flaky()
+	s := env.store(t)
+	s.Transport = flaky
+	e, err := Open(t.TempDir(), &Options{ObjectStore: s, BackupsKept: 2, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	createVault(t, e, "v")
+	var ids []string
+	backup := func() {
+		t.Helper()
+		info, err := e.Backup(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, info.ID)
+	}
+	backup()
+	backup()
+	flaky.HideKeys(ids[1] + "/" + manifestName)
+	backup()
+	bk, err := blob.OpenBucket(ctx, env.store(t).bucketConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	backups, err := listBackups(ctx, bk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, be := range backups {
+		kept = append(kept, be.id.String())
+		m, err := readManifest(ctx, bk, be.id)
+		if err != nil {
+			t.Errorf("backup %s: %v", be.id, err)
+			continue
+		}
+		for _, f := range m.Files {
+			if !slices.Contains(be.objects, backupsDir+be.id.String()+"/"+f.Name) {
+				t.Errorf("backup %s lacks its file %s", be.id, f.Name)
+			}
+		}
+	}
+	if !slices.Equal(kept, ids[1:]) {
+		t.Fatalf("backups %v kept of %v, want the 2 latest", kept, ids)
+	}
+	closeChecked(t, e)
+
+	flaky.HideKeys(ids[2] + "/" + manifestName)
+	info, err := Restore(ctx, t.TempDir(), &Options{ObjectStore: s})
+	if err != nil || info.Backup.ID != ids[2] {
+		t.Fatalf("Restore with the latest manifest unlisted: %+v, %v; want backup %s", info.Backup, err, ids[2])
+	}
 }
 
 type slowReader struct {

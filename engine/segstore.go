@@ -43,7 +43,11 @@ type segStore struct {
 // reference is committed finds it referenced (see settleReferenced), so
 // it lasts about one sweep interval; an engine without a sweep must not
 // track, or the record would only grow.
-func (s *segStore) trackUnsettled() { s.unsettled = map[blob.ID]struct{}{} }
+func (s *segStore) trackUnsettled() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.unsettled = map[blob.ID]struct{}{}
+}
 
 // Create starts writing blob segment id, as blob.Store.Create does, and
 // records it as unsettled until the Writer fails or the segment is deleted

@@ -26,9 +26,11 @@ import (
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -609,6 +611,7 @@ type Flaky struct {
 	mu      sync.Mutex
 	lose    int // GETs of objects still to answer NoSuchKey; negative: all
 	hide    bool
+	hideSub string // listings omit the objects whose names contain it
 	lost    int
 	listing int
 }
@@ -631,6 +634,14 @@ func (f *Flaky) HideListings(hide bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.hide = hide
+}
+
+// HideKeys makes listings omit the objects whose names contain sub, or,
+// with sub "", stops doing so.
+func (f *Flaky) HideKeys(sub string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hideSub = sub
 }
 
 // Lost returns the number of GETs answered NoSuchKey so far.
@@ -671,7 +682,11 @@ func (f *Flaky) RoundTrip(r *http.Request) (*http.Response, error) {
 		answer = xml.Header + `<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>` + escape(key) +
 			`</Key><BucketName>` + bucket + `</BucketName><Resource>` + escape(r.URL.Path) + `</Resource></Error>`
 	}
+	sub := f.hideSub
 	f.mu.Unlock()
+	if answer == "" && listing && sub != "" {
+		return f.filterListing(r, sub)
+	}
 	if answer == "" {
 		return f.rt.RoundTrip(r)
 	}
@@ -693,6 +708,36 @@ func (f *Flaky) RoundTrip(r *http.Request) (*http.Response, error) {
 		ContentLength: int64(len(answer)),
 		Request:       r,
 	}, nil
+}
+
+var listedObject = regexp.MustCompile(`(?s)<Contents>.*?<Key>(.*?)</Key>.*?</Contents>`)
+
+// filterListing sends listing r and drops from the answer the objects
+// whose names contain sub.
+func (f *Flaky) filterListing(r *http.Request, sub string) (*http.Response, error) {
+	resp, err := f.rt.RoundTrip(r)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return resp, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	body = listedObject.ReplaceAllFunc(body, func(c []byte) []byte {
+		key := string(listedObject.FindSubmatch(c)[1])
+		if k, err := url.QueryUnescape(key); err == nil { // encoding-type=url
+			key = k
+		}
+		if strings.Contains(key, sub) {
+			return nil
+		}
+		return c
+	})
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	return resp, nil
 }
 
 func escape(s string) string {
