@@ -103,7 +103,7 @@ func goTool(t *testing.T) string {
 	t.Helper()
 	path, err := exec.LookPath("go")
 	if err != nil {
-		t.Skipf("the go command is not on PATH: %v", err)
+		t.Fatalf("the go command is not on PATH: %v", err)
 	}
 	return path
 }
