@@ -354,6 +354,14 @@ func (a *app) print(v any, human func(w io.Writer) error) error {
 	return human(a.stdout)
 }
 
+// done prints out as JSON with --json, or a one-line confirmation.
+func (a *app) done(out any, format string, args ...any) error {
+	return a.print(out, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, format+"\n", args...)
+		return err
+	})
+}
+
 // note writes an informational line on stderr unless --quiet.
 func (a *app) note(format string, args ...any) {
 	if !a.quiet {
