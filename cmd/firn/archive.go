@@ -12,11 +12,7 @@ func (a *app) archiveCmd() *cobra.Command {
 		Short: "Delete an archive",
 		Args:  args("VAULT", "ARCHIVE_ID"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			g, err := a.glacier()
-			if err != nil {
-				return err
-			}
-			out, err := g.DeleteArchive(cmd.Context(), &firn.DeleteArchiveInput{AccountId: a.account, VaultName: args[0], ArchiveId: args[1]})
+			out, err := call(cmd.Context(), a, firn.Glacier.DeleteArchive, &firn.DeleteArchiveInput{AccountId: a.account, VaultName: args[0], ArchiveId: args[1]})
 			if err != nil {
 				return err
 			}

@@ -15,11 +15,7 @@ func (a *app) capacityCmd() *cobra.Command {
 		Short: "Buy a provisioned capacity unit (Expedited retrievals)",
 		Args:  args(),
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
-			g, err := a.glacier()
-			if err != nil {
-				return err
-			}
-			out, err := g.PurchaseProvisionedCapacity(cmd.Context(), &firn.PurchaseProvisionedCapacityInput{AccountId: a.account})
+			out, err := call(cmd.Context(), a, firn.Glacier.PurchaseProvisionedCapacity, &firn.PurchaseProvisionedCapacityInput{AccountId: a.account})
 			if err != nil {
 				return err
 			}
@@ -31,11 +27,7 @@ func (a *app) capacityCmd() *cobra.Command {
 		Short: "List the account's provisioned capacity units",
 		Args:  args(),
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
-			g, err := a.glacier()
-			if err != nil {
-				return err
-			}
-			out, err := g.ListProvisionedCapacity(cmd.Context(), &firn.ListProvisionedCapacityInput{AccountId: a.account})
+			out, err := call(cmd.Context(), a, firn.Glacier.ListProvisionedCapacity, &firn.ListProvisionedCapacityInput{AccountId: a.account})
 			if err != nil {
 				return err
 			}

@@ -19,11 +19,7 @@ func (a *app) lockCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			g, err := a.glacier()
-			if err != nil {
-				return err
-			}
-			out, err := g.InitiateVaultLock(cmd.Context(), &firn.InitiateVaultLockInput{AccountId: a.account, VaultName: args[0], Policy: &firn.VaultLockPolicy{Policy: doc}})
+			out, err := call(cmd.Context(), a, firn.Glacier.InitiateVaultLock, &firn.InitiateVaultLockInput{AccountId: a.account, VaultName: args[0], Policy: &firn.VaultLockPolicy{Policy: doc}})
 			if err != nil {
 				return err
 			}
@@ -39,11 +35,7 @@ func (a *app) lockCmd() *cobra.Command {
 		Short: "Complete an in-progress vault lock; the policy becomes immutable",
 		Args:  args("VAULT", "LOCK_ID"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			g, err := a.glacier()
-			if err != nil {
-				return err
-			}
-			out, err := g.CompleteVaultLock(cmd.Context(), &firn.CompleteVaultLockInput{AccountId: a.account, VaultName: args[0], LockId: args[1]})
+			out, err := call(cmd.Context(), a, firn.Glacier.CompleteVaultLock, &firn.CompleteVaultLockInput{AccountId: a.account, VaultName: args[0], LockId: args[1]})
 			if err != nil {
 				return err
 			}
@@ -55,11 +47,7 @@ func (a *app) lockCmd() *cobra.Command {
 		Short: "Abort an in-progress vault lock",
 		Args:  args("VAULT"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			g, err := a.glacier()
-			if err != nil {
-				return err
-			}
-			out, err := g.AbortVaultLock(cmd.Context(), &firn.AbortVaultLockInput{AccountId: a.account, VaultName: args[0]})
+			out, err := call(cmd.Context(), a, firn.Glacier.AbortVaultLock, &firn.AbortVaultLockInput{AccountId: a.account, VaultName: args[0]})
 			if err != nil {
 				return err
 			}
@@ -71,11 +59,7 @@ func (a *app) lockCmd() *cobra.Command {
 		Short: "Show a vault's lock state and policy",
 		Args:  args("VAULT"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			g, err := a.glacier()
-			if err != nil {
-				return err
-			}
-			out, err := g.GetVaultLock(cmd.Context(), &firn.GetVaultLockInput{AccountId: a.account, VaultName: args[0]})
+			out, err := call(cmd.Context(), a, firn.Glacier.GetVaultLock, &firn.GetVaultLockInput{AccountId: a.account, VaultName: args[0]})
 			if err != nil {
 				return err
 			}

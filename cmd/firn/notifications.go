@@ -20,11 +20,7 @@ func (a *app) notificationsCmd() *cobra.Command {
 			if topic == "" {
 				return usagef("--topic is required: the SNS topic ARN, arn:aws:sns:REGION:ACCOUNT:NAME")
 			}
-			g, err := a.glacier()
-			if err != nil {
-				return err
-			}
-			out, err := g.SetVaultNotifications(cmd.Context(), &firn.SetVaultNotificationsInput{
+			out, err := call(cmd.Context(), a, firn.Glacier.SetVaultNotifications, &firn.SetVaultNotificationsInput{
 				AccountId: a.account, VaultName: args[0],
 				VaultNotificationConfig: &firn.VaultNotificationConfig{SNSTopic: topic, Events: events},
 			})
@@ -41,11 +37,7 @@ func (a *app) notificationsCmd() *cobra.Command {
 		Short: "Show a vault's notification configuration",
 		Args:  args("VAULT"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			g, err := a.glacier()
-			if err != nil {
-				return err
-			}
-			out, err := g.GetVaultNotifications(cmd.Context(), &firn.GetVaultNotificationsInput{AccountId: a.account, VaultName: args[0]})
+			out, err := call(cmd.Context(), a, firn.Glacier.GetVaultNotifications, &firn.GetVaultNotificationsInput{AccountId: a.account, VaultName: args[0]})
 			if err != nil {
 				return err
 			}
@@ -60,11 +52,7 @@ func (a *app) notificationsCmd() *cobra.Command {
 		Short: "Stop a vault's notifications",
 		Args:  args("VAULT"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			g, err := a.glacier()
-			if err != nil {
-				return err
-			}
-			out, err := g.DeleteVaultNotifications(cmd.Context(), &firn.DeleteVaultNotificationsInput{AccountId: a.account, VaultName: args[0]})
+			out, err := call(cmd.Context(), a, firn.Glacier.DeleteVaultNotifications, &firn.DeleteVaultNotificationsInput{AccountId: a.account, VaultName: args[0]})
 			if err != nil {
 				return err
 			}

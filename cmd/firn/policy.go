@@ -20,11 +20,7 @@ func (a *app) policyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			g, err := a.glacier()
-			if err != nil {
-				return err
-			}
-			out, err := g.SetVaultAccessPolicy(cmd.Context(), &firn.SetVaultAccessPolicyInput{AccountId: a.account, VaultName: args[0], Policy: &firn.VaultAccessPolicy{Policy: doc}})
+			out, err := call(cmd.Context(), a, firn.Glacier.SetVaultAccessPolicy, &firn.SetVaultAccessPolicyInput{AccountId: a.account, VaultName: args[0], Policy: &firn.VaultAccessPolicy{Policy: doc}})
 			if err != nil {
 				return err
 			}
@@ -36,11 +32,7 @@ func (a *app) policyCmd() *cobra.Command {
 		Short: "Print a vault's access policy",
 		Args:  args("VAULT"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			g, err := a.glacier()
-			if err != nil {
-				return err
-			}
-			out, err := g.GetVaultAccessPolicy(cmd.Context(), &firn.GetVaultAccessPolicyInput{AccountId: a.account, VaultName: args[0]})
+			out, err := call(cmd.Context(), a, firn.Glacier.GetVaultAccessPolicy, &firn.GetVaultAccessPolicyInput{AccountId: a.account, VaultName: args[0]})
 			if err != nil {
 				return err
 			}
@@ -55,11 +47,7 @@ func (a *app) policyCmd() *cobra.Command {
 		Short: "Delete a vault's access policy",
 		Args:  args("VAULT"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			g, err := a.glacier()
-			if err != nil {
-				return err
-			}
-			out, err := g.DeleteVaultAccessPolicy(cmd.Context(), &firn.DeleteVaultAccessPolicyInput{AccountId: a.account, VaultName: args[0]})
+			out, err := call(cmd.Context(), a, firn.Glacier.DeleteVaultAccessPolicy, &firn.DeleteVaultAccessPolicyInput{AccountId: a.account, VaultName: args[0]})
 			if err != nil {
 				return err
 			}

@@ -25,11 +25,7 @@ func (a *app) retrievalPolicyCmd() *cobra.Command {
 				n := int64(perHour)
 				rule.BytesPerHour = &n
 			}
-			g, err := a.glacier()
-			if err != nil {
-				return err
-			}
-			out, err := g.SetDataRetrievalPolicy(cmd.Context(), &firn.SetDataRetrievalPolicyInput{AccountId: a.account, Policy: &firn.DataRetrievalPolicy{Rules: []firn.DataRetrievalRule{rule}}})
+			out, err := call(cmd.Context(), a, firn.Glacier.SetDataRetrievalPolicy, &firn.SetDataRetrievalPolicyInput{AccountId: a.account, Policy: &firn.DataRetrievalPolicy{Rules: []firn.DataRetrievalRule{rule}}})
 			if err != nil {
 				return err
 			}
@@ -43,11 +39,7 @@ func (a *app) retrievalPolicyCmd() *cobra.Command {
 		Short: "Show the account's data retrieval policy",
 		Args:  args(),
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
-			g, err := a.glacier()
-			if err != nil {
-				return err
-			}
-			out, err := g.GetDataRetrievalPolicy(cmd.Context(), &firn.GetDataRetrievalPolicyInput{AccountId: a.account})
+			out, err := call(cmd.Context(), a, firn.Glacier.GetDataRetrievalPolicy, &firn.GetDataRetrievalPolicyInput{AccountId: a.account})
 			if err != nil {
 				return err
 			}

@@ -31,11 +31,7 @@ func (a *app) tagsCmd() *cobra.Command {
 				}
 				tags[k] = v
 			}
-			g, err := a.glacier()
-			if err != nil {
-				return err
-			}
-			out, err := g.AddTagsToVault(cmd.Context(), &firn.AddTagsToVaultInput{AccountId: a.account, VaultName: args[0], Tags: tags})
+			out, err := call(cmd.Context(), a, firn.Glacier.AddTagsToVault, &firn.AddTagsToVaultInput{AccountId: a.account, VaultName: args[0], Tags: tags})
 			if err != nil {
 				return err
 			}
@@ -47,11 +43,7 @@ func (a *app) tagsCmd() *cobra.Command {
 		Short: "List a vault's tags",
 		Args:  args("VAULT"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			g, err := a.glacier()
-			if err != nil {
-				return err
-			}
-			out, err := g.ListTagsForVault(cmd.Context(), &firn.ListTagsForVaultInput{AccountId: a.account, VaultName: args[0]})
+			out, err := call(cmd.Context(), a, firn.Glacier.ListTagsForVault, &firn.ListTagsForVaultInput{AccountId: a.account, VaultName: args[0]})
 			if err != nil {
 				return err
 			}
@@ -78,11 +70,7 @@ func (a *app) tagsCmd() *cobra.Command {
 			return nil
 		},
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			g, err := a.glacier()
-			if err != nil {
-				return err
-			}
-			out, err := g.RemoveTagsFromVault(cmd.Context(), &firn.RemoveTagsFromVaultInput{AccountId: a.account, VaultName: args[0], TagKeys: args[1:]})
+			out, err := call(cmd.Context(), a, firn.Glacier.RemoveTagsFromVault, &firn.RemoveTagsFromVaultInput{AccountId: a.account, VaultName: args[0], TagKeys: args[1:]})
 			if err != nil {
 				return err
 			}

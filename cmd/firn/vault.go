@@ -16,11 +16,7 @@ func (a *app) vaultCmd() *cobra.Command {
 		Short: "Create a vault (succeeds if it exists)",
 		Args:  args("NAME"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			g, err := a.glacier()
-			if err != nil {
-				return err
-			}
-			out, err := g.CreateVault(cmd.Context(), &firn.CreateVaultInput{AccountId: a.account, VaultName: args[0]})
+			out, err := call(cmd.Context(), a, firn.Glacier.CreateVault, &firn.CreateVaultInput{AccountId: a.account, VaultName: args[0]})
 			if err != nil {
 				return err
 			}
@@ -35,18 +31,11 @@ func (a *app) vaultCmd() *cobra.Command {
 		Short: "List the account's vaults",
 		Args:  args(),
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
-			g, err := a.glacier()
+			vaults, err := listAll(cmd.Context(), a, firn.AllVaults, firn.ListVaultsInput{AccountId: a.account})
 			if err != nil {
 				return err
 			}
-			var vaults []firn.DescribeVaultOutput
-			for v, err := range firn.AllVaults(cmd.Context(), g, firn.ListVaultsInput{AccountId: a.account}) {
-				if err != nil {
-					return err
-				}
-				vaults = append(vaults, v)
-			}
-			return a.print(firn.ListVaultsOutput{VaultList: orEmpty(vaults)}, func(w io.Writer) error {
+			return a.print(firn.ListVaultsOutput{VaultList: vaults}, func(w io.Writer) error {
 				if len(vaults) == 0 {
 					_, err := fmt.Fprintln(w, "no vaults; create one with 'firn vault create NAME'")
 					return err
@@ -64,11 +53,7 @@ func (a *app) vaultCmd() *cobra.Command {
 		Short: "Show a vault's metadata",
 		Args:  args("NAME"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			g, err := a.glacier()
-			if err != nil {
-				return err
-			}
-			v, err := g.DescribeVault(cmd.Context(), &firn.DescribeVaultInput{AccountId: a.account, VaultName: args[0]})
+			v, err := call(cmd.Context(), a, firn.Glacier.DescribeVault, &firn.DescribeVaultInput{AccountId: a.account, VaultName: args[0]})
 			if err != nil {
 				return err
 			}
@@ -91,11 +76,7 @@ inventory: delete its archives first ('firn archive delete'), and list them
 with an inventory job ('firn job inventory').`,
 		Args: args("NAME"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			g, err := a.glacier()
-			if err != nil {
-				return err
-			}
-			out, err := g.DeleteVault(cmd.Context(), &firn.DeleteVaultInput{AccountId: a.account, VaultName: args[0]})
+			out, err := call(cmd.Context(), a, firn.Glacier.DeleteVault, &firn.DeleteVaultInput{AccountId: a.account, VaultName: args[0]})
 			if err != nil {
 				return err
 			}
