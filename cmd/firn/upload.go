@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -392,10 +391,7 @@ func parseInclusiveRange(s string) (start, end int64, ok bool) {
 func (a *app) uploadParts(ctx context.Context, g firn.Glacier, f io.ReaderAt, st *uploadState, done map[int64]string, workers int, p *progress) ([][32]byte, error) {
 	n := int((st.Size + st.PartSize - 1) / st.PartSize)
 	hashes := make([][32]byte, n)
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-
-	part := func(i int) error {
+	part := func(ctx context.Context, i int) error {
 		off := int64(i) * st.PartSize
 		size := min(st.PartSize, st.Size-off)
 		sum, err := fileTreeHash(f, off, size, treehash.NewSerial())
@@ -424,29 +420,7 @@ func (a *app) uploadParts(ctx context.Context, g firn.Glacier, f io.ReaderAt, st
 		return nil
 	}
 
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(workers, n) {
-		wg.Go(func() {
-			for i := range next {
-				if err := part(i); err != nil {
-					cancel(err)
-					return
-				}
-			}
-		})
-	}
-feed:
-	for i := range n {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
+	if err := parallel(ctx, workers, n, part); err != nil {
 		return nil, err
 	}
 	return hashes, nil
