@@ -17,14 +17,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/multipart"
 	"github.com/firnstore/firn/treehash"
 )
 
 const (
 	defaultThreshold = 64 << 20
 	defaultPartSize  = 8 << 20
-	maxParts         = 10000
-	maxPartSize      = 4 << 30
 )
 
 type uploadOptions struct {
@@ -193,10 +192,10 @@ type uploadState struct {
 }
 
 // minPartSize is the smallest valid part size that splits size bytes into
-// at most maxParts parts.
+// at most multipart.MaxParts parts.
 func minPartSize(size int64) int64 {
-	ps := int64(treehash.LeafSize)
-	for ps < maxPartSize && (size+ps-1)/ps > maxParts {
+	ps := int64(multipart.MinPartSize)
+	for ps < multipart.MaxPartSize && (size+ps-1)/ps > multipart.MaxParts {
 		ps *= 2
 	}
 	return ps
@@ -207,7 +206,7 @@ func (a *app) uploadMultipart(ctx context.Context, g firn.Glacier, vaultName str
 	partSize := int64(o.partSize)
 	if need := minPartSize(size); partSize < need {
 		if o.partSizeSet {
-			return nil, usagef("--part-size %s: a file of %s needs parts of at least %s (at most %d parts)", o.partSize.String(), humanBytes(size), humanBytes(need), maxParts)
+			return nil, usagef("--part-size %s: a file of %s needs parts of at least %s (at most %d parts)", o.partSize.String(), humanBytes(size), humanBytes(need), multipart.MaxParts)
 		}
 		partSize = need
 	}
