@@ -17,7 +17,7 @@
 //
 // Contract:
 //
-//   - Errors are the Glacier's own, as returned (an *firn.Error for a service
+//   - Errors are the Glacier's own, as returned (a *firn.Error for a service
 //     error, so errors.Is(err, firn.ErrResourceNotFound) works through the
 //     handles); an action's own bad arguments fail with
 //     InvalidParameterValueException or MissingParameterValueException
