@@ -15,10 +15,11 @@ import (
 	"time"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/client"
 )
 
-// The resource handles, waiters and uploader of package firn, over any
-// firn.Glacier.
+// The resource handles and uploader of package client and the waiters of
+// package firn, over any firn.Glacier.
 
 var resourceCases = []conformanceCase{
 	{"Account/Vaults", testResAccountVaults},
@@ -236,7 +237,7 @@ func collect[T any](t *testing.T, what string, seq iter.Seq2[T, error]) []T {
 	return items
 }
 
-func vaultNames(vs []*firn.Vault) []string {
+func vaultNames(vs []*client.Vault) []string {
 	var names []string
 	for _, v := range vs {
 		names = append(names, v.Name())
@@ -244,7 +245,7 @@ func vaultNames(vs []*firn.Vault) []string {
 	return names
 }
 
-func jobIDs(js []*firn.Job) []string {
+func jobIDs(js []*client.Job) []string {
 	ids := []string{}
 	for _, j := range js {
 		ids = append(ids, j.ID())
@@ -260,7 +261,7 @@ func wantHandleErr(t *testing.T, err error, want *firn.Error, mentions ...string
 
 // completeJob waits for a job, advancing the target's clock instead of
 // sleeping, and checks that it succeeded.
-func completeJob(t *testing.T, tg *target, j *firn.Job) {
+func completeJob(t *testing.T, tg *target, j *client.Job) {
 	t.Helper()
 	s := &sleeper{advance: tg.clock.Advance}
 	if err := j.WaitUntilComplete(t.Context(), &firn.WaiterOptions{Sleep: s.Sleep}); err != nil {
@@ -272,7 +273,7 @@ func completeJob(t *testing.T, tg *target, j *firn.Job) {
 }
 
 // jobOutput reads a job's output.
-func jobOutput(t *testing.T, j *firn.Job, byteRange string) ([]byte, *firn.GetJobOutputOutput) {
+func jobOutput(t *testing.T, j *client.Job, byteRange string) ([]byte, *firn.GetJobOutputOutput) {
 	t.Helper()
 	out, err := j.GetOutput(t.Context(), byteRange)
 	if err != nil {
@@ -290,7 +291,7 @@ func jobOutput(t *testing.T, j *firn.Job, byteRange string) ([]byte, *firn.GetJo
 
 func testResAccountVaults(t *testing.T, tg *target) {
 	ctx := t.Context()
-	acct := firn.NewAccount(tg.g, "")
+	acct := client.NewAccount(tg.g, "")
 	if acct.ID() != "" {
 		t.Errorf("ID %q, want the one given", acct.ID())
 	}
@@ -304,7 +305,7 @@ func testResAccountVaults(t *testing.T, tg *target) {
 			t.Errorf("CreateVault %s: handle on %q of %q with Attrs %+v", n, v.Name(), v.AccountID(), v.Attrs)
 		}
 	}
-	for _, opts := range []*firn.ListOptions{nil, {PageSize: 2}, {PageSize: 1000}} {
+	for _, opts := range []*client.ListOptions{nil, {PageSize: 2}, {PageSize: 1000}} {
 		vs := collect(t, "Vaults", acct.Vaults(ctx, opts))
 		if got := vaultNames(vs); !slices.Equal(got, names) {
 			t.Errorf("Vaults(%+v): %v, want %v", opts, got, names)
@@ -321,20 +322,20 @@ func testResAccountVaults(t *testing.T, tg *target) {
 	// Resume where a page of ListVaults ended; other names of the account
 	// list the same vaults.
 	page := must[firn.ListVaultsOutput](t, "ListVaults")(tg.g.ListVaults(ctx, &firn.ListVaultsInput{Limit: 2}))
-	if got := vaultNames(collect(t, "Vaults", acct.Vaults(ctx, &firn.ListOptions{Marker: page.Marker}))); !slices.Equal(got, names[2:]) {
+	if got := vaultNames(collect(t, "Vaults", acct.Vaults(ctx, &client.ListOptions{Marker: page.Marker}))); !slices.Equal(got, names[2:]) {
 		t.Errorf("Vaults from marker %q: %v, want %v", page.Marker, got, names[2:])
 	}
 	for _, id := range []string{"-", tg.account} {
-		if got := vaultNames(collect(t, "Vaults", firn.NewAccount(tg.g, id).Vaults(ctx, nil))); !slices.Equal(got, names) {
+		if got := vaultNames(collect(t, "Vaults", client.NewAccount(tg.g, id).Vaults(ctx, nil))); !slices.Equal(got, names) {
 			t.Errorf("Vaults of account %q: %v, want %v", id, got, names)
 		}
 	}
-	if got := collect(t, "Vaults", firn.NewAccount(tg.g, "111122223333").Vaults(ctx, nil)); len(got) != 0 {
+	if got := collect(t, "Vaults", client.NewAccount(tg.g, "111122223333").Vaults(ctx, nil)); len(got) != 0 {
 		t.Errorf("Vaults of another account: %v, want none", vaultNames(got))
 	}
 	// A bad page size is the service's error, yielded once.
 	var errs int
-	for v, err := range acct.Vaults(ctx, &firn.ListOptions{PageSize: 1001}) {
+	for v, err := range acct.Vaults(ctx, &client.ListOptions{PageSize: 1001}) {
 		if v != nil {
 			t.Errorf("Vaults with page size 1001 yielded %s", v.Name())
 		}
@@ -360,8 +361,8 @@ func testResAccountVaultsLazy(t *testing.T, tg *target) {
 		mustCreateVault(t, tg, "", fmt.Sprintf("v%d", i))
 	}
 	s := newSpy(tg.g)
-	acct := firn.NewAccount(s, "-")
-	seq := acct.Vaults(ctx, &firn.ListOptions{PageSize: 2})
+	acct := client.NewAccount(s, "-")
+	seq := acct.Vaults(ctx, &client.ListOptions{PageSize: 2})
 	if s.n("ListVaults") != 0 {
 		t.Errorf("making the collection called ListVaults")
 	}
@@ -396,7 +397,7 @@ func testResAccountVaultsLazy(t *testing.T, tg *target) {
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var errs []error
-	for _, err := range acct.Vaults(cctx, &firn.ListOptions{PageSize: 2}) {
+	for _, err := range acct.Vaults(cctx, &client.ListOptions{PageSize: 2}) {
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -415,7 +416,7 @@ func testResAccountVaultsLazy(t *testing.T, tg *target) {
 
 func testResVaultLoadCreateDelete(t *testing.T, tg *target) {
 	ctx := t.Context()
-	acct := firn.NewAccount(tg.g, tg.account)
+	acct := client.NewAccount(tg.g, tg.account)
 	v := acct.Vault("v")
 	if v.Name() != "v" || v.AccountID() != tg.account || v.Account().ID() != tg.account {
 		t.Errorf("handle on %q of %q", v.Name(), v.AccountID())
@@ -453,7 +454,7 @@ func testResVaultLoadCreateDelete(t *testing.T, tg *target) {
 
 func testResVaultUploadArchive(t *testing.T, tg *target) {
 	ctx := t.Context()
-	v, err := firn.NewAccount(tg.g, "").CreateVault(ctx, "v")
+	v, err := client.NewAccount(tg.g, "").CreateVault(ctx, "v")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -471,14 +472,14 @@ func testResVaultUploadArchive(t *testing.T, tg *target) {
 	before := snapshot(t, tg, "")
 	_, err = v.UploadArchive(ctx, strings.NewReader("x"), "bad\x01description")
 	wantHandleErr(t, err, firn.ErrInvalidParameterValue)
-	_, err = firn.NewAccount(tg.g, "").Vault("missing").UploadArchive(ctx, strings.NewReader("x"), "")
+	_, err = client.NewAccount(tg.g, "").Vault("missing").UploadArchive(ctx, strings.NewReader("x"), "")
 	wantHandleErr(t, err, firn.ErrResourceNotFound)
 	wantUnchanged(t, tg, "", before)
 }
 
 func testResVaultInventoryRetrieval(t *testing.T, tg *target) {
 	ctx := t.Context()
-	v, err := firn.NewAccount(tg.g, "").CreateVault(ctx, "v")
+	v, err := client.NewAccount(tg.g, "").CreateVault(ctx, "v")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -525,7 +526,7 @@ func testResVaultInventoryRetrieval(t *testing.T, tg *target) {
 
 func testResArchiveRetrieval(t *testing.T, tg *target) {
 	ctx := t.Context()
-	v, err := firn.NewAccount(tg.g, "").CreateVault(ctx, "v")
+	v, err := client.NewAccount(tg.g, "").CreateVault(ctx, "v")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -575,7 +576,7 @@ func testResArchiveRetrieval(t *testing.T, tg *target) {
 
 func testResArchiveRetrievalParameters(t *testing.T, tg *target) {
 	ctx := t.Context()
-	v, err := firn.NewAccount(tg.g, "").CreateVault(ctx, "v")
+	v, err := client.NewAccount(tg.g, "").CreateVault(ctx, "v")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -627,7 +628,7 @@ func testResArchiveRetrievalParameters(t *testing.T, tg *target) {
 
 func testResArchiveDelete(t *testing.T, tg *target) {
 	ctx := t.Context()
-	v, err := firn.NewAccount(tg.g, "").CreateVault(ctx, "v")
+	v, err := client.NewAccount(tg.g, "").CreateVault(ctx, "v")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -643,7 +644,7 @@ func testResArchiveDelete(t *testing.T, tg *target) {
 	wantCounts(t, tg, "", "v", 1, 10)
 	_, err = a.InitiateArchiveRetrieval(ctx, nil)
 	wantHandleErr(t, err, firn.ErrResourceNotFound)
-	wantHandleErr(t, firn.NewAccount(tg.g, "").Vault("missing").Archive(keep.ArchiveId).Delete(ctx), firn.ErrResourceNotFound)
+	wantHandleErr(t, client.NewAccount(tg.g, "").Vault("missing").Archive(keep.ArchiveId).Delete(ctx), firn.ErrResourceNotFound)
 	wantCounts(t, tg, "", "v", 1, 10)
 }
 
@@ -651,7 +652,7 @@ func testResArchiveDelete(t *testing.T, tg *target) {
 
 func testResJobCollections(t *testing.T, tg *target) {
 	ctx := t.Context()
-	v, err := firn.NewAccount(tg.g, "").CreateVault(ctx, "v")
+	v, err := client.NewAccount(tg.g, "").CreateVault(ctx, "v")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -698,30 +699,30 @@ func testResJobCollections(t *testing.T, tg *target) {
 	}
 	yes, no := true, false
 	s := newSpy(tg.g)
-	sv := firn.NewAccount(s, "").Vault("v")
+	sv := client.NewAccount(s, "").Vault("v")
 	for _, tc := range []struct {
 		name      string
-		seq       func(*firn.ListOptions) iter.Seq2[*firn.Job, error]
+		seq       func(*client.ListOptions) iter.Seq2[*client.Job, error]
 		status    string
 		completed *bool
 		keep      func(firn.GlacierJobDescription) bool
 	}{
-		{"Jobs", func(o *firn.ListOptions) iter.Seq2[*firn.Job, error] {
+		{"Jobs", func(o *client.ListOptions) iter.Seq2[*client.Job, error] {
 			if o == nil {
 				return sv.Jobs(ctx, nil)
 			}
-			return sv.Jobs(ctx, &firn.JobListOptions{PageSize: o.PageSize, Marker: o.Marker})
+			return sv.Jobs(ctx, &client.JobListOptions{PageSize: o.PageSize, Marker: o.Marker})
 		}, "", nil, func(firn.GlacierJobDescription) bool { return true }},
-		{"SucceededJobs", func(o *firn.ListOptions) iter.Seq2[*firn.Job, error] { return sv.SucceededJobs(ctx, o) },
+		{"SucceededJobs", func(o *client.ListOptions) iter.Seq2[*client.Job, error] { return sv.SucceededJobs(ctx, o) },
 			"Succeeded", nil, func(d firn.GlacierJobDescription) bool { return d.StatusCode == firn.StatusSucceeded }},
-		{"FailedJobs", func(o *firn.ListOptions) iter.Seq2[*firn.Job, error] { return sv.FailedJobs(ctx, o) },
+		{"FailedJobs", func(o *client.ListOptions) iter.Seq2[*client.Job, error] { return sv.FailedJobs(ctx, o) },
 			"Failed", nil, func(d firn.GlacierJobDescription) bool { return d.StatusCode == firn.StatusFailed }},
-		{"JobsInProgress", func(o *firn.ListOptions) iter.Seq2[*firn.Job, error] { return sv.JobsInProgress(ctx, o) },
+		{"JobsInProgress", func(o *client.ListOptions) iter.Seq2[*client.Job, error] { return sv.JobsInProgress(ctx, o) },
 			"InProgress", nil, func(d firn.GlacierJobDescription) bool { return d.StatusCode == firn.StatusInProgress }},
-		{"CompletedJobs", func(o *firn.ListOptions) iter.Seq2[*firn.Job, error] { return sv.CompletedJobs(ctx, o) },
+		{"CompletedJobs", func(o *client.ListOptions) iter.Seq2[*client.Job, error] { return sv.CompletedJobs(ctx, o) },
 			"", &yes, func(d firn.GlacierJobDescription) bool { return d.Completed }},
 	} {
-		for _, opts := range []*firn.ListOptions{nil, {PageSize: 2}} {
+		for _, opts := range []*client.ListOptions{nil, {PageSize: 2}} {
 			before := len(inputsOf[firn.ListJobsInput](s, "ListJobs"))
 			js := collect(t, tc.name, tc.seq(opts))
 			if got, want := jobIDs(js), where(tc.keep); !slices.Equal(got, want) {
@@ -740,21 +741,21 @@ func testResJobCollections(t *testing.T, tg *target) {
 			}
 		}
 	}
-	in := collect(t, "Jobs", sv.Jobs(ctx, &firn.JobListOptions{Completed: &no, StatusCode: firn.StatusInProgress}))
+	in := collect(t, "Jobs", sv.Jobs(ctx, &client.JobListOptions{Completed: &no, StatusCode: firn.StatusInProgress}))
 	if got, want := jobIDs(in), where(func(d firn.GlacierJobDescription) bool { return !d.Completed }); !slices.Equal(got, want) {
 		t.Errorf("Jobs not completed: %v, want %v", got, want)
 	}
 
 	// Pages are fetched lazily.
 	before := s.n("ListJobs")
-	for range sv.Jobs(ctx, &firn.JobListOptions{PageSize: 1}) {
+	for range sv.Jobs(ctx, &client.JobListOptions{PageSize: 1}) {
 		break
 	}
 	if n := s.n("ListJobs") - before; n != 1 {
 		t.Errorf("taking one job in pages of 1 made %d ListJobs calls, want 1", n)
 	}
 	// A bad filter is the service's error.
-	for j, err := range sv.Jobs(ctx, &firn.JobListOptions{StatusCode: "Done"}) {
+	for j, err := range sv.Jobs(ctx, &client.JobListOptions{StatusCode: "Done"}) {
 		if j != nil {
 			t.Errorf("Jobs with a bad status code yielded %s", j.ID())
 		}
@@ -766,7 +767,7 @@ func testResJobCollections(t *testing.T, tg *target) {
 
 func testResMultipartLifecycle(t *testing.T, tg *target) {
 	ctx := t.Context()
-	v, err := firn.NewAccount(tg.g, "").CreateVault(ctx, "v")
+	v, err := client.NewAccount(tg.g, "").CreateVault(ctx, "v")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -795,7 +796,7 @@ func testResMultipartLifecycle(t *testing.T, tg *target) {
 			t.Errorf("UploadPart at %d: checksum %s, want %s", off, sum, want)
 		}
 	}
-	for _, opts := range []*firn.ListOptions{nil, {PageSize: 1}} {
+	for _, opts := range []*client.ListOptions{nil, {PageSize: 1}} {
 		parts := collect(t, "Parts", u.Parts(ctx, opts))
 		var want []firn.PartListElement
 		for off := 0; off < len(data); off += mib {
@@ -830,7 +831,7 @@ func testResMultipartLifecycle(t *testing.T, tg *target) {
 
 func testResMultipartAbort(t *testing.T, tg *target) {
 	ctx := t.Context()
-	v, err := firn.NewAccount(tg.g, "").CreateVault(ctx, "v")
+	v, err := client.NewAccount(tg.g, "").CreateVault(ctx, "v")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -859,7 +860,7 @@ func testResMultipartAbort(t *testing.T, tg *target) {
 
 func testResMultipartCollections(t *testing.T, tg *target) {
 	ctx := t.Context()
-	v, err := firn.NewAccount(tg.g, "").CreateVault(ctx, "v")
+	v, err := client.NewAccount(tg.g, "").CreateVault(ctx, "v")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -884,8 +885,8 @@ func testResMultipartCollections(t *testing.T, tg *target) {
 		t.Fatalf("ListMultipartUploads lists %v, want %v", want, ids)
 	}
 	s := newSpy(tg.g)
-	sv := firn.NewAccount(s, "").Vault("v")
-	for _, opts := range []*firn.ListOptions{nil, {PageSize: 2}} {
+	sv := client.NewAccount(s, "").Vault("v")
+	for _, opts := range []*client.ListOptions{nil, {PageSize: 2}} {
 		us := collect(t, "MultipartUploads", sv.MultipartUploads(ctx, opts))
 		var got []string
 		for _, u := range us {
@@ -899,7 +900,7 @@ func testResMultipartCollections(t *testing.T, tg *target) {
 		}
 	}
 	before := s.n("ListMultipartUploads")
-	for range sv.MultipartUploads(ctx, &firn.ListOptions{PageSize: 2}) {
+	for range sv.MultipartUploads(ctx, &client.ListOptions{PageSize: 2}) {
 		break
 	}
 	if n := s.n("ListMultipartUploads") - before; n != 1 {
@@ -914,7 +915,7 @@ func testResMultipartCollections(t *testing.T, tg *target) {
 	}
 	before = s.n("ListParts")
 	n := 0
-	for _, err := range u.Parts(ctx, &firn.ListOptions{PageSize: 1}) {
+	for _, err := range u.Parts(ctx, &client.ListOptions{PageSize: 1}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -931,7 +932,7 @@ func testResMultipartCollections(t *testing.T, tg *target) {
 
 func testResNotification(t *testing.T, tg *target) {
 	ctx := t.Context()
-	v, err := firn.NewAccount(tg.g, "").CreateVault(ctx, "v")
+	v, err := client.NewAccount(tg.g, "").CreateVault(ctx, "v")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -968,7 +969,7 @@ func testResNotification(t *testing.T, tg *target) {
 	if n.Attrs != loaded {
 		t.Errorf("failed Load changed Attrs")
 	}
-	wantHandleErr(t, firn.NewAccount(tg.g, "").Vault("missing").Notification().Set(ctx, cfg), firn.ErrResourceNotFound)
+	wantHandleErr(t, client.NewAccount(tg.g, "").Vault("missing").Notification().Set(ctx, cfg), firn.ErrResourceNotFound)
 }
 
 // Waiters.
@@ -977,7 +978,7 @@ func testResWaitVaultExists(t *testing.T, tg *target) {
 	ctx := t.Context()
 	mustCreateVault(t, tg, "", "v")
 	s := newSpy(tg.g)
-	acct := firn.NewAccount(s, "")
+	acct := client.NewAccount(s, "")
 	if err := acct.Vault("v").WaitUntilExists(ctx, &firn.WaiterOptions{Sleep: noSleep(t)}); err != nil {
 		t.Errorf("WaitUntilExists on an existing vault: %v", err)
 	}
@@ -1020,7 +1021,7 @@ func testResWaitVaultExists(t *testing.T, tg *target) {
 func testResWaitVaultNotExists(t *testing.T, tg *target) {
 	ctx := t.Context()
 	s := newSpy(tg.g)
-	v := firn.NewAccount(s, "").Vault("v")
+	v := client.NewAccount(s, "").Vault("v")
 	if err := v.WaitUntilNotExists(ctx, &firn.WaiterOptions{Sleep: noSleep(t)}); err != nil {
 		t.Errorf("WaitUntilNotExists on a missing vault: %v", err)
 	}
@@ -1045,7 +1046,7 @@ func testResWaitVaultNotExists(t *testing.T, tg *target) {
 	if n := len(sl.pauses()); n != 1 {
 		t.Errorf("%d pauses, want 1", n)
 	}
-	err = firn.NewAccount(s, "").Vault("bad name").WaitUntilNotExists(ctx, &firn.WaiterOptions{Sleep: noSleep(t)})
+	err = client.NewAccount(s, "").Vault("bad name").WaitUntilNotExists(ctx, &firn.WaiterOptions{Sleep: noSleep(t)})
 	checkErr(t, true, err, firn.ErrInvalidParameterValue)
 }
 
@@ -1068,7 +1069,7 @@ func testResWaitDefaults(t *testing.T, tg *target) {
 
 func testResWaitJobComplete(t *testing.T, tg *target) {
 	ctx := t.Context()
-	v, err := firn.NewAccount(tg.g, "").CreateVault(ctx, "v")
+	v, err := client.NewAccount(tg.g, "").CreateVault(ctx, "v")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1098,7 +1099,7 @@ func testResWaitJobComplete(t *testing.T, tg *target) {
 	}
 	// A completed job needs one check.
 	s := newSpy(tg.g)
-	if err := firn.NewAccount(s, "").Vault("v").Job(j.ID()).WaitUntilComplete(ctx, &firn.WaiterOptions{Sleep: noSleep(t)}); err != nil {
+	if err := client.NewAccount(s, "").Vault("v").Job(j.ID()).WaitUntilComplete(ctx, &firn.WaiterOptions{Sleep: noSleep(t)}); err != nil {
 		t.Errorf("WaitUntilComplete on a completed job: %v", err)
 	}
 	if n := s.n("DescribeJob"); n != 1 {
@@ -1114,7 +1115,7 @@ func testResWaitJobComplete(t *testing.T, tg *target) {
 
 func testResWaitCancel(t *testing.T, tg *target) {
 	s := newSpy(tg.g)
-	v := firn.NewAccount(s, "").Vault("v")
+	v := client.NewAccount(s, "").Vault("v")
 
 	// Cancelled while pausing: no further check.
 	ctx, cancel := context.WithCancel(t.Context())
@@ -1147,7 +1148,7 @@ func testResWaitCancel(t *testing.T, tg *target) {
 	}
 	// And it does pause: a short real delay is waited out.
 	mustCreateVault(t, tg, "", "w")
-	if err := firn.NewAccount(tg.g, "").Vault("w").WaitUntilNotExists(t.Context(), &firn.WaiterOptions{Delay: time.Millisecond, MaxAttempts: 3}); !errors.Is(err, firn.ErrMaxAttemptsExceeded) {
+	if err := client.NewAccount(tg.g, "").Vault("w").WaitUntilNotExists(t.Context(), &firn.WaiterOptions{Delay: time.Millisecond, MaxAttempts: 3}); !errors.Is(err, firn.ErrMaxAttemptsExceeded) {
 		t.Errorf("WaitUntilNotExists with real pauses: %v, want ErrMaxAttemptsExceeded", err)
 	}
 }
@@ -1183,10 +1184,10 @@ func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
 // uploadAndCheck uploads data with u through a spy and checks the archive's
 // checksum (which the service computed from the bytes it stored), and that
 // it went in one request or in parts as wanted.
-func uploadAndCheck(t *testing.T, tg *target, u *firn.Uploader, body io.Reader, data []byte, wantParts int) *firn.Archive {
+func uploadAndCheck(t *testing.T, tg *target, u *client.Uploader, body io.Reader, data []byte, wantParts int) *client.Archive {
 	t.Helper()
 	s := newSpy(tg.g)
-	a, err := u.Upload(t.Context(), firn.NewAccount(s, "").Vault("v"), body, "up")
+	a, err := u.Upload(t.Context(), client.NewAccount(s, "").Vault("v"), body, "up")
 	if err != nil {
 		t.Fatalf("Upload of %d bytes: %v", len(data), err)
 	}
@@ -1203,7 +1204,7 @@ func uploadAndCheck(t *testing.T, tg *target, u *firn.Uploader, body io.Reader, 
 
 func testResUploaderSizes(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	u := &firn.Uploader{PartSize: mib, Concurrency: 3, Sleep: noSleep(t)}
+	u := &client.Uploader{PartSize: mib, Concurrency: 3, Sleep: noSleep(t)}
 	for _, n := range []int{1, mib - 1, mib, mib + 1, 3*mib + 5, 4 * mib} {
 		data := random(n)
 		// Known size: single up to the threshold (the part size).
@@ -1224,15 +1225,15 @@ func testResUploaderSizes(t *testing.T, tg *target) {
 	// The zero (and nil) Uploader: 8 MiB parts, 4 at a time.
 	data := random(9 * mib)
 	uploadAndCheck(t, tg, nil, onlyReader{bytes.NewReader(data)}, data, 2)
-	uploadAndCheck(t, tg, &firn.Uploader{}, bytes.NewReader(data), data, 2)
-	uploadAndCheck(t, tg, &firn.Uploader{}, bytes.NewReader(data[:8*mib]), data[:8*mib], 0)
+	uploadAndCheck(t, tg, &client.Uploader{}, bytes.NewReader(data), data, 2)
+	uploadAndCheck(t, tg, &client.Uploader{}, bytes.NewReader(data[:8*mib]), data[:8*mib], 0)
 	// The service's rules still apply: an archive holds at least a byte.
 	before := snapshot(t, tg, "")
 	for _, body := range []io.Reader{bytes.NewReader(nil), onlyReader{strings.NewReader("")}} {
-		_, err := u.Upload(t.Context(), firn.NewAccount(tg.g, "").Vault("v"), body, "")
+		_, err := u.Upload(t.Context(), client.NewAccount(tg.g, "").Vault("v"), body, "")
 		checkErr(t, true, err, firn.ErrInvalidParameterValue)
 	}
-	_, err := u.Upload(t.Context(), firn.NewAccount(tg.g, "").Vault("v"), nil, "")
+	_, err := u.Upload(t.Context(), client.NewAccount(tg.g, "").Vault("v"), nil, "")
 	checkErr(t, true, err, firn.ErrMissingParameterValue, "Body")
 	wantUnchanged(t, tg, "", before)
 }
@@ -1244,23 +1245,23 @@ func testResUploaderOffset(t *testing.T, tg *target) {
 	if _, err := r.Seek(mib/2, io.SeekStart); err != nil {
 		t.Fatal(err)
 	}
-	a := uploadAndCheck(t, tg, &firn.Uploader{PartSize: mib, Sleep: noSleep(t)}, r, data[mib/2:], 3)
+	a := uploadAndCheck(t, tg, &client.Uploader{PartSize: mib, Sleep: noSleep(t)}, r, data[mib/2:], 3)
 	wantArchive(t, tg, "", "v", a.ID(), data[mib/2:], "up")
 	if off, _ := r.Seek(0, io.SeekCurrent); off != mib/2 {
 		t.Errorf("the body's offset moved to %d", off)
 	}
 	// A section of a larger ReaderAt.
 	sec := io.NewSectionReader(bytes.NewReader(data), 100, 2*mib)
-	uploadAndCheck(t, tg, &firn.Uploader{PartSize: mib, Sleep: noSleep(t)}, sec, data[100:100+2*mib], 2)
+	uploadAndCheck(t, tg, &client.Uploader{PartSize: mib, Sleep: noSleep(t)}, sec, data[100:100+2*mib], 2)
 }
 
 func testResUploaderThreshold(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
 	data := random(mib + mib/2)
-	u := &firn.Uploader{PartSize: mib, Threshold: 2 * mib, Sleep: noSleep(t)}
+	u := &client.Uploader{PartSize: mib, Threshold: 2 * mib, Sleep: noSleep(t)}
 	uploadAndCheck(t, tg, u, bytes.NewReader(data), data, 0)
 	uploadAndCheck(t, tg, u, onlyReader{bytes.NewReader(data)}, data, 2)
-	u = &firn.Uploader{PartSize: 2 * mib, Threshold: mib, Sleep: noSleep(t)}
+	u = &client.Uploader{PartSize: 2 * mib, Threshold: mib, Sleep: noSleep(t)}
 	uploadAndCheck(t, tg, u, bytes.NewReader(data), data, 1)
 	uploadAndCheck(t, tg, u, onlyReader{bytes.NewReader(data)}, data, 1)
 	uploadAndCheck(t, tg, u, onlyReader{bytes.NewReader(data[:mib])}, data[:mib], 0)
@@ -1323,8 +1324,8 @@ func testResUploaderRetry(t *testing.T, tg *target) {
 			return nil
 		}
 		sl := &sleeper{}
-		u := &firn.Uploader{PartSize: mib, Concurrency: 2, RetryDelay: time.Second, Sleep: sl.Sleep}
-		a, err := u.Upload(t.Context(), firn.NewAccount(s, "").Vault("v"), body(), "retried")
+		u := &client.Uploader{PartSize: mib, Concurrency: 2, RetryDelay: time.Second, Sleep: sl.Sleep}
+		a, err := u.Upload(t.Context(), client.NewAccount(s, "").Vault("v"), body(), "retried")
 		if err != nil {
 			t.Fatalf("Upload: %v", err)
 		}
@@ -1366,7 +1367,7 @@ func testResUploaderRetry(t *testing.T, tg *target) {
 		return nil
 	}
 	sl := &sleeper{}
-	a, err := (&firn.Uploader{Sleep: sl.Sleep}).Upload(t.Context(), firn.NewAccount(s, "").Vault("v"), strings.NewReader("a small archive"), "")
+	a, err := (&client.Uploader{Sleep: sl.Sleep}).Upload(t.Context(), client.NewAccount(s, "").Vault("v"), strings.NewReader("a small archive"), "")
 	if err != nil {
 		t.Fatalf("Upload: %v", err)
 	}
@@ -1395,8 +1396,8 @@ func testResUploaderGiveUp(t *testing.T, tg *target) {
 			return nil
 		}
 		sl := &sleeper{}
-		u := &firn.Uploader{PartSize: mib, Concurrency: 2, MaxAttempts: 4, RetryDelay: 10 * time.Millisecond, Sleep: sl.Sleep}
-		a, err := u.Upload(t.Context(), firn.NewAccount(s, "").Vault("v"), body, "")
+		u := &client.Uploader{PartSize: mib, Concurrency: 2, MaxAttempts: 4, RetryDelay: 10 * time.Millisecond, Sleep: sl.Sleep}
+		a, err := u.Upload(t.Context(), client.NewAccount(s, "").Vault("v"), body, "")
 		if a != nil || !errors.Is(err, firn.ErrServiceUnavailable) || !strings.Contains(err.Error(), "part 4") {
 			t.Errorf("Upload with a failing part: %v, %v; want ServiceUnavailableException naming part 4", a, err)
 		}
@@ -1421,7 +1422,7 @@ func testResUploaderGiveUp(t *testing.T, tg *target) {
 		}
 		return nil
 	}
-	_, err := (&firn.Uploader{PartSize: mib, Sleep: (&sleeper{}).Sleep}).Upload(t.Context(), firn.NewAccount(s, "").Vault("v"), bytes.NewReader(data), "")
+	_, err := (&client.Uploader{PartSize: mib, Sleep: (&sleeper{}).Sleep}).Upload(t.Context(), client.NewAccount(s, "").Vault("v"), bytes.NewReader(data), "")
 	if !errors.Is(err, firn.ErrServiceUnavailable) || s.n("CompleteMultipartUpload") != 3 || s.n("AbortMultipartUpload") != 1 {
 		t.Errorf("Upload with a failing completion: %v after %d completions and %d aborts, want 3 and 1",
 			err, s.n("CompleteMultipartUpload"), s.n("AbortMultipartUpload"))
@@ -1442,8 +1443,8 @@ func testResUploaderNotRetried(t *testing.T, tg *target) {
 		}
 		return nil
 	}
-	u := &firn.Uploader{PartSize: mib, Concurrency: 1, Sleep: noSleep(t)}
-	_, err := u.Upload(t.Context(), firn.NewAccount(s, "").Vault("v"), bytes.NewReader(data), "")
+	u := &client.Uploader{PartSize: mib, Concurrency: 1, Sleep: noSleep(t)}
+	_, err := u.Upload(t.Context(), client.NewAccount(s, "").Vault("v"), bytes.NewReader(data), "")
 	checkErr(t, true, err, firn.ErrInvalidParameterValue)
 	if s.n("UploadMultipartPart") != 2 || s.n("AbortMultipartUpload") != 1 {
 		t.Errorf("%d part uploads and %d aborts, want 2 and 1", s.n("UploadMultipartPart"), s.n("AbortMultipartUpload"))
@@ -1466,8 +1467,8 @@ func testResUploaderCancel(t *testing.T, tg *target) {
 			}
 			return nil
 		}
-		u := &firn.Uploader{PartSize: mib, Concurrency: 1, Sleep: noSleep(t)}
-		_, err := u.Upload(ctx, firn.NewAccount(s, "").Vault("v"), body, "")
+		u := &client.Uploader{PartSize: mib, Concurrency: 1, Sleep: noSleep(t)}
+		_, err := u.Upload(ctx, client.NewAccount(s, "").Vault("v"), body, "")
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("cancelled Upload: %v, want context.Canceled", err)
 		}
@@ -1504,8 +1505,8 @@ func testResUploaderReadError(t *testing.T, tg *target) {
 		failingReaderAt{bytes.NewReader(data), 2 * mib},
 	} {
 		s := newSpy(tg.g)
-		u := &firn.Uploader{PartSize: mib, Concurrency: 1, Sleep: noSleep(t)}
-		_, err := u.Upload(t.Context(), firn.NewAccount(s, "").Vault("v"), body, "")
+		u := &client.Uploader{PartSize: mib, Concurrency: 1, Sleep: noSleep(t)}
+		_, err := u.Upload(t.Context(), client.NewAccount(s, "").Vault("v"), body, "")
 		if err == nil || !strings.Contains(err.Error(), "bad sector") {
 			t.Errorf("Upload of a failing body (%T): %v, want the read error", body, err)
 		}
@@ -1515,7 +1516,7 @@ func testResUploaderReadError(t *testing.T, tg *target) {
 	}
 	// A body that fails before its first part is complete uploads nothing.
 	s := newSpy(tg.g)
-	_, err := (&firn.Uploader{PartSize: mib}).Upload(t.Context(), firn.NewAccount(s, "").Vault("v"), &failingReader{data: data[:10], err: errors.New("bad sector")}, "")
+	_, err := (&client.Uploader{PartSize: mib}).Upload(t.Context(), client.NewAccount(s, "").Vault("v"), &failingReader{data: data[:10], err: errors.New("bad sector")}, "")
 	if err == nil || !strings.Contains(err.Error(), "bad sector") || s.n("InitiateMultipartUpload")+s.n("UploadArchive") != 0 {
 		t.Errorf("Upload of a body failing at once: %v after %d calls", err, s.n("InitiateMultipartUpload")+s.n("UploadArchive"))
 	}
@@ -1571,8 +1572,8 @@ func testResUploaderBoundedBuffers(t *testing.T, tg *target) {
 		}
 	}
 	body := &aheadReader{t: t, r: bytes.NewReader(data), max: concurrency * mib, mu: &mu, done: &done}
-	u := &firn.Uploader{PartSize: mib, Concurrency: concurrency, Sleep: noSleep(t)}
-	a, err := u.Upload(t.Context(), firn.NewAccount(s, "").Vault("v"), onlyReader{body}, "")
+	u := &client.Uploader{PartSize: mib, Concurrency: concurrency, Sleep: noSleep(t)}
+	a, err := u.Upload(t.Context(), client.NewAccount(s, "").Vault("v"), onlyReader{body}, "")
 	if err != nil {
 		t.Fatalf("Upload: %v", err)
 	}
@@ -1586,20 +1587,20 @@ func testResUploaderBadOptions(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
 	before := snapshot(t, tg, "")
 	s := newSpy(tg.g)
-	v := firn.NewAccount(s, "").Vault("v")
+	v := client.NewAccount(s, "").Vault("v")
 	for _, tc := range []struct {
-		u       firn.Uploader
+		u       client.Uploader
 		mention string
 	}{
-		{firn.Uploader{PartSize: 3 * mib}, "PartSize"},
-		{firn.Uploader{PartSize: mib / 2}, "PartSize"},
-		{firn.Uploader{PartSize: 8 << 30}, "PartSize"},
-		{firn.Uploader{PartSize: -mib}, "PartSize"},
-		{firn.Uploader{Threshold: -1}, "Threshold"},
-		{firn.Uploader{Threshold: 4<<30 + 1}, "Threshold"},
-		{firn.Uploader{Concurrency: -1}, "Concurrency"},
-		{firn.Uploader{MaxAttempts: -1}, "MaxAttempts"},
-		{firn.Uploader{RetryDelay: -time.Second}, "RetryDelay"},
+		{client.Uploader{PartSize: 3 * mib}, "PartSize"},
+		{client.Uploader{PartSize: mib / 2}, "PartSize"},
+		{client.Uploader{PartSize: 8 << 30}, "PartSize"},
+		{client.Uploader{PartSize: -mib}, "PartSize"},
+		{client.Uploader{Threshold: -1}, "Threshold"},
+		{client.Uploader{Threshold: 4<<30 + 1}, "Threshold"},
+		{client.Uploader{Concurrency: -1}, "Concurrency"},
+		{client.Uploader{MaxAttempts: -1}, "MaxAttempts"},
+		{client.Uploader{RetryDelay: -time.Second}, "RetryDelay"},
 	} {
 		_, err := tc.u.Upload(t.Context(), v, bytes.NewReader(pattern(10)), "")
 		checkErr(t, true, err, firn.ErrInvalidParameterValue, tc.mention)

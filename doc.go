@@ -4,16 +4,17 @@
 // The package holds only the contract: the [Glacier] interface with one method
 // per Glacier operation, the request and response types named as in the API
 // reference and aws-sdk-go-v2, the [Error] type with the service's error codes,
-// and small helpers that work over any [Glacier] (paginators, the caller's
-// principal in a [context.Context]). It depends on the standard library only.
+// the [Clock] implementations read time from, the caller's principal in a
+// [context.Context], and the helpers that need nothing but the interface:
+// paginators ([AllVaults], [AllJobs], [AllMultipartUploads], [AllParts]) and
+// waiters ([WaitUntilVaultExists], [WaitUntilVaultNotExists],
+// [WaitUntilJobComplete]), as aws-sdk-go-v2 keeps them in the service
+// package. It depends on the standard library only.
 //
-// Over any Glacier, the package also offers the conveniences of the boto3
-// resource model in Go's idiom: handles ([NewAccount], [Vault], [Archive],
-// [Job], [MultipartUpload], [Notification]) with their actions and lazily
-// paged collections (iter.Seq2), waiters ([WaitUntilVaultExists],
-// [WaitUntilVaultNotExists], [WaitUntilJobComplete]) and an [Uploader] that
-// picks single or multipart upload, sends parts concurrently with bounded
-// memory and retries failed parts.
+// The boto3 resource model in Go's idiom (handles on accounts, vaults,
+// archives, jobs, uploads and notification configurations) and an Uploader
+// that sends large archives in concurrent, retried parts are in package
+// client, over any Glacier.
 //
 // Implementations live elsewhere: package engine is the in-process engine
 // persisted in Pebble; front ends such as the REST server take any Glacier.
@@ -33,4 +34,16 @@
 //   - Every failure is an *[Error] carrying a Glacier error code; use
 //     errors.Is(err, firn.ErrResourceNotFound) or errors.As to inspect it.
 //   - Implementations are safe for concurrent use by many goroutines.
+//
+// # Listings
+//
+// Every paginator is an iter.Seq2 of (item, error) that:
+//
+//   - fetches a page only when the items of the previous one are used up,
+//     so breaking out of the loop stops fetching;
+//   - checks its context before each request, so a cancelled context ends
+//     the listing with the context's error;
+//   - yields the first error once, with the zero item, and then stops;
+//   - lists again from the start each time it is ranged over, and may be
+//     ranged over by several goroutines at once.
 package firn

@@ -119,7 +119,10 @@ const (
 // or failed, or attempts run out.
 func wait(ctx context.Context, what string, opts *WaiterOptions, delay time.Duration, maxAttempts int,
 	check func() (waitState, error)) error {
-	o := optsOrZero(opts)
+	var o WaiterOptions
+	if opts != nil {
+		o = *opts
+	}
 	switch {
 	case o.Delay < 0:
 		return Errorf(CodeInvalidParameterValue, "WaiterOptions.Delay %v: must not be negative", o.Delay)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -318,6 +319,34 @@ func (a *app) glacier() (firn.Glacier, error) {
 	return a.g, nil
 }
 
+// call runs one operation, given as a method expression such as
+// firn.Glacier.DescribeVault, on the Glacier the command works on.
+func call[In, Out any](ctx context.Context, a *app, op func(firn.Glacier, context.Context, *In) (*Out, error), in *In) (*Out, error) {
+	g, err := a.glacier()
+	if err != nil {
+		return nil, err
+	}
+	return op(g, ctx, in)
+}
+
+// listAll returns every item of a listing, given as a paginator such as
+// firn.AllVaults, of the Glacier the command works on; never nil, so that
+// JSON shows [] for none.
+func listAll[In, Item any](ctx context.Context, a *app, all func(context.Context, firn.Glacier, In) iter.Seq2[Item, error], in In) ([]Item, error) {
+	g, err := a.glacier()
+	if err != nil {
+		return nil, err
+	}
+	items := []Item{}
+	for it, err := range all(ctx, g, in) {
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, it)
+	}
+	return items, nil
+}
+
 // openEngine opens the engine in the data directory. An explicit 12-digit
 // --account-id becomes the engine's own account, so that "-" and it name
 // the same vaults.
@@ -352,6 +381,14 @@ func (a *app) print(v any, human func(w io.Writer) error) error {
 		return enc.Encode(v)
 	}
 	return human(a.stdout)
+}
+
+// done prints out as JSON with --json, or a one-line confirmation.
+func (a *app) done(out any, format string, args ...any) error {
+	return a.print(out, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, format+"\n", args...)
+		return err
+	})
 }
 
 // note writes an informational line on stderr unless --quiet.

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/firnstore/firn"
@@ -241,10 +240,7 @@ func (a *app) fetchParallel(ctx context.Context, g firn.Glacier, base firn.GetJo
 	}
 	leaves := make([][][32]byte, len(spans))
 	checked := make([]bool, len(spans))
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-
-	get := func(i int) error {
+	get := func(ctx context.Context, i int) error {
 		cp := &chunkProgress{p: p}
 		for attempt := 1; ; attempt++ {
 			cp.pos = 0
@@ -260,29 +256,7 @@ func (a *app) fetchParallel(ctx context.Context, g firn.Glacier, base firn.GetJo
 			}
 		}
 	}
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(workers, len(spans)) {
-		wg.Go(func() {
-			for i := range next {
-				if err := get(i); err != nil {
-					cancel(err)
-					return
-				}
-			}
-		})
-	}
-feed:
-	for i := range spans {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
+	if err := parallel(ctx, workers, len(spans), get); err != nil {
 		var fe *firn.Error
 		if errors.As(err, &fe) {
 			return fetched{}, err

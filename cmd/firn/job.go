@@ -28,11 +28,7 @@ func (j *jobCommon) flags(cmd *cobra.Command) {
 }
 
 func (a *app) startJob(cmd *cobra.Command, vaultName string, p firn.JobParameters) error {
-	g, err := a.glacier()
-	if err != nil {
-		return err
-	}
-	out, err := g.InitiateJob(cmd.Context(), &firn.InitiateJobInput{AccountId: a.account, VaultName: vaultName, JobParameters: p})
+	out, err := call(cmd.Context(), a, firn.Glacier.InitiateJob, &firn.InitiateJobInput{AccountId: a.account, VaultName: vaultName, JobParameters: p})
 	if err != nil {
 		return err
 	}
@@ -116,18 +112,11 @@ func (a *app) jobListCmd() *cobra.Command {
 				}
 				in.Completed = &b
 			}
-			g, err := a.glacier()
+			jobs, err := listAll(cmd.Context(), a, firn.AllJobs, in)
 			if err != nil {
 				return err
 			}
-			var jobs []firn.GlacierJobDescription
-			for j, err := range firn.AllJobs(cmd.Context(), g, in) {
-				if err != nil {
-					return err
-				}
-				jobs = append(jobs, j)
-			}
-			return a.print(firn.ListJobsOutput{JobList: orEmpty(jobs)}, func(w io.Writer) error {
+			return a.print(firn.ListJobsOutput{JobList: jobs}, func(w io.Writer) error {
 				if len(jobs) == 0 {
 					_, err := fmt.Fprintf(w, "no jobs in vault %s; start one with 'firn job retrieve' or 'firn job inventory'\n", args[0])
 					return err
@@ -176,11 +165,7 @@ func (a *app) jobDescribeCmd() *cobra.Command {
 		Short: "Show a job's status and parameters",
 		Args:  args("VAULT", "JOB_ID"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			g, err := a.glacier()
-			if err != nil {
-				return err
-			}
-			j, err := g.DescribeJob(cmd.Context(), &firn.DescribeJobInput{AccountId: a.account, VaultName: args[0], JobId: args[1]})
+			j, err := call(cmd.Context(), a, firn.Glacier.DescribeJob, &firn.DescribeJobInput{AccountId: a.account, VaultName: args[0], JobId: args[1]})
 			if err != nil {
 				return err
 			}

@@ -131,3 +131,11 @@ func (b *byteSize) String() string {
 }
 
 func (b *byteSize) Type() string { return "size" }
+
+// orEmpty makes a nil slice an empty one, so that JSON shows [] not null.
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

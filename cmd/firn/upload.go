@@ -12,20 +12,18 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/multipart"
 	"github.com/firnstore/firn/treehash"
 )
 
 const (
 	defaultThreshold = 64 << 20
 	defaultPartSize  = 8 << 20
-	maxParts         = 10000
-	maxPartSize      = 4 << 30
 )
 
 type uploadOptions struct {
@@ -194,10 +192,10 @@ type uploadState struct {
 }
 
 // minPartSize is the smallest valid part size that splits size bytes into
-// at most maxParts parts.
+// at most multipart.MaxParts parts.
 func minPartSize(size int64) int64 {
-	ps := int64(treehash.LeafSize)
-	for ps < maxPartSize && (size+ps-1)/ps > maxParts {
+	ps := int64(multipart.MinPartSize)
+	for ps < multipart.MaxPartSize && (size+ps-1)/ps > multipart.MaxParts {
 		ps *= 2
 	}
 	return ps
@@ -208,7 +206,7 @@ func (a *app) uploadMultipart(ctx context.Context, g firn.Glacier, vaultName str
 	partSize := int64(o.partSize)
 	if need := minPartSize(size); partSize < need {
 		if o.partSizeSet {
-			return nil, usagef("--part-size %s: a file of %s needs parts of at least %s (at most %d parts)", o.partSize.String(), humanBytes(size), humanBytes(need), maxParts)
+			return nil, usagef("--part-size %s: a file of %s needs parts of at least %s (at most %d parts)", o.partSize.String(), humanBytes(size), humanBytes(need), multipart.MaxParts)
 		}
 		partSize = need
 	}
@@ -392,10 +390,7 @@ func parseInclusiveRange(s string) (start, end int64, ok bool) {
 func (a *app) uploadParts(ctx context.Context, g firn.Glacier, f io.ReaderAt, st *uploadState, done map[int64]string, workers int, p *progress) ([][32]byte, error) {
 	n := int((st.Size + st.PartSize - 1) / st.PartSize)
 	hashes := make([][32]byte, n)
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-
-	part := func(i int) error {
+	part := func(ctx context.Context, i int) error {
 		off := int64(i) * st.PartSize
 		size := min(st.PartSize, st.Size-off)
 		sum, err := fileTreeHash(f, off, size, treehash.NewSerial())
@@ -424,29 +419,7 @@ func (a *app) uploadParts(ctx context.Context, g firn.Glacier, f io.ReaderAt, st
 		return nil
 	}
 
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(workers, n) {
-		wg.Go(func() {
-			for i := range next {
-				if err := part(i); err != nil {
-					cancel(err)
-					return
-				}
-			}
-		})
-	}
-feed:
-	for i := range n {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
+	if err := parallel(ctx, workers, n, part); err != nil {
 		return nil, err
 	}
 	return hashes, nil

@@ -1,17 +1,21 @@
-package firn
+package client
 
-import "context"
+import (
+	"context"
+
+	"github.com/firnstore/firn"
+)
 
 // Notification is a handle on a vault's notification configuration, the
 // counterpart of the reference's Glacier.Notification resource. Make one
 // with Vault.Notification; see Account for what handles are.
 type Notification struct {
-	g       Glacier
+	g       firn.Glacier
 	account string
 	vault   string
 
 	// Attrs is the configuration as of the last Load; nil until then.
-	Attrs *VaultNotificationConfig
+	Attrs *firn.VaultNotificationConfig
 }
 
 // AccountID returns the ID of the vault's account.
@@ -27,7 +31,7 @@ func (n *Notification) Vault() *Vault { return NewAccount(n.g, n.account).Vault(
 // ResourceNotFoundException when the vault has no configuration. On error
 // Attrs is unchanged.
 func (n *Notification) Load(ctx context.Context) error {
-	out, err := n.g.GetVaultNotifications(ctx, &GetVaultNotificationsInput{AccountId: n.account, VaultName: n.vault})
+	out, err := n.g.GetVaultNotifications(ctx, &firn.GetVaultNotificationsInput{AccountId: n.account, VaultName: n.vault})
 	if err != nil {
 		return err
 	}
@@ -37,8 +41,8 @@ func (n *Notification) Load(ctx context.Context) error {
 
 // Set sets (replaces) the vault's configuration (SetVaultNotifications). It
 // does not change Attrs.
-func (n *Notification) Set(ctx context.Context, config VaultNotificationConfig) error {
-	_, err := n.g.SetVaultNotifications(ctx, &SetVaultNotificationsInput{
+func (n *Notification) Set(ctx context.Context, config firn.VaultNotificationConfig) error {
+	_, err := n.g.SetVaultNotifications(ctx, &firn.SetVaultNotificationsInput{
 		AccountId:               n.account,
 		VaultName:               n.vault,
 		VaultNotificationConfig: &config,
@@ -49,6 +53,6 @@ func (n *Notification) Set(ctx context.Context, config VaultNotificationConfig) 
 // Delete removes the vault's configuration (DeleteVaultNotifications). It
 // does not change Attrs.
 func (n *Notification) Delete(ctx context.Context) error {
-	_, err := n.g.DeleteVaultNotifications(ctx, &DeleteVaultNotificationsInput{AccountId: n.account, VaultName: n.vault})
+	_, err := n.g.DeleteVaultNotifications(ctx, &firn.DeleteVaultNotificationsInput{AccountId: n.account, VaultName: n.vault})
 	return err
 }

@@ -1,4 +1,4 @@
-package firn_test
+package client_test
 
 import (
 	"context"
@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2/vfs"
-
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/client"
 	"github.com/firnstore/firn/engine"
+	"github.com/firnstore/firn/firntest"
 	"github.com/firnstore/firn/job"
 )
 
@@ -21,33 +21,19 @@ import (
 // the service's times on a fake clock: the conformance targets complete
 // jobs at once.
 
-func openTimedEngine(t *testing.T) (*engine.Engine, *fakeClock) {
+func openTimedEngine(t *testing.T) (*firntest.Engine, *firntest.Clock) {
 	t.Helper()
-	clock := newFakeClock()
-	e, err := engine.Open("firn", &engine.Options{
-		FS:        vfs.NewMem(),
-		Clock:     clock,
+	e := firntest.New(t, &firntest.Options{Engine: &engine.Options{
 		JobTiming: job.RealisticTiming,
 		Logger:    slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		t.Fatalf("engine.Open: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := e.Check(context.Background()); err != nil {
-			t.Errorf("engine.Check: %v", err)
-		}
-		if err := e.Close(); err != nil {
-			t.Errorf("engine.Close: %v", err)
-		}
-	})
-	return e, clock
+	}})
+	return e, e.Clock
 }
 
 func TestWaitUntilJobCompleteTiers(t *testing.T) {
 	ctx := t.Context()
 	e, clock := openTimedEngine(t)
-	v, err := firn.NewAccount(e, "").CreateVault(ctx, "v")
+	v, err := client.NewAccount(e, "").CreateVault(ctx, "v")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +85,7 @@ func TestWaitUntilJobCompleteTiers(t *testing.T) {
 func TestWaitUntilJobCompleteGivesUp(t *testing.T) {
 	ctx := t.Context()
 	e, clock := openTimedEngine(t)
-	v, err := firn.NewAccount(e, "").CreateVault(ctx, "v")
+	v, err := client.NewAccount(e, "").CreateVault(ctx, "v")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,9 +104,10 @@ func TestWaitUntilJobCompleteGivesUp(t *testing.T) {
 	// Cancelled while pausing.
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	s = &sleeper{advance: func(d time.Duration) {
-		clock.Advance(d)
+	s = &sleeper{advance: func(d time.Duration) time.Time {
+		now := clock.Advance(d)
 		cancel()
+		return now
 	}}
 	_, err = firn.WaitUntilJobComplete(cctx, e, &firn.DescribeJobInput{VaultName: "v", JobId: j.ID()}, &firn.WaiterOptions{Sleep: s.Sleep})
 	if !errors.Is(err, context.Canceled) || len(s.pauses()) != 1 {
@@ -137,7 +124,7 @@ func TestWaitUntilJobCompleteGivesUp(t *testing.T) {
 func TestFailedJobs(t *testing.T) {
 	ctx := t.Context()
 	e, clock := openTimedEngine(t)
-	v, err := firn.NewAccount(e, "").CreateVault(ctx, "v")
+	v, err := client.NewAccount(e, "").CreateVault(ctx, "v")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +156,7 @@ func TestFailedJobs(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		seq  func(context.Context, *firn.ListOptions) iter.Seq2[*firn.Job, error]
+		seq  func(context.Context, *client.ListOptions) iter.Seq2[*client.Job, error]
 		want []string
 	}{
 		{"FailedJobs", v.FailedJobs, []string{doomed.ID()}},
@@ -177,10 +164,10 @@ func TestFailedJobs(t *testing.T) {
 		{"CompletedJobs", v.CompletedJobs, []string{doomed.ID(), inventory.ID()}},
 		{"JobsInProgress", v.JobsInProgress, []string{}},
 	} {
-		if got := jobIDs(collect(t, tc.name, tc.seq(ctx, &firn.ListOptions{PageSize: 1}))); !slices.Equal(got, tc.want) {
+		if got := jobIDs(collect(t, tc.name, tc.seq(ctx, &client.ListOptions{PageSize: 1}))); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
 	_, err = doomed.GetOutput(ctx, "")
-	checkErr(t, true, err, firn.ErrInvalidParameterValue)
+	wantErr(t, err, firn.ErrInvalidParameterValue)
 }

@@ -1,8 +1,10 @@
-package firn
+package client
 
 import (
 	"context"
 	"iter"
+
+	"github.com/firnstore/firn"
 )
 
 // Account is a handle on the vaults of one account of a Glacier, the
@@ -16,14 +18,14 @@ import (
 // except that Load methods update the handle's Attrs and must not run
 // concurrently with other uses of the same handle.
 type Account struct {
-	g  Glacier
+	g  firn.Glacier
 	id string
 }
 
 // NewAccount returns a handle on the account id of g. An id of "" or "-"
 // is the account of the caller's credentials (the implementation's own
 // account).
-func NewAccount(g Glacier, id string) *Account {
+func NewAccount(g firn.Glacier, id string) *Account {
 	return &Account{g: g, id: id}
 }
 
@@ -50,19 +52,10 @@ func (a *Account) CreateVault(ctx context.Context, name string) (*Vault, error) 
 // for the listing contract.
 func (a *Account) Vaults(ctx context.Context, opts *ListOptions) iter.Seq2[*Vault, error] {
 	o := optsOrZero(opts)
-	in := ListVaultsInput{AccountId: a.id, Limit: o.PageSize, Marker: o.Marker}
-	return mapSeq(AllVaults(ctx, a.g, in), func(d DescribeVaultOutput) *Vault {
+	in := firn.ListVaultsInput{AccountId: a.id, Limit: o.PageSize, Marker: o.Marker}
+	return mapSeq(firn.AllVaults(ctx, a.g, in), func(d firn.DescribeVaultOutput) *Vault {
 		v := a.Vault(d.VaultName)
 		v.Attrs = &d
 		return v
 	})
-}
-
-// optsOrZero returns *p, or the zero value for a nil p.
-func optsOrZero[T any](p *T) T {
-	if p == nil {
-		var zero T
-		return zero
-	}
-	return *p
 }

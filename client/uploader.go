@@ -1,4 +1,4 @@
-package firn
+package client
 
 import (
 	"bytes"
@@ -8,18 +8,21 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/multipart"
+	"github.com/firnstore/firn/treehash"
 )
 
-// Uploader defaults and limits.
+// Uploader defaults; the limits of parts are package multipart's.
 const (
 	defaultPartSize    = 8 << 20
 	defaultConcurrency = 4
 	defaultAttempts    = 3
 	defaultRetryDelay  = time.Second
-	minPartSize        = 1 << 20
-	maxPartSize        = 4 << 30
-	maxParts           = 10_000
-	maxSingleUpload    = 4 << 30
+	// maxSingleUpload is the service's limit on the body of one
+	// UploadArchive.
+	maxSingleUpload = 4 << 30
 )
 
 // Uploader uploads archives, choosing by size between one UploadArchive and
@@ -42,8 +45,8 @@ type Uploader struct {
 	// MaxAttempts is how many times a request (a part, a single upload,
 	// the completion) is tried before the upload fails. Only failures that
 	// may pass are retried: ServiceUnavailableException,
-	// RequestTimeoutException and errors that are not an *Error (transport
-	// failures). Default: 3.
+	// RequestTimeoutException and errors that are not a *firn.Error
+	// (transport failures). Default: 3.
 	MaxAttempts int
 	// RetryDelay is the pause before the first retry of a request,
 	// doubled before each further one. Default: 1 s.
@@ -73,7 +76,7 @@ func (u *Uploader) Upload(ctx context.Context, v *Vault, body io.Reader, descrip
 		return nil, err
 	}
 	if body == nil {
-		return nil, Errorf(CodeMissingParameterValue, "Required parameter missing: Body")
+		return nil, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: Body")
 	}
 	if ra, ok := body.(interface {
 		io.ReaderAt
@@ -93,16 +96,16 @@ func (u *Uploader) Upload(ctx context.Context, v *Vault, body io.Reader, descrip
 // withDefaults validates u and fills in its defaults.
 func (u Uploader) withDefaults() (Uploader, error) {
 	switch {
-	case u.PartSize != 0 && !validPartSize(u.PartSize):
-		return u, Errorf(CodeInvalidParameterValue, "Uploader.PartSize %d: must be 1 MiB times a power of two, up to 4 GiB", u.PartSize)
+	case u.PartSize != 0 && !treehash.IsPowerOfTwoMiB(u.PartSize):
+		return u, firn.Errorf(firn.CodeInvalidParameterValue, "Uploader.PartSize %d: must be 1 MiB times a power of two, up to 4 GiB", u.PartSize)
 	case u.Threshold < 0 || u.Threshold > maxSingleUpload:
-		return u, Errorf(CodeInvalidParameterValue, "Uploader.Threshold %d: must be 0 to 4 GiB", u.Threshold)
+		return u, firn.Errorf(firn.CodeInvalidParameterValue, "Uploader.Threshold %d: must be 0 to 4 GiB", u.Threshold)
 	case u.Concurrency < 0:
-		return u, Errorf(CodeInvalidParameterValue, "Uploader.Concurrency %d: must not be negative", u.Concurrency)
+		return u, firn.Errorf(firn.CodeInvalidParameterValue, "Uploader.Concurrency %d: must not be negative", u.Concurrency)
 	case u.MaxAttempts < 0:
-		return u, Errorf(CodeInvalidParameterValue, "Uploader.MaxAttempts %d: must not be negative", u.MaxAttempts)
+		return u, firn.Errorf(firn.CodeInvalidParameterValue, "Uploader.MaxAttempts %d: must not be negative", u.MaxAttempts)
 	case u.RetryDelay < 0:
-		return u, Errorf(CodeInvalidParameterValue, "Uploader.RetryDelay %v: must not be negative", u.RetryDelay)
+		return u, firn.Errorf(firn.CodeInvalidParameterValue, "Uploader.RetryDelay %v: must not be negative", u.RetryDelay)
 	}
 	if u.PartSize == 0 {
 		u.PartSize = defaultPartSize
@@ -123,11 +126,6 @@ func (u Uploader) withDefaults() (Uploader, error) {
 		u.Sleep = sleep
 	}
 	return u, nil
-}
-
-func validPartSize(n int64) bool {
-	mib := n / minPartSize
-	return n >= minPartSize && n <= maxPartSize && n%minPartSize == 0 && mib&(mib-1) == 0
 }
 
 // remaining returns s's current offset and the number of bytes from there
@@ -154,11 +152,11 @@ func (c Uploader) uploadReaderAt(ctx context.Context, v *Vault, ra io.ReaderAt, 
 		return c.single(ctx, v, func() io.Reader { return io.NewSectionReader(ra, base, size) }, description)
 	}
 	partSize := c.PartSize
-	for (size+partSize-1)/partSize > maxParts && partSize < maxPartSize {
+	for (size+partSize-1)/partSize > multipart.MaxParts && partSize < multipart.MaxPartSize {
 		partSize *= 2
 	}
-	if (size+partSize-1)/partSize > maxParts {
-		return nil, Errorf(CodeInvalidParameterValue, "Body: %d bytes need more than %d parts of 4 GiB", size, maxParts)
+	if (size+partSize-1)/partSize > multipart.MaxParts {
+		return nil, firn.Errorf(firn.CodeInvalidParameterValue, "Body: %d bytes need more than %d parts of 4 GiB", size, multipart.MaxParts)
 	}
 	return c.multipart(ctx, v, description, partSize, func(ctx context.Context, send func(uploadPart) bool) error {
 		for i, off := 0, int64(0); off < size; i, off = i+1, off+partSize {
@@ -232,14 +230,14 @@ func (c Uploader) uploadReader(ctx context.Context, v *Vault, body io.Reader, de
 // single uploads the bytes body returns (a new reader over the same bytes
 // for each attempt) with one UploadArchive.
 func (c Uploader) single(ctx context.Context, v *Vault, body func() io.Reader, description string) (*Archive, error) {
-	h := newTreeHasher()
+	h := treehash.NewSerial()
 	if _, err := io.Copy(h, body()); err != nil {
 		return nil, fmt.Errorf("firn: reading the body: %w", err)
 	}
-	checksum := hexSum(h.sum())
-	var out *UploadArchiveOutput
+	checksum := treehash.Hex([32]byte(h.Sum(nil)))
+	var out *firn.UploadArchiveOutput
 	err := c.retry(ctx, func() (err error) {
-		out, err = v.g.UploadArchive(ctx, &UploadArchiveInput{
+		out, err = v.g.UploadArchive(ctx, &firn.UploadArchiveInput{
 			AccountId:          v.account,
 			VaultName:          v.name,
 			ArchiveDescription: description,
@@ -352,7 +350,7 @@ func (c Uploader) sendParts(parent context.Context, up *MultipartUpload,
 	for i := range ordered {
 		ordered[i] = sums[i]
 	}
-	checksum := hexSum(treeRoot(ordered))
+	checksum := treehash.Hex(treehash.Root(ordered))
 	var a *Archive
 	err = c.retry(ctx, func() (err error) {
 		a, err = up.Complete(ctx, size, checksum)
@@ -366,19 +364,19 @@ func (c Uploader) sendParts(parent context.Context, up *MultipartUpload,
 
 // sendPart hashes p and uploads it, retrying, and returns its tree hash.
 func (c Uploader) sendPart(ctx context.Context, up *MultipartUpload, p *uploadPart) ([32]byte, error) {
-	h := newTreeHasher()
+	h := treehash.NewSerial()
 	if _, err := io.Copy(h, p.body()); err != nil {
 		return [32]byte{}, fmt.Errorf("firn: reading part %d of the body: %w", p.index+1, err)
 	}
-	sum := h.sum()
+	sum := [32]byte(h.Sum(nil))
 	rng := partRange(p.offset, p.size)
 	err := c.retry(ctx, func() error {
-		_, err := up.g.UploadMultipartPart(ctx, &UploadMultipartPartInput{
+		_, err := up.g.UploadMultipartPart(ctx, &firn.UploadMultipartPartInput{
 			AccountId: up.account,
 			VaultName: up.vault,
 			UploadId:  up.id,
 			Range:     rng,
-			Checksum:  hexSum(sum),
+			Checksum:  treehash.Hex(sum),
 			Body:      p.body(),
 		})
 		return err
@@ -412,9 +410,21 @@ func retryable(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
-	var e *Error
+	var e *firn.Error
 	if !errors.As(err, &e) {
 		return true
 	}
-	return e.Code == CodeServiceUnavailable || e.Code == CodeRequestTimeout
+	return e.Code == firn.CodeServiceUnavailable || e.Code == firn.CodeRequestTimeout
+}
+
+// sleep pauses for d or until ctx is done, returning ctx.Err() then.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

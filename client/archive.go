@@ -1,6 +1,10 @@
-package firn
+package client
 
-import "context"
+import (
+	"context"
+
+	"github.com/firnstore/firn"
+)
 
 // Archive is a handle on one archive, the counterpart of the reference's
 // Glacier.Archive resource. Make one with Vault.Archive, or get one from an
@@ -8,7 +12,7 @@ import "context"
 // describes a single archive, so an Archive has no Load; its metadata comes
 // from an inventory-retrieval job.
 type Archive struct {
-	g       Glacier
+	g       firn.Glacier
 	account string
 	vault   string
 	id      string
@@ -34,7 +38,7 @@ func (a *Archive) Vault() *Vault { return NewAccount(a.g, a.account).Vault(a.vau
 
 // Delete deletes the archive (DeleteArchive).
 func (a *Archive) Delete(ctx context.Context) error {
-	_, err := a.g.DeleteArchive(ctx, &DeleteArchiveInput{AccountId: a.account, VaultName: a.vault, ArchiveId: a.id})
+	_, err := a.g.DeleteArchive(ctx, &firn.DeleteArchiveInput{AccountId: a.account, VaultName: a.vault, ArchiveId: a.id})
 	return err
 }
 
@@ -43,16 +47,16 @@ func (a *Archive) Delete(ctx context.Context) error {
 // job's Tier, RetrievalByteRange, Description and SNSTopic; its Type and
 // ArchiveId may be empty or match this job (else
 // InvalidParameterValueException), and p is not modified.
-func (a *Archive) InitiateArchiveRetrieval(ctx context.Context, p *JobParameters) (*Job, error) {
+func (a *Archive) InitiateArchiveRetrieval(ctx context.Context, p *firn.JobParameters) (*Job, error) {
 	params := optsOrZero(p)
-	if params.Type != "" && params.Type != JobTypeArchiveRetrieval {
-		return nil, Errorf(CodeInvalidParameterValue,
-			"JobParameters.Type %q: InitiateArchiveRetrieval starts %s jobs", params.Type, JobTypeArchiveRetrieval)
+	if params.Type != "" && params.Type != firn.JobTypeArchiveRetrieval {
+		return nil, firn.Errorf(firn.CodeInvalidParameterValue,
+			"JobParameters.Type %q: InitiateArchiveRetrieval starts %s jobs", params.Type, firn.JobTypeArchiveRetrieval)
 	}
 	if params.ArchiveId != "" && params.ArchiveId != a.id {
-		return nil, Errorf(CodeInvalidParameterValue,
+		return nil, firn.Errorf(firn.CodeInvalidParameterValue,
 			"JobParameters.ArchiveId %q: the handle is on archive %q", params.ArchiveId, a.id)
 	}
-	params.Type, params.ArchiveId = JobTypeArchiveRetrieval, a.id
+	params.Type, params.ArchiveId = firn.JobTypeArchiveRetrieval, a.id
 	return a.Vault().initiateJob(ctx, params)
 }

@@ -1,22 +1,24 @@
-package firn
+package client
 
 import (
 	"context"
 	"io"
 	"iter"
+
+	"github.com/firnstore/firn"
 )
 
 // Vault is a handle on one vault, the counterpart of the reference's
 // Glacier.Vault resource. Make one with Account.Vault; see Account for what
 // handles are.
 type Vault struct {
-	g       Glacier
+	g       firn.Glacier
 	account string
 	name    string
 
 	// Attrs is the vault's description as of the last Load, or of the
 	// listing that yielded the handle; nil until then.
-	Attrs *DescribeVaultOutput
+	Attrs *firn.DescribeVaultOutput
 }
 
 // AccountID returns the ID of the vault's account, as given to NewAccount.
@@ -52,7 +54,7 @@ func (v *Vault) Notification() *Notification {
 
 // Load sets Attrs from DescribeVault. On error Attrs is unchanged.
 func (v *Vault) Load(ctx context.Context) error {
-	out, err := v.g.DescribeVault(ctx, &DescribeVaultInput{AccountId: v.account, VaultName: v.name})
+	out, err := v.g.DescribeVault(ctx, &firn.DescribeVaultInput{AccountId: v.account, VaultName: v.name})
 	if err != nil {
 		return err
 	}
@@ -62,13 +64,13 @@ func (v *Vault) Load(ctx context.Context) error {
 
 // Create creates the vault (CreateVault); it succeeds for an existing vault.
 func (v *Vault) Create(ctx context.Context) error {
-	_, err := v.g.CreateVault(ctx, &CreateVaultInput{AccountId: v.account, VaultName: v.name})
+	_, err := v.g.CreateVault(ctx, &firn.CreateVaultInput{AccountId: v.account, VaultName: v.name})
 	return err
 }
 
 // Delete deletes the vault (DeleteVault), which must hold no archives.
 func (v *Vault) Delete(ctx context.Context) error {
-	_, err := v.g.DeleteVault(ctx, &DeleteVaultInput{AccountId: v.account, VaultName: v.name})
+	_, err := v.g.DeleteVault(ctx, &firn.DeleteVaultInput{AccountId: v.account, VaultName: v.name})
 	return err
 }
 
@@ -77,7 +79,7 @@ func (v *Vault) Delete(ctx context.Context) error {
 // read once, to EOF; the implementation computes its tree hash. For large
 // bodies use an Uploader, which uploads in parts and retries.
 func (v *Vault) UploadArchive(ctx context.Context, body io.Reader, description string) (*Archive, error) {
-	out, err := v.g.UploadArchive(ctx, &UploadArchiveInput{
+	out, err := v.g.UploadArchive(ctx, &firn.UploadArchiveInput{
 		AccountId:          v.account,
 		VaultName:          v.name,
 		ArchiveDescription: description,
@@ -96,18 +98,18 @@ func (v *Vault) UploadArchive(ctx context.Context, body io.Reader, description s
 // Description, SNSTopic and InventoryRetrievalParameters; its Type may be
 // empty or JobTypeInventoryRetrieval (else InvalidParameterValueException)
 // and is not modified.
-func (v *Vault) InitiateInventoryRetrieval(ctx context.Context, p *JobParameters) (*Job, error) {
+func (v *Vault) InitiateInventoryRetrieval(ctx context.Context, p *firn.JobParameters) (*Job, error) {
 	params := optsOrZero(p)
-	if params.Type != "" && params.Type != JobTypeInventoryRetrieval {
-		return nil, Errorf(CodeInvalidParameterValue,
-			"JobParameters.Type %q: InitiateInventoryRetrieval starts %s jobs", params.Type, JobTypeInventoryRetrieval)
+	if params.Type != "" && params.Type != firn.JobTypeInventoryRetrieval {
+		return nil, firn.Errorf(firn.CodeInvalidParameterValue,
+			"JobParameters.Type %q: InitiateInventoryRetrieval starts %s jobs", params.Type, firn.JobTypeInventoryRetrieval)
 	}
-	params.Type = JobTypeInventoryRetrieval
+	params.Type = firn.JobTypeInventoryRetrieval
 	return v.initiateJob(ctx, params)
 }
 
-func (v *Vault) initiateJob(ctx context.Context, p JobParameters) (*Job, error) {
-	out, err := v.g.InitiateJob(ctx, &InitiateJobInput{AccountId: v.account, VaultName: v.name, JobParameters: p})
+func (v *Vault) initiateJob(ctx context.Context, p firn.JobParameters) (*Job, error) {
+	out, err := v.g.InitiateJob(ctx, &firn.InitiateJobInput{AccountId: v.account, VaultName: v.name, JobParameters: p})
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +120,7 @@ func (v *Vault) initiateJob(ctx context.Context, p JobParameters) (*Job, error) 
 // bytes, 1 MiB times a power of two up to 4 GiB (InitiateMultipartUpload),
 // and returns a handle on it.
 func (v *Vault) InitiateMultipartUpload(ctx context.Context, partSize int64, description string) (*MultipartUpload, error) {
-	out, err := v.g.InitiateMultipartUpload(ctx, &InitiateMultipartUploadInput{
+	out, err := v.g.InitiateMultipartUpload(ctx, &firn.InitiateMultipartUploadInput{
 		AccountId:          v.account,
 		VaultName:          v.name,
 		ArchiveDescription: description,
@@ -135,7 +137,7 @@ func (v *Vault) InitiateMultipartUpload(ctx context.Context, partSize int64, des
 // the listing contract.
 func (v *Vault) Jobs(ctx context.Context, opts *JobListOptions) iter.Seq2[*Job, error] {
 	o := optsOrZero(opts)
-	in := ListJobsInput{
+	in := firn.ListJobsInput{
 		AccountId:  v.account,
 		VaultName:  v.name,
 		Limit:      o.PageSize,
@@ -143,7 +145,7 @@ func (v *Vault) Jobs(ctx context.Context, opts *JobListOptions) iter.Seq2[*Job, 
 		Statuscode: string(o.StatusCode),
 		Completed:  o.Completed,
 	}
-	return mapSeq(AllJobs(ctx, v.g, in), func(d GlacierJobDescription) *Job {
+	return mapSeq(firn.AllJobs(ctx, v.g, in), func(d firn.GlacierJobDescription) *Job {
 		j := v.Job(d.JobId)
 		j.Attrs = &d
 		return j
@@ -151,24 +153,24 @@ func (v *Vault) Jobs(ctx context.Context, opts *JobListOptions) iter.Seq2[*Job, 
 }
 
 // jobs is Jobs with one filter fixed.
-func (v *Vault) jobs(ctx context.Context, opts *ListOptions, status StatusCode, completed *bool) iter.Seq2[*Job, error] {
+func (v *Vault) jobs(ctx context.Context, opts *ListOptions, status firn.StatusCode, completed *bool) iter.Seq2[*Job, error] {
 	o := optsOrZero(opts)
 	return v.Jobs(ctx, &JobListOptions{PageSize: o.PageSize, Marker: o.Marker, StatusCode: status, Completed: completed})
 }
 
 // SucceededJobs is Jobs with StatusCode StatusSucceeded.
 func (v *Vault) SucceededJobs(ctx context.Context, opts *ListOptions) iter.Seq2[*Job, error] {
-	return v.jobs(ctx, opts, StatusSucceeded, nil)
+	return v.jobs(ctx, opts, firn.StatusSucceeded, nil)
 }
 
 // FailedJobs is Jobs with StatusCode StatusFailed.
 func (v *Vault) FailedJobs(ctx context.Context, opts *ListOptions) iter.Seq2[*Job, error] {
-	return v.jobs(ctx, opts, StatusFailed, nil)
+	return v.jobs(ctx, opts, firn.StatusFailed, nil)
 }
 
 // JobsInProgress is Jobs with StatusCode StatusInProgress.
 func (v *Vault) JobsInProgress(ctx context.Context, opts *ListOptions) iter.Seq2[*Job, error] {
-	return v.jobs(ctx, opts, StatusInProgress, nil)
+	return v.jobs(ctx, opts, firn.StatusInProgress, nil)
 }
 
 // CompletedJobs is Jobs with Completed true: the succeeded and the failed
@@ -183,20 +185,20 @@ func (v *Vault) CompletedJobs(ctx context.Context, opts *ListOptions) iter.Seq2[
 // ListOptions for the listing contract.
 func (v *Vault) MultipartUploads(ctx context.Context, opts *ListOptions) iter.Seq2[*MultipartUpload, error] {
 	o := optsOrZero(opts)
-	in := ListMultipartUploadsInput{AccountId: v.account, VaultName: v.name, Limit: o.PageSize, Marker: o.Marker}
-	return mapSeq(AllMultipartUploads(ctx, v.g, in), func(d UploadListElement) *MultipartUpload {
+	in := firn.ListMultipartUploadsInput{AccountId: v.account, VaultName: v.name, Limit: o.PageSize, Marker: o.Marker}
+	return mapSeq(firn.AllMultipartUploads(ctx, v.g, in), func(d firn.UploadListElement) *MultipartUpload {
 		u := v.MultipartUpload(d.MultipartUploadId)
 		u.Attrs = &d
 		return u
 	})
 }
 
-// WaitUntilExists is WaitUntilVaultExists for this vault.
-func (v *Vault) WaitUntilExists(ctx context.Context, opts *WaiterOptions) error {
-	return WaitUntilVaultExists(ctx, v.g, &DescribeVaultInput{AccountId: v.account, VaultName: v.name}, opts)
+// WaitUntilExists is firn.WaitUntilVaultExists for this vault.
+func (v *Vault) WaitUntilExists(ctx context.Context, opts *firn.WaiterOptions) error {
+	return firn.WaitUntilVaultExists(ctx, v.g, &firn.DescribeVaultInput{AccountId: v.account, VaultName: v.name}, opts)
 }
 
-// WaitUntilNotExists is WaitUntilVaultNotExists for this vault.
-func (v *Vault) WaitUntilNotExists(ctx context.Context, opts *WaiterOptions) error {
-	return WaitUntilVaultNotExists(ctx, v.g, &DescribeVaultInput{AccountId: v.account, VaultName: v.name}, opts)
+// WaitUntilNotExists is firn.WaitUntilVaultNotExists for this vault.
+func (v *Vault) WaitUntilNotExists(ctx context.Context, opts *firn.WaiterOptions) error {
+	return firn.WaitUntilVaultNotExists(ctx, v.g, &firn.DescribeVaultInput{AccountId: v.account, VaultName: v.name}, opts)
 }

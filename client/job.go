@@ -1,13 +1,17 @@
-package firn
+package client
 
-import "context"
+import (
+	"context"
+
+	"github.com/firnstore/firn"
+)
 
 // Job is a handle on one job, the counterpart of the reference's
 // Glacier.Job resource. Make one with Vault.Job, or get one from
 // Vault.InitiateInventoryRetrieval, Archive.InitiateArchiveRetrieval or a
 // job collection; see Account for what handles are.
 type Job struct {
-	g       Glacier
+	g       firn.Glacier
 	account string
 	vault   string
 	id      string
@@ -15,7 +19,7 @@ type Job struct {
 	// Attrs is the job's description as of the last Load or
 	// WaitUntilComplete, or of the listing that yielded the handle; nil
 	// until then.
-	Attrs *GlacierJobDescription
+	Attrs *firn.GlacierJobDescription
 }
 
 // AccountID returns the ID of the job's account.
@@ -30,8 +34,8 @@ func (j *Job) ID() string { return j.id }
 // Vault returns a handle on the job's vault.
 func (j *Job) Vault() *Vault { return NewAccount(j.g, j.account).Vault(j.vault) }
 
-func (j *Job) describeInput() *DescribeJobInput {
-	return &DescribeJobInput{AccountId: j.account, VaultName: j.vault, JobId: j.id}
+func (j *Job) describeInput() *firn.DescribeJobInput {
+	return &firn.DescribeJobInput{AccountId: j.account, VaultName: j.vault, JobId: j.id}
 }
 
 // Load sets Attrs from DescribeJob. On error Attrs is unchanged.
@@ -47,14 +51,14 @@ func (j *Job) Load(ctx context.Context) error {
 // GetOutput returns the output of the completed job (GetJobOutput): all of
 // it for a byteRange of "", else the range "bytes=START-END" (inclusive).
 // The caller must close the output's Body.
-func (j *Job) GetOutput(ctx context.Context, byteRange string) (*GetJobOutputOutput, error) {
-	return j.g.GetJobOutput(ctx, &GetJobOutputInput{AccountId: j.account, VaultName: j.vault, JobId: j.id, Range: byteRange})
+func (j *Job) GetOutput(ctx context.Context, byteRange string) (*firn.GetJobOutputOutput, error) {
+	return j.g.GetJobOutput(ctx, &firn.GetJobOutputInput{AccountId: j.account, VaultName: j.vault, JobId: j.id, Range: byteRange})
 }
 
-// WaitUntilComplete is WaitUntilJobComplete for this job; on success it sets
+// WaitUntilComplete is firn.WaitUntilJobComplete for this job; on success it sets
 // Attrs to the completed job's description.
-func (j *Job) WaitUntilComplete(ctx context.Context, opts *WaiterOptions) error {
-	out, err := WaitUntilJobComplete(ctx, j.g, j.describeInput(), opts)
+func (j *Job) WaitUntilComplete(ctx context.Context, opts *firn.WaiterOptions) error {
+	out, err := firn.WaitUntilJobComplete(ctx, j.g, j.describeInput(), opts)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package firn_test
+package client_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/client"
 )
 
 // sizedZeros is an io.ReaderAt and io.Seeker of size zero bytes that holds
@@ -70,15 +71,15 @@ func TestUploaderPartSizeFits(t *testing.T) {
 		{4 << 30, 10_000 * (4 << 30), 4 << 30},
 	} {
 		g := &initiateOnly{}
-		u := &firn.Uploader{PartSize: tc.partSize}
-		_, err := u.Upload(t.Context(), firn.NewAccount(g, "").Vault("v"), &sizedZeros{size: tc.size}, "")
+		u := &client.Uploader{PartSize: tc.partSize}
+		_, err := u.Upload(t.Context(), client.NewAccount(g, "").Vault("v"), &sizedZeros{size: tc.size}, "")
 		if firn.CodeOf(err) != firn.CodeServiceUnavailable || g.partSize != tc.want {
 			t.Errorf("PartSize %d, body of %d bytes: initiated with part size %d (%v), want %d", tc.partSize, tc.size, g.partSize, err, tc.want)
 		}
 	}
 	g := &initiateOnly{}
-	_, err := (&firn.Uploader{}).Upload(t.Context(), firn.NewAccount(g, "").Vault("v"), &sizedZeros{size: 10_000*(4<<30) + 1}, "")
-	checkErr(t, true, err, firn.ErrInvalidParameterValue, "Body", "10000 parts")
+	_, err := (&client.Uploader{}).Upload(t.Context(), client.NewAccount(g, "").Vault("v"), &sizedZeros{size: 10_000*(4<<30) + 1}, "")
+	wantErr(t, err, firn.ErrInvalidParameterValue, "Body", "10000 parts")
 	if g.partSize != 0 {
 		t.Errorf("a body too large for 10,000 parts initiated an upload")
 	}

@@ -1,10 +1,13 @@
-package firn
+package client
 
 import (
 	"bytes"
 	"context"
 	"iter"
-	"strconv"
+
+	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/multipart"
+	"github.com/firnstore/firn/treehash"
 )
 
 // MultipartUpload is a handle on one in-progress multipart upload, the
@@ -12,14 +15,14 @@ import (
 // with Vault.MultipartUpload, or get one from Vault.InitiateMultipartUpload
 // or Vault.MultipartUploads; see Account for what handles are.
 type MultipartUpload struct {
-	g       Glacier
+	g       firn.Glacier
 	account string
 	vault   string
 	id      string
 
 	// Attrs describes the upload as of the last Load, or of the listing
 	// that yielded the handle; nil until then.
-	Attrs *UploadListElement
+	Attrs *firn.UploadListElement
 }
 
 // AccountID returns the ID of the upload's account.
@@ -38,11 +41,11 @@ func (u *MultipartUpload) Vault() *Vault { return NewAccount(u.g, u.account).Vau
 // upload (the reference's MultipartUpload has attributes but no load). On
 // error Attrs is unchanged.
 func (u *MultipartUpload) Load(ctx context.Context) error {
-	out, err := u.g.ListParts(ctx, &ListPartsInput{AccountId: u.account, VaultName: u.vault, UploadId: u.id, Limit: 1})
+	out, err := u.g.ListParts(ctx, &firn.ListPartsInput{AccountId: u.account, VaultName: u.vault, UploadId: u.id, Limit: 1})
 	if err != nil {
 		return err
 	}
-	u.Attrs = &UploadListElement{
+	u.Attrs = &firn.UploadListElement{
 		MultipartUploadId:  out.MultipartUploadId,
 		VaultARN:           out.VaultARN,
 		ArchiveDescription: out.ArchiveDescription,
@@ -56,8 +59,8 @@ func (u *MultipartUpload) Load(ctx context.Context) error {
 // (UploadMultipartPart), sending its tree hash for the service to verify,
 // and returns that tree hash in hex. Uploading a part again replaces it.
 func (u *MultipartUpload) UploadPart(ctx context.Context, offset int64, part []byte) (checksum string, err error) {
-	sum := hexSum(treeSum(part))
-	_, err = u.g.UploadMultipartPart(ctx, &UploadMultipartPartInput{
+	sum := treehash.Hex(treehash.Sum(part))
+	_, err = u.g.UploadMultipartPart(ctx, &firn.UploadMultipartPartInput{
 		AccountId: u.account,
 		VaultName: u.vault,
 		UploadId:  u.id,
@@ -73,14 +76,14 @@ func (u *MultipartUpload) UploadPart(ctx context.Context, offset int64, part []b
 
 // partRange is the Range of a part of n bytes at offset: "bytes S-E/*".
 func partRange(offset, n int64) string {
-	return "bytes " + strconv.FormatInt(offset, 10) + "-" + strconv.FormatInt(offset+n-1, 10) + "/*"
+	return "bytes " + multipart.Range{Start: offset, Size: n}.String() + "/*"
 }
 
 // Complete assembles the uploaded parts into an archive of archiveSize
 // bytes whose tree hash is checksum, in hex (CompleteMultipartUpload), and
 // returns a handle on the archive with its Checksum.
 func (u *MultipartUpload) Complete(ctx context.Context, archiveSize int64, checksum string) (*Archive, error) {
-	out, err := u.g.CompleteMultipartUpload(ctx, &CompleteMultipartUploadInput{
+	out, err := u.g.CompleteMultipartUpload(ctx, &firn.CompleteMultipartUploadInput{
 		AccountId:   u.account,
 		VaultName:   u.vault,
 		UploadId:    u.id,
@@ -97,13 +100,13 @@ func (u *MultipartUpload) Complete(ctx context.Context, archiveSize int64, check
 
 // Abort aborts the upload (AbortMultipartUpload).
 func (u *MultipartUpload) Abort(ctx context.Context) error {
-	_, err := u.g.AbortMultipartUpload(ctx, &AbortMultipartUploadInput{AccountId: u.account, VaultName: u.vault, UploadId: u.id})
+	_, err := u.g.AbortMultipartUpload(ctx, &firn.AbortMultipartUploadInput{AccountId: u.account, VaultName: u.vault, UploadId: u.id})
 	return err
 }
 
 // Parts iterates over the uploaded parts sorted by range (ListParts). See
 // ListOptions for the listing contract.
-func (u *MultipartUpload) Parts(ctx context.Context, opts *ListOptions) iter.Seq2[PartListElement, error] {
+func (u *MultipartUpload) Parts(ctx context.Context, opts *ListOptions) iter.Seq2[firn.PartListElement, error] {
 	o := optsOrZero(opts)
-	return AllParts(ctx, u.g, ListPartsInput{AccountId: u.account, VaultName: u.vault, UploadId: u.id, Limit: o.PageSize, Marker: o.Marker})
+	return firn.AllParts(ctx, u.g, firn.ListPartsInput{AccountId: u.account, VaultName: u.vault, UploadId: u.id, Limit: o.PageSize, Marker: o.Marker})
 }

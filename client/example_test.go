@@ -1,4 +1,4 @@
-package firn_test
+package client_test
 
 import (
 	"bytes"
@@ -9,11 +9,11 @@ import (
 	"log"
 	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/client"
 	"github.com/firnstore/firn/engine"
 	"github.com/firnstore/firn/treehash"
 )
@@ -31,12 +31,12 @@ func openExampleEngine() *engine.Engine {
 
 // The resource handles: an account gives vaults, a vault gives archives and
 // jobs. Here an archive is uploaded and read back with a retrieval job.
-func Example_resources() {
+func Example() {
 	ctx := context.Background()
 	e := openExampleEngine()
 	defer e.Close()
 
-	acct := firn.NewAccount(e, "-")
+	acct := client.NewAccount(e, "-")
 	vault, err := acct.CreateVault(ctx, "photos")
 	if err != nil {
 		log.Fatal(err)
@@ -76,14 +76,14 @@ func ExampleUploader() {
 	ctx := context.Background()
 	e := openExampleEngine()
 	defer e.Close()
-	vault, err := firn.NewAccount(e, "").CreateVault(ctx, "backups")
+	vault, err := client.NewAccount(e, "").CreateVault(ctx, "backups")
 	if err != nil {
 		log.Fatal(err)
 	}
 
 	data := make([]byte, 12<<20)
 	rand.Read(data)
-	u := &firn.Uploader{PartSize: 4 << 20, Concurrency: 4}
+	u := &client.Uploader{PartSize: 4 << 20, Concurrency: 4}
 	archive, err := u.Upload(ctx, vault, bytes.NewReader(data), "nightly")
 	if err != nil {
 		log.Fatal(err)
@@ -103,14 +103,14 @@ func ExampleAccount_Vaults() {
 	ctx := context.Background()
 	e := openExampleEngine()
 	defer e.Close()
-	acct := firn.NewAccount(e, "")
+	acct := client.NewAccount(e, "")
 	for _, name := range []string{"logs-2024", "logs-2025", "logs-2026", "media"} {
 		if _, err := acct.CreateVault(ctx, name); err != nil {
 			log.Fatal(err)
 		}
 	}
 
-	for v, err := range acct.Vaults(ctx, &firn.ListOptions{PageSize: 2}) {
+	for v, err := range acct.Vaults(ctx, &client.ListOptions{PageSize: 2}) {
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -130,7 +130,7 @@ func ExampleVault_SucceededJobs() {
 	ctx := context.Background()
 	e := openExampleEngine()
 	defer e.Close()
-	vault, err := firn.NewAccount(e, "").CreateVault(ctx, "v")
+	vault, err := client.NewAccount(e, "").CreateVault(ctx, "v")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func ExampleMultipartUpload() {
 	ctx := context.Background()
 	e := openExampleEngine()
 	defer e.Close()
-	vault, err := firn.NewAccount(e, "").CreateVault(ctx, "v")
+	vault, err := client.NewAccount(e, "").CreateVault(ctx, "v")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -187,23 +187,4 @@ func ExampleMultipartUpload() {
 	// 1048576-2097151
 	// 2097152-3145727
 	// true
-}
-
-// Waiters poll until a condition holds, every 3 seconds and 15 times by
-// default, as the reference's vault_exists waiter does.
-func ExampleWaitUntilVaultExists() {
-	ctx := context.Background()
-	e := openExampleEngine()
-	defer e.Close()
-	created := make(chan error)
-	go func() {
-		_, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "late"})
-		created <- err
-	}()
-
-	err := firn.WaitUntilVaultExists(ctx, e, &firn.DescribeVaultInput{VaultName: "late"},
-		&firn.WaiterOptions{Delay: 10 * time.Millisecond, MaxAttempts: 500})
-	fmt.Println(err, <-created)
-	// Output:
-	// <nil> <nil>
 }
