@@ -14,6 +14,7 @@ import (
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
+	"github.com/firnstore/firn/firntest"
 	"github.com/firnstore/firn/job"
 )
 
@@ -21,9 +22,9 @@ import (
 // the service's times on a fake clock: the conformance targets complete
 // jobs at once.
 
-func openTimedEngine(t *testing.T) (*engine.Engine, *fakeClock) {
+func openTimedEngine(t *testing.T) (*engine.Engine, *firntest.Clock) {
 	t.Helper()
-	clock := newFakeClock()
+	clock := firntest.NewClock(firntest.Epoch)
 	e, err := engine.Open("firn", &engine.Options{
 		FS:        vfs.NewMem(),
 		Clock:     clock,
@@ -118,9 +119,10 @@ func TestWaitUntilJobCompleteGivesUp(t *testing.T) {
 	// Cancelled while pausing.
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	s = &sleeper{advance: func(d time.Duration) {
-		clock.Advance(d)
+	s = &sleeper{advance: func(d time.Duration) time.Time {
+		now := clock.Advance(d)
 		cancel()
+		return now
 	}}
 	_, err = firn.WaitUntilJobComplete(cctx, e, &firn.DescribeJobInput{VaultName: "v", JobId: j.ID()}, &firn.WaiterOptions{Sleep: s.Sleep})
 	if !errors.Is(err, context.Canceled) || len(s.pauses()) != 1 {

@@ -1,4 +1,4 @@
-package firn_test
+package conformance
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"github.com/firnstore/firn"
 )
 
-var lockCases = []conformanceCase{
+var lockRules = []rule{
 	{"Initiate/InProgress", testLockInitiate},
 	{"Initiate/InvalidPolicies", testLockInitiateInvalid},
 	{"Initiate/WhileInProgress", testLockInitiateWhileInProgress},

@@ -1,4 +1,4 @@
-package firn_test
+package conformance
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 	"github.com/firnstore/firn"
 )
 
-var tagCases = []conformanceCase{
+var tagRules = []rule{
 	{"Untagged", testTagsUntagged},
 	{"AddListRemove", testTagsAddListRemove},
 	{"Overwrite", testTagsOverwrite},
