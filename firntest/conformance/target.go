@@ -45,8 +45,9 @@ type Target struct {
 	// them are skipped.
 	WithLimits func(t *testing.T, l Limits) *Target
 	// Notifications returns the job-completion notifications delivered so
-	// far, for the SNS topics of vaults and jobs. Without it the rule about
-	// delivery is skipped.
+	// far, for the SNS topics of vaults and jobs; if Glacier delivers in
+	// the background, it first waits for the deliveries already due.
+	// Without it the rule about delivery is skipped.
 	Notifications func() []Notification
 }
 
