@@ -334,7 +334,7 @@ func testLockReopen(t *testing.T, tg *target) {
 	wantLock(t, tg, "", "expiring", tg.compliancePolicy("expiring"), firn.LockStateInProgress, created)
 	wantLock(t, tg, "", "progress", tg.compliancePolicy("progress"), firn.LockStateInProgress, progress)
 
-	// "expiring" expires while the engine is closed.
+	// "expiring" expires while the storage is closed.
 	tg.clock.Advance(lockTTL - time.Hour)
 	tg.reopen(t)
 	wantNoLock(t, tg, "", "expiring")
