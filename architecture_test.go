@@ -8,12 +8,12 @@ import (
 	"testing"
 )
 
-// TestArchitecture keeps the layering honest: the contract, the client layer
-// and the domain packages import neither Pebble nor the storage packages nor
-// the engine, and no library package reads the clock except through firn.Clock
-// (front-end commands and test helpers may).
+// TestArchitecture keeps the layering honest: the contract, the client layer,
+// the domain packages and the conformance suite import neither Pebble nor the
+// storage packages nor the engine, and no library package reads the clock
+// except through firn.Clock (front-end commands and test helpers may).
 func TestArchitecture(t *testing.T) {
-	pure := []string{".", "./client", "./vault", "./job", "./multipart", "./lock", "./policy", "./csvselect", "./treehash"}
+	pure := []string{".", "./client", "./vault", "./job", "./multipart", "./lock", "./policy", "./csvselect", "./treehash", "./firntest/conformance"}
 	forbidden := []string{"github.com/cockroachdb/pebble", "github.com/firnstore/firn/engine", "github.com/firnstore/firn/internal/store", "github.com/firnstore/firn/internal/blob"}
 	for _, pkg := range pure {
 		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()

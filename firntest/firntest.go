@@ -13,6 +13,9 @@
 //
 // New closes the engine when the test ends, after running its consistency
 // check (engine.Engine.Check). Nothing touches the disk.
+//
+// Package firntest/conformance is the other side: it tests an
+// implementation of firn.Glacier, not code that uses one.
 package firntest
 
 import (

@@ -1,4 +1,4 @@
-package firn_test
+package conformance
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 	"github.com/firnstore/firn"
 )
 
-var tagCases = []conformanceCase{
+var tagRules = []rule{
 	{"Untagged", testTagsUntagged},
 	{"AddListRemove", testTagsAddListRemove},
 	{"Overwrite", testTagsOverwrite},
@@ -217,8 +217,8 @@ func testTagsIsolation(t *testing.T, tg *target) {
 	wantTags(t, tg, tenantA, "v", map[string]string{"extra": "x"})
 }
 
-// testTagsCallerOwnsMaps checks that the engine neither keeps the caller's
-// input map nor hands out its own.
+// testTagsCallerOwnsMaps checks that the implementation neither keeps the
+// caller's input map nor hands out its own.
 func testTagsCallerOwnsMaps(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
 	in := map[string]string{"a": "1"}

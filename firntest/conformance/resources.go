@@ -1,4 +1,4 @@
-package firn_test
+package conformance
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ import (
 // The resource handles and uploader of package client and the waiters of
 // package firn, over any firn.Glacier.
 
-var resourceCases = []conformanceCase{
+var resourceRules = []rule{
 	{"Account/Vaults", testResAccountVaults},
 	{"Account/VaultsLazy", testResAccountVaultsLazy},
 	{"Vault/LoadCreateDelete", testResVaultLoadCreateDelete},
@@ -263,7 +263,7 @@ func wantHandleErr(t *testing.T, err error, want *firn.Error, mentions ...string
 // sleeping, and checks that it succeeded.
 func completeJob(t *testing.T, tg *target, j *client.Job) {
 	t.Helper()
-	s := &sleeper{advance: tg.clock.Advance}
+	s := &sleeper{advance: func(d time.Duration) { tg.clock.Advance(d) }}
 	if err := j.WaitUntilComplete(t.Context(), &firn.WaiterOptions{Sleep: s.Sleep}); err != nil {
 		t.Fatalf("WaitUntilComplete %s: %v", j.ID(), err)
 	}
@@ -1081,7 +1081,7 @@ func testResWaitJobComplete(t *testing.T, tg *target) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sl := &sleeper{advance: tg.clock.Advance}
+	sl := &sleeper{advance: func(d time.Duration) { tg.clock.Advance(d) }}
 	d, err := firn.WaitUntilJobComplete(ctx, tg.g, &firn.DescribeJobInput{VaultName: "v", JobId: j.ID()}, &firn.WaiterOptions{Sleep: sl.Sleep})
 	if err != nil {
 		t.Fatalf("WaitUntilJobComplete: %v", err)

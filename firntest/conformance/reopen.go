@@ -1,4 +1,4 @@
-package firn_test
+package conformance
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 	"github.com/firnstore/firn"
 )
 
-var reopenCases = []conformanceCase{
+var reopenRules = []rule{
 	{"Empty", testReopenEmpty},
 	{"Everything", testReopenEverything},
 	{"StateMachine", testReopenStateMachine},
@@ -79,7 +79,7 @@ func testReopenEverything(t *testing.T, tg *target) {
 	small := put("", "alpha", pattern(1000), "small")
 	put("", "alpha", random(mib), "")
 	put("", "alpha", random(3*mib+17), "three MiB and a bit")
-	put("", "alpha", pattern(5*mib+123), "the TREEHASH.md vector")
+	put("", "alpha", pattern(5*mib+123), "the 5 MiB + 123 vector")
 	drop(small)
 	drop(put("", "delta", random(2*mib), "gone"))
 	must[firn.DeleteVaultOutput](t, "DeleteVault")(tg.g.DeleteVault(ctx, &firn.DeleteVaultInput{VaultName: "gamma"}))

@@ -1,4 +1,4 @@
-package firn_test
+package conformance
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 	"github.com/firnstore/firn"
 )
 
-var archiveCases = []conformanceCase{
+var archiveRules = []rule{
 	{"Upload/Output", testUploadOutput},
 	{"Upload/TreeHashVectors", testUploadTreeHashVectors},
 	{"Upload/DistinctIDs", testUploadDistinctIDs},
@@ -277,7 +277,7 @@ func testUploadSizeLimit(t *testing.T, tg *target) {
 		t.Skip("target's limits are fixed")
 	}
 	const limit = 2 * mib
-	tg = tg.withLimits(t, limits{MaxArchiveSize: limit})
+	tg = tg.withLimits(t, Limits{MaxArchiveSize: limit})
 	mustCreateVault(t, tg, "", "v")
 	data := random(limit)
 	at := upload(t, tg, "", "v", data, "at the limit")

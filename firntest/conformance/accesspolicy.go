@@ -1,4 +1,4 @@
-package firn_test
+package conformance
 
 import (
 	"strings"
@@ -7,7 +7,7 @@ import (
 	"github.com/firnstore/firn"
 )
 
-var accessPolicyCases = []conformanceCase{
+var accessPolicyRules = []rule{
 	{"SetGetVerbatim", testPolicySetGetVerbatim},
 	{"Replace", testPolicyReplace},
 	{"GetNone", testPolicyGetNone},

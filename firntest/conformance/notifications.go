@@ -1,4 +1,4 @@
-package firn_test
+package conformance
 
 import (
 	"slices"
@@ -8,7 +8,7 @@ import (
 	"github.com/firnstore/firn"
 )
 
-var notificationCases = []conformanceCase{
+var notificationRules = []rule{
 	{"SetGet", testNotificationsSetGet},
 	{"Replace", testNotificationsReplace},
 	{"GetNone", testNotificationsGetNone},

@@ -1,4 +1,4 @@
-package firn_test
+package conformance
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 	"github.com/firnstore/firn/job"
 )
 
-var jobCases = []conformanceCase{
+var jobRules = []rule{
 	{"Initiate/ArchiveValidation", testJobArchiveValidation},
 	{"Initiate/InventoryValidation", testJobInventoryValidation},
 	{"Initiate/UnknownArchive", testJobUnknownArchive},
@@ -323,8 +323,9 @@ func testJobOutputAlignedChecksums(t *testing.T, tg *target) {
 	}
 }
 
-// isTreeAligned is the definition from TREEHASH.md: the range is a node of
-// the archive's tree.
+// isTreeAligned says whether a range is a node of the archive's tree hash:
+// its length in MiB, rounded up, is a power of two n (or it ends the
+// archive and n is the next one) and it starts at a multiple of n MiB.
 func isTreeAligned(start, end, size int) bool {
 	blocks := (end - start + mib - 1) / mib
 	span := 1
@@ -375,7 +376,7 @@ func timed(t *testing.T, tg *target) *target {
 	if tg.withLimits == nil {
 		t.Skip("the target's job timing cannot be configured")
 	}
-	return tg.withLimits(t, limits{JobTiming: job.RealisticTiming})
+	return tg.withLimits(t, Limits{JobTiming: job.RealisticTiming})
 }
 
 func testJobTiming(t *testing.T, tg *target) {
@@ -824,7 +825,7 @@ func testRetrievalPolicyFreeTier(t *testing.T, tg *target) {
 	if tg.withLimits == nil {
 		t.Skip("the target's free tier cannot be configured")
 	}
-	tg = tg.withLimits(t, limits{FreeTierBytesPerDay: 2 * mib})
+	tg = tg.withLimits(t, Limits{FreeTierBytesPerDay: 2 * mib})
 	mustCreateVault(t, tg, "", "v")
 	a := upload(t, tg, "", "v", pattern(3*mib), "")
 	must[firn.SetDataRetrievalPolicyOutput](t, "SetDataRetrievalPolicy")(tg.g.SetDataRetrievalPolicy(t.Context(), &firn.SetDataRetrievalPolicyInput{
@@ -847,7 +848,7 @@ func testRetrievalPolicyFreeTierDayBoundary(t *testing.T, tg *target) {
 	}
 	for _, at := range []time.Duration{0, time.Nanosecond, 12 * time.Hour, 24*time.Hour - time.Millisecond} {
 		t.Run(at.String(), func(t *testing.T) {
-			tg := tg.withLimits(t, limits{FreeTierBytesPerDay: mib})
+			tg := tg.withLimits(t, Limits{FreeTierBytesPerDay: mib})
 			mustCreateVault(t, tg, "", "v")
 			a := upload(t, tg, "", "v", pattern(600<<10), "")
 			must[firn.SetDataRetrievalPolicyOutput](t, "SetDataRetrievalPolicy")(tg.g.SetDataRetrievalPolicy(t.Context(), &firn.SetDataRetrievalPolicyInput{
@@ -934,7 +935,7 @@ func testCapacityExpedited(t *testing.T, tg *target) {
 	for range 5 {
 		mustInitiate(t, tg, "v", firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId, Tier: firn.TierExpedited})
 	}
-	tg = tg.withLimits(t, limits{LimitExpedited: true})
+	tg = tg.withLimits(t, Limits{LimitExpedited: true})
 	mustCreateVault(t, tg, "", "v")
 	a = upload(t, tg, "", "v", pattern(10), "")
 	exp := firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId, Tier: firn.TierExpedited}

@@ -1,4 +1,4 @@
-package firn_test
+package conformance
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"github.com/firnstore/firn"
 )
 
-var lockCases = []conformanceCase{
+var lockRules = []rule{
 	{"Initiate/InProgress", testLockInitiate},
 	{"Initiate/InvalidPolicies", testLockInitiateInvalid},
 	{"Initiate/WhileInProgress", testLockInitiateWhileInProgress},
@@ -334,7 +334,7 @@ func testLockReopen(t *testing.T, tg *target) {
 	wantLock(t, tg, "", "expiring", tg.compliancePolicy("expiring"), firn.LockStateInProgress, created)
 	wantLock(t, tg, "", "progress", tg.compliancePolicy("progress"), firn.LockStateInProgress, progress)
 
-	// "expiring" expires while the engine is closed.
+	// "expiring" expires while the storage is closed.
 	tg.clock.Advance(lockTTL - time.Hour)
 	tg.reopen(t)
 	wantNoLock(t, tg, "", "expiring")

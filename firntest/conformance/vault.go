@@ -1,4 +1,4 @@
-package firn_test
+package conformance
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"github.com/firnstore/firn"
 )
 
-var vaultCases = []conformanceCase{
+var vaultRules = []rule{
 	{"Accounts/OwnAccountAliases", testOwnAccountAliases},
 	{"Accounts/Isolation", testAccountIsolation},
 	{"Accounts/Invalid", testInvalidAccounts},
@@ -151,7 +151,7 @@ func testAccountIsolation(t *testing.T, tg *target) {
 		if want := tg.vaultARN(account, "shared"); d.VaultARN != want {
 			t.Errorf("DescribeVault in %s: VaultARN %q, want %q", account, d.VaultARN, want)
 		}
-		if want := clockStart.Add(time.Duration(i) * time.Minute); !d.CreationDate.Equal(want) {
+		if want := Start.Add(time.Duration(i) * time.Minute); !d.CreationDate.Equal(want) {
 			t.Errorf("DescribeVault in %s: CreationDate %v, want %v", account, d.CreationDate, want)
 		}
 		var wantN, wantSize int64
@@ -349,7 +349,7 @@ func testCreateVaultLoweredLimit(t *testing.T, tg *target) {
 	if tg.withLimits == nil {
 		t.Skip("target's limits are fixed")
 	}
-	tg = tg.withLimits(t, limits{MaxVaults: 3})
+	tg = tg.withLimits(t, Limits{MaxVaults: 3})
 	ctx := t.Context()
 	for _, account := range []string{"", tenantA} {
 		for _, v := range []string{"a", "b", "c"} {
@@ -449,7 +449,7 @@ func testListVaultsFields(t *testing.T, tg *target) {
 			t.Errorf("ListVaults entry %+v differs from DescribeVault %+v", v, *d)
 		}
 	}
-	if v := out.VaultList[1]; v.VaultName != "b" || v.NumberOfArchives != 3 || v.SizeInBytes != 600 || !v.CreationDate.Equal(clockStart.Add(2*time.Minute)) {
+	if v := out.VaultList[1]; v.VaultName != "b" || v.NumberOfArchives != 3 || v.SizeInBytes != 600 || !v.CreationDate.Equal(Start.Add(2*time.Minute)) {
 		t.Errorf("ListVaults entry for b: %+v", v)
 	}
 }

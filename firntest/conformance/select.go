@@ -1,4 +1,4 @@
-package firn_test
+package conformance
 
 import (
 	"strings"
@@ -7,7 +7,7 @@ import (
 	"github.com/firnstore/firn"
 )
 
-var selectCases = []conformanceCase{
+var selectRules = []rule{
 	{"Results", testSelectResults},
 	{"Invalid", testSelectInvalid},
 	{"RuntimeError", testSelectRuntimeError},

@@ -1,4 +1,4 @@
-package firn_test
+package server_test
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package firn_test
+package conformance
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"github.com/firnstore/firn"
 )
 
-var authzCases = []conformanceCase{
+var authzRules = []rule{
 	{"Lock/Compliance", testAuthzComplianceLock},
 	{"Lock/InProgressEnforced", testAuthzLockInProgress},
 	{"Lock/ExpiredNotEnforced", testAuthzLockExpired},

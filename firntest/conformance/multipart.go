@@ -1,4 +1,4 @@
-package firn_test
+package conformance
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 	"github.com/firnstore/firn"
 )
 
-var multipartCases = []conformanceCase{
+var multipartRules = []rule{
 	{"Initiate/Output", testMPInitiateOutput},
 	{"Initiate/PartSizes", testMPInitiatePartSizes},
 	{"Initiate/InvalidPartSizes", testMPInitiateInvalidPartSizes},

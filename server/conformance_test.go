@@ -1,6 +1,7 @@
-package firn_test
+package server_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"log/slog"
@@ -15,47 +16,54 @@ import (
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/awsglacier"
+	"github.com/firnstore/firn/engine"
+	"github.com/firnstore/firn/firntest/conformance"
+	"github.com/firnstore/firn/internal/enginetarget"
 	"github.com/firnstore/firn/server"
 )
 
-// TestConformanceHTTP runs the whole suite over the wire: an engine behind
-// the REST server, called through aws-sdk-go-v2 (package awsglacier), with
-// SigV4 verification on. Each principal of the suite signs with its own
-// credentials, and calls marked insecure go over plain HTTP instead of TLS.
-func TestConformanceHTTP(t *testing.T) {
+// TestConformance runs the conformance suite over the wire: an engine
+// behind the REST server, called through aws-sdk-go-v2 (package
+// awsglacier), with SigV4 verification on. Each principal of the suite
+// signs with its own credentials, and calls marked insecure go over plain
+// HTTP instead of TLS.
+func TestConformance(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole suite over HTTP")
 	}
-	runConformance(t, func(t *testing.T) *target { return openHTTPTarget(t, limits{}) })
+	conformance.Run(t, func(t *testing.T) *conformance.Target {
+		return httpTarget(t, enginetarget.New(t, engine.Options{}))
+	})
 }
 
-// openHTTPTarget serves an engine target's engine over HTTPS and HTTP.
-func openHTTPTarget(t *testing.T, l limits) *target {
+// httpTarget serves an engine target's engine over HTTPS and HTTP.
+func httpTarget(t *testing.T, tg *conformance.Target) *conformance.Target {
 	t.Helper()
-	tg := openEngineTarget(t, "", "us-east-1", l)
 	var h atomic.Pointer[http.Handler]
-	serve := func() {
-		hh := server.New(tg.g, server.Options{
+	serve := func(g firn.Glacier) {
+		hh := server.New(g, server.Options{
 			Logger:           slog.New(slog.DiscardHandler),
 			CredentialLookup: lookupPrincipal,
 		})
 		h.Store(&hh)
 	}
-	serve()
+	serve(tg.Glacier)
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*h.Load()).ServeHTTP(w, r) })
 	secure, plain := httptest.NewTLSServer(handler), httptest.NewServer(handler)
 	t.Cleanup(func() {
 		secure.Close()
 		plain.Close()
 	})
-	p := &principalClients{account: tg.account, region: tg.region, secure: secure, plain: plain}
-	engineReopen := tg.reopen
-	tg.reopen = func(t *testing.T) {
-		engineReopen(t)
-		serve()
+	p := &principalClients{account: cmp.Or(tg.Account, engine.DefaultAccountID), region: cmp.Or(tg.Region, engine.DefaultRegion), secure: secure, plain: plain}
+	engineReopen, engineWithLimits := tg.Reopen, tg.WithLimits
+	tg.Glacier = p
+	tg.Reopen = func(t *testing.T) firn.Glacier {
+		serve(engineReopen(t))
+		return p
 	}
-	tg.withLimits = func(t *testing.T, l limits) *target { return openHTTPTarget(t, l) }
-	tg.g = p
+	tg.WithLimits = func(t *testing.T, l conformance.Limits) *conformance.Target {
+		return httpTarget(t, engineWithLimits(t, l))
+	}
 	return tg
 }
 
