@@ -213,7 +213,14 @@ func openEngineTarget(t *testing.T, account, region string, l limits) *target {
 	}
 
 	e := open(t)
-	tg := &target{g: e, clock: clock, account: account, region: region, notifications: notes.list}
+	tg := &target{g: e, clock: clock, account: account, region: region}
+	tg.notifications = func() []notification {
+		// Delivery is in the background; wait for what is due.
+		if err := e.DeliverNotifications(context.Background()); err != nil {
+			t.Errorf("engine.DeliverNotifications: %v", err)
+		}
+		return notes.list()
+	}
 	if tg.account == "" {
 		tg.account = "000000000000"
 	}
