@@ -223,6 +223,9 @@ func TestNotifierBlocked(t *testing.T) {
 		t.Fatal(err)
 	}
 	close(release)
+	if err := e.DeliverNotifications(ctx); err == nil {
+		t.Error("DeliverNotifications after Close returned nil")
+	}
 
 	// Neither was delivered: both are, after a reopen, in order of due
 	// time (job 1's retry came due before job 2 completed).

@@ -27,9 +27,10 @@ var errClosed = errors.New("engine: closed")
 // from a goroutine of its own, so that no operation waits for a notifier.
 // Before each attempt it moves the entry notifyRetry later, and after a
 // success it deletes it: a failure, a panic, a crash or a Close during the
-// attempt leaves the entry to be tried again, and the tick never finds due
-// an entry that is being delivered. The tick wakes the outbox when it finds
-// entries due or does work that may record some.
+// attempt leaves the entry to be tried again, and the tick, which wakes the
+// outbox when it finds entries due or does work that may record some, does
+// not find the entry due while the attempt is under way (unless it outlasts
+// notifyRetry).
 type outbox struct {
 	db  *store.DB
 	n   Notifier // nil: notifications are dropped
@@ -199,8 +200,11 @@ func (o *outbox) close() {
 // the failure in the failed state (see the package doc), or an error once
 // the engine is closed.
 func (e *Engine) DeliverNotifications(ctx context.Context) error {
-	e.tick()
 	o := e.outbox
+	if o.ctx.Err() != nil {
+		return errClosed
+	}
+	e.tick()
 	reply := make(chan error, 1)
 	select {
 	case o.flush <- reply:
