@@ -55,6 +55,7 @@ type Engine struct {
 	// timers maps a timer kind to its handler; fixed at Open.
 	timers map[byte]timerHandler
 	tickMu sync.Mutex
+	outbox *outbox // delivers notifications; runs from Open to Close
 	stop   chan struct{}
 	done   chan struct{}
 
@@ -134,7 +135,9 @@ func Open(dir string, opts *Options) (*Engine, error) {
 		db.Close()
 		return nil, err
 	}
+	e.outbox = newOutbox(e)
 	e.tick()
+	go e.outbox.run()
 	go e.runTicker(o.TickInterval, e.stop, e.done)
 	e.startObjectStore()
 	return e, nil
@@ -165,12 +168,14 @@ func mkdirAll(fs vfs.FS, dir string) error {
 }
 
 // Close releases the engine's resources. Operations in flight must have
-// returned. Close is idempotent. In the failed state (see the package
-// doc) it returns the failure at once, having released the data directory
-// without writing to it.
+// returned; a Notify call in flight has its context canceled and is not
+// waited for (see Notifier). Close is idempotent. In the failed state (see
+// the package doc) it returns the failure at once, having released the
+// data directory without writing to it.
 func (e *Engine) Close() error {
 	var err error
 	e.closeOnce.Do(func() {
+		e.outbox.close()
 		close(e.stop)
 		<-e.done
 		e.bg.Wait()

@@ -164,7 +164,12 @@ func (mm *mdlMachine) close(rt *rapid.T) {
 	}
 	e := mm.e
 	mm.e = nil
-	err := e.Check(context.Background())
+	// Delivered before Close, which would leave a delivery in flight to be
+	// repeated after the reopen.
+	err := e.DeliverNotifications(context.Background())
+	if cerr := e.Check(context.Background()); err == nil {
+		err = cerr
+	}
 	if cerr := e.Close(); err == nil {
 		err = cerr
 	}
@@ -694,9 +699,12 @@ func (mm *mdlMachine) actions() map[string]func(*rapid.T) {
 			mm.open(rt)
 		},
 		"Notifications": func(rt *rapid.T) {
-			// A notification is delivered at the first tick after the
-			// job's completion was recorded.
+			// A notification is delivered once the job's completion is
+			// recorded; DeliverNotifications waits for that.
 			mm.tick(rt)
+			if err := mm.e.DeliverNotifications(context.Background()); err != nil {
+				rt.Fatalf("DeliverNotifications: %v", err)
+			}
 			mm.sent.mu.Lock()
 			got := slices.Clone(mm.sent.sent)
 			mm.sent.mu.Unlock()

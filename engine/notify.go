@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"slices"
 	"time"
 
@@ -27,9 +26,16 @@ type Notification struct {
 	Message []byte
 }
 
-// Notifier delivers job-completion notifications. Notify is retried (every
-// notifyRetry of clock time) until it returns nil; it is called from one
-// goroutine at a time.
+// Notifier delivers job-completion notifications. The engine calls Notify
+// from a goroutine of its own, never inside an operation, one call at a
+// time; first attempts follow the order of completion. A call that returns
+// an error or panics is tried again a minute of Options.Clock after it
+// began, until one returns nil, after a reopen too: delivery is at least
+// once, and Notification.ID tells a repeat. ctx is canceled after 30 s of
+// real time and by Close, which does not wait for a call that ignores it:
+// that call's result is lost, and its notification is tried again once the
+// engine is reopened (while the call runs, an engine reopened with the
+// same Notifier may call it too).
 type Notifier interface {
 	Notify(ctx context.Context, n Notification) error
 }
@@ -40,7 +46,8 @@ const notifyRetry = time.Minute
 // scheduleNotifications records in b one outbox entry per topic to notify
 // of j's completion: the job's own SNSTopic, and the vault's topic if its
 // configuration lists the job's event. Entries live in the timer index, due
-// now, so delivery survives a crash between completion and delivery.
+// at the completion, so delivery survives a crash between completion and
+// delivery; the outbox delivers them.
 func (e *Engine) scheduleNotifications(b *store.Batch, v *vault.Vault, j *job.Job, k []byte) error {
 	var topics []string
 	if j.SNSTopic != "" {
@@ -73,34 +80,4 @@ func (e *Engine) scheduleNotifications(b *store.Batch, v *vault.Vault, j *job.Jo
 	}
 	j.Notify = topics
 	return nil
-}
-
-// onNotify is the handler of timerNotify: deliver, then forget the entry;
-// on failure move it notifyRetry later.
-func (e *Engine) onNotify(due int64, id []byte) error {
-	k := store.TimerKey(due, timerNotify, id)
-	val, err := e.db.Get(k)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	var n Notification
-	if err := json.Unmarshal(val, &n); err != nil {
-		return err
-	}
-	b := e.db.NewBatch()
-	defer b.Close()
-	b.Delete(k)
-	if e.opts.Notifier != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		nerr := e.opts.Notifier.Notify(ctx, n)
-		cancel()
-		if nerr != nil {
-			e.opts.Logger.Warn("delivering notification", "topic", n.Topic, "id", n.ID, "err", nerr)
-			b.Set(store.TimerKey(e.now().Add(notifyRetry).UnixNano(), timerNotify, id), val)
-		}
-	}
-	return b.Commit()
 }

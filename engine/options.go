@@ -43,8 +43,9 @@ type Options struct {
 	// completes immediately; job.RealisticTiming follows the service's
 	// published times.
 	JobTiming job.Timing
-	// Notifier receives job-completion notifications for SNS topics.
-	// Default: none (notifications are dropped).
+	// Notifier receives job-completion notifications for SNS topics, from
+	// a goroutine of the engine's (see Notifier). Default: none
+	// (notifications are dropped).
 	Notifier Notifier
 	// LimitExpedited makes on-demand Expedited capacity unavailable, so
 	// that Expedited retrievals need provisioned capacity: each unit allows

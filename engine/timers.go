@@ -14,7 +14,9 @@ import (
 // Options.TickInterval of real time), or the next operation, which calls
 // tick first. So a job completes whether or
 // not anyone asks, and an engine reopened after the due time catches up at
-// Open.
+// Open. The index also holds the notification outbox (timerNotify), which
+// the tick leaves to the outbox's goroutine: no operation waits for a
+// notifier.
 
 // Timer kinds, the byte after the due time in a timer key. Never renumber.
 const (
@@ -59,8 +61,13 @@ func (e *Engine) tick() {
 		id   []byte
 	}
 	var work []due
+	notify := false
 	err := e.db.Scan(lower, upper, func(k, _ []byte) (bool, error) {
 		at, kind, id := store.TimerSplit(k)
+		if kind == timerNotify {
+			notify = true
+			return true, nil
+		}
 		work = append(work, due{at, kind, append([]byte(nil), id...)})
 		return len(work) < 1024, nil
 	})
@@ -77,6 +84,9 @@ func (e *Engine) tick() {
 		if err := h(w.at, w.id); err != nil {
 			e.opts.Logger.Error("running timer", "kind", string(w.kind), "err", err)
 		}
+	}
+	if notify || len(work) > 0 { // a job completed here records its notifications
+		e.outbox.wakeUp()
 	}
 	next := int64(math.MaxInt64)
 	err = e.db.Scan(store.TimerAll(), store.PrefixEnd(store.TimerAll()), func(k, _ []byte) (bool, error) {

@@ -80,7 +80,13 @@ func New(t *testing.T, opts engine.Options) *conformance.Target {
 			o.JobTiming, o.LimitExpedited, o.FreeTierBytesPerDay = l.JobTiming, l.LimitExpedited, l.FreeTierBytesPerDay
 			return New(t, o)
 		},
-		Notifications: notes.list,
+		Notifications: func() []conformance.Notification {
+			// Delivery is in the background; wait for what is due.
+			if err := e.DeliverNotifications(context.Background()); err != nil {
+				t.Errorf("engine.DeliverNotifications: %v", err)
+			}
+			return notes.list()
+		},
 	}
 }
 
