@@ -14,6 +14,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 const benchSize = 64 << 20
@@ -34,7 +35,7 @@ func benchEngine(b *testing.B) (srv *httptest.Server, jobPath string) {
 	if _, err := c.CreateVault(ctx, &glacier.CreateVaultInput{VaultName: v}); err != nil {
 		b.Fatal(err)
 	}
-	up, err := c.UploadArchive(ctx, &glacier.UploadArchiveInput{VaultName: v, Body: bytes.NewReader(pattern(benchSize))})
+	up, err := c.UploadArchive(ctx, &glacier.UploadArchiveInput{VaultName: v, Body: bytes.NewReader(testkit.Pattern(benchSize))})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -69,8 +70,8 @@ func BenchmarkGetJobOutput(b *testing.B) {
 // BenchmarkUploadArchive measures the handler's upload path (hashing the
 // body against x-amz-content-sha256) into a Glacier that discards it.
 func BenchmarkUploadArchive(b *testing.B) {
-	data := pattern(benchSize)
-	sum, tree := sha256Hex(string(data)), treeHash(data)
+	data := testkit.Pattern(benchSize)
+	sum, tree := sha256Hex(string(data)), testkit.TreeHashHex(data)
 	srv := httptest.NewServer(New(discardGlacier{newFake()}, Options{Logger: quiet}))
 	b.Cleanup(srv.Close)
 	b.SetBytes(benchSize)

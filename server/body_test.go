@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 // sendPartial writes r's request line and headers to srv over a new
@@ -318,5 +319,5 @@ func TestPreAuthBodyBudget(t *testing.T) {
 // setUploadHashes sets the checksum headers an upload of body must carry.
 func setUploadHashes[B string | []byte](r *http.Request, body B) {
 	r.Header.Set("X-Amz-Content-Sha256", sha256Hex(string(body)))
-	r.Header.Set("X-Amz-Sha256-Tree-Hash", treeHash([]byte(body)))
+	r.Header.Set("X-Amz-Sha256-Tree-Hash", testkit.TreeHashHex([]byte(body)))
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/testkit"
 	"github.com/firnstore/firn/multipart"
 )
 
@@ -163,7 +164,7 @@ func (m *Model) UploadMultipartPart(ctx context.Context, in *firn.UploadMultipar
 	if int64(len(data)) != r.Size {
 		return nil, invalid("Range: covers %d bytes, the body holds %d or more", r.Size, len(data))
 	}
-	hash := treeHash(data)
+	hash := testkit.TreeHashHex(data)
 	if want != "" && want != hash {
 		return nil, invalid("Checksum mismatch")
 	}
@@ -236,7 +237,7 @@ func (m *Model) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteMu
 	case int64(len(data)) != in.ArchiveSize:
 		return nil, invalid("ArchiveSize: %d is not the parts' total, %d", in.ArchiveSize, len(data))
 	}
-	hash := treeHash(data)
+	hash := testkit.TreeHashHex(data)
 	if hash != sum {
 		return nil, invalid("Checksum: not the tree hash of the parts")
 	}
