@@ -14,6 +14,7 @@ import (
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
 	"github.com/firnstore/firn/firntest"
+	"github.com/firnstore/firn/internal/testkit"
 	"github.com/firnstore/firn/job"
 )
 
@@ -103,6 +104,10 @@ func TestOperationNames(t *testing.T) {
 	wantPanic(t, "Delay(unknown)", func() { f.Delay("", time.Second) })
 	wantPanic(t, "Calls(unknown)", func() { f.Calls("uploadArchive") })
 	wantPanic(t, "FailNext(nil error)", func() { f.FailNext("UploadArchive", 1, nil) })
+}
+
+func TestFaultyGenerated(t *testing.T) {
+	testkit.CheckForwarder(t, "faulty_glacier.go", "firntest", "Faulty", "call")
 }
 
 func TestFailNext(t *testing.T) {
