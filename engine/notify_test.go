@@ -11,6 +11,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 // flakyNotifier records deliveries and fails while down is set.
@@ -42,7 +43,7 @@ func (n *flakyNotifier) delivered() []engine.Notification {
 func TestNotificationDelivery(t *testing.T) {
 	ctx := context.Background()
 	fs := vfs.NewMem()
-	clock := &testClock{now: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC))
 	n := &flakyNotifier{down: true}
 	open := func() *engine.Engine {
 		e, err := engine.Open("d", &engine.Options{FS: fs, Clock: clock, Notifier: n, JobTiming: fixedTiming, TickInterval: time.Hour})
