@@ -54,7 +54,7 @@ func TestEngineEndToEnd(t *testing.T) {
 	dv, err := c.DescribeVault(ctx, &glacier.DescribeVaultInput{VaultName: v})
 	must(t, err)
 	eq(t, "VaultARN", aws.ToString(dv.VaultARN), "arn:aws:glacier:us-east-1:"+testAccount+":vaults/e2e")
-	eq(t, "CreationDate", aws.ToString(dv.CreationDate), clock.t.Format(dateLayout))
+	eq(t, "CreationDate", aws.ToString(dv.CreationDate), clock.t.Format(firn.DateLayout))
 
 	small := testkit.Pattern(3 << 20)
 	up, err := c.UploadArchive(ctx, &glacier.UploadArchiveInput{VaultName: v, ArchiveDescription: s("three MiB"), Body: bytes.NewReader(small)})
