@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/glacier"
 	"github.com/aws/aws-sdk-go-v2/service/glacier/types"
-	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
 	"github.com/firnstore/firn/internal/testkit"
@@ -22,13 +21,7 @@ const benchSize = 64 << 20
 // benchEngine serves an in-memory engine holding one benchSize archive and
 // a completed retrieval job for it.
 func benchEngine(b *testing.B) (srv *httptest.Server, jobPath string) {
-	e, err := engine.Open("/bench", &engine.Options{FS: vfs.NewMem()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { e.Close() })
-	srv = httptest.NewServer(New(e, Options{Logger: quiet}))
-	b.Cleanup(srv.Close)
+	_, srv = serveEngine(b, "/bench", engine.Options{}, Options{})
 	c := sdkClient(srv, testKey, testSecret)
 	ctx := context.Background()
 	v := aws.String("bench")

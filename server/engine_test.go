@@ -28,15 +28,32 @@ import (
 	"github.com/firnstore/firn/internal/testkit"
 )
 
+// serveEngine opens an engine in dir with eo, on a new in-memory file
+// system unless eo.FS is set, and serves it with opts (quiet unless
+// opts.Logger is set) over httptest until the test ends.
+func serveEngine(tb testing.TB, dir string, eo engine.Options, opts Options) (*engine.Engine, *httptest.Server) {
+	tb.Helper()
+	if eo.FS == nil {
+		eo.FS = vfs.NewMem()
+	}
+	e, err := engine.Open(dir, &eo)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { e.Close() })
+	if opts.Logger == nil {
+		opts.Logger = quiet
+	}
+	srv := httptest.NewServer(New(e, opts))
+	tb.Cleanup(srv.Close)
+	return e, srv
+}
+
 // TestEngineEndToEnd runs aws-sdk-go-v2, signing with SigV4, against the
 // handler over a real in-memory engine.
 func TestEngineEndToEnd(t *testing.T) {
 	clock := &fixedClock{t: time.Now().UTC().Truncate(time.Millisecond)}
-	e, err := engine.Open("/e2e", &engine.Options{FS: vfs.NewMem(), Clock: clock})
-	must(t, err)
-	t.Cleanup(func() { e.Close() })
-	srv := httptest.NewServer(New(e, Options{Logger: quiet, Credentials: testCreds(), Clock: clock}))
-	t.Cleanup(srv.Close)
+	e, srv := serveEngine(t, "/e2e", engine.Options{Clock: clock}, Options{Credentials: testCreds(), Clock: clock})
 	c := sdkClient(srv, testKey, testSecret)
 	ctx := context.Background()
 	s := aws.String
@@ -179,11 +196,7 @@ func TestBoto3Interop(t *testing.T) {
 	if out, err := exec.Command("python3", "-c", "import boto3").CombinedOutput(); err != nil {
 		t.Fatalf("python3 with boto3 is required (apt-get install python3-boto3): %v\n%s", err, out)
 	}
-	e, err := engine.Open("/boto3", &engine.Options{FS: vfs.NewMem()})
-	must(t, err)
-	t.Cleanup(func() { e.Close() })
-	srv := httptest.NewServer(New(e, Options{Logger: quiet, Credentials: testCreds()}))
-	t.Cleanup(srv.Close)
+	_, srv := serveEngine(t, "/boto3", engine.Options{}, Options{Credentials: testCreds()})
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	out, err := exec.Command("python3", "testdata/boto3_smoke.py", port).CombinedOutput()
 	if err != nil {
@@ -203,12 +216,8 @@ func TestEngineJobOutputReadFault(t *testing.T) {
 		}
 		return nil
 	}))
-	e, err := engine.Open("/fault", &engine.Options{FS: fs})
-	must(t, err)
-	t.Cleanup(func() { e.Close() })
-	srv := httptest.NewServer(New(e, Options{Logger: quiet}))
-	t.Cleanup(srv.Close)
-	_, err = e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"})
+	e, srv := serveEngine(t, "/fault", engine.Options{FS: fs}, Options{})
+	_, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"})
 	must(t, err)
 	data := testkit.Pattern(2<<20 + 5)
 	a, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader(data)})
@@ -235,12 +244,8 @@ func TestEngineJobOutputReadFault(t *testing.T) {
 // sent with a Content-Length equal to its bytes, not chunked.
 func TestEngineJobOutputContentLength(t *testing.T) {
 	ctx := context.Background()
-	e, err := engine.Open("/length", &engine.Options{FS: vfs.NewMem()})
-	must(t, err)
-	t.Cleanup(func() { e.Close() })
-	srv := httptest.NewServer(New(e, Options{Logger: quiet}))
-	t.Cleanup(srv.Close)
-	_, err = e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"})
+	e, srv := serveEngine(t, "/length", engine.Options{}, Options{})
+	_, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"})
 	must(t, err)
 	data := testkit.Pattern(3<<20 + 7)
 	a, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader(data)})
