@@ -83,11 +83,8 @@ func (m *Model) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput) 
 	if in.Body == nil {
 		return nil, missing("Body")
 	}
-	v, err := m.findVault(a, acct, in.VaultName)
+	v, err := m.authorizedVault(ctx, "UploadArchive", a, acct, in.VaultName)
 	if err != nil {
-		return nil, err
-	}
-	if err := m.authorize(ctx, "UploadArchive", v, time.Time{}); err != nil {
 		return nil, err
 	}
 	data, err := readBody(in.Body, m.o.MaxArchiveSize)
@@ -142,11 +139,8 @@ func (m *Model) DeleteArchive(ctx context.Context, in *firn.DeleteArchiveInput) 
 	if !validULID(in.ArchiveId) {
 		return nil, notFound("Archive not found for ID: %s", in.ArchiveId)
 	}
-	v, err := m.findVault(a, acct, in.VaultName)
+	v, err := m.authorizedVault(ctx, "DeleteArchive", a, acct, in.VaultName)
 	if err != nil {
-		return nil, err
-	}
-	if err := m.authorize(ctx, "DeleteArchive", v, time.Time{}); err != nil {
 		return nil, err
 	}
 	ar := v.archives[in.ArchiveId]
