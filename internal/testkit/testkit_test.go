@@ -56,8 +56,9 @@ func TestClock(t *testing.T) {
 	if !c.Now().Equal(start.Add(2 * time.Hour)) {
 		t.Errorf("after Set: %v", c.Now())
 	}
-	wantPanic(t, "Advance(-1)", func() { c.Advance(-1) })
-	wantPanic(t, "Set(earlier)", func() { c.Set(start) })
+	if !panics(func() { c.Advance(-1) }) || !panics(func() { c.Set(start) }) {
+		t.Error("the clock went back without a panic")
+	}
 
 	var wg sync.WaitGroup
 	for range 8 {
@@ -74,14 +75,11 @@ func TestClock(t *testing.T) {
 	}
 }
 
-func wantPanic(t *testing.T, what string, f func()) {
-	t.Helper()
-	defer func() {
-		if recover() == nil {
-			t.Errorf("%s did not panic", what)
-		}
-	}()
+// panics reports whether f panics.
+func panics(f func()) (p bool) {
+	defer func() { p = recover() != nil }()
 	f()
+	return false
 }
 
 func TestOperations(t *testing.T) {
