@@ -119,38 +119,6 @@ func sha256Hex(data []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// treeHashHex is the x-amz-sha256-tree-hash of data, written from
-// TREEHASH.md independently of package treehash: SHA-256 of each 1 MiB
-// leaf, then pairs hashed level by level with an odd node promoted.
-func treeHashHex(data []byte) string {
-	const leaf = 1 << 20
-	var level [][32]byte
-	for off := 0; off < len(data) || off == 0; off += leaf {
-		level = append(level, sha256.Sum256(data[off:min(off+leaf, len(data))]))
-	}
-	for len(level) > 1 {
-		var next [][32]byte
-		for i := 0; i < len(level); i += 2 {
-			if i+1 == len(level) {
-				next = append(next, level[i])
-				break
-			}
-			next = append(next, sha256.Sum256(append(level[i][:], level[i+1][:]...)))
-		}
-		level = next
-	}
-	return hex.EncodeToString(level[0][:])
-}
-
-// pattern returns n bytes of the TREEHASH.md vectors: i % 251.
-func pattern(n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(i % 251)
-	}
-	return b
-}
-
 // onlyReader hides every method of a reader but Read, so that it cannot
 // seek.
 type onlyReader struct{ r io.Reader }

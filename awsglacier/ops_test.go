@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 const (
@@ -813,7 +814,7 @@ func checkRequest(t *testing.T, tc opCase, r request) {
 		if got, want := r.Header.Get("X-Amz-Content-Sha256"), sha256Hex(r.Body); got != want {
 			t.Errorf("X-Amz-Content-Sha256: got %q, want %q", got, want)
 		}
-		if got, want := r.Header.Get("X-Amz-Sha256-Tree-Hash"), treeHashHex(r.Body); got != want {
+		if got, want := r.Header.Get("X-Amz-Sha256-Tree-Hash"), testkit.TreeHashHex(r.Body); got != want {
 			t.Errorf("X-Amz-Sha256-Tree-Hash: got %q, want %q", got, want)
 		}
 		signed := signedHeaders(r.Header.Get("Authorization"))

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/glacier"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 // uploaded is what an UploadArchive answer looks like.
@@ -55,7 +56,7 @@ func wantUpload(t *testing.T, r request, data []byte, treeHash string) {
 		t.Errorf("body: got %d bytes, want %d bytes", len(r.Body), len(data))
 	}
 	if treeHash == "" {
-		treeHash = treeHashHex(data)
+		treeHash = testkit.TreeHashHex(data)
 	}
 	for h, want := range map[string]string{
 		"X-Amz-Sha256-Tree-Hash": treeHash,
@@ -80,7 +81,7 @@ func wantUpload(t *testing.T, r request, data []byte, treeHash string) {
 }
 
 // TestUploadBodies checks the checksum headers and bytes sent for every
-// kind of body, against the TREEHASH.md vectors and an independent
+// kind of body, against the tree-hash vectors and an independent
 // computation.
 func TestUploadBodies(t *testing.T) {
 	const (
@@ -88,9 +89,9 @@ func TestUploadBodies(t *testing.T) {
 		vectorSHA256 = "0628356cd8d3d1f66cdf957c650b16d574aa59c556037ab29cd9c4acdce89278"
 		wrongTree    = "0000000000000000000000000000000000000000000000000000000000000000"
 	)
-	data := pattern(5<<20 + 123)
-	if treeHashHex(data) != vectorTree || sha256Hex(data) != vectorSHA256 {
-		t.Fatal("the test's own tree hash disagrees with TREEHASH.md")
+	data := testkit.Pattern(5<<20 + 123)
+	if testkit.TreeHashHex(data) != vectorTree || sha256Hex(data) != vectorSHA256 {
+		t.Fatal("the test's own tree hash disagrees with the vectors")
 	}
 	pipe := func(data []byte) io.Reader {
 		r, w, err := os.Pipe()
@@ -146,7 +147,7 @@ func TestUploadBodies(t *testing.T) {
 
 func TestUploadRewindsSeekableBody(t *testing.T) {
 	_, c := newFake(t, uploaded)
-	r := bytes.NewReader(pattern(3000))
+	r := bytes.NewReader(testkit.Pattern(3000))
 	r.Seek(1000, io.SeekStart)
 	if _, err := c.UploadArchive(t.Context(), &firn.UploadArchiveInput{VaultName: "v", Body: r}); err != nil {
 		t.Fatal(err)
@@ -158,14 +159,14 @@ func TestUploadRewindsSeekableBody(t *testing.T) {
 
 func TestUploadMultipartPartBody(t *testing.T) {
 	tmp := privateTemp(t)
-	data := pattern(2 << 20)
-	f, c := newFake(t, response{status: 204, header: map[string]string{"x-amz-sha256-tree-hash": treeHashHex(data)}})
+	data := testkit.Pattern(2 << 20)
+	f, c := newFake(t, response{status: 204, header: map[string]string{"x-amz-sha256-tree-hash": testkit.TreeHashHex(data)}})
 	out, err := c.UploadMultipartPart(t.Context(), &firn.UploadMultipartPartInput{VaultName: "v", UploadId: "u",
 		Range: "bytes 2097152-4194303/*", Body: chunks(data)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Checksum != treeHashHex(data) {
+	if out.Checksum != testkit.TreeHashHex(data) {
 		t.Errorf("Checksum %q", out.Checksum)
 	}
 	r := f.only(t)
@@ -203,7 +204,7 @@ func TestUploadBodyFailure(t *testing.T) {
 		tmp := privateTemp(t)
 		f, c := newFake(t, uploaded)
 		out, err := c.UploadArchive(t.Context(), &firn.UploadArchiveInput{VaultName: "v",
-			Body: &failingReader{data: pattern(n), err: reset}})
+			Body: &failingReader{data: testkit.Pattern(n), err: reset}})
 		if out != nil || firn.CodeOf(err) != firn.CodeRequestTimeout || !errors.Is(err, reset) {
 			t.Errorf("after %d bytes: got %+v, %v; want a RequestTimeoutException wrapping the reader's error", n, out, err)
 		}
@@ -217,10 +218,10 @@ func TestUploadBodyFailure(t *testing.T) {
 	f, c := newFake(t, uploaded)
 	ctx, cancel := context.WithCancel(t.Context())
 	// The body cancels the upload after its first MiB.
-	body := io.MultiReader(bytes.NewReader(pattern(1<<20)), readerFunc(func(p []byte) (int, error) {
+	body := io.MultiReader(bytes.NewReader(testkit.Pattern(1<<20)), readerFunc(func(p []byte) (int, error) {
 		cancel()
 		return copy(p, "more"), nil
-	}), bytes.NewReader(pattern(1<<20)))
+	}), bytes.NewReader(testkit.Pattern(1<<20)))
 	_, err := c.UploadMultipartPart(ctx, &firn.UploadMultipartPartInput{VaultName: "v", UploadId: "u", Body: body})
 	if firn.CodeOf(err) != firn.CodeRequestTimeout || !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v, want a RequestTimeoutException wrapping context.Canceled", err)
@@ -263,7 +264,7 @@ func TestUploadRetry(t *testing.T) {
 			so.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
 		})
 	})
-	data := pattern(3<<20 + 1)
+	data := testkit.Pattern(3<<20 + 1)
 	if _, err := c.UploadArchive(t.Context(), &firn.UploadArchiveInput{VaultName: "v", Body: chunks(data)}); err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +288,7 @@ func (discard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // from a seekable body (hashed, rewound, sent) and from a plain reader
 // (spooled to a temporary file while hashed, then sent).
 func BenchmarkUploadArchive(b *testing.B) {
-	data := pattern(16 << 20)
+	data := testkit.Pattern(16 << 20)
 	c := NewFromConfig(aws.Config{Credentials: testCredentials}, newServerURL(b, discard{}))
 	for _, bc := range []struct {
 		name string
@@ -312,7 +313,7 @@ func BenchmarkUploadArchive(b *testing.B) {
 // for the bytes that were sent.
 func TestUploadSignature(t *testing.T) {
 	f, c := newFake(t, uploaded)
-	data := pattern(1<<20 + 3)
+	data := testkit.Pattern(1<<20 + 3)
 	if _, err := c.UploadArchive(t.Context(), &firn.UploadArchiveInput{VaultName: "v", ArchiveDescription: "d", Body: chunks(data)}); err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
+	"github.com/firnstore/firn/internal/testkit"
 	"github.com/firnstore/firn/treehash"
 )
 
@@ -38,7 +39,7 @@ func TestConcurrentWorkload(t *testing.T) {
 	t.Logf("seed %d", seed)
 
 	fs := vfs.NewMem()
-	clock := &ccClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	open := func() *engine.Engine {
 		// A short TickInterval makes the background ticker race with the
 		// operations too.
@@ -103,23 +104,6 @@ func TestConcurrentWorkload(t *testing.T) {
 	t.Logf("%d archives acknowledged, %d live, %d multipart uploads, %d inventories checked", len(w.archives), n, len(w.uploads), len(w.inventories))
 }
 
-type ccClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *ccClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *ccClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // ccArchive is an acknowledged archive. Sequence numbers order the
 // acknowledgements and the starts of deletes among all goroutines.
 type ccArchive struct {
@@ -157,7 +141,7 @@ type ccEntry struct {
 // ccWorld is the workload's record of acknowledged operations.
 type ccWorld struct {
 	e      *engine.Engine
-	clock  *ccClock
+	clock  *testkit.Clock
 	vaults []string
 	seq    atomic.Int64
 
@@ -199,7 +183,7 @@ func (w *ccWorld) step(ctx context.Context, r *rand.Rand, g, i int) error {
 	case p < 97:
 		return w.list(ctx, vault)
 	default:
-		w.clock.advance(time.Minute)
+		w.clock.Advance(time.Minute)
 		return nil
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
+	"github.com/firnstore/firn/firntest"
 	"github.com/firnstore/firn/job"
 )
 
@@ -17,7 +18,7 @@ import (
 // times on a clock the example moves: the retrieval is ready once the clock
 // passes the Standard tier's delay.
 func Example() {
-	clock := &testClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := firntest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	e, err := engine.Open("firn", &engine.Options{FS: vfs.NewMem(), Clock: clock, JobTiming: job.RealisticTiming})
 	if err != nil {
 		panic(err)

@@ -12,9 +12,10 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
-func openCadence(t *testing.T, fs vfs.FS, clock *testClock) *engine.Engine {
+func openCadence(t *testing.T, fs vfs.FS, clock *testkit.Clock) *engine.Engine {
 	t.Helper()
 	e, err := engine.Open("d", &engine.Options{FS: fs, Clock: clock, InventoryInterval: 24 * time.Hour})
 	if err != nil {
@@ -56,7 +57,7 @@ func TestInventoryCadence(t *testing.T) {
 	ctx := context.Background()
 	fs := vfs.NewMem()
 	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	clock := &testClock{now: start}
+	clock := testkit.NewClock(start)
 	e := openCadence(t, fs, clock)
 	defer func() {
 		if err := e.Check(ctx); err != nil {

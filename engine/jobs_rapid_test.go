@@ -7,33 +7,16 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
+	"github.com/firnstore/firn/internal/testkit"
 	"github.com/firnstore/firn/job"
 	"pgregory.net/rapid"
 )
-
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // fixedTiming gives every tier one exact delay, so the model knows when a
 // job completes.
@@ -54,7 +37,7 @@ type modelJob struct {
 type jobsMachine struct {
 	t        *rapid.T
 	fs       vfs.FS
-	clock    *testClock
+	clock    *testkit.Clock
 	e        *engine.Engine
 	archives map[string][]byte
 	retired  map[string][]byte // deleted archives, still readable by jobs
@@ -256,7 +239,7 @@ func keys[V any](m map[string]V) []string {
 // reopens against a model of the job lifecycle.
 func TestJobsStateMachine(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		m := &jobsMachine{t: t, fs: vfs.NewMem(), clock: &testClock{now: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)},
+		m := &jobsMachine{t: t, fs: vfs.NewMem(), clock: testkit.NewClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)),
 			archives: map[string][]byte{}, retired: map[string][]byte{}, deleted: map[string]time.Time{}, jobs: map[string]*modelJob{}}
 		m.open()
 		defer m.close()

@@ -5,35 +5,17 @@ import (
 	"errors"
 	"log/slog"
 	"math"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/internal/store"
+	"github.com/firnstore/firn/internal/testkit"
 	"github.com/firnstore/firn/lock"
 	"github.com/firnstore/firn/vault"
 	"pgregory.net/rapid"
 )
-
-// lockClock is a firn.Clock that moves only when a test advances it.
-type lockClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *lockClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *lockClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // lockTB is what these helpers need of *testing.T and *rapid.T.
 type lockTB interface {
@@ -48,13 +30,13 @@ type lockTB interface {
 // fires during a test, so that timers run only when the test says.
 type lockEngine struct {
 	fs    vfs.FS
-	clock *lockClock
+	clock *testkit.Clock
 	e     *Engine
 }
 
 func openLockEngine(t *testing.T) *lockEngine {
 	t.Helper()
-	le := &lockEngine{fs: vfs.NewMem(), clock: &lockClock{now: time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)}}
+	le := &lockEngine{fs: vfs.NewMem(), clock: testkit.NewClock(time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC))}
 	le.open(t)
 	t.Cleanup(func() { le.close(t) })
 	return le
@@ -424,7 +406,7 @@ func (m *lockMachine) Check(t *rapid.T) {
 
 func TestLockEngineStateMachine(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		le := &lockEngine{fs: vfs.NewMem(), clock: &lockClock{now: time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)}}
+		le := &lockEngine{fs: vfs.NewMem(), clock: testkit.NewClock(time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC))}
 		le.open(t)
 		defer le.close(t)
 		m := &lockMachine{le: le, models: map[string]*lockModel{}, docs: map[string]string{}}

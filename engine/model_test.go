@@ -20,6 +20,7 @@ import (
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
 	"github.com/firnstore/firn/internal/model"
+	"github.com/firnstore/firn/internal/testkit"
 	"github.com/firnstore/firn/job"
 	"pgregory.net/rapid"
 )
@@ -101,7 +102,7 @@ var mdlULID = regexp.MustCompile(`\b[0-9A-HJKMNP-TV-Z]{26}\b`)
 // and what the test knows of the IDs they issued.
 type mdlMachine struct {
 	fs    vfs.FS
-	clock *ccClock
+	clock *testkit.Clock
 	opts  engine.Options
 	e     *engine.Engine
 	m     *model.Model
@@ -137,7 +138,7 @@ func (n *mdlNotifier) Notify(_ context.Context, x engine.Notification) error {
 }
 
 func newMdlMachine(rt *rapid.T) *mdlMachine {
-	clock := &ccClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	mm := &mdlMachine{fs: vfs.NewMem(), clock: clock, sent: &mdlNotifier{}, e2m: map[string]string{}, m2e: map[string]string{},
 		sizes: map[string]int{}, partSize: map[string]int64{}, parts: map[string]map[int64][]byte{}}
 	mm.opts = engine.Options{Clock: clock, FS: mm.fs, MaxVaults: mdlMaxVaults, MaxArchiveSize: mdlMaxArchiveSize,
@@ -686,7 +687,7 @@ func (mm *mdlMachine) actions() map[string]func(*rapid.T) {
 			if rapid.IntRange(0, 19).Draw(rt, "a month") == 19 {
 				d = 31 * 24 * time.Hour // capacity units expire
 			}
-			mm.clock.advance(d)
+			mm.clock.Advance(d)
 			mm.tick(rt)
 		},
 		"Reopen": func(rt *rapid.T) {
@@ -694,7 +695,7 @@ func (mm *mdlMachine) actions() map[string]func(*rapid.T) {
 			// it; within one millisecond of the clock the engine's fresh
 			// monotonic entropy does not ensure that, so a millisecond
 			// passes.
-			mm.clock.advance(time.Millisecond)
+			mm.clock.Advance(time.Millisecond)
 			mm.close(rt)
 			mm.open(rt)
 		},

@@ -20,6 +20,7 @@ import (
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/internal/blob"
 	"github.com/firnstore/firn/internal/store"
+	"github.com/firnstore/firn/internal/testkit"
 	"github.com/firnstore/firn/multipart"
 	"github.com/firnstore/firn/vault"
 	"github.com/oklog/ulid/v2"
@@ -27,24 +28,6 @@ import (
 )
 
 const mib = 1 << 20
-
-// mpClock is a firn.Clock that moves only when a test advances it.
-type mpClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *mpClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *mpClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // tb is the part of testing.TB that the helpers need, which *rapid.T has.
 type tb interface {
@@ -58,7 +41,7 @@ type tb interface {
 type mpEngine struct {
 	*Engine
 	fs    vfs.FS
-	clock *mpClock
+	clock *testkit.Clock
 }
 
 func openMP(t testing.TB) *mpEngine {
@@ -71,7 +54,7 @@ func openMP(t testing.TB) *mpEngine {
 // newMP is openMP for callers that close the engine themselves.
 func newMP(t tb) *mpEngine {
 	t.Helper()
-	m := &mpEngine{fs: vfs.NewMem(), clock: &mpClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}}
+	m := &mpEngine{fs: vfs.NewMem(), clock: testkit.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))}
 	m.open(t)
 	if _, err := m.CreateVault(context.Background(), &firn.CreateVaultInput{VaultName: "v"}); err != nil {
 		t.Fatalf("CreateVault: %v", err)

@@ -9,14 +9,15 @@ import (
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 // retrievalEngine opens an engine whose clock starts at start, with a vault
 // "v" holding a 600 KiB archive and the given data retrieval policy and free
 // tier allowance.
-func retrievalEngine(t *testing.T, start time.Time, rule firn.DataRetrievalRule, freePerDay int64) (*Engine, *lockClock, string) {
+func retrievalEngine(t *testing.T, start time.Time, rule firn.DataRetrievalRule, freePerDay int64) (*Engine, *testkit.Clock, string) {
 	t.Helper()
-	clock := &lockClock{now: start}
+	clock := testkit.NewClock(start)
 	e, err := Open("d", &Options{FS: vfs.NewMem(), Clock: clock, TickInterval: time.Hour, Logger: slog.New(slog.DiscardHandler), FreeTierBytesPerDay: freePerDay})
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +121,7 @@ func TestCapacityTerm(t *testing.T) {
 		{time.Date(2026, 12, 31, 23, 0, 0, 0, time.UTC), time.Date(2027, 1, 31, 23, 0, 0, 0, time.UTC)},
 	} {
 		t.Run(c.start.Format(time.DateOnly), func(t *testing.T) {
-			clock := &lockClock{now: c.start}
+			clock := testkit.NewClock(c.start)
 			e, err := Open("d", &Options{FS: vfs.NewMem(), Clock: clock, TickInterval: time.Hour, Logger: slog.New(slog.DiscardHandler), LimitExpedited: true})
 			if err != nil {
 				t.Fatal(err)

@@ -7,23 +7,20 @@ import (
 	"time"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/testkit"
 )
+
+//go:generate go run ../internal/testkit/forwardgen -type Faulty -func call -o faulty_glacier.go
 
 // operations are the names of the firn.Glacier methods, the op arguments
 // of Faulty's methods.
-var operations = map[string]bool{
-	"CreateVault": true, "DescribeVault": true, "ListVaults": true, "DeleteVault": true,
-	"AddTagsToVault": true, "ListTagsForVault": true, "RemoveTagsFromVault": true,
-	"SetVaultNotifications": true, "GetVaultNotifications": true, "DeleteVaultNotifications": true,
-	"SetVaultAccessPolicy": true, "GetVaultAccessPolicy": true, "DeleteVaultAccessPolicy": true,
-	"InitiateVaultLock": true, "CompleteVaultLock": true, "AbortVaultLock": true, "GetVaultLock": true,
-	"UploadArchive": true, "DeleteArchive": true,
-	"InitiateMultipartUpload": true, "UploadMultipartPart": true, "CompleteMultipartUpload": true,
-	"AbortMultipartUpload": true, "ListMultipartUploads": true, "ListParts": true,
-	"InitiateJob": true, "DescribeJob": true, "ListJobs": true, "GetJobOutput": true,
-	"SetDataRetrievalPolicy": true, "GetDataRetrievalPolicy": true,
-	"PurchaseProvisionedCapacity": true, "ListProvisionedCapacity": true,
-}
+var operations = func() map[string]bool {
+	ops := map[string]bool{}
+	for _, op := range testkit.Operations() {
+		ops[op] = true
+	}
+	return ops
+}()
 
 // Faulty is a firn.Glacier that forwards every call to another one, but for
 // the faults injected into it: failures of the next calls of an operation
@@ -138,175 +135,11 @@ func (f *Faulty) enter(ctx context.Context, op string) error {
 	return nil
 }
 
-// call forwards a call of op to next unless a fault intervenes.
-func call[In, Out any](f *Faulty, ctx context.Context, op string, in *In, next func(context.Context, *In) (*Out, error)) (*Out, error) {
+// call forwards a call of op, the method m, to the wrapped Glacier unless a
+// fault intervenes. Faulty's methods (faulty_glacier.go) call it.
+func call[In, Out any](f *Faulty, ctx context.Context, op string, in *In, m func(firn.Glacier, context.Context, *In) (*Out, error)) (*Out, error) {
 	if err := f.enter(ctx, op); err != nil {
 		return nil, err
 	}
-	return next(ctx, in)
-}
-
-// CreateVault implements firn.Glacier.
-func (f *Faulty) CreateVault(ctx context.Context, in *firn.CreateVaultInput) (*firn.CreateVaultOutput, error) {
-	return call(f, ctx, "CreateVault", in, f.g.CreateVault)
-}
-
-// DescribeVault implements firn.Glacier.
-func (f *Faulty) DescribeVault(ctx context.Context, in *firn.DescribeVaultInput) (*firn.DescribeVaultOutput, error) {
-	return call(f, ctx, "DescribeVault", in, f.g.DescribeVault)
-}
-
-// ListVaults implements firn.Glacier.
-func (f *Faulty) ListVaults(ctx context.Context, in *firn.ListVaultsInput) (*firn.ListVaultsOutput, error) {
-	return call(f, ctx, "ListVaults", in, f.g.ListVaults)
-}
-
-// DeleteVault implements firn.Glacier.
-func (f *Faulty) DeleteVault(ctx context.Context, in *firn.DeleteVaultInput) (*firn.DeleteVaultOutput, error) {
-	return call(f, ctx, "DeleteVault", in, f.g.DeleteVault)
-}
-
-// AddTagsToVault implements firn.Glacier.
-func (f *Faulty) AddTagsToVault(ctx context.Context, in *firn.AddTagsToVaultInput) (*firn.AddTagsToVaultOutput, error) {
-	return call(f, ctx, "AddTagsToVault", in, f.g.AddTagsToVault)
-}
-
-// ListTagsForVault implements firn.Glacier.
-func (f *Faulty) ListTagsForVault(ctx context.Context, in *firn.ListTagsForVaultInput) (*firn.ListTagsForVaultOutput, error) {
-	return call(f, ctx, "ListTagsForVault", in, f.g.ListTagsForVault)
-}
-
-// RemoveTagsFromVault implements firn.Glacier.
-func (f *Faulty) RemoveTagsFromVault(ctx context.Context, in *firn.RemoveTagsFromVaultInput) (*firn.RemoveTagsFromVaultOutput, error) {
-	return call(f, ctx, "RemoveTagsFromVault", in, f.g.RemoveTagsFromVault)
-}
-
-// SetVaultNotifications implements firn.Glacier.
-func (f *Faulty) SetVaultNotifications(ctx context.Context, in *firn.SetVaultNotificationsInput) (*firn.SetVaultNotificationsOutput, error) {
-	return call(f, ctx, "SetVaultNotifications", in, f.g.SetVaultNotifications)
-}
-
-// GetVaultNotifications implements firn.Glacier.
-func (f *Faulty) GetVaultNotifications(ctx context.Context, in *firn.GetVaultNotificationsInput) (*firn.GetVaultNotificationsOutput, error) {
-	return call(f, ctx, "GetVaultNotifications", in, f.g.GetVaultNotifications)
-}
-
-// DeleteVaultNotifications implements firn.Glacier.
-func (f *Faulty) DeleteVaultNotifications(ctx context.Context, in *firn.DeleteVaultNotificationsInput) (*firn.DeleteVaultNotificationsOutput, error) {
-	return call(f, ctx, "DeleteVaultNotifications", in, f.g.DeleteVaultNotifications)
-}
-
-// SetVaultAccessPolicy implements firn.Glacier.
-func (f *Faulty) SetVaultAccessPolicy(ctx context.Context, in *firn.SetVaultAccessPolicyInput) (*firn.SetVaultAccessPolicyOutput, error) {
-	return call(f, ctx, "SetVaultAccessPolicy", in, f.g.SetVaultAccessPolicy)
-}
-
-// GetVaultAccessPolicy implements firn.Glacier.
-func (f *Faulty) GetVaultAccessPolicy(ctx context.Context, in *firn.GetVaultAccessPolicyInput) (*firn.GetVaultAccessPolicyOutput, error) {
-	return call(f, ctx, "GetVaultAccessPolicy", in, f.g.GetVaultAccessPolicy)
-}
-
-// DeleteVaultAccessPolicy implements firn.Glacier.
-func (f *Faulty) DeleteVaultAccessPolicy(ctx context.Context, in *firn.DeleteVaultAccessPolicyInput) (*firn.DeleteVaultAccessPolicyOutput, error) {
-	return call(f, ctx, "DeleteVaultAccessPolicy", in, f.g.DeleteVaultAccessPolicy)
-}
-
-// InitiateVaultLock implements firn.Glacier.
-func (f *Faulty) InitiateVaultLock(ctx context.Context, in *firn.InitiateVaultLockInput) (*firn.InitiateVaultLockOutput, error) {
-	return call(f, ctx, "InitiateVaultLock", in, f.g.InitiateVaultLock)
-}
-
-// CompleteVaultLock implements firn.Glacier.
-func (f *Faulty) CompleteVaultLock(ctx context.Context, in *firn.CompleteVaultLockInput) (*firn.CompleteVaultLockOutput, error) {
-	return call(f, ctx, "CompleteVaultLock", in, f.g.CompleteVaultLock)
-}
-
-// AbortVaultLock implements firn.Glacier.
-func (f *Faulty) AbortVaultLock(ctx context.Context, in *firn.AbortVaultLockInput) (*firn.AbortVaultLockOutput, error) {
-	return call(f, ctx, "AbortVaultLock", in, f.g.AbortVaultLock)
-}
-
-// GetVaultLock implements firn.Glacier.
-func (f *Faulty) GetVaultLock(ctx context.Context, in *firn.GetVaultLockInput) (*firn.GetVaultLockOutput, error) {
-	return call(f, ctx, "GetVaultLock", in, f.g.GetVaultLock)
-}
-
-// UploadArchive implements firn.Glacier.
-func (f *Faulty) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput) (*firn.UploadArchiveOutput, error) {
-	return call(f, ctx, "UploadArchive", in, f.g.UploadArchive)
-}
-
-// DeleteArchive implements firn.Glacier.
-func (f *Faulty) DeleteArchive(ctx context.Context, in *firn.DeleteArchiveInput) (*firn.DeleteArchiveOutput, error) {
-	return call(f, ctx, "DeleteArchive", in, f.g.DeleteArchive)
-}
-
-// InitiateMultipartUpload implements firn.Glacier.
-func (f *Faulty) InitiateMultipartUpload(ctx context.Context, in *firn.InitiateMultipartUploadInput) (*firn.InitiateMultipartUploadOutput, error) {
-	return call(f, ctx, "InitiateMultipartUpload", in, f.g.InitiateMultipartUpload)
-}
-
-// UploadMultipartPart implements firn.Glacier.
-func (f *Faulty) UploadMultipartPart(ctx context.Context, in *firn.UploadMultipartPartInput) (*firn.UploadMultipartPartOutput, error) {
-	return call(f, ctx, "UploadMultipartPart", in, f.g.UploadMultipartPart)
-}
-
-// CompleteMultipartUpload implements firn.Glacier.
-func (f *Faulty) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteMultipartUploadInput) (*firn.CompleteMultipartUploadOutput, error) {
-	return call(f, ctx, "CompleteMultipartUpload", in, f.g.CompleteMultipartUpload)
-}
-
-// AbortMultipartUpload implements firn.Glacier.
-func (f *Faulty) AbortMultipartUpload(ctx context.Context, in *firn.AbortMultipartUploadInput) (*firn.AbortMultipartUploadOutput, error) {
-	return call(f, ctx, "AbortMultipartUpload", in, f.g.AbortMultipartUpload)
-}
-
-// ListMultipartUploads implements firn.Glacier.
-func (f *Faulty) ListMultipartUploads(ctx context.Context, in *firn.ListMultipartUploadsInput) (*firn.ListMultipartUploadsOutput, error) {
-	return call(f, ctx, "ListMultipartUploads", in, f.g.ListMultipartUploads)
-}
-
-// ListParts implements firn.Glacier.
-func (f *Faulty) ListParts(ctx context.Context, in *firn.ListPartsInput) (*firn.ListPartsOutput, error) {
-	return call(f, ctx, "ListParts", in, f.g.ListParts)
-}
-
-// InitiateJob implements firn.Glacier.
-func (f *Faulty) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*firn.InitiateJobOutput, error) {
-	return call(f, ctx, "InitiateJob", in, f.g.InitiateJob)
-}
-
-// DescribeJob implements firn.Glacier.
-func (f *Faulty) DescribeJob(ctx context.Context, in *firn.DescribeJobInput) (*firn.DescribeJobOutput, error) {
-	return call(f, ctx, "DescribeJob", in, f.g.DescribeJob)
-}
-
-// ListJobs implements firn.Glacier.
-func (f *Faulty) ListJobs(ctx context.Context, in *firn.ListJobsInput) (*firn.ListJobsOutput, error) {
-	return call(f, ctx, "ListJobs", in, f.g.ListJobs)
-}
-
-// GetJobOutput implements firn.Glacier.
-func (f *Faulty) GetJobOutput(ctx context.Context, in *firn.GetJobOutputInput) (*firn.GetJobOutputOutput, error) {
-	return call(f, ctx, "GetJobOutput", in, f.g.GetJobOutput)
-}
-
-// SetDataRetrievalPolicy implements firn.Glacier.
-func (f *Faulty) SetDataRetrievalPolicy(ctx context.Context, in *firn.SetDataRetrievalPolicyInput) (*firn.SetDataRetrievalPolicyOutput, error) {
-	return call(f, ctx, "SetDataRetrievalPolicy", in, f.g.SetDataRetrievalPolicy)
-}
-
-// GetDataRetrievalPolicy implements firn.Glacier.
-func (f *Faulty) GetDataRetrievalPolicy(ctx context.Context, in *firn.GetDataRetrievalPolicyInput) (*firn.GetDataRetrievalPolicyOutput, error) {
-	return call(f, ctx, "GetDataRetrievalPolicy", in, f.g.GetDataRetrievalPolicy)
-}
-
-// PurchaseProvisionedCapacity implements firn.Glacier.
-func (f *Faulty) PurchaseProvisionedCapacity(ctx context.Context, in *firn.PurchaseProvisionedCapacityInput) (*firn.PurchaseProvisionedCapacityOutput, error) {
-	return call(f, ctx, "PurchaseProvisionedCapacity", in, f.g.PurchaseProvisionedCapacity)
-}
-
-// ListProvisionedCapacity implements firn.Glacier.
-func (f *Faulty) ListProvisionedCapacity(ctx context.Context, in *firn.ListProvisionedCapacityInput) (*firn.ListProvisionedCapacityOutput, error) {
-	return call(f, ctx, "ListProvisionedCapacity", in, f.g.ListProvisionedCapacity)
+	return m(f.g, ctx, in)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
 	"github.com/firnstore/firn/firntest"
+	"github.com/firnstore/firn/internal/testkit"
 	"github.com/firnstore/firn/job"
 )
 
@@ -80,37 +81,6 @@ func TestClockDrivesEngine(t *testing.T) {
 	}
 }
 
-func TestClock(t *testing.T) {
-	start := time.Date(2026, 3, 4, 5, 6, 7, 0, time.FixedZone("X", 3600))
-	c := firntest.NewClock(start)
-	if got := c.Now(); !got.Equal(start) || got.Location() != time.UTC {
-		t.Errorf("Now = %v, want %v in UTC", got, start)
-	}
-	if got := c.Advance(time.Hour); !got.Equal(start.Add(time.Hour)) || !c.Now().Equal(got) {
-		t.Errorf("Advance returned %v, Now %v, want %v", got, c.Now(), start.Add(time.Hour))
-	}
-	c.Set(start.Add(2 * time.Hour))
-	if !c.Now().Equal(start.Add(2 * time.Hour)) {
-		t.Errorf("after Set: %v", c.Now())
-	}
-	wantPanic(t, "Advance(-1)", func() { c.Advance(-1) })
-	wantPanic(t, "Set(earlier)", func() { c.Set(start) })
-
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			for range 100 {
-				c.Advance(time.Second)
-				c.Now()
-			}
-		})
-	}
-	wg.Wait()
-	if want := start.Add(2*time.Hour + 800*time.Second); !c.Now().Equal(want) {
-		t.Errorf("after concurrent advances: %v, want %v", c.Now(), want)
-	}
-}
-
 func wantPanic(t *testing.T, what string, f func()) {
 	t.Helper()
 	defer func() {
@@ -134,6 +104,10 @@ func TestOperationNames(t *testing.T) {
 	wantPanic(t, "Delay(unknown)", func() { f.Delay("", time.Second) })
 	wantPanic(t, "Calls(unknown)", func() { f.Calls("uploadArchive") })
 	wantPanic(t, "FailNext(nil error)", func() { f.FailNext("UploadArchive", 1, nil) })
+}
+
+func TestFaultyGenerated(t *testing.T) {
+	testkit.CheckForwarder(t, "faulty_glacier.go", "firntest", "Faulty", "call")
 }
 
 func TestFailNext(t *testing.T) {

@@ -11,9 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/glacier"
 	"github.com/aws/aws-sdk-go-v2/service/glacier/types"
-	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 const benchSize = 64 << 20
@@ -21,20 +21,14 @@ const benchSize = 64 << 20
 // benchEngine serves an in-memory engine holding one benchSize archive and
 // a completed retrieval job for it.
 func benchEngine(b *testing.B) (srv *httptest.Server, jobPath string) {
-	e, err := engine.Open("/bench", &engine.Options{FS: vfs.NewMem()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { e.Close() })
-	srv = httptest.NewServer(New(e, Options{Logger: quiet}))
-	b.Cleanup(srv.Close)
+	_, srv = serveEngine(b, "/bench", engine.Options{}, Options{})
 	c := sdkClient(srv, testKey, testSecret)
 	ctx := context.Background()
 	v := aws.String("bench")
 	if _, err := c.CreateVault(ctx, &glacier.CreateVaultInput{VaultName: v}); err != nil {
 		b.Fatal(err)
 	}
-	up, err := c.UploadArchive(ctx, &glacier.UploadArchiveInput{VaultName: v, Body: bytes.NewReader(pattern(benchSize))})
+	up, err := c.UploadArchive(ctx, &glacier.UploadArchiveInput{VaultName: v, Body: bytes.NewReader(testkit.Pattern(benchSize))})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -69,8 +63,8 @@ func BenchmarkGetJobOutput(b *testing.B) {
 // BenchmarkUploadArchive measures the handler's upload path (hashing the
 // body against x-amz-content-sha256) into a Glacier that discards it.
 func BenchmarkUploadArchive(b *testing.B) {
-	data := pattern(benchSize)
-	sum, tree := sha256Hex(string(data)), treeHash(data)
+	data := testkit.Pattern(benchSize)
+	sum, tree := sha256Hex(string(data)), testkit.TreeHashHex(data)
 	srv := httptest.NewServer(New(discardGlacier{newFake()}, Options{Logger: quiet}))
 	b.Cleanup(srv.Close)
 	b.SetBytes(benchSize)

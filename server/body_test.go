@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 // sendPartial writes r's request line and headers to srv over a new
@@ -101,24 +102,6 @@ func TestBodyIdleTimeout(t *testing.T) {
 	})
 }
 
-// netClock is a settable clock for read deadlines.
-type netClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *netClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *netClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // deadlineWriter is a ResponseWriter whose connection enforces read
 // deadlines on the request body, on a fake clock.
 type deadlineWriter struct {
@@ -146,7 +129,7 @@ func (w *deadlineWriter) expired(now time.Time) bool {
 // apart, and fails like a connection once its read deadline has passed.
 type trickle struct {
 	w      *deadlineWriter
-	clock  *netClock
+	clock  *testkit.Clock
 	gap    time.Duration
 	chunks []string
 }
@@ -155,7 +138,7 @@ func (b *trickle) Read(p []byte) (int, error) {
 	if len(b.chunks) == 0 {
 		return 0, io.EOF
 	}
-	b.clock.advance(b.gap)
+	b.clock.Advance(b.gap)
 	if b.w.expired(b.clock.Now()) {
 		return 0, &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}
 	}
@@ -174,7 +157,7 @@ func TestBodyIdleDeadlineFollowsReads(t *testing.T) {
 		f := newFake()
 		opts.Logger, opts.BodyIdleTimeout, opts.Clock = quiet, idle, &fixedClock{now}
 		h := New(f, opts).(*handler)
-		clock := &netClock{t: now}
+		clock := testkit.NewClock(now)
 		h.netClock = clock
 		w := &deadlineWriter{ResponseRecorder: httptest.NewRecorder()}
 		r.Body = io.NopCloser(&trickle{w: w, clock: clock, gap: 20 * time.Second, chunks: chunks})
@@ -318,5 +301,5 @@ func TestPreAuthBodyBudget(t *testing.T) {
 // setUploadHashes sets the checksum headers an upload of body must carry.
 func setUploadHashes[B string | []byte](r *http.Request, body B) {
 	r.Header.Set("X-Amz-Content-Sha256", sha256Hex(string(body)))
-	r.Header.Set("X-Amz-Sha256-Tree-Hash", treeHash([]byte(body)))
+	r.Header.Set("X-Amz-Sha256-Tree-Hash", testkit.TreeHashHex([]byte(body)))
 }

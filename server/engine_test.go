@@ -25,53 +25,35 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
-// treeHash is the Glacier SHA-256 tree hash of data (TREEHASH.md).
-func treeHash(data []byte) string {
-	var level [][32]byte
-	for len(data) > 0 {
-		n := min(len(data), 1<<20)
-		level = append(level, sha256.Sum256(data[:n]))
-		data = data[n:]
+// serveEngine opens an engine in dir with eo, on a new in-memory file
+// system unless eo.FS is set, and serves it with opts (quiet unless
+// opts.Logger is set) over httptest until the test ends.
+func serveEngine(tb testing.TB, dir string, eo engine.Options, opts Options) (*engine.Engine, *httptest.Server) {
+	tb.Helper()
+	if eo.FS == nil {
+		eo.FS = vfs.NewMem()
 	}
-	root := combine(level)
-	return hex.EncodeToString(root[:])
-}
-
-// combine reduces tree-hash nodes pairwise, promoting an odd last node.
-func combine(level [][32]byte) [32]byte {
-	for len(level) > 1 {
-		var next [][32]byte
-		for i := 0; i < len(level); i += 2 {
-			if i+1 == len(level) {
-				next = append(next, level[i])
-				break
-			}
-			next = append(next, sha256.Sum256(append(level[i][:], level[i+1][:]...)))
-		}
-		level = next
+	e, err := engine.Open(dir, &eo)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	return level[0]
-}
-
-func pattern(n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(i % 251)
+	tb.Cleanup(func() { e.Close() })
+	if opts.Logger == nil {
+		opts.Logger = quiet
 	}
-	return b
+	srv := httptest.NewServer(New(e, opts))
+	tb.Cleanup(srv.Close)
+	return e, srv
 }
 
 // TestEngineEndToEnd runs aws-sdk-go-v2, signing with SigV4, against the
 // handler over a real in-memory engine.
 func TestEngineEndToEnd(t *testing.T) {
 	clock := &fixedClock{t: time.Now().UTC().Truncate(time.Millisecond)}
-	e, err := engine.Open("/e2e", &engine.Options{FS: vfs.NewMem(), Clock: clock})
-	must(t, err)
-	t.Cleanup(func() { e.Close() })
-	srv := httptest.NewServer(New(e, Options{Logger: quiet, Credentials: testCreds(), Clock: clock}))
-	t.Cleanup(srv.Close)
+	e, srv := serveEngine(t, "/e2e", engine.Options{Clock: clock}, Options{Credentials: testCreds(), Clock: clock})
 	c := sdkClient(srv, testKey, testSecret)
 	ctx := context.Background()
 	s := aws.String
@@ -89,9 +71,9 @@ func TestEngineEndToEnd(t *testing.T) {
 	dv, err := c.DescribeVault(ctx, &glacier.DescribeVaultInput{VaultName: v})
 	must(t, err)
 	eq(t, "VaultARN", aws.ToString(dv.VaultARN), "arn:aws:glacier:us-east-1:"+testAccount+":vaults/e2e")
-	eq(t, "CreationDate", aws.ToString(dv.CreationDate), clock.t.Format(dateLayout))
+	eq(t, "CreationDate", aws.ToString(dv.CreationDate), clock.t.Format(firn.DateLayout))
 
-	small := pattern(3 << 20)
+	small := testkit.Pattern(3 << 20)
 	up, err := c.UploadArchive(ctx, &glacier.UploadArchiveInput{VaultName: v, ArchiveDescription: s("three MiB"), Body: bytes.NewReader(small)})
 	must(t, err)
 	eq(t, "Checksum", aws.ToString(up.Checksum), "2e7d51c0ffe06ce95fe74beed9a4ab35d18837f4ab2a9f4f066a60359eb999a1")
@@ -103,11 +85,11 @@ func TestEngineEndToEnd(t *testing.T) {
 	r.Body = io.NopCloser(strings.NewReader("jello"))
 	wantError(t, serveWith(New(e, Options{Logger: quiet, Credentials: testCreds(), Clock: clock}), r), 400, "InvalidParameterValueException", "x-amz-content-sha256")
 	// So does a wrong tree hash, which the engine checks.
-	r = signedRequest(t, "POST", "/-/vaults/e2e/archives", "hello", clock.t, map[string]string{"X-Amz-Content-Sha256": sha256Hex("hello"), "X-Amz-Sha256-Tree-Hash": treeHash([]byte("other"))}, sha256Hex("hello"))
+	r = signedRequest(t, "POST", "/-/vaults/e2e/archives", "hello", clock.t, map[string]string{"X-Amz-Content-Sha256": sha256Hex("hello"), "X-Amz-Sha256-Tree-Hash": testkit.TreeHashHex([]byte("other"))}, sha256Hex("hello"))
 	wantError(t, serveWith(New(e, Options{Logger: quiet, Credentials: testCreds(), Clock: clock}), r), 400, "InvalidParameterValueException", "Checksum")
 	// The SDK given a Checksum sends no x-amz-content-sha256
 	// (aws/aws-sdk-go-v2#1212), which the service requires.
-	_, err = c.UploadArchive(ctx, &glacier.UploadArchiveInput{VaultName: v, Checksum: s(treeHash([]byte("hello"))), Body: strings.NewReader("hello")})
+	_, err = c.UploadArchive(ctx, &glacier.UploadArchiveInput{VaultName: v, Checksum: s(testkit.TreeHashHex([]byte("hello"))), Body: strings.NewReader("hello")})
 	var mpv *types.MissingParameterValueException
 	if !errors.As(err, &mpv) || !strings.Contains(mpv.ErrorMessage(), "x-amz-content-sha256") {
 		t.Fatalf("upload without x-amz-content-sha256: %v", err)
@@ -119,7 +101,7 @@ func TestEngineEndToEnd(t *testing.T) {
 	eq(t, "NumberOfArchives", dv.NumberOfArchives, int64(1))
 
 	// Multipart: 1 MiB parts of a 2 MiB + 123 byte archive.
-	big := pattern(2<<20 + 123)
+	big := testkit.Pattern(2<<20 + 123)
 	mu, err := c.InitiateMultipartUpload(ctx, &glacier.InitiateMultipartUploadInput{VaultName: v, PartSize: s("1048576"), ArchiveDescription: s("multi")})
 	must(t, err)
 	var partHashes [][32]byte
@@ -128,18 +110,18 @@ func TestEngineEndToEnd(t *testing.T) {
 		out, err := c.UploadMultipartPart(ctx, &glacier.UploadMultipartPartInput{VaultName: v, UploadId: mu.UploadId,
 			Range: s(fmt.Sprintf("bytes %d-%d/*", off, off+len(part)-1)), Body: bytes.NewReader(part)})
 		must(t, err)
-		eq(t, "part checksum", aws.ToString(out.Checksum), treeHash(part))
+		eq(t, "part checksum", aws.ToString(out.Checksum), testkit.TreeHashHex(part))
 		partHashes = append(partHashes, sha256.Sum256(part))
 	}
 	lp, err := c.ListParts(ctx, &glacier.ListPartsInput{VaultName: v, UploadId: mu.UploadId})
 	must(t, err)
 	eq(t, "parts", len(lp.Parts), 3)
 	eq(t, "ArchiveDescription", aws.ToString(lp.ArchiveDescription), "multi")
-	whole := combine(partHashes)
+	whole := testkit.TreeRoot(partHashes)
 	done, err := c.CompleteMultipartUpload(ctx, &glacier.CompleteMultipartUploadInput{VaultName: v, UploadId: mu.UploadId,
 		ArchiveSize: s(fmt.Sprint(len(big))), Checksum: s(hex.EncodeToString(whole[:]))})
 	must(t, err)
-	eq(t, "Checksum", aws.ToString(done.Checksum), treeHash(big))
+	eq(t, "Checksum", aws.ToString(done.Checksum), testkit.TreeHashHex(big))
 
 	// Retrieve the multipart archive, whole and a tree-hash aligned range.
 	job, err := c.InitiateJob(ctx, &glacier.InitiateJobInput{VaultName: v, JobParameters: &types.JobParameters{
@@ -161,7 +143,7 @@ func TestEngineEndToEnd(t *testing.T) {
 		t.Errorf("job output: %d bytes, want the %d uploaded", len(data), len(big))
 	}
 	eq(t, "Status", out.Status, int32(200))
-	eq(t, "Checksum", aws.ToString(out.Checksum), treeHash(big))
+	eq(t, "Checksum", aws.ToString(out.Checksum), testkit.TreeHashHex(big))
 	eq(t, "ArchiveDescription", aws.ToString(out.ArchiveDescription), "multi")
 
 	out, err = c.GetJobOutput(ctx, &glacier.GetJobOutputInput{VaultName: v, JobId: job.JobId, Range: s("bytes=1048576-2097151")})
@@ -172,7 +154,7 @@ func TestEngineEndToEnd(t *testing.T) {
 	eq(t, "Status", out.Status, int32(206))
 	eq(t, "range bytes", bytes.Equal(data, big[1<<20:2<<20]), true)
 	eq(t, "ContentRange", aws.ToString(out.ContentRange), fmt.Sprintf("bytes 1048576-2097151/%d", len(big)))
-	eq(t, "range Checksum", aws.ToString(out.Checksum), treeHash(big[1<<20:2<<20]))
+	eq(t, "range Checksum", aws.ToString(out.Checksum), testkit.TreeHashHex(big[1<<20:2<<20]))
 
 	// Inventory.
 	inv, err := c.InitiateJob(ctx, &glacier.InitiateJobInput{VaultName: v, JobParameters: &types.JobParameters{Type: s("inventory-retrieval")}})
@@ -214,11 +196,7 @@ func TestBoto3Interop(t *testing.T) {
 	if out, err := exec.Command("python3", "-c", "import boto3").CombinedOutput(); err != nil {
 		t.Fatalf("python3 with boto3 is required (apt-get install python3-boto3): %v\n%s", err, out)
 	}
-	e, err := engine.Open("/boto3", &engine.Options{FS: vfs.NewMem()})
-	must(t, err)
-	t.Cleanup(func() { e.Close() })
-	srv := httptest.NewServer(New(e, Options{Logger: quiet, Credentials: testCreds()}))
-	t.Cleanup(srv.Close)
+	_, srv := serveEngine(t, "/boto3", engine.Options{}, Options{Credentials: testCreds()})
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	out, err := exec.Command("python3", "testdata/boto3_smoke.py", port).CombinedOutput()
 	if err != nil {
@@ -238,14 +216,10 @@ func TestEngineJobOutputReadFault(t *testing.T) {
 		}
 		return nil
 	}))
-	e, err := engine.Open("/fault", &engine.Options{FS: fs})
+	e, srv := serveEngine(t, "/fault", engine.Options{FS: fs}, Options{})
+	_, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"})
 	must(t, err)
-	t.Cleanup(func() { e.Close() })
-	srv := httptest.NewServer(New(e, Options{Logger: quiet}))
-	t.Cleanup(srv.Close)
-	_, err = e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"})
-	must(t, err)
-	data := pattern(2<<20 + 5)
+	data := testkit.Pattern(2<<20 + 5)
 	a, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader(data)})
 	must(t, err)
 	j, err := e.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: firn.JobParameters{
@@ -270,14 +244,10 @@ func TestEngineJobOutputReadFault(t *testing.T) {
 // sent with a Content-Length equal to its bytes, not chunked.
 func TestEngineJobOutputContentLength(t *testing.T) {
 	ctx := context.Background()
-	e, err := engine.Open("/length", &engine.Options{FS: vfs.NewMem()})
+	e, srv := serveEngine(t, "/length", engine.Options{}, Options{})
+	_, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"})
 	must(t, err)
-	t.Cleanup(func() { e.Close() })
-	srv := httptest.NewServer(New(e, Options{Logger: quiet}))
-	t.Cleanup(srv.Close)
-	_, err = e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"})
-	must(t, err)
-	data := pattern(3<<20 + 7)
+	data := testkit.Pattern(3<<20 + 7)
 	a, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader(data)})
 	must(t, err)
 	csv, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: strings.NewReader("name,age\nann,34\nbob,701\n")})

@@ -18,22 +18,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/testkit"
 )
-
-var fuzzOps = []string{
-	"CreateVault", "DescribeVault", "ListVaults", "DeleteVault", "AddTagsToVault", "ListTagsForVault", "RemoveTagsFromVault",
-	"SetVaultNotifications", "GetVaultNotifications", "DeleteVaultNotifications", "SetVaultAccessPolicy", "GetVaultAccessPolicy",
-	"DeleteVaultAccessPolicy", "InitiateVaultLock", "CompleteVaultLock", "AbortVaultLock", "GetVaultLock", "UploadArchive",
-	"DeleteArchive", "InitiateMultipartUpload", "UploadMultipartPart", "CompleteMultipartUpload", "AbortMultipartUpload",
-	"ListMultipartUploads", "ListParts", "InitiateJob", "DescribeJob", "ListJobs", "GetJobOutput", "SetDataRetrievalPolicy",
-	"GetDataRetrievalPolicy", "PurchaseProvisionedCapacity", "ListProvisionedCapacity",
-}
 
 // fuzzGlacier is a fake whose outputs are full of values and whose every
 // operation fails with mode 1 (a firn error) or 2 (an internal error).
 func fuzzGlacier(mode byte) *fake {
 	f := newFake()
-	for _, op := range fuzzOps {
+	for _, op := range testkit.Operations() {
 		switch mode % 3 {
 		case 1:
 			f.respond(op, nil, firn.Errorf(firn.Code(op+"Exception"), "fuzz \x00\xff"))

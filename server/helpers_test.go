@@ -32,7 +32,9 @@ var t0 = time.Date(2012, 3, 20, 17, 3, 43, 221e6, time.UTC)
 
 const t0Wire = "2012-03-20T17:03:43.221Z"
 
-// fixedClock is a settable firn.Clock.
+// fixedClock is a firn.Clock that a test sets to any time, earlier ones
+// included (unlike testkit.Clock): signature dates are judged against it for
+// skew in both directions. Set it only between requests.
 type fixedClock struct{ t time.Time }
 
 func (c *fixedClock) Now() time.Time { return c.t }

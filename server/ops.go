@@ -468,7 +468,7 @@ func (h *handler) describeJob(c *call) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, http.StatusOK, jobToWire(out))
+	writeJSON(c.w, http.StatusOK, out)
 	return nil
 }
 
@@ -494,11 +494,11 @@ func (h *handler) listJobs(c *call) error {
 		return err
 	}
 	resp := struct {
-		JobList []jobJSON `json:"JobList"`
-		Marker  *string   `json:"Marker"`
-	}{JobList: []jobJSON{}, Marker: opt(out.Marker)}
-	for i := range out.JobList {
-		resp.JobList = append(resp.JobList, jobToWire(&out.JobList[i]))
+		JobList []firn.GlacierJobDescription `json:"JobList"`
+		Marker  *string                      `json:"Marker"`
+	}{JobList: out.JobList, Marker: opt(out.Marker)}
+	if resp.JobList == nil {
+		resp.JobList = []firn.GlacierJobDescription{}
 	}
 	writeJSON(c.w, http.StatusOK, resp)
 	return nil

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/glacier"
 	"github.com/aws/aws-sdk-go-v2/service/glacier/types"
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 // TestOperations drives every operation through aws-sdk-go-v2 and checks
@@ -184,11 +185,8 @@ func TestOperations(t *testing.T) {
 	})
 
 	t.Run("UploadArchive/3MiB", func(t *testing.T) {
-		// TREEHASH.md vector: bytes(i % 251) over 3 MiB.
-		data := make([]byte, 3<<20)
-		for i := range data {
-			data[i] = byte(i % 251)
-		}
+		// The tree-hash vector of 3 MiB of testkit.Pattern.
+		data := testkit.Pattern(3 << 20)
 		_, err := c.UploadArchive(ctx, &glacier.UploadArchiveInput{VaultName: s("v1"), Body: bytes.NewReader(data)})
 		must(t, err)
 		call := wantCall(t, f, "UploadArchive", &firn.UploadArchiveInput{AccountId: "-", VaultName: "v1",

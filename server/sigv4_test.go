@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/glacier"
 	"github.com/aws/aws-sdk-go-v2/service/glacier/types"
 	"github.com/aws/smithy-go"
-	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
 )
@@ -610,17 +609,13 @@ func TestSigV4KeyAccount(t *testing.T) {
 // every account.
 func TestKeyWithoutAccountOverEngine(t *testing.T) {
 	clock := &fixedClock{t: time.Now().UTC().Truncate(time.Millisecond)}
-	e, err := engine.Open("/acct", &engine.Options{FS: vfs.NewMem(), Clock: clock, AccountID: "444455556666"})
-	must(t, err)
-	t.Cleanup(func() { e.Close() })
-	srv := httptest.NewServer(New(e, Options{Logger: quiet, Clock: clock, AccountID: "444455556666", Credentials: map[string]Credential{
+	e, srv := serveEngine(t, "/acct", engine.Options{Clock: clock, AccountID: "444455556666"}, Options{Clock: clock, AccountID: "444455556666", Credentials: map[string]Credential{
 		testKey:  {SecretKey: testSecret, AccountID: testAccount},
 		"NOACCT": {SecretKey: "s"},
-	}}))
-	t.Cleanup(srv.Close)
+	}})
 	ctx := context.Background()
 	alice, other := sdkClient(srv, testKey, testSecret), sdkClient(srv, "NOACCT", "s")
-	_, err = alice.CreateVault(ctx, &glacier.CreateVaultInput{VaultName: aws.String("v")})
+	_, err := alice.CreateVault(ctx, &glacier.CreateVaultInput{VaultName: aws.String("v")})
 	must(t, err)
 
 	acct := aws.String(testAccount)

@@ -2,6 +2,7 @@ package treehash_test
 
 import (
 	"bytes"
+	"github.com/firnstore/firn/internal/testkit"
 	"testing"
 )
 
@@ -19,8 +20,8 @@ func FuzzStreaming(f *testing.F) {
 	f.Fuzz(func(t *testing.T, seed []byte, length uint32, writes []byte, marshalAt uint32) {
 		data := fuzzData(seed, int(length%(6*mib+1)))
 		at := int(marshalAt % uint32(len(data)+1))
-		want := refTreeHash(data)
-		wantAt := refTreeHash(data[:at])
+		want := testkit.TreeHash(data)
+		wantAt := testkit.TreeHash(data[:at])
 		for _, m := range modes[:2] {
 			h := m.new()
 			writeSizes(h, data[:at], writes)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firnstore/firn/internal/testkit"
 	"github.com/firnstore/firn/treehash"
 )
 
@@ -19,30 +20,6 @@ var (
 	_ encoding.BinaryMarshaler   = treehash.New()
 	_ encoding.BinaryUnmarshaler = treehash.New()
 )
-
-// refTreeHash is the reference sketch of TREEHASH.md, kept independent of
-// the package: leaf digests combined pairwise with the odd node promoted.
-func refTreeHash(data []byte) [32]byte {
-	var level [][32]byte
-	for off := 0; off < len(data); off += mib {
-		level = append(level, sha256.Sum256(data[off:min(off+mib, len(data))]))
-	}
-	if len(level) == 0 {
-		return sha256.Sum256(nil)
-	}
-	for len(level) > 1 {
-		var next [][32]byte
-		for i := 0; i < len(level); i += 2 {
-			if i+1 == len(level) {
-				next = append(next, level[i])
-				break
-			}
-			next = append(next, sha256.Sum256(append(level[i][:], level[i+1][:]...)))
-		}
-		level = next
-	}
-	return level[0]
-}
 
 // distinctData returns n bytes whose leaves all differ, so that a leaf hashed
 // out of order changes the result.
@@ -72,7 +49,7 @@ func TestSumKeepsState(t *testing.T) {
 		for off := 0; off < len(data); off += mib/2 + 3 {
 			chunk := data[off:min(off+mib/2+3, len(data))]
 			h.Write(chunk)
-			want := refTreeHash(data[:off+len(chunk)])
+			want := testkit.TreeHash(data[:off+len(chunk)])
 			got = h.Sum(prefix[:len(prefix):len(prefix)])
 			if !bytes.Equal(got[:len(prefix)], prefix) || !bytes.Equal(got[len(prefix):], want[:]) {
 				t.Fatalf("%s: after %d bytes Sum = %x, want prefix + %x", m.name, off+len(chunk), got, want)
@@ -97,7 +74,7 @@ func TestReset(t *testing.T) {
 		}
 		data := distinctData(2*mib + 9)
 		h.Write(data)
-		if got, want := [32]byte(h.Sum(nil)), refTreeHash(data); got != want {
+		if got, want := [32]byte(h.Sum(nil)), testkit.TreeHash(data); got != want {
 			t.Errorf("%s: Sum after Reset and Write = %x, want %x", m.name, got, want)
 		}
 	}
@@ -111,7 +88,7 @@ func TestLeavesIsACopy(t *testing.T) {
 	for i := range leaves {
 		leaves[i] = [32]byte{}
 	}
-	if got, want := [32]byte(h.Sum(nil)), refTreeHash(data); got != want {
+	if got, want := [32]byte(h.Sum(nil)), testkit.TreeHash(data); got != want {
 		t.Errorf("Sum after changing Leaves() = %x, want %x", got, want)
 	}
 }
@@ -126,27 +103,13 @@ func TestRoot(t *testing.T) {
 	}
 	for n := 1; n <= len(leaves); n++ {
 		in := slices.Clone(leaves[:n])
-		var data []byte
 		got := treehash.Root(in)
 		if !slices.Equal(in, leaves[:n]) {
 			t.Fatalf("Root modified its %d leaves", n)
 		}
-		// The same tree built from the spec sketch over the digests.
-		level := slices.Clone(leaves[:n])
-		for len(level) > 1 {
-			var next [][32]byte
-			for i := 0; i < len(level); i += 2 {
-				if i+1 == len(level) {
-					next = append(next, level[i])
-					break
-				}
-				data = append(append(data[:0], level[i][:]...), level[i+1][:]...)
-				next = append(next, sha256.Sum256(data))
-			}
-			level = next
-		}
-		if got != level[0] {
-			t.Errorf("Root of %d leaves = %x, want %x", n, got, level[0])
+		want := testkit.TreeRoot(leaves[:n])
+		if got != want {
+			t.Errorf("Root of %d leaves = %x, want %x", n, got, want)
 		}
 	}
 }
@@ -169,7 +132,7 @@ func TestHex(t *testing.T) {
 
 func TestMarshalBinary(t *testing.T) {
 	data := distinctData(6*mib + 17)
-	want := refTreeHash(data)
+	want := testkit.TreeHash(data)
 	for _, at := range []int{0, 1, mib - 1, mib, mib + 1, 3*mib + 5, 6 * mib, len(data)} {
 		for _, from := range modes {
 			h := from.new()

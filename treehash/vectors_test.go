@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/firnstore/firn/internal/testkit"
 	"github.com/firnstore/firn/treehash"
 )
 
@@ -17,15 +18,6 @@ import (
 // github.com/aws/aws-sdk-go/service/glacier.ComputeHashes (v1.55.8).
 
 const mib = treehash.LeafSize
-
-// pattern returns Python's bytes(i % 251 for i in range(n)).
-func pattern(n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(i % 251)
-	}
-	return b
-}
 
 var patternVectors = []struct {
 	name   string
@@ -139,7 +131,7 @@ func checkAllWays(t *testing.T, data []byte, wantTree string, wantLeaves int) {
 func TestPatternVectors(t *testing.T) {
 	for _, v := range patternVectors {
 		t.Run(v.name, func(t *testing.T) {
-			data := pattern(v.n)
+			data := testkit.Pattern(v.n)
 			if got := sha256.Sum256(data); hex.EncodeToString(got[:]) != v.sha256 {
 				t.Fatalf("SHA-256 of the pattern = %x, want %s", got, v.sha256)
 			}
@@ -162,7 +154,7 @@ func TestOtherVectors(t *testing.T) {
 // The multipart vectors split the 5 MiB + 123 pattern into parts.
 func TestMultipartVectors(t *testing.T) {
 	const whole = "bb3ba52bef3af9dbe25c235c4db87262e302b12f33cb1938162351c123588182"
-	data := pattern(5*mib + 123)
+	data := testkit.Pattern(5*mib + 123)
 	for _, tc := range []struct {
 		partSize int
 		parts    []string
@@ -218,9 +210,9 @@ func TestMultipartVectors(t *testing.T) {
 	}
 }
 
-// Ranges of the 5 MiB + 123 pattern, inclusive as in TREEHASH.md.
+// Ranges of the 5 MiB + 123 pattern, inclusive as in the Range header.
 func TestRangeVectors(t *testing.T) {
-	data := pattern(5*mib + 123)
+	data := testkit.Pattern(5*mib + 123)
 	size := int64(len(data))
 	leaves := treehash.NewSerial()
 	leaves.Write(data)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 // archive is one archive, bytes included.
@@ -19,33 +20,9 @@ type archive struct {
 	created  time.Time
 }
 
-// treeHash is the SHA-256 tree hash of data in hex (TREEHASH.md): SHA-256
-// of each 1 MiB leaf, then of each pair of hashes, level by level, an odd
-// hash moving up unpaired.
-func treeHash(data []byte) string {
-	level := [][32]byte{sha256.Sum256(nil)}
-	if len(data) > 0 {
-		level = level[:0]
-	}
-	for off := 0; off < len(data); off += mib {
-		level = append(level, sha256.Sum256(data[off:min(off+mib, len(data))]))
-	}
-	for len(level) > 1 {
-		var next [][32]byte
-		for i := 0; i < len(level); i += 2 {
-			if i+1 == len(level) {
-				next = append(next, level[i])
-			} else {
-				next = append(next, sha256.Sum256(append(level[i][:], level[i+1][:]...)))
-			}
-		}
-		level = next
-	}
-	return hex.EncodeToString(level[0][:])
-}
-
 // treeAligned reports whether the bytes [start, end] of size bytes are
-// tree-hash aligned (TREEHASH.md).
+// tree-hash aligned: their leaves are exactly those of one subtree of the
+// archive's tree hash, so that the range has a tree hash of its own.
 func treeAligned(start, end, size int64) bool {
 	endExcl := end + 1
 	if start < 0 || start >= endExcl || endExcl > size || start%mib != 0 || endExcl != size && endExcl%mib != 0 {
@@ -106,11 +83,8 @@ func (m *Model) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput) 
 	if in.Body == nil {
 		return nil, missing("Body")
 	}
-	v, err := m.findVault(a, acct, in.VaultName)
+	v, err := m.authorizedVault(ctx, "UploadArchive", a, acct, in.VaultName)
 	if err != nil {
-		return nil, err
-	}
-	if err := m.authorize(ctx, "UploadArchive", v, time.Time{}); err != nil {
 		return nil, err
 	}
 	data, err := readBody(in.Body, m.o.MaxArchiveSize)
@@ -123,7 +97,7 @@ func (m *Model) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput) 
 	case int64(len(data)) > m.o.MaxArchiveSize:
 		return nil, invalid("Body: larger than %d bytes", m.o.MaxArchiveSize)
 	}
-	hash := treeHash(data)
+	hash := testkit.TreeHashHex(data)
 	if want != "" && want != hash {
 		return nil, invalid("Checksum mismatch: expected %s, computed %s", want, hash)
 	}
@@ -165,11 +139,8 @@ func (m *Model) DeleteArchive(ctx context.Context, in *firn.DeleteArchiveInput) 
 	if !validULID(in.ArchiveId) {
 		return nil, notFound("Archive not found for ID: %s", in.ArchiveId)
 	}
-	v, err := m.findVault(a, acct, in.VaultName)
+	v, err := m.authorizedVault(ctx, "DeleteArchive", a, acct, in.VaultName)
 	if err != nil {
-		return nil, err
-	}
-	if err := m.authorize(ctx, "DeleteArchive", v, time.Time{}); err != nil {
 		return nil, err
 	}
 	ar := v.archives[in.ArchiveId]

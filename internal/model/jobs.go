@@ -14,6 +14,7 @@ import (
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/csvselect"
+	"github.com/firnstore/firn/internal/testkit"
 	"github.com/firnstore/firn/job"
 )
 
@@ -110,7 +111,7 @@ func (m *Model) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*fi
 			}
 			j.archiveDesc = ar.desc
 			if treeAligned(j.start, j.end, j.archiveSize) {
-				j.rangeHash = treeHash(ar.data[j.start : j.end+1])
+				j.rangeHash = testkit.TreeHashHex(ar.data[j.start : j.end+1])
 			}
 			retrieved = j.end - j.start + 1
 		} else {
@@ -359,7 +360,7 @@ func (m *Model) GetJobOutput(ctx context.Context, in *firn.GetJobOutputInput) (*
 		out.ContentType = "application/octet-stream"
 		out.ArchiveDescription = j.archiveDesc
 		if j.rangeHash != "" && treeAligned(start, end, total) {
-			out.Checksum = treeHash(j.output[start : end+1])
+			out.Checksum = testkit.TreeHashHex(j.output[start : end+1])
 		}
 	case j.action == firn.ActionInventoryRetrieval && j.format == firn.FormatJSON:
 		out.ContentType = "application/json"

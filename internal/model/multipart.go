@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/testkit"
 	"github.com/firnstore/firn/multipart"
 )
 
@@ -100,11 +101,8 @@ func (m *Model) InitiateMultipartUpload(ctx context.Context, in *firn.InitiateMu
 	if !validPartSize(in.PartSize) {
 		return nil, invalid("PartSize: %d is not 1 MiB times a power of two up to 4 GiB", in.PartSize)
 	}
-	v, err := m.findVault(a, acct, in.VaultName)
+	v, err := m.authorizedVault(ctx, "InitiateMultipartUpload", a, acct, in.VaultName)
 	if err != nil {
-		return nil, err
-	}
-	if err := m.authorize(ctx, "InitiateMultipartUpload", v, time.Time{}); err != nil {
 		return nil, err
 	}
 	u := &upload{id: m.newID(), desc: desc, partSize: in.PartSize, created: m.now(), state: stateInProgress, parts: map[int64]*part{}}
@@ -135,11 +133,8 @@ func (m *Model) UploadMultipartPart(ctx context.Context, in *firn.UploadMultipar
 	if in.Body == nil {
 		return nil, missing("Body")
 	}
-	v, err := m.findVault(a, acct, in.VaultName)
+	v, err := m.authorizedVault(ctx, "UploadMultipartPart", a, acct, in.VaultName)
 	if err != nil {
-		return nil, err
-	}
-	if err := m.authorize(ctx, "UploadMultipartPart", v, time.Time{}); err != nil {
 		return nil, err
 	}
 	u, err := findUpload(v, in.UploadId)
@@ -163,7 +158,7 @@ func (m *Model) UploadMultipartPart(ctx context.Context, in *firn.UploadMultipar
 	if int64(len(data)) != r.Size {
 		return nil, invalid("Range: covers %d bytes, the body holds %d or more", r.Size, len(data))
 	}
-	hash := treeHash(data)
+	hash := testkit.TreeHashHex(data)
 	if want != "" && want != hash {
 		return nil, invalid("Checksum mismatch")
 	}
@@ -195,11 +190,8 @@ func (m *Model) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteMu
 	if err != nil {
 		return nil, err
 	}
-	v, err := m.findVault(a, acct, in.VaultName)
+	v, err := m.authorizedVault(ctx, "CompleteMultipartUpload", a, acct, in.VaultName)
 	if err != nil {
-		return nil, err
-	}
-	if err := m.authorize(ctx, "CompleteMultipartUpload", v, time.Time{}); err != nil {
 		return nil, err
 	}
 	u, err := findUpload(v, in.UploadId)
@@ -236,7 +228,7 @@ func (m *Model) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteMu
 	case int64(len(data)) != in.ArchiveSize:
 		return nil, invalid("ArchiveSize: %d is not the parts' total, %d", in.ArchiveSize, len(data))
 	}
-	hash := treeHash(data)
+	hash := testkit.TreeHashHex(data)
 	if hash != sum {
 		return nil, invalid("Checksum: not the tree hash of the parts")
 	}
@@ -258,11 +250,8 @@ func (m *Model) AbortMultipartUpload(ctx context.Context, in *firn.AbortMultipar
 	if err := checkUploadID(in.UploadId); err != nil {
 		return nil, err
 	}
-	v, err := m.findVault(a, acct, in.VaultName)
+	v, err := m.authorizedVault(ctx, "AbortMultipartUpload", a, acct, in.VaultName)
 	if err != nil {
-		return nil, err
-	}
-	if err := m.authorize(ctx, "AbortMultipartUpload", v, time.Time{}); err != nil {
 		return nil, err
 	}
 	u, err := findUpload(v, in.UploadId)
@@ -297,11 +286,8 @@ func (m *Model) ListMultipartUploads(ctx context.Context, in *firn.ListMultipart
 	if in.Marker != "" && !validULID(in.Marker) {
 		return nil, invalid("marker: %q is not a ListMultipartUploads marker", in.Marker)
 	}
-	v, err := m.findVault(a, acct, in.VaultName)
+	v, err := m.authorizedVault(ctx, "ListMultipartUploads", a, acct, in.VaultName)
 	if err != nil {
-		return nil, err
-	}
-	if err := m.authorize(ctx, "ListMultipartUploads", v, time.Time{}); err != nil {
 		return nil, err
 	}
 	out := &firn.ListMultipartUploadsOutput{UploadsList: []firn.UploadListElement{}}
@@ -351,11 +337,8 @@ func (m *Model) ListParts(ctx context.Context, in *firn.ListPartsInput) (*firn.L
 	if err != nil {
 		return nil, err
 	}
-	v, err := m.findVault(a, acct, in.VaultName)
+	v, err := m.authorizedVault(ctx, "ListParts", a, acct, in.VaultName)
 	if err != nil {
-		return nil, err
-	}
-	if err := m.authorize(ctx, "ListParts", v, time.Time{}); err != nil {
 		return nil, err
 	}
 	u, err := findUpload(v, in.UploadId)

@@ -124,17 +124,27 @@ func (m *Model) findVault(a *account, acct, name string) (*vault, error) {
 	return v, nil
 }
 
+// authorizedVault returns the vault name of account a (acct) if the caller
+// may do op on it.
+func (m *Model) authorizedVault(ctx context.Context, op string, a *account, acct, name string) (*vault, error) {
+	v, err := m.findVault(a, acct, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.authorize(ctx, op, v, time.Time{}); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 // vaultOp starts an operation on a vault: account, vault, authorization.
 func (m *Model) vaultOp(ctx context.Context, op, accountID, name string) (*account, *vault, error) {
 	a, acct, err := m.begin(accountID)
 	if err != nil {
 		return nil, nil, err
 	}
-	v, err := m.findVault(a, acct, name)
+	v, err := m.authorizedVault(ctx, op, a, acct, name)
 	if err != nil {
-		return nil, nil, err
-	}
-	if err := m.authorize(ctx, op, v, time.Time{}); err != nil {
 		return nil, nil, err
 	}
 	return a, v, nil
