@@ -64,21 +64,21 @@ func (e *Engine) scheduleNotifications(b *store.Batch, v *vault.Vault, j *job.Jo
 		return err
 	}
 	for _, t := range topics {
-		n := Notification{ID: id + "/" + t, Topic: t, Subject: "Notification From AWS Glacier", Message: msg}
-		v, err := json.Marshal(n)
+		n := store.OutboxEntry{ID: id + "/" + t, Topic: t, Subject: "Notification From AWS Glacier", Message: msg}
+		v, err := store.EncodeRecord(&n)
 		if err != nil {
 			return err
 		}
-		b.Set(store.TimerKey(j.Completed.UnixNano(), timerNotify, append(append([]byte(nil), k...), t...)), v)
+		b.Set(store.TimerKey(j.Completed.UnixNano(), store.TimerNotify, store.NotifyTimerID(k, t)), v)
 	}
 	j.Notify = topics
 	return nil
 }
 
-// onNotify is the handler of timerNotify: deliver, then forget the entry;
+// onNotify is the handler of store.TimerNotify: deliver, then forget the entry;
 // on failure move it notifyRetry later.
 func (e *Engine) onNotify(due int64, id []byte) error {
-	k := store.TimerKey(due, timerNotify, id)
+	k := store.TimerKey(due, store.TimerNotify, id)
 	val, err := e.db.Get(k)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -87,7 +87,7 @@ func (e *Engine) onNotify(due int64, id []byte) error {
 		return err
 	}
 	var n Notification
-	if err := json.Unmarshal(val, &n); err != nil {
+	if err := store.DecodeRecord(val, (*store.OutboxEntry)(&n)); err != nil {
 		return err
 	}
 	b := e.db.NewBatch()
@@ -99,7 +99,7 @@ func (e *Engine) onNotify(due int64, id []byte) error {
 		cancel()
 		if nerr != nil {
 			e.opts.Logger.Warn("delivering notification", "topic", n.Topic, "id", n.ID, "err", nerr)
-			b.Set(store.TimerKey(e.now().Add(notifyRetry).UnixNano(), timerNotify, id), val)
+			b.Set(store.TimerKey(e.now().Add(notifyRetry).UnixNano(), store.TimerNotify, id), val)
 		}
 	}
 	return b.Commit()

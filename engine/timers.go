@@ -16,16 +16,6 @@ import (
 // not anyone asks, and an engine reopened after the due time catches up at
 // Open.
 
-// Timer kinds, the byte after the due time in a timer key. Never renumber.
-const (
-	timerJobComplete  = 'j'
-	timerJobExpire    = 'x'
-	timerUploadExpire = 'u'
-	timerLockExpire   = 'l'
-	timerInventory    = 'i'
-	timerNotify       = 'n'
-)
-
 // timerHandler does the work of one due timer. It must be idempotent (a
 // crash can repeat it) and must delete the timer key, normally in the same
 // batch as the work: store.TimerKey(due, kind, id).

@@ -58,13 +58,13 @@ const TTL = 24 * time.Hour
 // copy and to share.
 type Lock struct {
 	// State is None, InProgress or Locked.
-	State State `json:"state,omitempty"`
+	State State
 	// ID is the lock ID that InitiateVaultLock returned.
-	ID string `json:"id,omitempty"`
+	ID string
 	// Policy is the verbatim lock policy document.
-	Policy string `json:"policy,omitempty"`
+	Policy string
 	// Created is when the lock was initiated.
-	Created time.Time `json:"created,omitzero"`
+	Created time.Time
 }
 
 // Expires is when an InProgress lock expires; zero for any other state.

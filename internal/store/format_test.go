@@ -6,6 +6,10 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -16,6 +20,7 @@ import (
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/job"
 	"github.com/firnstore/firn/lock"
+	"github.com/firnstore/firn/multipart"
 	"github.com/firnstore/firn/vault"
 )
 
@@ -120,6 +125,39 @@ func TestFormatKeySplits(t *testing.T) {
 	}
 }
 
+func TestFormatTimers(t *testing.T) {
+	due := t0.UnixNano()
+	jk := JobKey(id1, id2)
+	golden(t, "timers.txt", hexLines([][2]any{
+		{"jobcomplete", TimerKey(due, TimerJobComplete, jk)},
+		{"jobexpire", TimerKey(due, TimerJobExpire, jk)},
+		{"uploadexpire", TimerKey(due, TimerUploadExpire, UploadTimerID(id1, id2))},
+		{"lockexpire", TimerKey(due, TimerLockExpire, LockTimerID(id1, acct, "photos-2026"))},
+		{"notify", TimerKey(due, TimerNotify, NotifyTimerID(jk, "arn:aws:sns:us-east-1:123456789012:t"))},
+	}))
+	golden(t, "retrievallog.txt", hexLines([][2]any{
+		{"retrievallog.key", AccountLogKey(acct, AccountRetrievalLog, t0, id2)},
+		{"expeditedlog.key", AccountLogKey(acct, AccountExpeditedLog, t0, id2)},
+		{"log.bound", AccountLogStart(acct, AccountRetrievalLog, t0)},
+		{"log.value", AccountLogValue(1<<40 + 3)},
+	}))
+	if n := AccountLogBytes(AccountLogValue(1<<40 + 3)); n != 1<<40+3 {
+		t.Errorf("AccountLogBytes = %d", n)
+	}
+	if v, u, ok := SplitUploadTimerID(UploadTimerID(id1, id2)); !ok || v != id1 || u != id2 {
+		t.Errorf("SplitUploadTimerID = %x, %x, %v", v, u, ok)
+	}
+	if _, _, ok := SplitUploadTimerID(UploadTimerID(id1, id2)[:31]); ok {
+		t.Error("SplitUploadTimerID accepts 31 bytes")
+	}
+	if v, a, n, ok := SplitLockTimerID(LockTimerID(id1, acct, "photos-2026")); !ok || v != id1 || a != acct || n != "photos-2026" {
+		t.Errorf("SplitLockTimerID = %x, %q, %q, %v", v, a, n, ok)
+	}
+	if _, _, _, ok := SplitLockTimerID(LockTimerID(id1, acct, "")); ok {
+		t.Error("SplitLockTimerID accepts an empty name")
+	}
+}
+
 func TestFormatValues(t *testing.T) {
 	s := openMem(t)
 	format, err := s.Get(FormatKey())
@@ -160,6 +198,7 @@ func TestFormatValues(t *testing.T) {
 // type the store encodes, by golden file name.
 func recordSamples() map[string]any {
 	seg := []vault.Segment{{ID: id1, Size: 1 << 20}, {ID: id2, Size: 12345}}
+	hash := multipart.TreeHash{0xab, 0xcd, 31: 0xef}
 	return map[string]any{
 		"vault.json": &vault.Vault{
 			ID: id1, Account: acct, Name: "photos-2026", Created: t0,
@@ -210,6 +249,23 @@ func recordSamples() map[string]any {
 		"retrievalpolicy.json": &firn.DataRetrievalPolicy{Rules: []firn.DataRetrievalRule{
 			{Strategy: firn.StrategyBytesPerHour, BytesPerHour: &bph}}},
 		"retrievalpolicy-zero.json": &firn.DataRetrievalPolicy{},
+		"upload.json": &UploadRecord{
+			Upload: multipart.Upload{ID: id2, Description: "upload", PartSize: 1 << 20, Created: t0,
+				State: multipart.Completed, Ended: t0.Add(time.Hour),
+				Archive: &multipart.Archive{ID: id3, Size: 1<<20 + 1, TreeHash: hash}},
+			Timer: t0.Add(25 * time.Hour),
+		},
+		"upload-zero.json": &UploadRecord{},
+		"part.json": &PartRecord{
+			Part:     multipart.Part{Range: multipart.Range{Start: 1 << 20, Size: 1 << 20}, TreeHash: hash, Uploaded: t0},
+			Segments: []vault.Segment{{ID: id3, Size: 1 << 20}},
+		},
+		"part-zero.json":     &PartRecord{},
+		"capacity.json":      &CapacityUnit{ID: id1, Start: t0, Expires: t0.AddDate(0, 1, 0)},
+		"capacity-zero.json": &CapacityUnit{},
+		"notification.json": &OutboxEntry{ID: "01J0JOB/arn:aws:sns:us-east-1:123456789012:t",
+			Topic: "arn:aws:sns:us-east-1:123456789012:t", Subject: "Notification From AWS Glacier", Message: []byte(`{"JobId":"01J0JOB"}`)},
+		"notification-zero.json": &OutboxEntry{},
 	}
 }
 
@@ -246,5 +302,91 @@ func TestFormatRecords(t *testing.T) {
 				t.Errorf("decoding %s gives\n%+v\nwant\n%+v", name, back.Elem(), reflect.ValueOf(v).Elem())
 			}
 		})
+	}
+}
+
+// TestFormatCoversEveryRecord fails when a record type is added to the
+// codec without a golden sample: it reads the record types off the type
+// switches of EncodeRecord and DecodeRecord.
+func TestFormatCoversEveryRecord(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "records.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]map[string]bool{}
+	for _, d := range f.Decls {
+		fn, ok := d.(*ast.FuncDecl)
+		if !ok || fn.Name.Name != "EncodeRecord" && fn.Name.Name != "DecodeRecord" {
+			continue
+		}
+		found := map[string]bool{}
+		ast.Inspect(fn.Body, func(n ast.Node) bool {
+			if c, ok := n.(*ast.CaseClause); ok {
+				for _, e := range c.List {
+					s := types.ExprString(e)
+					if !strings.Contains(s, ".") {
+						s = "*store." + strings.TrimPrefix(s, "*")
+					}
+					found[s] = true
+				}
+			}
+			return true
+		})
+		cases[fn.Name.Name] = found
+	}
+	sampled := map[string]bool{}
+	for _, v := range recordSamples() {
+		sampled[fmt.Sprintf("%T", v)] = true
+	}
+	if len(cases["EncodeRecord"]) == 0 {
+		t.Fatal("found no case of EncodeRecord's type switch")
+	}
+	for typ := range cases["EncodeRecord"] {
+		if !sampled[typ] {
+			t.Errorf("record type %s has no golden sample in recordSamples", typ)
+		}
+		if !cases["DecodeRecord"][typ] {
+			t.Errorf("DecodeRecord does not decode %s", typ)
+		}
+	}
+	for typ := range sampled {
+		if !cases["EncodeRecord"][typ] {
+			t.Errorf("sample of %s, which EncodeRecord does not take", typ)
+		}
+	}
+}
+
+// TestFormatSegmentHolder checks that the partial decoding of part and job
+// records finds their segments.
+func TestFormatSegmentHolder(t *testing.T) {
+	samples := recordSamples()
+	for name, want := range map[string][]vault.Segment{
+		"part.json": samples["part.json"].(*PartRecord).Segments,
+		"job.json":  samples["job.json"].(*job.Job).Segments,
+	} {
+		b, err := os.ReadFile(filepath.Join("testdata", "format", "records", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var h SegmentHolder
+		if err := DecodeRecord(b, &h); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(h.Segments, want) {
+			t.Errorf("%s: segments %+v, want %+v", name, h.Segments, want)
+		}
+	}
+}
+
+func TestFormatRejectsUnknownTypes(t *testing.T) {
+	type other struct{ A int }
+	if _, err := EncodeRecord(&other{}); err == nil {
+		t.Error("EncodeRecord took a type that is not a record")
+	}
+	if err := DecodeRecord([]byte(`{}`), &other{}); err == nil {
+		t.Error("DecodeRecord took a type that is not a record")
+	}
+	if _, err := EncodeRecord(vault.Vault{}); err == nil {
+		t.Error("EncodeRecord took a record by value")
 	}
 }
