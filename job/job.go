@@ -26,9 +26,13 @@ type Job struct {
 	Status      firn.StatusCode
 	Message     string
 	Completed   time.Time
-	Archive     *ArchiveRetrieval
-	Inventory   *Inventory
-	Select      *Select
+	// Expiry is when a completed job disappears, OutputLifetime after
+	// Completed as Succeed or Fail set it; zero before completion, and in
+	// jobs recorded before it was kept (see Expires).
+	Expiry    time.Time
+	Archive   *ArchiveRetrieval
+	Inventory *Inventory
+	Select    *Select
 	// Segments are the blob segments the job reads or produced; they stay
 	// alive until the job expires.
 	Segments []vault.Segment
@@ -80,8 +84,14 @@ type Select struct {
 // Done reports whether the job has completed.
 func (j *Job) Done() bool { return j.Status != firn.StatusInProgress }
 
-// Expires is when a completed job disappears.
-func (j *Job) Expires() time.Time { return j.Completed.Add(OutputLifetime) }
+// Expires is when a completed job disappears: its Expiry, or
+// OutputLifetime after Completed if that is zero.
+func (j *Job) Expires() time.Time {
+	if !j.Expiry.IsZero() {
+		return j.Expiry
+	}
+	return j.Completed.Add(OutputLifetime)
+}
 
 // Succeed completes an in-progress job successfully at now.
 func (j *Job) Succeed(now time.Time, outputSize int64) error {
@@ -90,7 +100,7 @@ func (j *Job) Succeed(now time.Time, outputSize int64) error {
 	}
 	j.Status = firn.StatusSucceeded
 	j.Message = string(firn.StatusSucceeded)
-	j.Completed = now
+	j.Completed, j.Expiry = now, now.Add(OutputLifetime)
 	j.OutputSize = outputSize
 	return nil
 }
@@ -103,7 +113,7 @@ func (j *Job) Fail(now time.Time, why string) error {
 	}
 	j.Status = firn.StatusFailed
 	j.Message = why
-	j.Completed = now
+	j.Completed, j.Expiry = now, now.Add(OutputLifetime)
 	j.Segments = nil
 	return nil
 }

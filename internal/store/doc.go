@@ -13,7 +13,8 @@
 //
 // Prefix bytes, record kinds and timer kinds are never renumbered. A
 // change that an older build would misread bumps FormatVersion, which Open
-// checks; adding a record member that older builds may ignore does not.
+// checks; adding a record member that older builds may ignore does not
+// (see Expiries).
 // The format lives here rather than in a package of its own because Pebble
 // is its only backend: its keys are Pebble keys, its counters a Pebble
 // merge operator. The files that define it import no Pebble, so that a
@@ -55,12 +56,12 @@
 //
 // Records are JSON objects. IDs are arrays of 16 numbers, times RFC 3339
 // with nanoseconds, tree hashes 64 lower-case hex digits, bytes base64.
-// Members marked "omitted" are absent when zero. Unless noted, every member
-// exists since version 1.
+// Members marked "omitted" are absent when zero. Every member exists since
+// version 1 but the expires of jobs and locks (see Expiries).
 //
 //	vault (vault.Vault): id, account, name, created, tags (omitted),
 //	  notifications {SNSTopic, Events} (omitted), accessPolicy (omitted),
-//	  lock (omitted) {state, id, policy, created: all omitted},
+//	  lock {state, id, policy, created, expires: all omitted} (omitted),
 //	  lastWrite, inventory {date, archives, bytes} (omitted), segments
 //	  [{id, size}] (omitted): the last inventory's archive list.
 //	archive (vault.Archive): id, description (omitted), size, treeHash,
@@ -70,7 +71,7 @@
 //	part (PartRecord): start, size, treeHash, uploaded, segments [{id, size}].
 //	job (job.Job): id, vaultId, vaultArn, action, description, snsTopic and
 //	  tier (omitted), created, due, status, message (omitted), completed,
-//	  archive {archiveId, archiveKey, size, treeHash,
+//	  expires (omitted), archive {archiveId, archiveKey, size, treeHash,
 //	  description (omitted), start, end, rangeTreeHash (omitted)} (omitted),
 //	  inventory {format, params {StartDate, EndDate, Limit, Marker}, filter
 //	  {start, end, limit and marker (omitted)}, nextMarker (omitted)}
@@ -84,4 +85,19 @@
 //	capacity unit (CapacityUnit): id, start, expires.
 //	notification (OutboxEntry, the value of a TimerNotify timer): ID, Topic,
 //	  Subject, Message.
+//
+// # Expiries
+//
+// A job's expires is when its output expires, set at completion; a vault
+// lock's expires is when the in-progress lock expires, set at initiation.
+// The timers that carry out the expiry are due at these times, so a record
+// and its timer agree across a reopen even if job.OutputLifetime or
+// lock.TTL has changed. Both members were added within version 2: a
+// record without them, written by an older build, expires at completion
+// plus job.OutputLifetime or initiation plus lock.TTL, which is what the
+// member holds today. So FormatVersion stays 2: reading old records needs
+// no upgrade, and an older build, which ignores the member, computes the
+// same expiry from the same constants. The build that changes either
+// constant must bump FormatVersion, as older builds would then disagree
+// with the stored expiries and their timers.
 package store

@@ -21,6 +21,7 @@ type jobRecord struct {
 	Status      firn.StatusCode         `json:"status"`
 	Message     string                  `json:"message,omitempty"`
 	Completed   time.Time               `json:"completed"`
+	Expires     time.Time               `json:"expires,omitzero"`
 	Archive     *archiveRetrievalRecord `json:"archive,omitempty"`
 	Inventory   *jobInventoryRecord     `json:"inventory,omitempty"`
 	Select      *selectRecord           `json:"select,omitempty"`
@@ -149,6 +150,7 @@ func jobToRecord(j *job.Job) *jobRecord {
 		Status:      j.Status,
 		Message:     j.Message,
 		Completed:   j.Completed,
+		Expires:     j.Expiry,
 		Archive:     (*archiveRetrievalRecord)(j.Archive),
 		Segments:    segmentsToRecord(j.Segments),
 		SegmentSize: j.SegmentSize,
@@ -191,6 +193,7 @@ func (r *jobRecord) job() job.Job {
 		Status:      r.Status,
 		Message:     r.Message,
 		Completed:   r.Completed,
+		Expiry:      r.Expires,
 		Archive:     (*job.ArchiveRetrieval)(r.Archive),
 		Segments:    segmentsFromRecord(r.Segments),
 		SegmentSize: r.SegmentSize,

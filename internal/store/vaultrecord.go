@@ -37,6 +37,7 @@ type lockRecord struct {
 	ID      string     `json:"id,omitempty"`
 	Policy  string     `json:"policy,omitempty"`
 	Created time.Time  `json:"created,omitzero"`
+	Expiry  time.Time  `json:"expires,omitzero"`
 }
 
 // inventoryRecord is the stored form of a vault.Inventory.
