@@ -8,8 +8,9 @@
 // layouts (keys.go, timers.go, accountrecord.go), the stored form of every
 // record (the *record.go files and outbox.go: unexported types with the
 // JSON member names, converted from and to the domain types, which carry no
-// encoding of their own), and the counters (counters.go). The golden tests
-// (format_test.go, testdata/format) pin every byte of it.
+// encoding of their own), the counters (counters.go), and the lines of the
+// inventory snapshots that vault records reference (snapshot.go). The
+// golden tests (format_test.go, testdata/format) pin every byte of it.
 //
 // Prefix bytes, record kinds and timer kinds are never renumbered. A
 // change that an older build would misread bumps FormatVersion, which Open

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"go/types"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -388,5 +390,39 @@ func TestFormatRejectsUnknownTypes(t *testing.T) {
 	}
 	if _, err := EncodeRecord(vault.Vault{}); err == nil {
 		t.Error("EncodeRecord took a record by value")
+	}
+}
+
+// TestFormatSnapshot pins the lines of an inventory snapshot.
+func TestFormatSnapshot(t *testing.T) {
+	entries := []job.Entry{
+		{ArchiveID: "01J0ARCHIVE1", Description: "<a & \"b\">", Created: t0, Size: 1 << 40, TreeHash: strings.Repeat("ab", 32)},
+		{ArchiveID: "01J0ARCHIVE2", Created: t0.Add(time.Second), TreeHash: strings.Repeat("cd", 32)},
+	}
+	var buf bytes.Buffer
+	w := NewSnapshotWriter(&buf)
+	for i := range entries {
+		if err := w.Write(&entries[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	golden(t, "snapshot.jsonl", buf.Bytes())
+	want, err := os.ReadFile(filepath.Join("testdata", "format", "snapshot.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewSnapshotReader(bytes.NewReader(want))
+	var back []job.Entry
+	for {
+		var e job.Entry
+		if err := r.Read(&e); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		back = append(back, e)
+	}
+	if !reflect.DeepEqual(back, entries) {
+		t.Errorf("reading the snapshot gives %+v, want %+v", back, entries)
 	}
 }
