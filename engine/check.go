@@ -78,7 +78,7 @@ func (e *Engine) Check(ctx context.Context) error {
 		}
 		for _, p := range [][]byte{store.PartVaultPrefix(v.ID), store.JobPrefix(v.ID)} {
 			err := e.db.Scan(p, store.PrefixEnd(p), func(k, val []byte) (bool, error) {
-				var h segmentHolder
+				var h store.SegmentHolder
 				if err := unmarshal(val, &h); err != nil {
 					return false, err
 				}

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"io"
 	"time"
@@ -78,7 +77,7 @@ func (e *Engine) takeInventory(v *vault.Vault) error {
 		return ioError(err)
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	enc := json.NewEncoder(bw)
+	enc := store.NewSnapshotWriter(bw)
 	inv := vault.Inventory{Date: point}
 	err = e.scanArchives(v, "", func(ent *job.Entry) (bool, error) {
 		if ent.Created.After(point) {
@@ -86,7 +85,7 @@ func (e *Engine) takeInventory(v *vault.Vault) error {
 		}
 		inv.Archives++
 		inv.Bytes += ent.Size
-		return true, enc.Encode(ent)
+		return true, enc.Write(ent)
 	})
 	if err == nil {
 		err = bw.Flush()
@@ -147,11 +146,11 @@ func (e *Engine) scanSnapshot(v *vault.Vault, from string, fn func(*job.Entry) (
 		return err
 	}
 	defer r.Close()
-	dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
+	dec := store.NewSnapshotReader(bufio.NewReaderSize(r, 64<<10))
 	started := from == ""
 	for {
 		var ent job.Entry
-		if err := dec.Decode(&ent); errors.Is(err, io.EOF) {
+		if err := dec.Read(&ent); errors.Is(err, io.EOF) {
 			return nil
 		} else if err != nil {
 			return err

@@ -123,7 +123,7 @@ func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*f
 	addRefs(b, j.Segments, k)
 	var released []vault.Segment
 	if j.Due.After(now) {
-		setTimer(b, j.Due, timerJobComplete, k)
+		setTimer(b, j.Due, store.TimerJobComplete, k)
 	} else if released, err = e.completeJob(b, v, j, k); err != nil {
 		return nil, err
 	}
@@ -197,17 +197,17 @@ func (e *Engine) completeJob(b *store.Batch, v *vault.Vault, j *job.Job, k []byt
 	if err != nil {
 		return nil, err
 	}
-	setTimer(b, j.Expires(), timerJobExpire, k)
+	setTimer(b, j.Expires(), store.TimerJobExpire, k)
 	if err := e.scheduleNotifications(b, v, j, k); err != nil {
 		return nil, err
 	}
 	return released, nil
 }
 
-// onJobComplete is the handler of timerJobComplete.
+// onJobComplete is the handler of store.TimerJobComplete.
 func (e *Engine) onJobComplete(due int64, k []byte) error {
 	return e.withJob(k, func(b *store.Batch, v *vault.Vault, j *job.Job) ([]vault.Segment, error) {
-		b.Delete(store.TimerKey(due, timerJobComplete, k))
+		b.Delete(store.TimerKey(due, store.TimerJobComplete, k))
 		if j == nil || j.Done() {
 			return nil, nil
 		}
@@ -219,10 +219,10 @@ func (e *Engine) onJobComplete(due int64, k []byte) error {
 	})
 }
 
-// onJobExpire is the handler of timerJobExpire: the job and its output go.
+// onJobExpire is the handler of store.TimerJobExpire: the job and its output go.
 func (e *Engine) onJobExpire(due int64, k []byte) error {
 	return e.withJob(k, func(b *store.Batch, v *vault.Vault, j *job.Job) ([]vault.Segment, error) {
-		b.Delete(store.TimerKey(due, timerJobExpire, k))
+		b.Delete(store.TimerKey(due, store.TimerJobExpire, k))
 		if j == nil {
 			return nil, nil
 		}

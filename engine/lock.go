@@ -12,7 +12,7 @@ import (
 
 // Vault locks. A vault's lock is part of its record (vault.Vault.Lock) and
 // follows the lock package's state machine. An InProgress lock has a
-// timerLockExpire timer at its expiry, set in the batch that initiates it
+// store.TimerLockExpire timer at its expiry, set in the batch that initiates it
 // and deleted in the batch that completes, aborts or replaces it; the timer
 // only tidies up, since an expired lock is treated as absent by every
 // reader (lock.Lock.At) before the timer has run.
@@ -47,7 +47,7 @@ func (e *Engine) InitiateVaultLock(ctx context.Context, in *firn.InitiateVaultLo
 		}
 		// An in-progress lock here has expired, its timer not yet run.
 		replaceLock(b, v, l)
-		setTimer(b, l.Expires(), timerLockExpire, lockTimerID(v))
+		setTimer(b, l.Expires(), store.TimerLockExpire, store.LockTimerID(v.ID, v.Account, v.Name))
 		return nil
 	})
 	if err != nil {
@@ -118,33 +118,20 @@ func (e *Engine) GetVaultLock(ctx context.Context, in *firn.GetVaultLockInput) (
 	}, nil
 }
 
-// lockTimerID identifies v's lock in its expiry timer: the vault's ID,
-// account and name (the timer handler needs the name to find the record and
-// the ID to tell the vault from a later one of the same name).
-func lockTimerID(v *vault.Vault) []byte {
-	id := make([]byte, 0, 16+len(v.Account)+len(v.Name))
-	id = append(id, v.ID[:]...)
-	id = append(id, v.Account...)
-	return append(id, v.Name...)
-}
-
-// onLockExpire is the timerLockExpire handler: it removes the vault's lock
+// onLockExpire is the store.TimerLockExpire handler: it removes the vault's lock
 // if it is still the InProgress lock that expires at due, and deletes the
 // timer. A timer whose vault or lock has gone or changed is just deleted.
 // Repeating it is harmless.
 func (e *Engine) onLockExpire(due int64, id []byte) error {
 	drop := func() error {
 		b := e.db.NewBatch()
-		b.Delete(store.TimerKey(due, timerLockExpire, id))
+		b.Delete(store.TimerKey(due, store.TimerLockExpire, id))
 		return commit(b)
 	}
-	const acctLen = 12
-	if len(id) <= 16+acctLen {
+	vid, acct, name, ok := store.SplitLockTimerID(id)
+	if !ok {
 		return drop()
 	}
-	var vid [16]byte
-	copy(vid[:], id[:16])
-	acct, name := string(id[16:16+acctLen]), string(id[16+acctLen:])
 	// Ticks may run in operations that hold the vault's lock: do not wait
 	// for it. The timer stays due and the next tick retries; meanwhile
 	// readers already ignore the expired lock.
@@ -166,7 +153,7 @@ func (e *Engine) onLockExpire(due int64, id []byte) error {
 	}
 	v.Lock = lock.Lock{}
 	b := e.db.NewBatch()
-	b.Delete(store.TimerKey(due, timerLockExpire, id))
+	b.Delete(store.TimerKey(due, store.TimerLockExpire, id))
 	if err := b.SetJSON(store.VaultKey(acct, name), v); err != nil {
 		b.Close()
 		return ioError(err)
@@ -178,7 +165,7 @@ func (e *Engine) onLockExpire(due int64, id []byte) error {
 // timer of the in-progress lock it replaces.
 func replaceLock(b *store.Batch, v *vault.Vault, l lock.Lock) {
 	if v.Lock.State == lock.InProgress {
-		deleteTimer(b, v.Lock.Expires(), timerLockExpire, lockTimerID(v))
+		deleteTimer(b, v.Lock.Expires(), store.TimerLockExpire, store.LockTimerID(v.ID, v.Account, v.Name))
 	}
 	v.Lock = l
 }

@@ -88,7 +88,7 @@ func (le *lockEngine) lockTimers(t lockTB) map[string][]time.Time {
 	lower, upper := store.TimerRange(math.MaxInt64 - 1)
 	err := le.e.db.Scan(lower, upper, func(k, _ []byte) (bool, error) {
 		due, kind, id := store.TimerSplit(k)
-		if kind == timerLockExpire {
+		if kind == store.TimerLockExpire {
 			timers[string(id)] = append(timers[string(id)], time.Unix(0, due).UTC())
 		}
 		return true, nil
@@ -139,7 +139,7 @@ func TestLockTimerExpires(t *testing.T) {
 	le.createVault(t, "v")
 	le.initiate(t, "v", denyDescribe)
 	v := le.record(t, "v")
-	tid := string(lockTimerID(v))
+	tid := string(store.LockTimerID(v.ID, v.Account, v.Name))
 	if got := le.lockTimers(t)[tid]; len(got) != 1 || !got[0].Equal(v.Lock.Expires()) {
 		t.Fatalf("lock timers %v, want one at %v", got, v.Lock.Expires())
 	}
@@ -171,7 +171,7 @@ func TestLockTimerIdempotent(t *testing.T) {
 	le.createVault(t, "v")
 	le.initiate(t, "v", harmless)
 	v := le.record(t, "v")
-	due, id := v.Lock.Expires().UnixNano(), lockTimerID(v)
+	due, id := v.Lock.Expires().UnixNano(), store.LockTimerID(v.ID, v.Account, v.Name)
 	le.clock.Advance(lock.TTL)
 	for i := range 2 {
 		if err := le.e.onLockExpire(due, id); err != nil {
@@ -208,7 +208,7 @@ func TestLockTimerRemovedByTransitions(t *testing.T) {
 	le.clock.Advance(lock.TTL)
 	id := le.initiate(t, "v", harmless)
 	v := le.record(t, "v")
-	if got := le.lockTimers(t)[string(lockTimerID(v))]; len(got) != 1 || !got[0].Equal(v.Lock.Expires()) {
+	if got := le.lockTimers(t)[string(store.LockTimerID(v.ID, v.Account, v.Name))]; len(got) != 1 || !got[0].Equal(v.Lock.Expires()) {
 		t.Errorf("lock timers after replacing an expired lock: %v, want one at %v", got, v.Lock.Expires())
 	}
 
@@ -390,7 +390,7 @@ func (m *lockMachine) Check(t *rapid.T) {
 	timers := m.le.lockTimers(t)
 	for _, name := range lockVaults {
 		v := m.le.record(t, name)
-		got := timers[string(lockTimerID(v))]
+		got := timers[string(store.LockTimerID(v.ID, v.Account, v.Name))]
 		switch v.Lock.State {
 		case lock.InProgress:
 			if len(got) != 1 || !got[0].Equal(v.Lock.Expires()) {

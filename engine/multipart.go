@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"io"
 	"sync"
@@ -30,7 +29,7 @@ import (
 // fires, reads the parts' upload times to find the last activity, and
 // moves itself if there was some.
 //
-// Each upload has exactly one pending timer (kind timerUploadExpire, ID
+// Each upload has exactly one pending timer (kind store.TimerUploadExpire, ID
 // vault ID + upload ID), due at its expiry while in progress and at the
 // end of its retention once terminal; its due time is in the record.
 
@@ -57,52 +56,33 @@ func (l *uploadLocks) part(id [16]byte, index int) *sync.Mutex {
 // stripe hashes an ID by its random low bytes.
 func stripe(id [16]byte) uint64 { return binary.BigEndian.Uint64(id[8:]) }
 
-// uploadRecord is the stored form of an upload.
-type uploadRecord struct {
-	multipart.Upload
-	// Timer is the due time of the upload's pending timer.
-	Timer time.Time `json:"timer"`
-}
-
-// partRecord is the stored form of a part.
-type partRecord struct {
-	multipart.Part
-	// Segments holds the part's bytes: exactly one segment.
-	Segments []vault.Segment `json:"segments"`
-}
-
-func uploadTimerID(vaultID, uploadID [16]byte) []byte {
-	id := make([]byte, 0, 32)
-	return append(append(id, vaultID[:]...), uploadID[:]...)
-}
-
 func partKey(vaultID [16]byte, u *multipart.Upload, start int64) []byte {
 	return store.PartKey(vaultID, u.ID, uint32(start/u.PartSize))
 }
 
 // uploadWrites prepares the writes that store rec with its timer moved to
 // due; it fails only if rec cannot be encoded.
-func uploadWrites(vaultID [16]byte, rec *uploadRecord, due time.Time) (func(*store.Batch), error) {
+func uploadWrites(vaultID [16]byte, rec *store.UploadRecord, due time.Time) (func(*store.Batch), error) {
 	old := rec.Timer
 	rec.Timer = due
-	enc, err := json.Marshal(rec)
+	enc, err := store.EncodeRecord(rec)
 	if err != nil {
 		return nil, ioError(err)
 	}
-	tid := uploadTimerID(vaultID, rec.ID)
+	tid := store.UploadTimerID(vaultID, rec.ID)
 	return func(b *store.Batch) {
 		if !old.IsZero() {
-			deleteTimer(b, old, timerUploadExpire, tid)
+			deleteTimer(b, old, store.TimerUploadExpire, tid)
 		}
-		setTimer(b, due, timerUploadExpire, tid)
+		setTimer(b, due, store.TimerUploadExpire, tid)
 		b.Set(store.UploadKey(vaultID, rec.ID), enc)
 	}, nil
 }
 
 // loadUpload returns upload id of vault v; idText is the ID as the client
 // sent it, for the error.
-func (e *Engine) loadUpload(v *vault.Vault, id [16]byte, idText string) (*uploadRecord, error) {
-	var rec uploadRecord
+func (e *Engine) loadUpload(v *vault.Vault, id [16]byte, idText string) (*store.UploadRecord, error) {
+	var rec store.UploadRecord
 	err := e.db.GetJSON(store.UploadKey(v.ID, id), &rec)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, multipart.NotFound(idText)
@@ -119,7 +99,7 @@ func (e *Engine) loadParts(vaultID [16]byte, u *multipart.Upload) ([]multipart.P
 	var segs []vault.Segment
 	p := store.PartPrefix(vaultID, u.ID)
 	err := e.db.Scan(p, store.PrefixEnd(p), func(_, val []byte) (bool, error) {
-		var r partRecord
+		var r store.PartRecord
 		if err := unmarshal(val, &r); err != nil {
 			return false, err
 		}
@@ -169,7 +149,7 @@ func (e *Engine) InitiateMultipartUpload(ctx context.Context, in *firn.InitiateM
 	if err := e.admit(classMetadata); err != nil {
 		return nil, err
 	}
-	rec := uploadRecord{Upload: u}
+	rec := store.UploadRecord{Upload: u}
 	writes, err := uploadWrites(v.ID, &rec, u.Due(u.Created))
 	if err != nil {
 		return nil, err
@@ -278,13 +258,13 @@ func (e *Engine) commitPart(acct, vaultName string, uid [16]byte, idText string,
 	defer pl.Unlock()
 
 	k := partKey(v.ID, &rec.Upload, r.Start)
-	var old partRecord
+	var old store.PartRecord
 	switch err := e.db.GetJSON(k, &old); {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
 		return ioError(err)
 	}
-	rec2 := partRecord{
+	rec2 := store.PartRecord{
 		Part:     multipart.Part{Range: r, TreeHash: sum, Uploaded: e.now()},
 		Segments: []vault.Segment{seg},
 	}
@@ -398,7 +378,7 @@ func (e *Engine) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteM
 	if len(segs) > 1 {
 		a.SegmentSize = next.PartSize
 	}
-	nextRec := uploadRecord{Upload: next, Timer: rec.Timer}
+	nextRec := store.UploadRecord{Upload: next, Timer: rec.Timer}
 	writes, err := uploadWrites(v.ID, &nextRec, next.Due(next.Ended))
 	if err != nil {
 		return nil, err
@@ -468,8 +448,8 @@ func (e *Engine) AbortMultipartUpload(ctx context.Context, in *firn.AbortMultipa
 // next without an archive (abort or expiry), dropping its parts (with their
 // segments, as loadParts returns them). The caller holds the upload's lock
 // exclusively.
-func (e *Engine) endUpload(vaultID [16]byte, rec *uploadRecord, next multipart.Upload, parts []multipart.Part, segs []vault.Segment) error {
-	nextRec := uploadRecord{Upload: next, Timer: rec.Timer}
+func (e *Engine) endUpload(vaultID [16]byte, rec *store.UploadRecord, next multipart.Upload, parts []multipart.Part, segs []vault.Segment) error {
+	nextRec := store.UploadRecord{Upload: next, Timer: rec.Timer}
 	writes, err := uploadWrites(vaultID, &nextRec, next.Due(next.Ended))
 	if err != nil {
 		return err
@@ -484,22 +464,20 @@ func (e *Engine) endUpload(vaultID [16]byte, rec *uploadRecord, next multipart.U
 	return nil
 }
 
-// runUploadTimer is the timerUploadExpire handler. For an upload in
+// runUploadTimer is the store.TimerUploadExpire handler. For an upload in
 // progress it expires the upload if it has had no activity for
 // multipart.InactivityLimit, and otherwise moves the timer to the new
 // expiry; for a terminal upload it forgets the upload. A timer that is not
 // the upload's current one (the vault was deleted, or a crash repeated the
 // work) is just deleted.
 func (e *Engine) runUploadTimer(due int64, id []byte) error {
-	timerKey := store.TimerKey(due, timerUploadExpire, id)
-	if len(id) != 32 {
+	timerKey := store.TimerKey(due, store.TimerUploadExpire, id)
+	vid, uid, ok := store.SplitUploadTimerID(id)
+	if !ok {
 		b := e.db.NewBatch()
 		b.Delete(timerKey)
 		return commit(b)
 	}
-	var vid, uid [16]byte
-	copy(vid[:], id[:16])
-	copy(uid[:], id[16:])
 	// The vault lock keeps DeleteVault out.
 	vl := e.vaultLock(vid)
 	vl.RLock()
@@ -508,7 +486,7 @@ func (e *Engine) runUploadTimer(due int64, id []byte) error {
 	ul.Lock()
 	defer ul.Unlock()
 
-	var rec uploadRecord
+	var rec store.UploadRecord
 	err := e.db.GetJSON(store.UploadKey(vid, uid), &rec)
 	if errors.Is(err, store.ErrNotFound) || err == nil && rec.Timer.UnixNano() != due {
 		b := e.db.NewBatch()
@@ -573,7 +551,7 @@ func (e *Engine) ListMultipartUploads(ctx context.Context, in *firn.ListMultipar
 	out := &firn.ListMultipartUploadsOutput{UploadsList: []firn.UploadListElement{}}
 	p := store.UploadPrefix(v.ID)
 	err = e.db.Scan(store.UploadKey(v.ID, from), store.PrefixEnd(p), func(_, val []byte) (bool, error) {
-		var rec uploadRecord
+		var rec store.UploadRecord
 		if err := unmarshal(val, &rec); err != nil {
 			return false, err
 		}
@@ -652,7 +630,7 @@ func (e *Engine) ListParts(ctx context.Context, in *firn.ListPartsInput) (*firn.
 	}
 	p := store.PartPrefix(v.ID, uid)
 	err = e.db.Scan(partKey(v.ID, &rec.Upload, from), store.PrefixEnd(p), func(_, val []byte) (bool, error) {
-		var part partRecord
+		var part store.PartRecord
 		if err := unmarshal(val, &part); err != nil {
 			return false, err
 		}
@@ -674,10 +652,10 @@ func (e *Engine) ListParts(ctx context.Context, in *firn.ListPartsInput) (*firn.
 // to uploads in progress, sit at the key of their range, respect the part
 // size and hold exactly one segment of their size.
 func (e *Engine) checkUploads(v *vault.Vault, bad func(format string, args ...any)) error {
-	uploads := map[[16]byte]*uploadRecord{}
+	uploads := map[[16]byte]*store.UploadRecord{}
 	p := store.UploadPrefix(v.ID)
 	err := e.db.Scan(p, store.PrefixEnd(p), func(_, val []byte) (bool, error) {
-		var rec uploadRecord
+		var rec store.UploadRecord
 		if err := unmarshal(val, &rec); err != nil {
 			return false, err
 		}
@@ -695,7 +673,7 @@ func (e *Engine) checkUploads(v *vault.Vault, bad func(format string, args ...an
 		if (rec.State == multipart.Completed) != (rec.Archive != nil) {
 			bad("vault %s upload %s: state %s with archive %v", v.Name, name, rec.State, rec.Archive)
 		}
-		has, err := e.db.Has(store.TimerKey(rec.Timer.UnixNano(), timerUploadExpire, uploadTimerID(v.ID, id)))
+		has, err := e.db.Has(store.TimerKey(rec.Timer.UnixNano(), store.TimerUploadExpire, store.UploadTimerID(v.ID, id)))
 		if err != nil {
 			return err
 		}
@@ -705,7 +683,7 @@ func (e *Engine) checkUploads(v *vault.Vault, bad func(format string, args ...an
 	}
 	p = store.PartVaultPrefix(v.ID)
 	return e.db.Scan(p, store.PrefixEnd(p), func(k, val []byte) (bool, error) {
-		var part partRecord
+		var part store.PartRecord
 		if err := unmarshal(val, &part); err != nil {
 			return false, err
 		}

@@ -470,7 +470,7 @@ func TestMultipartTimerIdempotent(t *testing.T) {
 	due := rec.Timer
 	m.clock.Advance(multipart.InactivityLimit)
 	for range 2 {
-		if err := m.runUploadTimer(due.UnixNano(), uploadTimerID(v.ID, uid)); err != nil {
+		if err := m.runUploadTimer(due.UnixNano(), store.UploadTimerID(v.ID, uid)); err != nil {
 			t.Fatal(err)
 		}
 		m.check(t)
@@ -506,7 +506,7 @@ func wantNoUploadKeys(t *testing.T, m *mpEngine) {
 	}
 	lower, upper := store.TimerRange(1 << 62)
 	err := m.db.Scan(lower, upper, func(k, _ []byte) (bool, error) {
-		if _, kind, _ := store.TimerSplit(k); kind == timerUploadExpire {
+		if _, kind, _ := store.TimerSplit(k); kind == store.TimerUploadExpire {
 			t.Errorf("upload timer %x remains", k)
 		}
 		return true, nil

@@ -71,12 +71,12 @@ func (e *Engine) scheduleNotifications(b *store.Batch, v *vault.Vault, j *job.Jo
 		return err
 	}
 	for _, t := range topics {
-		n := Notification{ID: id + "/" + t, Topic: t, Subject: "Notification From AWS Glacier", Message: msg}
-		v, err := json.Marshal(n)
+		n := store.OutboxEntry{ID: id + "/" + t, Topic: t, Subject: "Notification From AWS Glacier", Message: msg}
+		v, err := store.EncodeRecord(&n)
 		if err != nil {
 			return err
 		}
-		b.Set(store.TimerKey(j.Completed.UnixNano(), timerNotify, append(append([]byte(nil), k...), t...)), v)
+		b.Set(store.TimerKey(j.Completed.UnixNano(), store.TimerNotify, store.NotifyTimerID(k, t)), v)
 	}
 	j.Notify = topics
 	return nil

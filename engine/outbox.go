@@ -3,7 +3,6 @@ package engine
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,7 +21,7 @@ const outboxScan = 256
 // errClosed is what DeliverNotifications returns once the engine is closed.
 var errClosed = errors.New("engine: closed")
 
-// outbox delivers the notifications recorded in the timer index (timerNotify
+// outbox delivers the notifications recorded in the timer index (store.TimerNotify
 // entries, written in the batch that completes the job) to Options.Notifier
 // from a goroutine of its own, so that no operation waits for a notifier.
 // Before each attempt it moves the entry notifyRetry later, and after a
@@ -124,7 +123,7 @@ func (o *outbox) due(upper []byte) ([]outboxEntry, error) {
 	}
 	var due []outboxEntry
 	err := o.db.Scan(store.TimerAll(), upper, func(k, v []byte) (bool, error) {
-		if _, kind, _ := store.TimerSplit(k); kind == timerNotify {
+		if _, kind, _ := store.TimerSplit(k); kind == store.TimerNotify {
 			due = append(due, outboxEntry{bytes.Clone(k), bytes.Clone(v)})
 		}
 		return len(due) < outboxScan, nil
@@ -139,12 +138,12 @@ func (o *outbox) deliver(k, val []byte) error {
 		return o.commit(func(b *store.Batch) { b.Delete(k) })
 	}
 	_, _, id := store.TimerSplit(k)
-	retry := store.TimerKey(o.now().Add(notifyRetry).UnixNano(), timerNotify, id)
+	retry := store.TimerKey(o.now().Add(notifyRetry).UnixNano(), store.TimerNotify, id)
 	if err := o.commit(func(b *store.Batch) { b.Delete(k); b.Set(retry, val) }); err != nil {
 		return err
 	}
 	var n Notification
-	err := json.Unmarshal(val, &n)
+	err := store.DecodeRecord(val, (*store.OutboxEntry)(&n))
 	if err == nil {
 		err = o.notify(n)
 	}

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"time"
 
@@ -21,8 +20,6 @@ const (
 	defaultFreeTierPerDay  = (10 << 30) / 30
 	provisionedCapacityFmt = "PurchaseProvisionedCapacity"
 )
-
-func be64(t time.Time) []byte { return binary.BigEndian.AppendUint64(nil, uint64(t.UnixNano())) }
 
 // admitRetrieval applies the account's data retrieval policy (Standard
 // tier) and provisioned capacity (Expedited tier, with
@@ -56,7 +53,7 @@ func (e *Engine) admitRetrieval(b *store.Batch, acct string, j *job.Job, n int64
 		if err := e.trimLog(b, acct, store.AccountRetrievalLog, now); err != nil {
 			return err
 		}
-		b.Set(store.AccountKey(acct, store.AccountRetrievalLog, be64(now), j.ID[:]), binary.AppendVarint(nil, n))
+		b.Set(store.AccountLogKey(acct, store.AccountRetrievalLog, now, j.ID), store.AccountLogValue(n))
 	case firn.TierExpedited:
 		if !e.opts.LimitExpedited {
 			return nil
@@ -75,7 +72,7 @@ func (e *Engine) admitRetrieval(b *store.Batch, acct string, j *job.Job, n int64
 		if err := e.trimLog(b, acct, store.AccountExpeditedLog, now); err != nil {
 			return err
 		}
-		b.Set(store.AccountKey(acct, store.AccountExpeditedLog, be64(now), j.ID[:]), binary.AppendVarint(nil, n))
+		b.Set(store.AccountLogKey(acct, store.AccountExpeditedLog, now, j.ID), store.AccountLogValue(n))
 	}
 	return nil
 }
@@ -85,7 +82,7 @@ func (e *Engine) admitRetrieval(b *store.Batch, acct string, j *job.Job, n int64
 // batch would pile up range tombstones that every later read steps over.
 func (e *Engine) trimLog(b *store.Batch, acct string, kind byte, now time.Time) error {
 	p := store.AccountKey(acct, kind)
-	end := store.AccountKey(acct, kind, be64(now.Add(-retrievalLogRetention)))
+	end := store.AccountLogStart(acct, kind, now.Add(-retrievalLogRetention))
 	old, err := e.db.Any(p, end)
 	if err != nil {
 		return ioError(err)
@@ -115,9 +112,8 @@ func (e *Engine) countLog(acct string, kind byte, from time.Time) (int64, error)
 // instant, such as a UTC day at midnight, holds the entries made at it.
 func (e *Engine) scanLog(acct string, kind byte, from time.Time, fn func(n int64)) error {
 	p := store.AccountKey(acct, kind)
-	err := e.db.Scan(store.AccountKey(acct, kind, be64(from)), store.PrefixEnd(p), func(_, v []byte) (bool, error) {
-		n, _ := binary.Varint(v)
-		fn(n)
+	err := e.db.Scan(store.AccountLogStart(acct, kind, from), store.PrefixEnd(p), func(_, v []byte) (bool, error) {
+		fn(store.AccountLogBytes(v))
 		return true, nil
 	})
 	if err != nil {
@@ -185,19 +181,13 @@ func (e *Engine) GetDataRetrievalPolicy(ctx context.Context, in *firn.GetDataRet
 	return &firn.GetDataRetrievalPolicyOutput{Policy: p}, nil
 }
 
-type capacityUnit struct {
-	ID      [16]byte  `json:"id"`
-	Start   time.Time `json:"start"`
-	Expires time.Time `json:"expires"`
-}
-
 // capacity returns the account's unexpired capacity units, oldest first.
-func (e *Engine) capacity(acct string) ([]capacityUnit, error) {
+func (e *Engine) capacity(acct string) ([]store.CapacityUnit, error) {
 	now := e.now()
-	var units []capacityUnit
+	var units []store.CapacityUnit
 	p := store.AccountKey(acct, store.AccountCapacity)
 	err := e.db.Scan(p, store.PrefixEnd(p), func(_, v []byte) (bool, error) {
-		var u capacityUnit
+		var u store.CapacityUnit
 		if err := unmarshal(v, &u); err != nil {
 			return false, err
 		}
@@ -237,7 +227,7 @@ func (e *Engine) PurchaseProvisionedCapacity(ctx context.Context, in *firn.Purch
 		return nil, firn.Errorf(firn.CodeLimitExceeded, "%s: account %s already has %d units, the maximum", provisionedCapacityFmt, acct, maxCapacityUnits)
 	}
 	now := e.now()
-	u := capacityUnit{ID: e.newID(), Start: now, Expires: job.CapacityExpiration(now)}
+	u := store.CapacityUnit{ID: e.newID(), Start: now, Expires: job.CapacityExpiration(now)}
 	b := e.db.NewBatch()
 	if err := b.SetJSON(store.AccountKey(acct, store.AccountCapacity, u.ID[:]), &u); err != nil {
 		b.Close()

@@ -135,7 +135,7 @@ func (e *Engine) scrubVault(ctx context.Context, r *ScrubReport, v *vault.Vault)
 	}
 	p := store.PartVaultPrefix(v.ID)
 	err = e.eachRecord(ctx, p, func(k, val []byte) error {
-		var part partRecord
+		var part store.PartRecord
 		if err := unmarshal(val, &part); err != nil {
 			return err
 		}

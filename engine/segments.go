@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/firnstore/firn/internal/blob"
@@ -43,18 +42,13 @@ func (e *Engine) releaseSegments(segs []vault.Segment) {
 	}
 }
 
-// segmentHolder decodes the segments of any record that holds some.
-type segmentHolder struct {
-	Segments []vault.Segment `json:"segments"`
-}
-
 // dropVaultRefs records in b the deletion of the references held by a
 // vault's parts and jobs, and returns their segments.
 func (e *Engine) dropVaultRefs(b *store.Batch, v *vault.Vault) ([]vault.Segment, error) {
 	var all []vault.Segment
 	for _, p := range [][]byte{store.PartVaultPrefix(v.ID), store.JobPrefix(v.ID)} {
 		err := e.db.Scan(p, store.PrefixEnd(p), func(k, val []byte) (bool, error) {
-			var h segmentHolder
+			var h store.SegmentHolder
 			if err := unmarshal(val, &h); err != nil {
 				return false, err
 			}
@@ -84,7 +78,7 @@ func (e *Engine) reclaim() error {
 }
 
 func unmarshal(b []byte, v any) error {
-	if err := json.Unmarshal(b, v); err != nil {
+	if err := store.DecodeRecord(b, v); err != nil {
 		return fmt.Errorf("engine: decoding record: %w", err)
 	}
 	return nil

@@ -14,19 +14,9 @@ import (
 // Options.TickInterval of real time), or the next operation, which calls
 // tick first. So a job completes whether or
 // not anyone asks, and an engine reopened after the due time catches up at
-// Open. The index also holds the notification outbox (timerNotify), which
+// Open. The index also holds the notification outbox (store.TimerNotify), which
 // the tick leaves to the outbox's goroutine: no operation waits for a
 // notifier.
-
-// Timer kinds, the byte after the due time in a timer key. Never renumber.
-const (
-	timerJobComplete  = 'j'
-	timerJobExpire    = 'x'
-	timerUploadExpire = 'u'
-	timerLockExpire   = 'l'
-	timerInventory    = 'i'
-	timerNotify       = 'n'
-)
 
 // timerHandler does the work of one due timer. It must be idempotent (a
 // crash can repeat it) and must delete the timer key, normally in the same
@@ -64,7 +54,7 @@ func (e *Engine) tick() {
 	notify := false
 	err := e.db.Scan(lower, upper, func(k, _ []byte) (bool, error) {
 		at, kind, id := store.TimerSplit(k)
-		if kind == timerNotify {
+		if kind == store.TimerNotify {
 			notify = true
 			return true, nil
 		}

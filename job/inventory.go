@@ -13,11 +13,11 @@ import (
 
 // Entry is one archive of an inventory.
 type Entry struct {
-	ArchiveID   string    `json:"id"`
-	Description string    `json:"desc,omitempty"`
-	Created     time.Time `json:"created"`
-	Size        int64     `json:"size"`
-	TreeHash    string    `json:"hash"`
+	ArchiveID   string
+	Description string
+	Created     time.Time
+	Size        int64
+	TreeHash    string
 }
 
 // Match reports whether e passes the filter's dates.

@@ -11,76 +11,87 @@ import (
 // OutputLifetime is how long a completed job and its output remain.
 const OutputLifetime = 24 * time.Hour
 
-// Job is the persisted state of one job.
+// Job is the persisted state of one job; internal/store defines its stored
+// form.
 type Job struct {
-	ID          [16]byte          `json:"id"`
-	VaultID     [16]byte          `json:"vaultId"`
-	VaultARN    string            `json:"vaultArn"`
-	Action      firn.ActionCode   `json:"action"`
-	Description string            `json:"description,omitempty"`
-	SNSTopic    string            `json:"snsTopic,omitempty"`
-	Tier        string            `json:"tier,omitempty"`
-	Created     time.Time         `json:"created"`
-	Due         time.Time         `json:"due"`
-	Status      firn.StatusCode   `json:"status"`
-	Message     string            `json:"message,omitempty"`
-	Completed   time.Time         `json:"completed"`
-	Archive     *ArchiveRetrieval `json:"archive,omitempty"`
-	Inventory   *Inventory        `json:"inventory,omitempty"`
-	Select      *Select           `json:"select,omitempty"`
+	ID          [16]byte
+	VaultID     [16]byte
+	VaultARN    string
+	Action      firn.ActionCode
+	Description string
+	SNSTopic    string
+	Tier        string
+	Created     time.Time
+	Due         time.Time
+	Status      firn.StatusCode
+	Message     string
+	Completed   time.Time
+	// Expiry is when a completed job disappears, OutputLifetime after
+	// Completed as Succeed or Fail set it; zero before completion, and in
+	// jobs recorded before it was kept (see Expires).
+	Expiry    time.Time
+	Archive   *ArchiveRetrieval
+	Inventory *Inventory
+	Select    *Select
 	// Segments are the blob segments the job reads or produced; they stay
 	// alive until the job expires.
-	Segments []vault.Segment `json:"segments"`
+	Segments []vault.Segment
 	// SegmentSize is the size of every segment but the last, when the
 	// output spans several (a multipart archive).
-	SegmentSize int64 `json:"segmentSize,omitempty"`
+	SegmentSize int64
 	// OutputSize is the size of the job's output once it succeeded.
-	OutputSize int64 `json:"outputSize,omitempty"`
+	OutputSize int64
 	// Notified lists the SNS topics the completion is delivered to.
-	Notify []string `json:"notify,omitempty"`
+	Notify []string
 }
 
 // ArchiveRetrieval is the part of a job specific to archive retrieval.
 type ArchiveRetrieval struct {
-	ArchiveID   string   `json:"archiveId"`
-	ArchiveKey  [16]byte `json:"archiveKey"`
-	Size        int64    `json:"size"`
-	TreeHash    string   `json:"treeHash"`
-	Description string   `json:"description,omitempty"`
+	ArchiveID   string
+	ArchiveKey  [16]byte
+	Size        int64
+	TreeHash    string
+	Description string
 	// Start and End are the inclusive retrieved range.
-	Start int64 `json:"start"`
-	End   int64 `json:"end"`
+	Start int64
+	End   int64
 	// RangeTreeHash is the tree hash of the range when it is tree-hash
 	// aligned, else "".
-	RangeTreeHash string `json:"rangeTreeHash,omitempty"`
+	RangeTreeHash string
 }
 
 // Inventory is the part of a job specific to inventory retrieval.
 type Inventory struct {
-	Format string                          `json:"format"`
-	Params firn.InventoryRetrievalJobInput `json:"params"`
+	Format string
+	Params firn.InventoryRetrievalJobInput
 	// Filter is Params parsed.
-	Filter Filter `json:"filter"`
+	Filter Filter
 	// NextMarker continues a range inventory; "" when it is complete.
-	NextMarker string `json:"nextMarker,omitempty"`
+	NextMarker string
 }
 
 // Select is the part of a job specific to select.
 type Select struct {
-	ArchiveID      string                `json:"archiveId"`
-	ArchiveKey     [16]byte              `json:"archiveKey"`
-	Size           int64                 `json:"size"`
-	TreeHash       string                `json:"treeHash"`
-	Parameters     firn.SelectParameters `json:"parameters"`
-	OutputLocation firn.OutputLocation   `json:"outputLocation"`
-	OutputPath     string                `json:"outputPath"`
+	ArchiveID      string
+	ArchiveKey     [16]byte
+	Size           int64
+	TreeHash       string
+	Parameters     firn.SelectParameters
+	OutputLocation firn.OutputLocation
+	OutputPath     string
 }
 
 // Done reports whether the job has completed.
 func (j *Job) Done() bool { return j.Status != firn.StatusInProgress }
 
-// Expires is when a completed job disappears.
-func (j *Job) Expires() time.Time { return j.Completed.Add(OutputLifetime) }
+// Expires is when a completed job disappears: its Expiry, or
+// OutputLifetime after Completed if that is zero.
+func (j *Job) Expires() time.Time {
+	if !j.Expiry.IsZero() {
+		return j.Expiry
+	}
+	return j.Completed.Add(OutputLifetime)
+}
 
 // Succeed completes an in-progress job successfully at now.
 func (j *Job) Succeed(now time.Time, outputSize int64) error {
@@ -89,7 +100,7 @@ func (j *Job) Succeed(now time.Time, outputSize int64) error {
 	}
 	j.Status = firn.StatusSucceeded
 	j.Message = string(firn.StatusSucceeded)
-	j.Completed = now
+	j.Completed, j.Expiry = now, now.Add(OutputLifetime)
 	j.OutputSize = outputSize
 	return nil
 }
@@ -102,7 +113,7 @@ func (j *Job) Fail(now time.Time, why string) error {
 	}
 	j.Status = firn.StatusFailed
 	j.Message = why
-	j.Completed = now
+	j.Completed, j.Expiry = now, now.Add(OutputLifetime)
 	j.Segments = nil
 	return nil
 }

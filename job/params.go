@@ -133,12 +133,12 @@ func validateInventory(p *firn.JobParameters, r *Request) error {
 type Filter struct {
 	// Start and End bound the creation date: Start <= date < End; zero
 	// means unbounded.
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
+	Start time.Time
+	End   time.Time
 	// Limit caps the number of archives; 0 means no limit.
-	Limit int `json:"limit,omitempty"`
+	Limit int
 	// Marker is the archive ID to resume at, inclusive; "" from the start.
-	Marker string `json:"marker,omitempty"`
+	Marker string
 }
 
 // ParseFilter validates inventory retrieval parameters.

@@ -58,19 +58,27 @@ const TTL = 24 * time.Hour
 // copy and to share.
 type Lock struct {
 	// State is None, InProgress or Locked.
-	State State `json:"state,omitempty"`
+	State State
 	// ID is the lock ID that InitiateVaultLock returned.
-	ID string `json:"id,omitempty"`
+	ID string
 	// Policy is the verbatim lock policy document.
-	Policy string `json:"policy,omitempty"`
+	Policy string
 	// Created is when the lock was initiated.
-	Created time.Time `json:"created,omitzero"`
+	Created time.Time
+	// Expiry is when an InProgress lock expires, TTL after Created as
+	// Initiate set it; zero in any other state, and in locks recorded
+	// before it was kept (see Expires).
+	Expiry time.Time
 }
 
-// Expires is when an InProgress lock expires; zero for any other state.
+// Expires is when an InProgress lock expires: its Expiry, or TTL after
+// Created if that is zero. It is zero for any other state.
 func (l Lock) Expires() time.Time {
-	if l.State != InProgress {
+	switch {
+	case l.State != InProgress:
 		return time.Time{}
+	case !l.Expiry.IsZero():
+		return l.Expiry
 	}
 	return l.Created.Add(TTL)
 }
@@ -105,7 +113,7 @@ func (l Lock) Initiate(doc, id string, now time.Time) (Lock, error) {
 	case Locked:
 		return l, firn.Errorf(firn.CodeAccessDenied, "The vault is locked; its vault lock policy cannot be replaced")
 	}
-	return Lock{State: InProgress, ID: id, Policy: doc, Created: now}, nil
+	return Lock{State: InProgress, ID: id, Policy: doc, Created: now, Expiry: now.Add(TTL)}, nil
 }
 
 // Complete locks an InProgress lock for ever, given its ID.
@@ -123,7 +131,7 @@ func (l Lock) Complete(id string, now time.Time) (Lock, error) {
 	case id != l.ID:
 		return l, firn.Errorf(firn.CodeInvalidParameterValue, "lockId: %q is not the ID of the vault lock in progress", id)
 	}
-	l.State = Locked
+	l.State, l.Expiry = Locked, time.Time{}
 	return l, nil
 }
 

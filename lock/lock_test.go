@@ -55,12 +55,33 @@ func locked(t *testing.T) lock.Lock {
 
 func TestInitiate(t *testing.T) {
 	l := initiated(t)
-	want := lock.Lock{State: lock.InProgress, ID: "L1", Policy: compliance, Created: t0}
+	want := lock.Lock{State: lock.InProgress, ID: "L1", Policy: compliance, Created: t0, Expiry: t0.Add(24 * time.Hour)}
 	if l != want {
 		t.Fatalf("Initiate = %+v, want %+v", l, want)
 	}
 	if got := l.Expires(); !got.Equal(t0.Add(24 * time.Hour)) {
 		t.Errorf("Expires = %v, want %v", got, t0.Add(24*time.Hour))
+	}
+}
+
+// TestExpiresFromRecord checks that the expiry recorded at initiation is
+// the one in force, and that a lock recorded without one expires TTL after
+// its initiation.
+func TestExpiresFromRecord(t *testing.T) {
+	l := initiated(t)
+	l.Expiry = t0.Add(time.Hour)
+	if got := l.Expires(); !got.Equal(t0.Add(time.Hour)) {
+		t.Errorf("Expires = %v, want the recorded %v", got, t0.Add(time.Hour))
+	}
+	if l.Expired(t0.Add(time.Hour-time.Nanosecond)) || !l.Expired(t0.Add(time.Hour)) {
+		t.Error("Expired does not follow the recorded expiry")
+	}
+	if _, err := l.Complete("L1", t0.Add(time.Hour)); err == nil {
+		t.Error("Complete succeeded after the recorded expiry")
+	}
+	l.Expiry = time.Time{}
+	if got := l.Expires(); !got.Equal(t0.Add(lock.TTL)) {
+		t.Errorf("Expires of a lock recorded without expiry = %v, want %v", got, t0.Add(lock.TTL))
 	}
 }
 

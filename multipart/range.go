@@ -10,8 +10,8 @@ import (
 
 // Range is the place of a part in its archive: Size bytes from byte Start.
 type Range struct {
-	Start int64 `json:"start"`
-	Size  int64 `json:"size"`
+	Start int64
+	Size  int64
 }
 
 // End returns the offset of the range's last byte.

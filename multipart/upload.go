@@ -1,8 +1,6 @@
 package multipart
 
 import (
-	"encoding/hex"
-	"errors"
 	"time"
 
 	"github.com/firnstore/firn"
@@ -49,53 +47,42 @@ func (s State) Valid() bool {
 	return false
 }
 
-// TreeHash is a SHA-256 tree hash, encoded in JSON as lower-case hex.
+// TreeHash is a SHA-256 tree hash.
 type TreeHash [32]byte
 
 // String returns the hash in lower-case hex.
 func (h TreeHash) String() string { return treehash.Hex(h) }
 
-// MarshalText encodes the hash as lower-case hex.
-func (h TreeHash) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
-
-// UnmarshalText decodes 64 hex digits.
-func (h *TreeHash) UnmarshalText(b []byte) error {
-	if len(b) != 2*len(h) {
-		return errors.New("multipart: tree hash is not 64 hex digits")
-	}
-	_, err := hex.Decode(h[:], b)
-	return err
-}
-
-// Upload is the persisted state of one multipart upload.
+// Upload is the persisted state of one multipart upload; internal/store
+// defines its stored form.
 type Upload struct {
-	ID          [16]byte  `json:"id"`
-	Description string    `json:"description,omitempty"`
-	PartSize    int64     `json:"partSize"`
-	Created     time.Time `json:"created"`
-	State       State     `json:"state"`
+	ID          [16]byte
+	Description string
+	PartSize    int64
+	Created     time.Time
+	State       State
 	// Ended is when the upload left InProgress; zero while in progress.
-	Ended time.Time `json:"ended,omitzero"`
+	Ended time.Time
 	// Archive is what a Completed upload became; nil in other states.
-	Archive *Archive `json:"archive,omitempty"`
+	Archive *Archive
 }
 
 // Archive records the archive a completed upload created, to answer a
 // repeated completion.
 type Archive struct {
-	ID       [16]byte `json:"id"`
-	Size     int64    `json:"size"`
-	TreeHash TreeHash `json:"treeHash"`
+	ID       [16]byte
+	Size     int64
+	TreeHash TreeHash
 }
 
 // Part is one uploaded part.
 type Part struct {
 	Range
 	// TreeHash is the tree hash of the part's bytes.
-	TreeHash TreeHash `json:"treeHash"`
+	TreeHash TreeHash
 	// Uploaded is when the part was stored: activity that keeps the upload
 	// alive.
-	Uploaded time.Time `json:"uploaded"`
+	Uploaded time.Time
 }
 
 // FormatID returns the text of an upload ID (a ULID).

@@ -6,24 +6,25 @@ import (
 	"github.com/firnstore/firn"
 )
 
-// Archive is the persisted state of one archive.
+// Archive is the persisted state of one archive; internal/store defines
+// its stored form.
 type Archive struct {
-	ID          [16]byte  `json:"id"`
-	Description string    `json:"description,omitempty"`
-	Size        int64     `json:"size"`
-	TreeHash    string    `json:"treeHash"`
-	Created     time.Time `json:"created"`
+	ID          [16]byte
+	Description string
+	Size        int64
+	TreeHash    string
+	Created     time.Time
 	// SegmentSize is the size of every segment but the last (a multipart
 	// upload's part size); 0 when there is a single segment.
-	SegmentSize int64 `json:"segmentSize,omitempty"`
+	SegmentSize int64
 	// Segments hold the bytes, in order.
-	Segments []Segment `json:"segments"`
+	Segments []Segment
 }
 
 // Segment is a reference to a stored run of archive bytes.
 type Segment struct {
-	ID   [16]byte `json:"id"`
-	Size int64    `json:"size"`
+	ID   [16]byte
+	Size int64
 }
 
 // ArchiveNotFound is the error for an archive that does not exist.

@@ -7,34 +7,35 @@ import (
 	"github.com/firnstore/firn/lock"
 )
 
-// Vault is the persisted state of one vault.
+// Vault is the persisted state of one vault; internal/store defines its
+// stored form.
 type Vault struct {
 	// ID distinguishes this vault from an earlier one of the same name.
-	ID      [16]byte          `json:"id"`
-	Account string            `json:"account"`
-	Name    string            `json:"name"`
-	Created time.Time         `json:"created"`
-	Tags    map[string]string `json:"tags,omitempty"`
+	ID      [16]byte
+	Account string
+	Name    string
+	Created time.Time
+	Tags    map[string]string
 	// Notifications is nil when the vault has no notification configuration.
-	Notifications *firn.VaultNotificationConfig `json:"notifications,omitempty"`
+	Notifications *firn.VaultNotificationConfig
 	// AccessPolicy is the verbatim access policy; "" when none.
-	AccessPolicy string `json:"accessPolicy,omitempty"`
+	AccessPolicy string
 	// Lock is the vault lock; the zero Lock when there is none.
-	Lock lock.Lock `json:"lock,omitzero"`
+	Lock lock.Lock
 	// LastWrite is the last time an archive was added or removed.
-	LastWrite time.Time `json:"lastWrite"`
+	LastWrite time.Time
 	// Inventory is the last inventory taken; nil before the first.
-	Inventory *Inventory `json:"inventory,omitempty"`
+	Inventory *Inventory
 	// Segments holds the last inventory's archive list, one JSON object a
 	// line, when inventories are taken on a cadence.
-	Segments []Segment `json:"segments,omitempty"`
+	Segments []Segment
 }
 
 // Inventory is the vault summary as of an inventory.
 type Inventory struct {
-	Date     time.Time `json:"date"`
-	Archives int64     `json:"archives"`
-	Bytes    int64     `json:"bytes"`
+	Date     time.Time
+	Archives int64
+	Bytes    int64
 }
 
 // ARN is the vault's Amazon Resource Name.

@@ -20,14 +20,6 @@ const (
 // ID is a 16-byte binary ULID.
 type ID = [16]byte
 
-// Account-wide record kinds, the byte after the account in 0x09 keys.
-const (
-	AccountRetrievalPolicy = 'r'
-	AccountCapacity        = 'c'
-	AccountRetrievalLog    = 'l'
-	AccountExpeditedLog    = 'e'
-)
-
 func key(prefix byte, parts ...[]byte) []byte {
 	n := 1
 	for _, p := range parts {

@@ -1,0 +1,88 @@
+package store
+
+import (
+	"time"
+
+	"github.com/firnstore/firn/vault"
+)
+
+// archiveRecord is the stored form of a vault.Archive (key ArchiveKey).
+type archiveRecord struct {
+	ID          ID              `json:"id"`
+	Description string          `json:"description,omitempty"`
+	Size        int64           `json:"size"`
+	TreeHash    string          `json:"treeHash"`
+	Created     time.Time       `json:"created"`
+	SegmentSize int64           `json:"segmentSize,omitempty"`
+	Segments    []segmentRecord `json:"segments"`
+}
+
+// segmentRecord is the stored form of a vault.Segment, in every record
+// that holds segments.
+type segmentRecord struct {
+	ID   ID    `json:"id"`
+	Size int64 `json:"size"`
+}
+
+func archiveToRecord(a *vault.Archive) *archiveRecord {
+	return &archiveRecord{
+		ID:          a.ID,
+		Description: a.Description,
+		Size:        a.Size,
+		TreeHash:    a.TreeHash,
+		Created:     a.Created,
+		SegmentSize: a.SegmentSize,
+		Segments:    segmentsToRecord(a.Segments),
+	}
+}
+
+func (r *archiveRecord) archive() vault.Archive {
+	return vault.Archive{
+		ID:          r.ID,
+		Description: r.Description,
+		Size:        r.Size,
+		TreeHash:    r.TreeHash,
+		Created:     r.Created,
+		SegmentSize: r.SegmentSize,
+		Segments:    segmentsFromRecord(r.Segments),
+	}
+}
+
+// segmentsToRecord converts segments, keeping nil (stored as null or
+// omitted) apart from empty.
+func segmentsToRecord(s []vault.Segment) []segmentRecord {
+	if s == nil {
+		return nil
+	}
+	out := make([]segmentRecord, len(s))
+	for i, seg := range s {
+		out[i] = segmentRecord(seg)
+	}
+	return out
+}
+
+func segmentsFromRecord(s []segmentRecord) []vault.Segment {
+	if s == nil {
+		return nil
+	}
+	out := make([]vault.Segment, len(s))
+	for i, seg := range s {
+		out[i] = vault.Segment(seg)
+	}
+	return out
+}
+
+// SegmentHolder is what DecodeRecord reads of a part or job record: the
+// segments it holds, for the code that follows references without caring
+// for the rest.
+type SegmentHolder struct {
+	Segments []vault.Segment
+}
+
+type segmentHolderRecord struct {
+	Segments []segmentRecord `json:"segments"`
+}
+
+func (r *segmentHolderRecord) holder() SegmentHolder {
+	return SegmentHolder{Segments: segmentsFromRecord(r.Segments)}
+}
