@@ -16,7 +16,8 @@ type opFunc func(h *handler, c *call) error
 // resource maps the methods of one path shape to operations.
 type resource map[string]opFunc
 
-// The path shapes after /{accountId} (REST.md 1.1).
+// The path shapes after /{accountId}, from the REST API of the Amazon S3
+// Glacier Developer Guide, and the methods each one serves.
 var (
 	resVaults     = resource{"GET": (*handler).listVaults}
 	resVault      = resource{"GET": (*handler).describeVault, "PUT": (*handler).createVault, "DELETE": (*handler).deleteVault}

@@ -12,7 +12,8 @@ import (
 	"time"
 )
 
-// AWS Signature Version 4 verification (REST.md section 4).
+// AWS Signature Version 4 verification, as the AWS General Reference
+// ("Signature Version 4 signing process") defines it for the glacier service.
 
 const (
 	sigAlgorithm  = "AWS4-HMAC-SHA256"
