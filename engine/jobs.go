@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -12,12 +13,6 @@ import (
 	"github.com/firnstore/firn/treehash"
 	"github.com/firnstore/firn/vault"
 	"github.com/oklog/ulid/v2"
-)
-
-// Job listing limits.
-const (
-	defaultJobLimit = 50
-	maxJobLimit     = 50
 )
 
 // InitiateJob implements firn.Glacier. Archive retrievals pin the archive's
@@ -444,6 +439,12 @@ func (e *Engine) GetJobOutput(ctx context.Context, in *firn.GetJobOutputInput) (
 		}
 	}
 	return out, nil
+}
+
+// contentRange is the Content-Range of bytes start to end (inclusive) of
+// total.
+func contentRange(start, end, total int64) string {
+	return fmt.Sprintf("bytes %d-%d/%d", start, end, total)
 }
 
 // splitVaultARN returns the account and name of a vault ARN,

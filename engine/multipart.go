@@ -33,8 +33,6 @@ import (
 // vault ID + upload ID), due at its expiry while in progress and at the
 // end of its retention once terminal; its due time is in the record.
 
-const defaultUploadLimit = 50
-
 // uploadLocks are striped locks for uploads and their parts. Striping keeps
 // their number fixed however many uploads come and go; unrelated uploads
 // sharing a stripe only wait for each other's metadata commits.

@@ -10,12 +10,6 @@ import (
 	"github.com/firnstore/firn/vault"
 )
 
-// Listing limits.
-const (
-	defaultVaultLimit = 10
-	maxListLimit      = 1000
-)
-
 // CreateVault implements firn.Glacier. It is idempotent: creating an
 // existing vault succeeds and changes nothing. An account holds at most
 // Options.MaxVaults vaults (LimitExceededException).
@@ -202,15 +196,4 @@ func (e *Engine) deletable(v *vault.Vault, c store.Counters) bool {
 	}
 	inv := v.Inventory
 	return inv != nil && inv.Archives == 0 && c.LastWrite <= inv.Date.UnixNano()
-}
-
-// listLimit validates a page size; 0 means def.
-func listLimit(limit int32, def, maxLimit int) (int, error) {
-	switch {
-	case limit == 0:
-		return def, nil
-	case limit < 0 || int(limit) > maxLimit:
-		return 0, firn.Errorf(firn.CodeInvalidParameterValue, "limit: %d is not between 1 and %d", limit, maxLimit)
-	}
-	return int(limit), nil
 }
