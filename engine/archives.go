@@ -6,10 +6,8 @@ import (
 	"errors"
 	"io"
 	"sync"
-	"time"
 
 	"github.com/firnstore/firn"
-	"github.com/firnstore/firn/internal/blob"
 	"github.com/firnstore/firn/internal/store"
 	"github.com/firnstore/firn/treehash"
 	"github.com/firnstore/firn/vault"
@@ -23,11 +21,8 @@ import (
 // and tabs, as in the HTTP header that carries it (vault.ArchiveDescription).
 // When it returns, the archive's bytes and metadata are durable.
 func (e *Engine) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput) (*firn.UploadArchiveOutput, error) {
-	acct, err := e.account(in.AccountId)
+	r, err := e.beginVault(ctx, "UploadArchive", in.AccountId, in.VaultName)
 	if err != nil {
-		return nil, err
-	}
-	if err := vault.ValidateName(in.VaultName); err != nil {
 		return nil, err
 	}
 	desc, err := vault.ArchiveDescription(in.ArchiveDescription)
@@ -39,11 +34,9 @@ func (e *Engine) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput)
 		return nil, err
 	}
 	if in.Body == nil {
-		return nil, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: Body")
+		return nil, missingParameter("Body")
 	}
-	if v, err := e.loadVault(acct, in.VaultName); err != nil {
-		return nil, err
-	} else if err := e.authorize(ctx, "UploadArchive", v, time.Time{}); err != nil {
+	if _, err := r.view(); err != nil {
 		return nil, err
 	}
 	body, done, err := e.admitUpload(in.Body, declaredSize(in.Body))
@@ -58,11 +51,13 @@ func (e *Engine) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput)
 	if small != nil {
 		defer small.release()
 	}
-	if want != nil && *want != sum {
+	if err := checkChecksum(want, sum); err != nil {
 		e.discardSegment(seg.ID)
-		return nil, firn.Errorf(firn.CodeInvalidParameterValue, "Checksum mismatch: expected %s, computed %s", treehash.Hex(*want), treehash.Hex(sum))
+		return nil, err
 	}
-	v, unlock, err := e.lockVault(acct, in.VaultName, false)
+	// The bytes are written without the vault's lock; the commit takes it,
+	// so that DeleteVault cannot drop the vault meanwhile.
+	v, unlock, err := e.lockVault(r.acct, r.name, shared)
 	if err != nil {
 		e.discardSegment(seg.ID)
 		return nil, err
@@ -76,9 +71,12 @@ func (e *Engine) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput)
 		Created:     e.now(),
 		Segments:    []vault.Segment{seg},
 	}
-	var extra func(*store.Batch)
+	var extra func(*store.Batch) error
 	if small != nil {
-		extra = func(b *store.Batch) { setInline(b, seg.ID, small.bytes()) }
+		extra = func(b *store.Batch) error {
+			setInline(b, seg.ID, small.bytes())
+			return nil
+		}
 	}
 	if err := e.commitArchive(v, &a, extra); err != nil {
 		e.discardSegment(seg.ID)
@@ -88,53 +86,25 @@ func (e *Engine) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput)
 	return &firn.UploadArchiveOutput{
 		ArchiveId: id,
 		Checksum:  a.TreeHash,
-		Location:  vault.ArchiveLocation(acct, v.Name, id),
+		Location:  vault.ArchiveLocation(r.acct, v.Name, id),
 	}, nil
 }
 
 // commitArchive commits a new archive record with its segment references
-// and counters, plus whatever extra holds (used by multipart completion).
-func (e *Engine) commitArchive(v *vault.Vault, a *vault.Archive, extra func(b *store.Batch)) error {
-	b := e.db.NewBatch()
-	k := store.ArchiveKey(v.ID, a.ID)
-	if err := b.SetJSON(k, a); err != nil {
-		b.Close()
-		return ioError(err)
-	}
-	addRefs(b, a.Segments, k)
-	b.AddCounters(store.CounterKey(v.ID), 1, a.Size, a.Created)
-	if extra != nil {
-		extra(b)
-	}
-	return commit(b)
-}
-
-// writeSegment streams body into a new durable segment of 1 to limit bytes
-// and returns it with its tree hash. what names the upload in errors.
-func (e *Engine) writeSegment(ctx context.Context, body io.Reader, limit int64, what string) (vault.Segment, [32]byte, error) {
-	id := e.newID()
-	w, err := e.blobs.Create(blob.ID(id))
-	if err != nil {
-		return vault.Segment{}, [32]byte{}, ioError(err)
-	}
-	body = &bodyReader{ctx: ctx, r: io.LimitReader(body, limit+1)}
-	n, err := io.Copy(w, body)
-	if err != nil {
-		w.Abort()
-		if berr := body.(*bodyReader).err; berr != nil {
-			return vault.Segment{}, [32]byte{}, bodyError(what, berr)
+// and counters, plus the writes extra records (nil: none).
+func (e *Engine) commitArchive(v *vault.Vault, a *vault.Archive, extra func(b *store.Batch) error) error {
+	return e.write(func(b *store.Batch) error {
+		k := store.ArchiveKey(v.ID, a.ID)
+		if err := b.SetJSON(k, a); err != nil {
+			return err
 		}
-		return vault.Segment{}, [32]byte{}, ioError(err)
-	}
-	if err := sizeError(what, n, limit); err != nil {
-		w.Abort()
-		return vault.Segment{}, [32]byte{}, err
-	}
-	info, err := w.Commit()
-	if err != nil {
-		return vault.Segment{}, [32]byte{}, ioError(err)
-	}
-	return vault.Segment{ID: id, Size: info.Size}, treehash.Root(info.Leaves), nil
+		addRefs(b, a.Segments, k)
+		b.AddCounters(store.CounterKey(v.ID), 1, a.Size, a.Created)
+		if extra == nil {
+			return nil
+		}
+		return extra(b)
+	})
 }
 
 // smallBody holds the whole body of a small upload, to be stored inline.
@@ -178,67 +148,6 @@ func (e *Engine) writeArchive(ctx context.Context, body io.Reader) (vault.Segmen
 	return vault.Segment{ID: e.newID(), Size: int64(n)}, treehash.Sum(small.bytes()), small, nil
 }
 
-// sizeError is the error for a body of n bytes when at most limit are
-// allowed, or nil if n is within 1..limit.
-func sizeError(what string, n, limit int64) error {
-	if n == 0 {
-		return firn.Errorf(firn.CodeInvalidParameterValue, "Body: the %s is empty; it must hold at least 1 byte", what)
-	}
-	if n > limit {
-		return firn.Errorf(firn.CodeInvalidParameterValue, "Body: the %s is larger than the limit of %d bytes", what, limit)
-	}
-	return nil
-}
-
-// bodyError is the error for a request body that could not be read to the
-// end: the client's fault, as a timeout is.
-func bodyError(what string, err error) error {
-	var fe *firn.Error
-	if errors.As(err, &fe) {
-		return err
-	}
-	return &firn.Error{Code: firn.CodeRequestTimeout, Message: "the " + what + " body could not be read to its end: " + err.Error(), Err: err}
-}
-
-// discardSegment deletes a segment that no metadata references.
-func (e *Engine) discardSegment(id [16]byte) {
-	if err := e.blobs.Delete(blob.ID(id)); err != nil {
-		e.opts.Logger.Warn("discarding segment", "segment", blob.ID(id), "err", err)
-	}
-}
-
-// bodyReader reads a request body, stops once ctx is done, and remembers
-// the body's own failure so that it is not mistaken for a storage failure.
-type bodyReader struct {
-	ctx context.Context
-	r   io.Reader
-	err error
-}
-
-func (b *bodyReader) Read(p []byte) (int, error) {
-	if err := b.ctx.Err(); err != nil {
-		b.err = err
-		return 0, err
-	}
-	n, err := b.r.Read(p)
-	if err != nil && err != io.EOF {
-		b.err = err
-	}
-	return n, err
-}
-
-// parseChecksum parses an optional hex tree hash; nil when absent.
-func parseChecksum(field, s string) (*[32]byte, error) {
-	if s == "" {
-		return nil, nil
-	}
-	sum, err := treehash.ParseHex(s)
-	if err != nil {
-		return nil, firn.Errorf(firn.CodeInvalidParameterValue, "%s: %q is not a 64-character hex SHA-256 tree hash", field, s)
-	}
-	return &sum, nil
-}
-
 // parseArchiveID parses an archive ID; any malformed ID is an archive that
 // does not exist.
 func parseArchiveID(id string) ([16]byte, error) {
@@ -274,28 +183,19 @@ func (e *Engine) loadArchive(v *vault.Vault, id string) (*vault.Archive, error) 
 // ResourceNotFoundException. Jobs already reading the archive keep its
 // bytes until they expire.
 func (e *Engine) DeleteArchive(ctx context.Context, in *firn.DeleteArchiveInput) (*firn.DeleteArchiveOutput, error) {
-	acct, err := e.account(in.AccountId)
+	r, err := e.beginDelete(ctx, "DeleteArchive", in.AccountId, in.VaultName)
 	if err != nil {
-		return nil, err
-	}
-	if err := e.admit(classDelete); err != nil {
-		return nil, err
-	}
-	if err := vault.ValidateName(in.VaultName); err != nil {
 		return nil, err
 	}
 	aid, err := parseArchiveID(in.ArchiveId)
 	if err != nil {
 		return nil, err
 	}
-	v, unlock, err := e.lockVault(acct, in.VaultName, true)
+	v, unlock, err := r.lock(exclusive)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	if err := e.authorize(ctx, "DeleteArchive", v, time.Time{}); err != nil {
-		return nil, err
-	}
 	a, err := e.loadArchive(v, in.ArchiveId)
 	if errors.Is(err, firn.ErrResourceNotFound) {
 		deleted, terr := e.db.Has(store.TombstoneKey(v.ID, aid))
@@ -309,17 +209,19 @@ func (e *Engine) DeleteArchive(ctx context.Context, in *firn.DeleteArchiveInput)
 	if err != nil {
 		return nil, err
 	}
-	if err := e.authorize(ctx, "DeleteArchive", v, a.Created); err != nil {
+	// Authorized again, now that the archive's age is known.
+	if err := r.authorize(v, a.Created); err != nil {
 		return nil, err
 	}
-	now := e.now()
-	b := e.db.NewBatch()
-	k := store.ArchiveKey(v.ID, a.ID)
-	b.Delete(k)
-	dropRefs(b, a.Segments, k)
-	b.AddCounters(store.CounterKey(v.ID), -1, -a.Size, now)
-	b.Set(store.TombstoneKey(v.ID, a.ID), nil)
-	if err := commit(b); err != nil {
+	err = e.write(func(b *store.Batch) error {
+		k := store.ArchiveKey(v.ID, a.ID)
+		b.Delete(k)
+		dropRefs(b, a.Segments, k)
+		b.AddCounters(store.CounterKey(v.ID), -1, -a.Size, e.now())
+		b.Set(store.TombstoneKey(v.ID, a.ID), nil)
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	e.releaseSegments(a.Segments)

@@ -42,20 +42,21 @@ func principalAccount(arn string) string {
 
 // authorizeAccount allows an account-wide operation to the account's own
 // principals.
-func (e *Engine) authorizeAccount(ctx context.Context, op, acct string) error {
-	arn, account := caller(ctx, acct)
-	if account == acct {
+func (r *request) authorizeAccount() error {
+	arn, account := caller(r.ctx, r.acct)
+	if account == r.acct {
 		return nil
 	}
-	return firn.Errorf(firn.CodeAccessDenied, "User: %s is not authorized to perform: glacier:%s on resource: arn:aws:glacier:%s:%s:*", arn, op, e.opts.Region, acct)
+	return firn.Errorf(firn.CodeAccessDenied, "User: %s is not authorized to perform: glacier:%s on resource: arn:aws:glacier:%s:%s:*", arn, r.op, r.e.opts.Region, r.acct)
 }
 
-// authorize decides whether the caller may perform op on v. created is the
-// creation time of the archive the operation acts on (zero when none), for
-// the glacier:ArchiveAgeInDays condition key.
-func (e *Engine) authorize(ctx context.Context, op string, v *vault.Vault, created time.Time) error {
+// authorize decides whether the caller may perform the operation on v.
+// created is the creation time of the archive the operation acts on (zero
+// when none), for the glacier:ArchiveAgeInDays condition key.
+func (r *request) authorize(v *vault.Vault, created time.Time) error {
+	e := r.e
 	lockDoc := e.lockPolicyDoc(v)
-	arn, account := caller(ctx, v.Account)
+	arn, account := caller(r.ctx, v.Account)
 	if lockDoc == "" && v.AccessPolicy == "" && account == v.Account {
 		return nil
 	}
@@ -68,20 +69,20 @@ func (e *Engine) authorize(ctx context.Context, op string, v *vault.Vault, creat
 		return err
 	}
 	now := e.now()
-	r := policy.Request{
-		Action:           "glacier:" + op,
+	req := policy.Request{
+		Action:           "glacier:" + r.op,
 		Resource:         e.vaultARN(v),
 		Principal:        arn,
 		PrincipalAccount: account,
 		Now:              now,
-		SecureTransport:  firn.SecureTransportFrom(ctx),
+		SecureTransport:  firn.SecureTransportFrom(r.ctx),
 		ResourceTags:     v.Tags,
 	}
 	if !created.IsZero() {
 		age := policy.AgeInDays(created, now)
-		r.ArchiveAgeInDays = &age
+		req.ArchiveAgeInDays = &age
 	}
-	return policy.Authorize(r, v.Account, lock, access)
+	return policy.Authorize(req, v.Account, lock, access)
 }
 
 // parsedPolicy parses a stored policy document, nil for "".

@@ -35,7 +35,6 @@ import (
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/internal/blob"
 	"github.com/firnstore/firn/internal/store"
-	"github.com/firnstore/firn/vault"
 )
 
 // Engine is an open Firn engine. It implements firn.Glacier.
@@ -188,97 +187,3 @@ func (e *Engine) Close() error {
 
 // now is the engine's only reading of the time.
 func (e *Engine) now() time.Time { return e.opts.Clock.Now().UTC() }
-
-// account resolves a request's AccountId. Every operation starts with it,
-// so it first runs the time-driven work that has become due: an operation
-// never observes a state the clock has already moved past.
-func (e *Engine) account(id string) (string, error) {
-	e.tick()
-	if id == "" || id == "-" {
-		return e.opts.AccountID, nil
-	}
-	if !vault.IsAccountID(id) {
-		return "", firn.Errorf(firn.CodeInvalidParameterValue, "AccountId: %q is not a 12-digit account ID or \"-\"", id)
-	}
-	return id, nil
-}
-
-func (e *Engine) vaultLock(id [16]byte) *sync.RWMutex {
-	if l, ok := e.vaultLocks.Load(id); ok {
-		return l.(*sync.RWMutex)
-	}
-	l, _ := e.vaultLocks.LoadOrStore(id, new(sync.RWMutex))
-	return l.(*sync.RWMutex)
-}
-
-// loadVault returns the vault named name of acct.
-func (e *Engine) loadVault(acct, name string) (*vault.Vault, error) {
-	if err := vault.ValidateName(name); err != nil {
-		return nil, err
-	}
-	var v vault.Vault
-	err := e.db.GetJSON(store.VaultKey(acct, name), &v)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, vault.NotFound(e.opts.Region, acct, name)
-	}
-	if err != nil {
-		return nil, ioError(err)
-	}
-	return &v, nil
-}
-
-// lockVault loads a vault and locks it for a read-modify-write of existing
-// state; the caller must call the returned unlock. The vault is re-read under
-// the lock so that it cannot have been deleted or replaced meanwhile.
-func (e *Engine) lockVault(acct, name string, exclusive bool) (*vault.Vault, func(), error) {
-	v, err := e.loadVault(acct, name)
-	if err != nil {
-		return nil, nil, err
-	}
-	l := e.vaultLock(v.ID)
-	unlock := l.RUnlock
-	if exclusive {
-		l.Lock()
-		unlock = l.Unlock
-	} else {
-		l.RLock()
-	}
-	v2, err := e.loadVault(acct, name)
-	if err != nil {
-		unlock()
-		return nil, nil, err
-	}
-	if v2.ID != v.ID {
-		unlock()
-		return e.lockVault(acct, name, exclusive)
-	}
-	return v2, unlock, nil
-}
-
-func (e *Engine) vaultARN(v *vault.Vault) string { return vault.ARN(e.opts.Region, v.Account, v.Name) }
-
-// ioError wraps a storage failure as the service's error: the operation
-// failed on the service side and may be retried.
-func ioError(err error) error {
-	var fe *firn.Error
-	if errors.As(err, &fe) {
-		return err
-	}
-	if errors.Is(err, store.ErrFailed) {
-		return &firn.Error{Code: firn.CodeServiceUnavailable, Message: "the metadata store failed (" + err.Error() +
-			"); the engine accepts no writes until it is reopened, which keeps every acknowledged one; a request that failed with this error may or may not have happened", Err: err}
-	}
-	return &firn.Error{Code: firn.CodeServiceUnavailable, Message: "storage failure; the request changed nothing and may be retried", Err: err}
-}
-
-// commit commits b, mapping failures to ServiceUnavailableException.
-func commit(b *store.Batch) error {
-	if err := b.Commit(); err != nil {
-		return ioError(err)
-	}
-	return nil
-}
-
-func notImplemented(op string) error {
-	return firn.Errorf(firn.CodeServiceUnavailable, "%s is not implemented yet in this version of Firn", op)
-}

@@ -55,7 +55,7 @@ func (e *Engine) refreshInventory(v *vault.Vault) (*vault.Vault, error) {
 	if _, due, err := e.inventoryDue(v); err != nil || !due {
 		return v, err
 	}
-	v, unlock, err := e.lockVault(v.Account, v.Name, true)
+	v, unlock, err := e.lockVault(v.Account, v.Name, exclusive)
 	if err != nil {
 		return nil, err
 	}
@@ -101,16 +101,13 @@ func (e *Engine) takeInventory(v *vault.Vault) error {
 	old := v.Segments
 	v.Inventory = &inv
 	v.Segments = []vault.Segment{{ID: id, Size: info.Size}}
-	k := store.VaultKey(v.Account, v.Name)
-	b := e.db.NewBatch()
-	dropRefs(b, old, k)
-	addRefs(b, v.Segments, k)
-	if err := b.SetJSON(k, v); err != nil {
-		b.Close()
-		e.discardSegment(id)
-		return ioError(err)
-	}
-	if err := commit(b); err != nil {
+	err = e.write(func(b *store.Batch) error {
+		k := store.VaultKey(v.Account, v.Name)
+		dropRefs(b, old, k)
+		addRefs(b, v.Segments, k)
+		return b.SetJSON(k, v)
+	})
+	if err != nil {
 		e.discardSegment(id)
 		return err
 	}

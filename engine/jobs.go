@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -14,12 +15,6 @@ import (
 	"github.com/oklog/ulid/v2"
 )
 
-// Job listing limits.
-const (
-	defaultJobLimit = 50
-	maxJobLimit     = 50
-)
-
 // InitiateJob implements firn.Glacier. Archive retrievals pin the archive's
 // bytes until the job expires, so deleting the archive meanwhile does not
 // take the output away; a retrieval whose archive is deleted before the job
@@ -29,11 +24,8 @@ const (
 // policy (PolicyEnforcedException) and, with Options.LimitExpedited,
 // Expedited ones to provisioned capacity (InsufficientCapacityException).
 func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*firn.InitiateJobOutput, error) {
-	acct, err := e.account(in.AccountId)
+	r, err := e.beginVault(ctx, "InitiateJob", in.AccountId, in.VaultName)
 	if err != nil {
-		return nil, err
-	}
-	if err := vault.ValidateName(in.VaultName); err != nil {
 		return nil, err
 	}
 	req, err := job.Validate(&in.JobParameters)
@@ -43,10 +35,12 @@ func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*f
 	if err := e.validateSelect(req); err != nil {
 		return nil, err
 	}
+	// Admitted before the vault is looked at; authorized once the archive,
+	// whose age a policy may test, is found.
 	if err := e.admit(classMetadata); err != nil {
 		return nil, err
 	}
-	v, unlock, err := e.lockVault(acct, in.VaultName, true)
+	v, unlock, err := e.lockVault(r.acct, r.name, exclusive)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +65,7 @@ func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*f
 		if err != nil {
 			return nil, err
 		}
-		if err := e.authorize(ctx, "InitiateJob", v, a.Created); err != nil {
+		if err := r.authorize(v, a.Created); err != nil {
 			return nil, err
 		}
 		start, end, err := job.ArchiveRange(req.Range, a.Size)
@@ -85,7 +79,7 @@ func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*f
 		j.Archive, j.Segments, j.SegmentSize = ar, a.Segments, a.SegmentSize
 		retrieved = end - start + 1
 	case firn.ActionInventoryRetrieval:
-		if err := e.authorize(ctx, "InitiateJob", v, time.Time{}); err != nil {
+		if err := r.authorize(v, time.Time{}); err != nil {
 			return nil, err
 		}
 		if err := e.takeInventory(v); err != nil {
@@ -100,7 +94,7 @@ func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*f
 		if err != nil {
 			return nil, err
 		}
-		if err := e.authorize(ctx, "InitiateJob", v, a.Created); err != nil {
+		if err := r.authorize(v, a.Created); err != nil {
 			return nil, err
 		}
 		j.Select = &job.Select{ArchiveID: req.ArchiveID, ArchiveKey: a.ID, Size: a.Size, TreeHash: a.TreeHash,
@@ -110,31 +104,34 @@ func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*f
 	}
 	j.Due = now.Add(e.opts.JobTiming.Delay(j.Action, j.Tier, j.ID))
 
-	b := e.db.NewBatch()
-	defer b.Close()
+	// The retrieval is admitted and recorded under retrievalMu until the
+	// batch commits.
 	e.retrievalMu.Lock()
 	defer e.retrievalMu.Unlock()
-	if retrieved > 0 {
-		if err := e.admitRetrieval(b, acct, j, retrieved); err != nil {
-			return nil, err
-		}
-	}
-	k := store.JobKey(v.ID, j.ID)
-	addRefs(b, j.Segments, k)
 	var released []vault.Segment
-	if j.Due.After(now) {
-		setTimer(b, j.Due, store.TimerJobComplete, k)
-	} else if released, err = e.completeJob(b, v, j, k); err != nil {
+	err = e.write(func(b *store.Batch) error {
+		if retrieved > 0 {
+			if err := e.admitRetrieval(b, r.acct, j, retrieved); err != nil {
+				return err
+			}
+		}
+		k := store.JobKey(v.ID, j.ID)
+		addRefs(b, j.Segments, k)
+		if j.Due.After(now) {
+			setTimer(b, j.Due, store.TimerJobComplete, k)
+		} else {
+			var err error
+			if released, err = e.completeJob(b, v, j, k); err != nil {
+				return err
+			}
+		}
+		return b.SetJSON(k, j)
+	})
+	if err != nil {
 		return nil, err
 	}
-	if err := b.SetJSON(k, j); err != nil {
-		return nil, ioError(err)
-	}
-	if err := b.Commit(); err != nil {
-		return nil, ioError(err)
-	}
 	e.releaseSegments(released)
-	out := &firn.InitiateJobOutput{JobId: id, Location: job.Location(acct, v.Name, id)}
+	out := &firn.InitiateJobOutput{JobId: id, Location: job.Location(r.acct, v.Name, id)}
 	if j.Select != nil {
 		out.JobOutputPath = j.Select.OutputPath
 	}
@@ -277,7 +274,7 @@ func (e *Engine) vaultByID(arn string, id [16]byte) (*vault.Vault, func(), error
 	if !ok {
 		return nil, func() {}, nil
 	}
-	v, unlock, err := e.lockVault(acct, name, true)
+	v, unlock, err := e.lockVault(acct, name, exclusive)
 	if errors.Is(err, firn.ErrResourceNotFound) {
 		return nil, func() {}, nil
 	}
@@ -294,7 +291,7 @@ func (e *Engine) vaultByID(arn string, id [16]byte) (*vault.Vault, func(), error
 // loadJob returns a job of v that has not expired.
 func (e *Engine) loadJob(v *vault.Vault, id string) (*job.Job, []byte, error) {
 	if id == "" {
-		return nil, nil, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: JobId")
+		return nil, nil, missingParameter("JobId")
 	}
 	u, err := ulid.ParseStrict(id)
 	if err != nil {
@@ -390,19 +387,16 @@ func (e *Engine) ListJobs(ctx context.Context, in *firn.ListJobsInput) (*firn.Li
 // returned bytes when both the job's range and the requested range are tree-
 // hash aligned, computed from stored leaf hashes.
 func (e *Engine) GetJobOutput(ctx context.Context, in *firn.GetJobOutputInput) (*firn.GetJobOutputOutput, error) {
-	acct, err := e.account(in.AccountId)
+	r, err := e.beginVault(ctx, "GetJobOutput", in.AccountId, in.VaultName)
 	if err != nil {
 		return nil, err
 	}
 	// The shared lock keeps the job's segments alive while they are opened.
-	v, unlock, err := e.lockVault(acct, in.VaultName, false)
+	v, unlock, err := r.lock(shared)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	if err := e.authorize(ctx, "GetJobOutput", v, time.Time{}); err != nil {
-		return nil, err
-	}
 	j, _, err := e.loadJob(v, in.JobId)
 	if err != nil {
 		return nil, err
@@ -445,6 +439,12 @@ func (e *Engine) GetJobOutput(ctx context.Context, in *firn.GetJobOutputInput) (
 		}
 	}
 	return out, nil
+}
+
+// contentRange is the Content-Range of bytes start to end (inclusive) of
+// total.
+func contentRange(start, end, total int64) string {
+	return fmt.Sprintf("bytes %d-%d/%d", start, end, total)
 }
 
 // splitVaultARN returns the account and name of a vault ARN,

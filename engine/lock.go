@@ -26,10 +26,8 @@ import (
 // Options.Clock. Initiating while a lock is InProgress or Locked fails with
 // AccessDeniedException. LockId is a 26-character ULID.
 func (e *Engine) InitiateVaultLock(ctx context.Context, in *firn.InitiateVaultLockInput) (*firn.InitiateVaultLockOutput, error) {
-	if _, err := e.account(in.AccountId); err != nil {
-		return nil, err
-	}
-	if err := vault.ValidateName(in.VaultName); err != nil {
+	r, err := e.beginVault(ctx, "InitiateVaultLock", in.AccountId, in.VaultName)
+	if err != nil {
 		return nil, err
 	}
 	doc := ""
@@ -40,7 +38,7 @@ func (e *Engine) InitiateVaultLock(ctx context.Context, in *firn.InitiateVaultLo
 		return nil, err
 	}
 	id := e.newID().String()
-	err := e.updateVaultBatch(ctx, "InitiateVaultLock", in.AccountId, in.VaultName, func(v *vault.Vault, b *store.Batch) error {
+	err = r.update(func(v *vault.Vault, b *store.Batch) error {
 		l, err := v.Lock.Initiate(doc, id, e.now())
 		if err != nil {
 			return err
@@ -63,10 +61,11 @@ func (e *Engine) InitiateVaultLock(ctx context.Context, in *firn.InitiateVaultLo
 // when InProgress. With no lock in force (none, aborted or expired) it
 // fails with ResourceNotFoundException (see package lock).
 func (e *Engine) CompleteVaultLock(ctx context.Context, in *firn.CompleteVaultLockInput) (*firn.CompleteVaultLockOutput, error) {
+	// A missing LockId fails before the account and vault are looked at.
 	if in.LockId == "" {
-		return nil, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: lockId")
+		return nil, missingParameter("lockId")
 	}
-	err := e.updateVaultBatch(ctx, "CompleteVaultLock", in.AccountId, in.VaultName, func(v *vault.Vault, b *store.Batch) error {
+	err := e.updateVault(ctx, "CompleteVaultLock", in.AccountId, in.VaultName, func(v *vault.Vault, b *store.Batch) error {
 		l, err := v.Lock.Complete(in.LockId, e.now())
 		if err != nil {
 			return err
@@ -84,7 +83,7 @@ func (e *Engine) CompleteVaultLock(ctx context.Context, in *firn.CompleteVaultLo
 // its policy; it succeeds when there is no lock, and fails with
 // AccessDeniedException when the lock is Locked.
 func (e *Engine) AbortVaultLock(ctx context.Context, in *firn.AbortVaultLockInput) (*firn.AbortVaultLockOutput, error) {
-	err := e.updateVaultBatch(ctx, "AbortVaultLock", in.AccountId, in.VaultName, func(v *vault.Vault, b *store.Batch) error {
+	err := e.updateVault(ctx, "AbortVaultLock", in.AccountId, in.VaultName, func(v *vault.Vault, b *store.Batch) error {
 		l, err := v.Lock.Abort(e.now())
 		if err != nil {
 			return err
@@ -124,9 +123,10 @@ func (e *Engine) GetVaultLock(ctx context.Context, in *firn.GetVaultLockInput) (
 // Repeating it is harmless.
 func (e *Engine) onLockExpire(due int64, id []byte) error {
 	drop := func() error {
-		b := e.db.NewBatch()
-		b.Delete(store.TimerKey(due, store.TimerLockExpire, id))
-		return commit(b)
+		return e.write(func(b *store.Batch) error {
+			b.Delete(store.TimerKey(due, store.TimerLockExpire, id))
+			return nil
+		})
 	}
 	vid, acct, name, ok := store.SplitLockTimerID(id)
 	if !ok {
@@ -152,13 +152,10 @@ func (e *Engine) onLockExpire(due int64, id []byte) error {
 		return drop()
 	}
 	v.Lock = lock.Lock{}
-	b := e.db.NewBatch()
-	b.Delete(store.TimerKey(due, store.TimerLockExpire, id))
-	if err := b.SetJSON(store.VaultKey(acct, name), v); err != nil {
-		b.Close()
-		return ioError(err)
-	}
-	return commit(b)
+	return e.write(func(b *store.Batch) error {
+		b.Delete(store.TimerKey(due, store.TimerLockExpire, id))
+		return b.SetJSON(store.VaultKey(acct, name), v)
+	})
 }
 
 // replaceLock sets v's lock to l, recording in b the removal of the expiry

@@ -33,8 +33,6 @@ import (
 // vault ID + upload ID), due at its expiry while in progress and at the
 // end of its retention once terminal; its due time is in the record.
 
-const defaultUploadLimit = 50
-
 // uploadLocks are striped locks for uploads and their parts. Striping keeps
 // their number fixed however many uploads come and go; unrelated uploads
 // sharing a stripe only wait for each other's metadata commits.
@@ -60,23 +58,16 @@ func partKey(vaultID [16]byte, u *multipart.Upload, start int64) []byte {
 	return store.PartKey(vaultID, u.ID, uint32(start/u.PartSize))
 }
 
-// uploadWrites prepares the writes that store rec with its timer moved to
-// due; it fails only if rec cannot be encoded.
-func uploadWrites(vaultID [16]byte, rec *store.UploadRecord, due time.Time) (func(*store.Batch), error) {
-	old := rec.Timer
-	rec.Timer = due
-	enc, err := store.EncodeRecord(rec)
-	if err != nil {
-		return nil, ioError(err)
-	}
+// writeUpload records in b the writes that store rec with its timer moved
+// to due; it fails only if rec cannot be encoded.
+func writeUpload(b *store.Batch, vaultID [16]byte, rec *store.UploadRecord, due time.Time) error {
 	tid := store.UploadTimerID(vaultID, rec.ID)
-	return func(b *store.Batch) {
-		if !old.IsZero() {
-			deleteTimer(b, old, store.TimerUploadExpire, tid)
-		}
-		setTimer(b, due, store.TimerUploadExpire, tid)
-		b.Set(store.UploadKey(vaultID, rec.ID), enc)
-	}, nil
+	if !rec.Timer.IsZero() {
+		deleteTimer(b, rec.Timer, store.TimerUploadExpire, tid)
+	}
+	rec.Timer = due
+	setTimer(b, due, store.TimerUploadExpire, tid)
+	return b.SetJSON(store.UploadKey(vaultID, rec.ID), rec)
 }
 
 // loadUpload returns upload id of vault v; idText is the ID as the client
@@ -127,42 +118,31 @@ func dropParts(b *store.Batch, vaultID [16]byte, u *multipart.Upload, parts []mu
 // UploadArchive, leading and trailing spaces dropped. The upload expires after multipart.InactivityLimit
 // without a part upload.
 func (e *Engine) InitiateMultipartUpload(ctx context.Context, in *firn.InitiateMultipartUploadInput) (*firn.InitiateMultipartUploadOutput, error) {
-	acct, err := e.account(in.AccountId)
+	r, err := e.beginVault(ctx, "InitiateMultipartUpload", in.AccountId, in.VaultName)
 	if err != nil {
-		return nil, err
-	}
-	if err := vault.ValidateName(in.VaultName); err != nil {
 		return nil, err
 	}
 	u, err := multipart.New(e.newID(), in.ArchiveDescription, in.PartSize, e.now())
 	if err != nil {
 		return nil, err
 	}
-	v, unlock, err := e.lockVault(acct, in.VaultName, false)
+	v, unlock, err := r.lock(shared)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	if err := e.authorize(ctx, "InitiateMultipartUpload", v, time.Time{}); err != nil {
-		return nil, err
-	}
 	if err := e.admit(classMetadata); err != nil {
 		return nil, err
 	}
 	rec := store.UploadRecord{Upload: u}
-	writes, err := uploadWrites(v.ID, &rec, u.Due(u.Created))
+	err = e.write(func(b *store.Batch) error { return writeUpload(b, v.ID, &rec, u.Due(u.Created)) })
 	if err != nil {
-		return nil, err
-	}
-	b := e.db.NewBatch()
-	writes(b)
-	if err := commit(b); err != nil {
 		return nil, err
 	}
 	id := multipart.FormatID(u.ID)
 	return &firn.InitiateMultipartUploadOutput{
 		UploadId: id,
-		Location: vault.Location(acct, v.Name) + "/multipart-uploads/" + id,
+		Location: vault.Location(r.acct, v.Name) + "/multipart-uploads/" + id,
 	}, nil
 }
 
@@ -172,18 +152,15 @@ func (e *Engine) InitiateMultipartUpload(ctx context.Context, in *firn.InitiateM
 // be uploaded in any order and concurrently; uploading a range again
 // replaces the earlier part. When it returns, the part is durable.
 func (e *Engine) UploadMultipartPart(ctx context.Context, in *firn.UploadMultipartPartInput) (*firn.UploadMultipartPartOutput, error) {
-	acct, err := e.account(in.AccountId)
+	r, err := e.beginVault(ctx, "UploadMultipartPart", in.AccountId, in.VaultName)
 	if err != nil {
-		return nil, err
-	}
-	if err := vault.ValidateName(in.VaultName); err != nil {
 		return nil, err
 	}
 	uid, err := multipart.ParseID(in.UploadId)
 	if err != nil {
 		return nil, err
 	}
-	r, err := multipart.ParseRange(in.Range)
+	rng, err := multipart.ParseRange(in.Range)
 	if err != nil {
 		return nil, err
 	}
@@ -192,52 +169,50 @@ func (e *Engine) UploadMultipartPart(ctx context.Context, in *firn.UploadMultipa
 		return nil, err
 	}
 	if in.Body == nil {
-		return nil, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: Body")
+		return nil, missingParameter("Body")
 	}
-	v, err := e.loadVault(acct, in.VaultName)
+	v, err := r.view()
 	if err != nil {
-		return nil, err
-	}
-	if err := e.authorize(ctx, "UploadMultipartPart", v, time.Time{}); err != nil {
 		return nil, err
 	}
 	rec, err := e.loadUpload(v, uid, in.UploadId)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := rec.PartIndex(r); err != nil {
+	if _, err := rec.PartIndex(rng); err != nil {
 		return nil, err
 	}
-	body, done, err := e.admitUpload(in.Body, r.Size)
+	body, done, err := e.admitUpload(in.Body, rng.Size)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
 
-	seg, sum, err := e.writeSegment(ctx, &rangeBody{r: body, rng: r}, r.Size, "part")
+	seg, sum, err := e.writeSegment(ctx, &rangeBody{r: body, rng: rng}, rng.Size, "part")
 	if err != nil {
 		return nil, err
 	}
-	if seg.Size != r.Size {
+	if seg.Size != rng.Size {
 		e.discardSegment(seg.ID)
-		return nil, firn.Errorf(firn.CodeInvalidParameterValue, "Range: bytes %s/* covers %d bytes, but the body holds %d", r, r.Size, seg.Size)
+		return nil, firn.Errorf(firn.CodeInvalidParameterValue, "Range: bytes %s/* covers %d bytes, but the body holds %d", rng, rng.Size, seg.Size)
 	}
-	if want != nil && *want != sum {
+	if err := checkChecksum(want, sum); err != nil {
 		e.discardSegment(seg.ID)
-		return nil, firn.Errorf(firn.CodeInvalidParameterValue, "Checksum mismatch: expected %s, computed %s", treehash.Hex(*want), treehash.Hex(sum))
+		return nil, err
 	}
-	if err := e.commitPart(acct, in.VaultName, uid, in.UploadId, r, seg, sum); err != nil {
+	if err := e.commitPart(r, uid, in.UploadId, rng, seg, sum); err != nil {
 		e.discardSegment(seg.ID)
 		return nil, err
 	}
 	return &firn.UploadMultipartPartOutput{Checksum: treehash.Hex(sum)}, nil
 }
 
-// commitPart commits a part whose bytes are in seg, replacing the part of
-// the same range, if any. The upload is re-read under its lock: it may have
-// been completed, aborted or expired while the bytes were written.
-func (e *Engine) commitPart(acct, vaultName string, uid [16]byte, idText string, r multipart.Range, seg vault.Segment, sum [32]byte) error {
-	v, unlock, err := e.lockVault(acct, vaultName, false)
+// commitPart commits a part of upload uid (idText as the client sent it)
+// whose bytes are in seg, replacing the part of the same range, if any. The
+// upload is re-read under its lock: it may have been completed, aborted or
+// expired while the bytes were written.
+func (e *Engine) commitPart(r *request, uid [16]byte, idText string, rng multipart.Range, seg vault.Segment, sum [32]byte) error {
+	v, unlock, err := e.lockVault(r.acct, r.name, shared)
 	if err != nil {
 		return err
 	}
@@ -249,7 +224,7 @@ func (e *Engine) commitPart(acct, vaultName string, uid [16]byte, idText string,
 	if err != nil {
 		return err
 	}
-	index, err := rec.PartIndex(r)
+	index, err := rec.PartIndex(rng)
 	if err != nil {
 		return err
 	}
@@ -257,7 +232,7 @@ func (e *Engine) commitPart(acct, vaultName string, uid [16]byte, idText string,
 	pl.Lock()
 	defer pl.Unlock()
 
-	k := partKey(v.ID, &rec.Upload, r.Start)
+	k := partKey(v.ID, &rec.Upload, rng.Start)
 	var old store.PartRecord
 	switch err := e.db.GetJSON(k, &old); {
 	case errors.Is(err, store.ErrNotFound):
@@ -265,17 +240,18 @@ func (e *Engine) commitPart(acct, vaultName string, uid [16]byte, idText string,
 		return ioError(err)
 	}
 	rec2 := store.PartRecord{
-		Part:     multipart.Part{Range: r, TreeHash: sum, Uploaded: e.now()},
+		Part:     multipart.Part{Range: rng, TreeHash: sum, Uploaded: e.now()},
 		Segments: []vault.Segment{seg},
 	}
-	b := e.db.NewBatch()
-	if err := b.SetJSON(k, &rec2); err != nil {
-		b.Close()
-		return ioError(err)
-	}
-	dropRefs(b, old.Segments, k)
-	addRefs(b, rec2.Segments, k)
-	if err := commit(b); err != nil {
+	err = e.write(func(b *store.Batch) error {
+		if err := b.SetJSON(k, &rec2); err != nil {
+			return err
+		}
+		dropRefs(b, old.Segments, k)
+		addRefs(b, rec2.Segments, k)
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	e.releaseSegments(old.Segments)
@@ -307,11 +283,8 @@ func (b *rangeBody) Read(p []byte) (int, error) {
 // bytes become the archive's without a copy. Repeating a completion with
 // the same arguments within multipart.Retention returns the same archive.
 func (e *Engine) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteMultipartUploadInput) (*firn.CompleteMultipartUploadOutput, error) {
-	acct, err := e.account(in.AccountId)
+	r, err := e.beginVault(ctx, "CompleteMultipartUpload", in.AccountId, in.VaultName)
 	if err != nil {
-		return nil, err
-	}
-	if err := vault.ValidateName(in.VaultName); err != nil {
 		return nil, err
 	}
 	uid, err := multipart.ParseID(in.UploadId)
@@ -320,24 +293,21 @@ func (e *Engine) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteM
 	}
 	switch {
 	case in.ArchiveSize == 0:
-		return nil, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: ArchiveSize")
+		return nil, missingParameter("ArchiveSize")
 	case in.ArchiveSize < 0:
 		return nil, firn.Errorf(firn.CodeInvalidParameterValue, "ArchiveSize: %d is not a positive number of bytes", in.ArchiveSize)
 	case in.Checksum == "":
-		return nil, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: Checksum")
+		return nil, missingParameter("Checksum")
 	}
 	sum, err := parseChecksum("Checksum", in.Checksum)
 	if err != nil {
 		return nil, err
 	}
-	v, unlock, err := e.lockVault(acct, in.VaultName, false)
+	v, unlock, err := r.lock(shared)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	if err := e.authorize(ctx, "CompleteMultipartUpload", v, time.Time{}); err != nil {
-		return nil, err
-	}
 	if err := e.admit(classMetadata); err != nil {
 		return nil, err
 	}
@@ -361,7 +331,7 @@ func (e *Engine) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteM
 	}
 	out := func(a *multipart.Archive) *firn.CompleteMultipartUploadOutput {
 		id := multipart.FormatID(a.ID)
-		return &firn.CompleteMultipartUploadOutput{ArchiveId: id, Checksum: a.TreeHash.String(), Location: vault.ArchiveLocation(acct, v.Name, id)}
+		return &firn.CompleteMultipartUploadOutput{ArchiveId: id, Checksum: a.TreeHash.String(), Location: vault.ArchiveLocation(r.acct, v.Name, id)}
 	}
 	if rec.State == multipart.Completed {
 		return out(rec.Archive), nil
@@ -379,13 +349,9 @@ func (e *Engine) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteM
 		a.SegmentSize = next.PartSize
 	}
 	nextRec := store.UploadRecord{Upload: next, Timer: rec.Timer}
-	writes, err := uploadWrites(v.ID, &nextRec, next.Due(next.Ended))
-	if err != nil {
-		return nil, err
-	}
-	err = e.commitArchive(v, &a, func(b *store.Batch) {
+	err = e.commitArchive(v, &a, func(b *store.Batch) error {
 		dropParts(b, v.ID, &rec.Upload, parts, segs)
-		writes(b)
+		return writeUpload(b, v.ID, &nextRec, next.Due(next.Ended))
 	})
 	if err != nil {
 		return nil, err
@@ -398,28 +364,19 @@ func (e *Engine) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteM
 // multipart.Retention; aborting a completed one is an
 // InvalidParameterValueException.
 func (e *Engine) AbortMultipartUpload(ctx context.Context, in *firn.AbortMultipartUploadInput) (*firn.AbortMultipartUploadOutput, error) {
-	acct, err := e.account(in.AccountId)
+	r, err := e.beginDelete(ctx, "AbortMultipartUpload", in.AccountId, in.VaultName)
 	if err != nil {
-		return nil, err
-	}
-	if err := e.admit(classDelete); err != nil {
-		return nil, err
-	}
-	if err := vault.ValidateName(in.VaultName); err != nil {
 		return nil, err
 	}
 	uid, err := multipart.ParseID(in.UploadId)
 	if err != nil {
 		return nil, err
 	}
-	v, unlock, err := e.lockVault(acct, in.VaultName, false)
+	v, unlock, err := r.lock(shared)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	if err := e.authorize(ctx, "AbortMultipartUpload", v, time.Time{}); err != nil {
-		return nil, err
-	}
 	ul := e.mp.upload(uid)
 	ul.Lock()
 	defer ul.Unlock()
@@ -450,14 +407,11 @@ func (e *Engine) AbortMultipartUpload(ctx context.Context, in *firn.AbortMultipa
 // exclusively.
 func (e *Engine) endUpload(vaultID [16]byte, rec *store.UploadRecord, next multipart.Upload, parts []multipart.Part, segs []vault.Segment) error {
 	nextRec := store.UploadRecord{Upload: next, Timer: rec.Timer}
-	writes, err := uploadWrites(vaultID, &nextRec, next.Due(next.Ended))
+	err := e.write(func(b *store.Batch) error {
+		dropParts(b, vaultID, &rec.Upload, parts, segs)
+		return writeUpload(b, vaultID, &nextRec, next.Due(next.Ended))
+	})
 	if err != nil {
-		return err
-	}
-	b := e.db.NewBatch()
-	dropParts(b, vaultID, &rec.Upload, parts, segs)
-	writes(b)
-	if err := commit(b); err != nil {
 		return err
 	}
 	e.releaseSegments(segs)
@@ -472,11 +426,17 @@ func (e *Engine) endUpload(vaultID [16]byte, rec *store.UploadRecord, next multi
 // work) is just deleted.
 func (e *Engine) runUploadTimer(due int64, id []byte) error {
 	timerKey := store.TimerKey(due, store.TimerUploadExpire, id)
+	drop := func(keys ...[]byte) error {
+		return e.write(func(b *store.Batch) error {
+			for _, k := range keys {
+				b.Delete(k)
+			}
+			return nil
+		})
+	}
 	vid, uid, ok := store.SplitUploadTimerID(id)
 	if !ok {
-		b := e.db.NewBatch()
-		b.Delete(timerKey)
-		return commit(b)
+		return drop(timerKey)
 	}
 	// The vault lock keeps DeleteVault out.
 	vl := e.vaultLock(vid)
@@ -489,18 +449,13 @@ func (e *Engine) runUploadTimer(due int64, id []byte) error {
 	var rec store.UploadRecord
 	err := e.db.GetJSON(store.UploadKey(vid, uid), &rec)
 	if errors.Is(err, store.ErrNotFound) || err == nil && rec.Timer.UnixNano() != due {
-		b := e.db.NewBatch()
-		b.Delete(timerKey)
-		return commit(b)
+		return drop(timerKey)
 	}
 	if err != nil {
 		return err
 	}
 	if rec.State != multipart.InProgress {
-		b := e.db.NewBatch()
-		b.Delete(timerKey)
-		b.Delete(store.UploadKey(vid, uid))
-		return commit(b)
+		return drop(timerKey, store.UploadKey(vid, uid))
 	}
 	parts, segs, err := e.loadParts(vid, &rec.Upload)
 	if err != nil {
@@ -510,24 +465,15 @@ func (e *Engine) runUploadTimer(due int64, id []byte) error {
 	if next, expired := rec.Expire(last, e.now()); expired {
 		return e.endUpload(vid, &rec, next, parts, segs)
 	}
-	writes, err := uploadWrites(vid, &rec, rec.Due(last))
-	if err != nil {
-		return err
-	}
-	b := e.db.NewBatch()
-	writes(b)
-	return commit(b)
+	return e.write(func(b *store.Batch) error { return writeUpload(b, vid, &rec, rec.Due(last)) })
 }
 
 // ListMultipartUploads implements firn.Glacier. It lists the vault's
 // uploads in progress, oldest first; Limit is 1 to 1000 (default 50) and
 // Marker, when set, must come from an earlier page.
 func (e *Engine) ListMultipartUploads(ctx context.Context, in *firn.ListMultipartUploadsInput) (*firn.ListMultipartUploadsOutput, error) {
-	acct, err := e.account(in.AccountId)
+	r, err := e.beginVault(ctx, "ListMultipartUploads", in.AccountId, in.VaultName)
 	if err != nil {
-		return nil, err
-	}
-	if err := vault.ValidateName(in.VaultName); err != nil {
 		return nil, err
 	}
 	limit, err := listLimit(in.Limit, defaultUploadLimit, maxListLimit)
@@ -540,11 +486,8 @@ func (e *Engine) ListMultipartUploads(ctx context.Context, in *firn.ListMultipar
 			return nil, err
 		}
 	}
-	v, err := e.loadVault(acct, in.VaultName)
+	v, err := r.view()
 	if err != nil {
-		return nil, err
-	}
-	if err := e.authorize(ctx, "ListMultipartUploads", v, time.Time{}); err != nil {
 		return nil, err
 	}
 	arn := e.vaultARN(v)
@@ -582,11 +525,8 @@ func (e *Engine) ListMultipartUploads(ctx context.Context, in *firn.ListMultipar
 // set, must come from an earlier page of the same upload. A completed,
 // aborted or expired upload is a ResourceNotFoundException.
 func (e *Engine) ListParts(ctx context.Context, in *firn.ListPartsInput) (*firn.ListPartsOutput, error) {
-	acct, err := e.account(in.AccountId)
+	r, err := e.beginVault(ctx, "ListParts", in.AccountId, in.VaultName)
 	if err != nil {
-		return nil, err
-	}
-	if err := vault.ValidateName(in.VaultName); err != nil {
 		return nil, err
 	}
 	uid, err := multipart.ParseID(in.UploadId)
@@ -597,11 +537,8 @@ func (e *Engine) ListParts(ctx context.Context, in *firn.ListPartsInput) (*firn.
 	if err != nil {
 		return nil, err
 	}
-	v, err := e.loadVault(acct, in.VaultName)
+	v, err := r.view()
 	if err != nil {
-		return nil, err
-	}
-	if err := e.authorize(ctx, "ListParts", v, time.Time{}); err != nil {
 		return nil, err
 	}
 	ul := e.mp.upload(uid)

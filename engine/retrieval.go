@@ -138,11 +138,8 @@ func (e *Engine) retrievalPolicy(acct string) (firn.DataRetrievalPolicy, error) 
 // Standard-tier retrievals initiated afterwards; running jobs are not
 // affected.
 func (e *Engine) SetDataRetrievalPolicy(ctx context.Context, in *firn.SetDataRetrievalPolicyInput) (*firn.SetDataRetrievalPolicyOutput, error) {
-	acct, err := e.account(in.AccountId)
+	r, err := e.beginAccount(ctx, "SetDataRetrievalPolicy", in.AccountId)
 	if err != nil {
-		return nil, err
-	}
-	if err := e.authorizeAccount(ctx, "SetDataRetrievalPolicy", acct); err != nil {
 		return nil, err
 	}
 	if err := job.ValidateRetrievalPolicy(in.Policy); err != nil {
@@ -153,12 +150,10 @@ func (e *Engine) SetDataRetrievalPolicy(ctx context.Context, in *firn.SetDataRet
 	}
 	e.retrievalMu.Lock()
 	defer e.retrievalMu.Unlock()
-	b := e.db.NewBatch()
-	if err := b.SetJSON(store.AccountKey(acct, store.AccountRetrievalPolicy), in.Policy); err != nil {
-		b.Close()
-		return nil, ioError(err)
-	}
-	if err := commit(b); err != nil {
+	err = e.write(func(b *store.Batch) error {
+		return b.SetJSON(store.AccountKey(r.acct, store.AccountRetrievalPolicy), in.Policy)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &firn.SetDataRetrievalPolicyOutput{}, nil
@@ -167,14 +162,11 @@ func (e *Engine) SetDataRetrievalPolicy(ctx context.Context, in *firn.SetDataRet
 // GetDataRetrievalPolicy implements firn.Glacier. An account that never set
 // a policy has Strategy None (No Retrieval Limit).
 func (e *Engine) GetDataRetrievalPolicy(ctx context.Context, in *firn.GetDataRetrievalPolicyInput) (*firn.GetDataRetrievalPolicyOutput, error) {
-	acct, err := e.account(in.AccountId)
+	r, err := e.beginAccount(ctx, "GetDataRetrievalPolicy", in.AccountId)
 	if err != nil {
 		return nil, err
 	}
-	if err := e.authorizeAccount(ctx, "GetDataRetrievalPolicy", acct); err != nil {
-		return nil, err
-	}
-	p, err := e.retrievalPolicy(acct)
+	p, err := e.retrievalPolicy(r.acct)
 	if err != nil {
 		return nil, err
 	}
@@ -207,11 +199,8 @@ func (e *Engine) capacity(acct string) ([]store.CapacityUnit, error) {
 // 31 expires on February 28 or 29); an account holds at most two unexpired
 // units (LimitExceededException).
 func (e *Engine) PurchaseProvisionedCapacity(ctx context.Context, in *firn.PurchaseProvisionedCapacityInput) (*firn.PurchaseProvisionedCapacityOutput, error) {
-	acct, err := e.account(in.AccountId)
+	r, err := e.beginAccount(ctx, "PurchaseProvisionedCapacity", in.AccountId)
 	if err != nil {
-		return nil, err
-	}
-	if err := e.authorizeAccount(ctx, "PurchaseProvisionedCapacity", acct); err != nil {
 		return nil, err
 	}
 	if err := e.admit(classMetadata); err != nil {
@@ -219,21 +208,19 @@ func (e *Engine) PurchaseProvisionedCapacity(ctx context.Context, in *firn.Purch
 	}
 	e.retrievalMu.Lock()
 	defer e.retrievalMu.Unlock()
-	units, err := e.capacity(acct)
+	units, err := e.capacity(r.acct)
 	if err != nil {
 		return nil, err
 	}
 	if len(units) >= maxCapacityUnits {
-		return nil, firn.Errorf(firn.CodeLimitExceeded, "%s: account %s already has %d units, the maximum", provisionedCapacityFmt, acct, maxCapacityUnits)
+		return nil, firn.Errorf(firn.CodeLimitExceeded, "%s: account %s already has %d units, the maximum", provisionedCapacityFmt, r.acct, maxCapacityUnits)
 	}
 	now := e.now()
 	u := store.CapacityUnit{ID: e.newID(), Start: now, Expires: job.CapacityExpiration(now)}
-	b := e.db.NewBatch()
-	if err := b.SetJSON(store.AccountKey(acct, store.AccountCapacity, u.ID[:]), &u); err != nil {
-		b.Close()
-		return nil, ioError(err)
-	}
-	if err := commit(b); err != nil {
+	err = e.write(func(b *store.Batch) error {
+		return b.SetJSON(store.AccountKey(r.acct, store.AccountCapacity, u.ID[:]), &u)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &firn.PurchaseProvisionedCapacityOutput{CapacityId: ulid.ULID(u.ID).String()}, nil
@@ -242,14 +229,11 @@ func (e *Engine) PurchaseProvisionedCapacity(ctx context.Context, in *firn.Purch
 // ListProvisionedCapacity implements firn.Glacier: the account's unexpired
 // units, in purchase order.
 func (e *Engine) ListProvisionedCapacity(ctx context.Context, in *firn.ListProvisionedCapacityInput) (*firn.ListProvisionedCapacityOutput, error) {
-	acct, err := e.account(in.AccountId)
+	r, err := e.beginAccount(ctx, "ListProvisionedCapacity", in.AccountId)
 	if err != nil {
 		return nil, err
 	}
-	if err := e.authorizeAccount(ctx, "ListProvisionedCapacity", acct); err != nil {
-		return nil, err
-	}
-	units, err := e.capacity(acct)
+	units, err := e.capacity(r.acct)
 	if err != nil {
 		return nil, err
 	}

@@ -1,18 +1,50 @@
 package engine
 
 import (
+	"context"
 	"fmt"
+	"io"
 
 	"github.com/firnstore/firn/internal/blob"
 	"github.com/firnstore/firn/internal/store"
+	"github.com/firnstore/firn/treehash"
 	"github.com/firnstore/firn/vault"
 )
 
-// Segment lifetime: every record that needs a blob segment (an archive, a
-// multipart part, a job reading an archive) holds a reference key to it,
-// written in the same batch as the record. A segment without references is
-// deleted after the batch that dropped the last one commits; one left behind
-// by a crash is reclaimed at Open.
+// Segment lifetime: a segment is written and made durable before the
+// record that needs it (an archive, a multipart part, a job reading an
+// archive) is committed, and discarded if that commit fails. The record
+// holds a reference key to it, written in the same batch as the record. A
+// segment without references is deleted after the batch that dropped the
+// last one commits; one left behind by a crash is reclaimed at Open.
+
+// writeSegment streams body into a new durable segment of 1 to limit bytes
+// and returns it with its tree hash. what names the upload in errors.
+func (e *Engine) writeSegment(ctx context.Context, body io.Reader, limit int64, what string) (vault.Segment, [32]byte, error) {
+	id := e.newID()
+	w, err := e.blobs.Create(blob.ID(id))
+	if err != nil {
+		return vault.Segment{}, [32]byte{}, ioError(err)
+	}
+	body = &bodyReader{ctx: ctx, r: io.LimitReader(body, limit+1)}
+	n, err := io.Copy(w, body)
+	if err != nil {
+		w.Abort()
+		if berr := body.(*bodyReader).err; berr != nil {
+			return vault.Segment{}, [32]byte{}, bodyError(what, berr)
+		}
+		return vault.Segment{}, [32]byte{}, ioError(err)
+	}
+	if err := sizeError(what, n, limit); err != nil {
+		w.Abort()
+		return vault.Segment{}, [32]byte{}, err
+	}
+	info, err := w.Commit()
+	if err != nil {
+		return vault.Segment{}, [32]byte{}, ioError(err)
+	}
+	return vault.Segment{ID: id, Size: info.Size}, treehash.Root(info.Leaves), nil
+}
 
 func addRefs(b *store.Batch, segs []vault.Segment, owner []byte) {
 	for _, s := range segs {
@@ -39,6 +71,13 @@ func (e *Engine) releaseSegments(segs []vault.Segment) {
 		if err := e.blobs.Delete(blob.ID(s.ID)); err != nil {
 			e.opts.Logger.Warn("deleting unreferenced segment", "segment", blob.ID(s.ID), "err", err)
 		}
+	}
+}
+
+// discardSegment deletes a segment that no metadata references.
+func (e *Engine) discardSegment(id [16]byte) {
+	if err := e.blobs.Delete(blob.ID(id)); err != nil {
+		e.opts.Logger.Warn("discarding segment", "segment", blob.ID(id), "err", err)
 	}
 }
 
@@ -74,12 +113,5 @@ func (e *Engine) reclaim() error {
 		segs[i] = vault.Segment{ID: id}
 	}
 	e.releaseSegments(segs)
-	return nil
-}
-
-func unmarshal(b []byte, v any) error {
-	if err := store.DecodeRecord(b, v); err != nil {
-		return fmt.Errorf("engine: decoding record: %w", err)
-	}
 	return nil
 }

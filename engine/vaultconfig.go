@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"maps"
-	"time"
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/internal/store"
@@ -11,63 +10,10 @@ import (
 	"github.com/firnstore/firn/vault"
 )
 
-// updateVault applies fn to a vault under its exclusive lock and commits the
-// result; if fn fails nothing is written.
-func (e *Engine) updateVault(ctx context.Context, op, accountID, name string, fn func(v *vault.Vault) error) error {
-	return e.updateVaultBatch(ctx, op, accountID, name, func(v *vault.Vault, _ *store.Batch) error { return fn(v) })
-}
-
-// updateVaultBatch is updateVault for changes that write more than the
-// vault record: fn records them in b, which is committed with the updated
-// vault in one batch. If fn fails nothing is written.
-func (e *Engine) updateVaultBatch(ctx context.Context, op, accountID, name string, fn func(v *vault.Vault, b *store.Batch) error) error {
-	acct, err := e.account(accountID)
-	if err != nil {
-		return err
-	}
-	v, unlock, err := e.lockVault(acct, name, true)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	if err := e.authorize(ctx, op, v, time.Time{}); err != nil {
-		return err
-	}
-	if err := e.admit(classMetadata); err != nil {
-		return err
-	}
-	b := e.db.NewBatch()
-	if err := fn(v, b); err != nil {
-		b.Close()
-		return err
-	}
-	if err := b.SetJSON(store.VaultKey(acct, v.Name), v); err != nil {
-		b.Close()
-		return ioError(err)
-	}
-	return commit(b)
-}
-
-// viewVault loads a vault for reading by op.
-func (e *Engine) viewVault(ctx context.Context, op, accountID, name string) (*vault.Vault, error) {
-	acct, err := e.account(accountID)
-	if err != nil {
-		return nil, err
-	}
-	v, err := e.loadVault(acct, name)
-	if err != nil {
-		return nil, err
-	}
-	if err := e.authorize(ctx, op, v, time.Time{}); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
-
 // AddTagsToVault implements firn.Glacier. A vault holds at most 10 tags
 // (LimitExceededException); existing keys are overwritten.
 func (e *Engine) AddTagsToVault(ctx context.Context, in *firn.AddTagsToVaultInput) (*firn.AddTagsToVaultOutput, error) {
-	err := e.updateVault(ctx, "AddTagsToVault", in.AccountId, in.VaultName, func(v *vault.Vault) error {
+	err := e.updateVault(ctx, "AddTagsToVault", in.AccountId, in.VaultName, func(v *vault.Vault, _ *store.Batch) error {
 		tags, err := vault.AddTags(v.Tags, in.Tags)
 		v.Tags = tags
 		return err
@@ -94,7 +40,7 @@ func (e *Engine) ListTagsForVault(ctx context.Context, in *firn.ListTagsForVault
 // RemoveTagsFromVault implements firn.Glacier. Absent keys are ignored; an
 // empty TagKeys is InvalidParameterValueException.
 func (e *Engine) RemoveTagsFromVault(ctx context.Context, in *firn.RemoveTagsFromVaultInput) (*firn.RemoveTagsFromVaultOutput, error) {
-	err := e.updateVault(ctx, "RemoveTagsFromVault", in.AccountId, in.VaultName, func(v *vault.Vault) error {
+	err := e.updateVault(ctx, "RemoveTagsFromVault", in.AccountId, in.VaultName, func(v *vault.Vault, _ *store.Batch) error {
 		tags, err := vault.RemoveTags(v.Tags, in.TagKeys)
 		v.Tags = tags
 		return err
@@ -107,16 +53,14 @@ func (e *Engine) RemoveTagsFromVault(ctx context.Context, in *firn.RemoveTagsFro
 
 // SetVaultNotifications implements firn.Glacier.
 func (e *Engine) SetVaultNotifications(ctx context.Context, in *firn.SetVaultNotificationsInput) (*firn.SetVaultNotificationsOutput, error) {
-	if _, err := e.account(in.AccountId); err != nil {
-		return nil, err
-	}
-	if err := vault.ValidateName(in.VaultName); err != nil {
+	r, err := e.beginVault(ctx, "SetVaultNotifications", in.AccountId, in.VaultName)
+	if err != nil {
 		return nil, err
 	}
 	if err := vault.ValidateNotifications(in.VaultNotificationConfig); err != nil {
 		return nil, err
 	}
-	err := e.updateVault(ctx, "SetVaultNotifications", in.AccountId, in.VaultName, func(v *vault.Vault) error {
+	err = r.update(func(v *vault.Vault, _ *store.Batch) error {
 		c := *in.VaultNotificationConfig
 		c.Events = append([]string(nil), c.Events...)
 		v.Notifications = &c
@@ -145,7 +89,7 @@ func (e *Engine) GetVaultNotifications(ctx context.Context, in *firn.GetVaultNot
 
 // DeleteVaultNotifications implements firn.Glacier; it is idempotent.
 func (e *Engine) DeleteVaultNotifications(ctx context.Context, in *firn.DeleteVaultNotificationsInput) (*firn.DeleteVaultNotificationsOutput, error) {
-	err := e.updateVault(ctx, "DeleteVaultNotifications", in.AccountId, in.VaultName, func(v *vault.Vault) error {
+	err := e.updateVault(ctx, "DeleteVaultNotifications", in.AccountId, in.VaultName, func(v *vault.Vault, _ *store.Batch) error {
 		v.Notifications = nil
 		return nil
 	})
@@ -158,10 +102,8 @@ func (e *Engine) DeleteVaultNotifications(ctx context.Context, in *firn.DeleteVa
 // SetVaultAccessPolicy implements firn.Glacier. The policy is stored
 // verbatim.
 func (e *Engine) SetVaultAccessPolicy(ctx context.Context, in *firn.SetVaultAccessPolicyInput) (*firn.SetVaultAccessPolicyOutput, error) {
-	if _, err := e.account(in.AccountId); err != nil {
-		return nil, err
-	}
-	if err := vault.ValidateName(in.VaultName); err != nil {
+	r, err := e.beginVault(ctx, "SetVaultAccessPolicy", in.AccountId, in.VaultName)
+	if err != nil {
 		return nil, err
 	}
 	doc := ""
@@ -174,7 +116,7 @@ func (e *Engine) SetVaultAccessPolicy(ctx context.Context, in *firn.SetVaultAcce
 	if _, err := policy.Parse(doc); err != nil {
 		return nil, err
 	}
-	err := e.updateVault(ctx, "SetVaultAccessPolicy", in.AccountId, in.VaultName, func(v *vault.Vault) error {
+	err = r.update(func(v *vault.Vault, _ *store.Batch) error {
 		v.AccessPolicy = doc
 		return nil
 	})
@@ -199,7 +141,7 @@ func (e *Engine) GetVaultAccessPolicy(ctx context.Context, in *firn.GetVaultAcce
 
 // DeleteVaultAccessPolicy implements firn.Glacier; it is idempotent.
 func (e *Engine) DeleteVaultAccessPolicy(ctx context.Context, in *firn.DeleteVaultAccessPolicyInput) (*firn.DeleteVaultAccessPolicyOutput, error) {
-	err := e.updateVault(ctx, "DeleteVaultAccessPolicy", in.AccountId, in.VaultName, func(v *vault.Vault) error {
+	err := e.updateVault(ctx, "DeleteVaultAccessPolicy", in.AccountId, in.VaultName, func(v *vault.Vault, _ *store.Batch) error {
 		v.AccessPolicy = ""
 		return nil
 	})

@@ -10,33 +10,24 @@ import (
 	"github.com/firnstore/firn/vault"
 )
 
-// Listing limits.
-const (
-	defaultVaultLimit = 10
-	maxListLimit      = 1000
-)
-
 // CreateVault implements firn.Glacier. It is idempotent: creating an
 // existing vault succeeds and changes nothing. An account holds at most
 // Options.MaxVaults vaults (LimitExceededException).
 func (e *Engine) CreateVault(ctx context.Context, in *firn.CreateVaultInput) (*firn.CreateVaultOutput, error) {
-	acct, err := e.account(in.AccountId)
+	r, err := e.beginVault(ctx, "CreateVault", in.AccountId, in.VaultName)
 	if err != nil {
 		return nil, err
 	}
-	if err := vault.ValidateName(in.VaultName); err != nil {
-		return nil, err
-	}
-	if err := e.authorizeAccount(ctx, "CreateVault", acct); err != nil {
+	if err := r.authorizeAccount(); err != nil {
 		return nil, err
 	}
 	if err := e.admit(classMetadata); err != nil {
 		return nil, err
 	}
-	out := &firn.CreateVaultOutput{Location: vault.Location(acct, in.VaultName)}
+	out := &firn.CreateVaultOutput{Location: vault.Location(r.acct, in.VaultName)}
 	e.acctMu.Lock()
 	defer e.acctMu.Unlock()
-	exists, err := e.db.Has(store.VaultKey(acct, in.VaultName))
+	exists, err := e.db.Has(store.VaultKey(r.acct, in.VaultName))
 	if err != nil {
 		return nil, ioError(err)
 	}
@@ -44,7 +35,7 @@ func (e *Engine) CreateVault(ctx context.Context, in *firn.CreateVaultInput) (*f
 		return out, nil
 	}
 	n := 0
-	err = e.db.Scan(store.VaultPrefix(acct), store.PrefixEnd(store.VaultPrefix(acct)), func(_, _ []byte) (bool, error) {
+	err = e.db.Scan(store.VaultPrefix(r.acct), store.PrefixEnd(store.VaultPrefix(r.acct)), func(_, _ []byte) (bool, error) {
 		n++
 		return n < e.opts.MaxVaults, nil
 	})
@@ -52,15 +43,11 @@ func (e *Engine) CreateVault(ctx context.Context, in *firn.CreateVaultInput) (*f
 		return nil, ioError(err)
 	}
 	if n >= e.opts.MaxVaults {
-		return nil, firn.Errorf(firn.CodeLimitExceeded, "VaultName: account %s already has %d vaults, the maximum", acct, e.opts.MaxVaults)
+		return nil, firn.Errorf(firn.CodeLimitExceeded, "VaultName: account %s already has %d vaults, the maximum", r.acct, e.opts.MaxVaults)
 	}
-	v := vault.Vault{ID: e.newID(), Account: acct, Name: in.VaultName, Created: e.now()}
-	b := e.db.NewBatch()
-	if err := b.SetJSON(store.VaultKey(acct, v.Name), &v); err != nil {
-		b.Close()
-		return nil, ioError(err)
-	}
-	if err := commit(b); err != nil {
+	v := vault.Vault{ID: e.newID(), Account: r.acct, Name: in.VaultName, Created: e.now()}
+	err = e.write(func(b *store.Batch) error { return b.SetJSON(store.VaultKey(r.acct, v.Name), &v) })
+	if err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -68,11 +55,7 @@ func (e *Engine) CreateVault(ctx context.Context, in *firn.CreateVaultInput) (*f
 
 // DescribeVault implements firn.Glacier.
 func (e *Engine) DescribeVault(ctx context.Context, in *firn.DescribeVaultInput) (*firn.DescribeVaultOutput, error) {
-	acct, err := e.account(in.AccountId)
-	if err != nil {
-		return nil, err
-	}
-	v, err := e.viewVault(ctx, "DescribeVault", acct, in.VaultName)
+	v, err := e.viewVault(ctx, "DescribeVault", in.AccountId, in.VaultName)
 	if err != nil {
 		return nil, err
 	}
@@ -111,25 +94,22 @@ func (e *Engine) describe(v *vault.Vault) (firn.DescribeVaultOutput, error) {
 // ListVaults implements firn.Glacier. Vaults come in ASCII order of name;
 // Marker is the ARN of the last vault of the previous page.
 func (e *Engine) ListVaults(ctx context.Context, in *firn.ListVaultsInput) (*firn.ListVaultsOutput, error) {
-	acct, err := e.account(in.AccountId)
+	r, err := e.beginAccount(ctx, "ListVaults", in.AccountId)
 	if err != nil {
-		return nil, err
-	}
-	if err := e.authorizeAccount(ctx, "ListVaults", acct); err != nil {
 		return nil, err
 	}
 	limit, err := listLimit(in.Limit, defaultVaultLimit, maxListLimit)
 	if err != nil {
 		return nil, err
 	}
-	prefix := store.VaultPrefix(acct)
+	prefix := store.VaultPrefix(r.acct)
 	lower := prefix
 	if in.Marker != "" {
-		name, ok := strings.CutPrefix(in.Marker, vault.ARN(e.opts.Region, acct, ""))
+		name, ok := strings.CutPrefix(in.Marker, vault.ARN(e.opts.Region, r.acct, ""))
 		if !ok || vault.ValidateName(name) != nil {
-			return nil, firn.Errorf(firn.CodeInvalidParameterValue, "Marker: %q is not a vault ARN of account %s", in.Marker, acct)
+			return nil, firn.Errorf(firn.CodeInvalidParameterValue, "Marker: %q is not a vault ARN of account %s", in.Marker, r.acct)
 		}
-		lower = append(store.VaultKey(acct, name), 0)
+		lower = append(store.VaultKey(r.acct, name), 0)
 	}
 	out := &firn.ListVaultsOutput{VaultList: []firn.DescribeVaultOutput{}}
 	var last *vault.Vault
@@ -163,23 +143,17 @@ func (e *Engine) ListVaults(ctx context.Context, in *firn.ListVaultsInput) (*fir
 // DeleteVault implements firn.Glacier. A vault that holds archives cannot
 // be deleted (InvalidParameterValueException).
 func (e *Engine) DeleteVault(ctx context.Context, in *firn.DeleteVaultInput) (*firn.DeleteVaultOutput, error) {
-	acct, err := e.account(in.AccountId)
+	r, err := e.beginDelete(ctx, "DeleteVault", in.AccountId, in.VaultName)
 	if err != nil {
-		return nil, err
-	}
-	if err := e.admit(classDelete); err != nil {
 		return nil, err
 	}
 	e.acctMu.Lock()
 	defer e.acctMu.Unlock()
-	v, unlock, err := e.lockVault(acct, in.VaultName, true)
+	v, unlock, err := r.lock(exclusive)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	if err := e.authorize(ctx, "DeleteVault", v, time.Time{}); err != nil {
-		return nil, err
-	}
 	c, err := e.db.Counters(store.CounterKey(v.ID))
 	if err != nil {
 		return nil, ioError(err)
@@ -190,19 +164,20 @@ func (e *Engine) DeleteVault(ctx context.Context, in *firn.DeleteVaultInput) (*f
 	if !e.deletable(v, c) {
 		return nil, firn.Errorf(firn.CodeInvalidParameterValue, "Vault not empty or recently written to: %s", e.vaultARN(v))
 	}
-	b := e.db.NewBatch()
-	b.Delete(store.VaultKey(acct, v.Name))
-	dropRefs(b, v.Segments, store.VaultKey(acct, v.Name))
-	b.Delete(store.CounterKey(v.ID))
-	for _, p := range [][]byte{store.TombstonePrefix(v.ID), store.UploadPrefix(v.ID), store.PartVaultPrefix(v.ID), store.JobPrefix(v.ID)} {
-		b.DeleteRange(p, store.PrefixEnd(p))
-	}
-	segs, err := e.dropVaultRefs(b, v)
+	var segs []vault.Segment
+	err = e.write(func(b *store.Batch) error {
+		k := store.VaultKey(v.Account, v.Name)
+		b.Delete(k)
+		dropRefs(b, v.Segments, k)
+		b.Delete(store.CounterKey(v.ID))
+		for _, p := range [][]byte{store.TombstonePrefix(v.ID), store.UploadPrefix(v.ID), store.PartVaultPrefix(v.ID), store.JobPrefix(v.ID)} {
+			b.DeleteRange(p, store.PrefixEnd(p))
+		}
+		var err error
+		segs, err = e.dropVaultRefs(b, v)
+		return err
+	})
 	if err != nil {
-		b.Close()
-		return nil, err
-	}
-	if err := commit(b); err != nil {
 		return nil, err
 	}
 	e.releaseSegments(append(segs, v.Segments...))
@@ -221,15 +196,4 @@ func (e *Engine) deletable(v *vault.Vault, c store.Counters) bool {
 	}
 	inv := v.Inventory
 	return inv != nil && inv.Archives == 0 && c.LastWrite <= inv.Date.UnixNano()
-}
-
-// listLimit validates a page size; 0 means def.
-func listLimit(limit int32, def, maxLimit int) (int, error) {
-	switch {
-	case limit == 0:
-		return def, nil
-	case limit < 0 || int(limit) > maxLimit:
-		return 0, firn.Errorf(firn.CodeInvalidParameterValue, "limit: %d is not between 1 and %d", limit, maxLimit)
-	}
-	return int(limit), nil
 }

@@ -10,20 +10,9 @@ import (
 	"github.com/firnstore/firn/vault"
 )
 
-// leaves returns the tree-hash leaves of the bytes held by segs, read from
-// the segment indexes (not the data). Every segment but the last holds whole
-// leaves, so their leaves concatenate into the archive's.
-func (e *Engine) leaves(segs []vault.Segment) ([][32]byte, error) {
-	var all [][32]byte
-	for _, s := range segs {
-		info, err := e.blobs.Stat(blob.ID(s.ID))
-		if err != nil {
-			return nil, ioError(err)
-		}
-		all = append(all, info.Leaves...)
-	}
-	return all, nil
-}
+// Reading stored segments: the bytes of a range of the segments that hold
+// an archive or a job's output, and the tree hash of such a range from the
+// segments' stored leaf hashes, without reading the bytes.
 
 // rangeTreeHash is the hex tree hash of [start, endExcl) of an archive of
 // size bytes held by segs, or "" when the range is not tree-hash aligned.
@@ -175,8 +164,4 @@ func (m *multiReader) Close() error {
 		return nil
 	}
 	return m.closeCurrent()
-}
-
-func contentRange(start, end, total int64) string {
-	return fmt.Sprintf("bytes %d-%d/%d", start, end, total)
 }

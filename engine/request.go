@@ -1,0 +1,250 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/store"
+	"github.com/firnstore/firn/vault"
+)
+
+// The request path. Every operation takes the same steps in this order,
+// and the first that fails ends it with the error the client gets:
+//
+//  1. begin runs the time-driven work that has become due, so that no
+//     operation observes a state the clock has already moved past, and
+//     resolves the AccountId; beginVault also checks the vault name.
+//  2. The operation checks the rest of its input: bad input fails before
+//     any state is read.
+//  3. view, or lock for an operation that reads and rewrites the vault's
+//     state, loads the vault and authorizes the caller (authorize.go); an
+//     account-wide operation calls authorizeAccount instead.
+//  4. A mutation is admitted (admit, space.go): refused once the metadata
+//     store has failed, or for the lack of free space.
+//  5. The operation applies its domain rule and records its changes in
+//     one batch, which write commits.
+//
+// update takes steps 3 to 5 for a change of the vault record; viewVault
+// and updateVault are the whole path of an operation whose only input is
+// its vault. Two variants of begin take a step at once: beginAccount
+// authorizes an account-wide operation, and beginDelete admits a delete
+// (only the failed state refuses one). Any other departure from this
+// order is commented where it happens.
+
+// request is an operation in progress: its caller (ctx), its name (op, as
+// in the IAM action glacier:op) and the account and vault it acts on.
+type request struct {
+	e    *Engine
+	ctx  context.Context
+	op   string
+	acct string
+	name string // the vault's; "" for an account-wide operation
+}
+
+// begin starts operation op on the resources of account accountID.
+func (e *Engine) begin(ctx context.Context, op, accountID string) (*request, error) {
+	e.tick()
+	acct, err := e.account(accountID)
+	if err != nil {
+		return nil, err
+	}
+	return &request{e: e, ctx: ctx, op: op, acct: acct}, nil
+}
+
+// beginVault is begin for an operation on the vault named name.
+func (e *Engine) beginVault(ctx context.Context, op, accountID, name string) (*request, error) {
+	r, err := e.begin(ctx, op, accountID)
+	if err != nil {
+		return nil, err
+	}
+	if err := vault.ValidateName(name); err != nil {
+		return nil, err
+	}
+	r.name = name
+	return r, nil
+}
+
+// beginAccount is begin for an account-wide operation, which it
+// authorizes before the operation checks its input.
+func (e *Engine) beginAccount(ctx context.Context, op, accountID string) (*request, error) {
+	r, err := e.begin(ctx, op, accountID)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.authorizeAccount(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// beginDelete is beginVault for a delete, which is admitted before its
+// input is checked.
+func (e *Engine) beginDelete(ctx context.Context, op, accountID, name string) (*request, error) {
+	r, err := e.begin(ctx, op, accountID)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.admit(classDelete); err != nil {
+		return nil, err
+	}
+	if err := vault.ValidateName(name); err != nil {
+		return nil, err
+	}
+	r.name = name
+	return r, nil
+}
+
+// account resolves an AccountId: "" and "-" are the engine's own account
+// (Options.AccountID), anything else must be a 12-digit account ID.
+func (e *Engine) account(id string) (string, error) {
+	if id == "" || id == "-" {
+		return e.opts.AccountID, nil
+	}
+	if !vault.IsAccountID(id) {
+		return "", firn.Errorf(firn.CodeInvalidParameterValue, "AccountId: %q is not a 12-digit account ID or \"-\"", id)
+	}
+	return id, nil
+}
+
+// view loads the request's vault, without a lock, and authorizes the
+// operation on it.
+func (r *request) view() (*vault.Vault, error) {
+	v, err := r.e.loadVault(r.acct, r.name)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.authorize(v, time.Time{}); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// lock is view under the vault's lock, held as mode says; the caller must
+// call unlock.
+func (r *request) lock(mode lockMode) (v *vault.Vault, unlock func(), err error) {
+	v, unlock, err = r.e.lockVault(r.acct, r.name, mode)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := r.authorize(v, time.Time{}); err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return v, unlock, nil
+}
+
+// update changes the request's vault record under the vault's exclusive
+// lock, once the operation is authorized and admitted: fn changes v and may
+// record other writes in b, which are committed with the record. If fn
+// fails, nothing is written.
+func (r *request) update(fn func(v *vault.Vault, b *store.Batch) error) error {
+	v, unlock, err := r.lock(exclusive)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := r.e.admit(classMetadata); err != nil {
+		return err
+	}
+	return r.e.write(func(b *store.Batch) error {
+		if err := fn(v, b); err != nil {
+			return err
+		}
+		return b.SetJSON(store.VaultKey(r.acct, v.Name), v)
+	})
+}
+
+// viewVault is the whole path of an operation that reads the vault named
+// name and has no other input: beginVault, then view.
+func (e *Engine) viewVault(ctx context.Context, op, accountID, name string) (*vault.Vault, error) {
+	r, err := e.beginVault(ctx, op, accountID, name)
+	if err != nil {
+		return nil, err
+	}
+	return r.view()
+}
+
+// updateVault is the whole path of an operation that changes the record of
+// the vault named name and has no other input: beginVault, then update.
+func (e *Engine) updateVault(ctx context.Context, op, accountID, name string, fn func(v *vault.Vault, b *store.Batch) error) error {
+	r, err := e.beginVault(ctx, op, accountID, name)
+	if err != nil {
+		return err
+	}
+	return r.update(fn)
+}
+
+// lockMode is how an operation holds a vault's lock.
+type lockMode bool
+
+const (
+	// shared excludes the exclusive holders only: for adding records
+	// (archives, uploads, parts), changing those that a finer lock
+	// guards (multipart uploads), or keeping what is read from going (the
+	// segments of a job's output).
+	shared lockMode = false
+	// exclusive is for reading and rewriting the vault's existing state.
+	exclusive lockMode = true
+)
+
+func (e *Engine) vaultLock(id [16]byte) *sync.RWMutex {
+	if l, ok := e.vaultLocks.Load(id); ok {
+		return l.(*sync.RWMutex)
+	}
+	l, _ := e.vaultLocks.LoadOrStore(id, new(sync.RWMutex))
+	return l.(*sync.RWMutex)
+}
+
+// loadVault returns the vault named name of acct.
+func (e *Engine) loadVault(acct, name string) (*vault.Vault, error) {
+	if err := vault.ValidateName(name); err != nil {
+		return nil, err
+	}
+	var v vault.Vault
+	err := e.db.GetJSON(store.VaultKey(acct, name), &v)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, vault.NotFound(e.opts.Region, acct, name)
+	}
+	if err != nil {
+		return nil, ioError(err)
+	}
+	return &v, nil
+}
+
+func (e *Engine) vaultARN(v *vault.Vault) string { return vault.ARN(e.opts.Region, v.Account, v.Name) }
+
+// lockVault loads a vault and locks it; the caller must call the returned
+// unlock. The vault is re-read under the lock so that it cannot have been
+// deleted or replaced meanwhile.
+func (e *Engine) lockVault(acct, name string, mode lockMode) (*vault.Vault, func(), error) {
+	v, err := e.loadVault(acct, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	l := e.vaultLock(v.ID)
+	unlock := l.RUnlock
+	if mode == exclusive {
+		l.Lock()
+		unlock = l.Unlock
+	} else {
+		l.RLock()
+	}
+	v2, err := e.loadVault(acct, name)
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	if v2.ID != v.ID {
+		unlock()
+		return e.lockVault(acct, name, mode)
+	}
+	return v2, unlock, nil
+}
+
+// missingParameter is the error for a required input field left empty.
+func missingParameter(name string) error {
+	return firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: %s", name)
+}
