@@ -63,7 +63,7 @@ func (e *Engine) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput)
 		return nil, err
 	}
 	defer unlock()
-	a := vault.Archive{
+	a := vault.ArchiveRecord{
 		ID:          e.newID(),
 		Description: desc,
 		Size:        seg.Size,
@@ -92,10 +92,10 @@ func (e *Engine) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput)
 
 // commitArchive commits a new archive record with its segment references
 // and counters, plus the writes extra records (nil: none).
-func (e *Engine) commitArchive(v *vault.Vault, a *vault.Archive, extra func(b *store.Batch) error) error {
+func (e *Engine) commitArchive(v *vault.Record, a *vault.ArchiveRecord, extra func(b *store.Batch) error) error {
 	return e.write(func(b *store.Batch) error {
 		k := store.ArchiveKey(v.ID, a.ID)
-		if err := b.SetJSON(k, a); err != nil {
+		if err := b.SetRecord(k, a); err != nil {
 			return err
 		}
 		addRefs(b, a.Segments, k)
@@ -162,13 +162,13 @@ func parseArchiveID(id string) ([16]byte, error) {
 }
 
 // loadArchive returns an archive of v.
-func (e *Engine) loadArchive(v *vault.Vault, id string) (*vault.Archive, error) {
+func (e *Engine) loadArchive(v *vault.Record, id string) (*vault.ArchiveRecord, error) {
 	aid, err := parseArchiveID(id)
 	if err != nil {
 		return nil, err
 	}
-	var a vault.Archive
-	err = e.db.GetJSON(store.ArchiveKey(v.ID, aid), &a)
+	var a vault.ArchiveRecord
+	err = e.db.GetRecord(store.ArchiveKey(v.ID, aid), &a)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, vault.ArchiveNotFound(id)
 	}

@@ -53,7 +53,7 @@ func (r *request) authorizeAccount() error {
 // authorize decides whether the caller may perform the operation on v.
 // created is the creation time of the archive the operation acts on (zero
 // when none), for the glacier:ArchiveAgeInDays condition key.
-func (r *request) authorize(v *vault.Vault, created time.Time) error {
+func (r *request) authorize(v *vault.Record, created time.Time) error {
 	e := r.e
 	lockDoc := e.lockPolicyDoc(v)
 	arn, account := caller(r.ctx, v.Account)

@@ -28,9 +28,9 @@ func (e *Engine) Check(ctx context.Context) error {
 	// holders maps owner key -> its segments, for every record kind that
 	// holds segments.
 	holders := map[string][]vault.Segment{}
-	var vaults []vault.Vault
+	var vaults []vault.Record
 	err := e.db.Scan(store.VaultAll(), store.PrefixEnd(store.VaultAll()), func(_, val []byte) (bool, error) {
-		var v vault.Vault
+		var v vault.Record
 		if err := unmarshal(val, &v); err != nil {
 			return false, err
 		}
@@ -47,7 +47,7 @@ func (e *Engine) Check(ctx context.Context) error {
 		var n, size int64
 		p := store.ArchivePrefix(v.ID)
 		err := e.db.Scan(p, store.PrefixEnd(p), func(k, val []byte) (bool, error) {
-			var a vault.Archive
+			var a vault.ArchiveRecord
 			if err := unmarshal(val, &a); err != nil {
 				return false, err
 			}

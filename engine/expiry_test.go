@@ -30,7 +30,7 @@ func (le *lockEngine) rewriteJobExpiry(t *testing.T, jobID string, expiry time.T
 	deleteTimer(b, j.Expires(), store.TimerJobExpire, k)
 	j.Expiry = expiry
 	setTimer(b, j.Expires(), store.TimerJobExpire, k)
-	if err := b.SetJSON(k, j); err != nil {
+	if err := b.SetRecord(k, j); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Commit(); err != nil {
@@ -106,7 +106,7 @@ func (le *lockEngine) rewriteLockExpiry(t *testing.T, expiry time.Time) {
 	deleteTimer(b, v.Lock.Expires(), store.TimerLockExpire, tid)
 	v.Lock.Expiry = expiry
 	setTimer(b, v.Lock.Expires(), store.TimerLockExpire, tid)
-	if err := b.SetJSON(store.VaultKey(v.Account, v.Name), v); err != nil {
+	if err := b.SetRecord(store.VaultKey(v.Account, v.Name), v); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Commit(); err != nil {

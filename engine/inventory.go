@@ -28,7 +28,7 @@ import (
 
 // inventoryDue returns the cadence point at which v's next inventory is
 // due, and whether it has passed and anything changed since the last.
-func (e *Engine) inventoryDue(v *vault.Vault) (time.Time, bool, error) {
+func (e *Engine) inventoryDue(v *vault.Record) (time.Time, bool, error) {
 	iv := e.opts.InventoryInterval
 	now := e.now()
 	if iv <= 0 || now.Before(v.Created.Add(iv)) {
@@ -51,7 +51,7 @@ func (e *Engine) inventoryDue(v *vault.Vault) (time.Time, bool, error) {
 
 // refreshInventory takes v's inventory if one is due and returns the vault
 // as it is afterwards. The caller holds no lock on v.
-func (e *Engine) refreshInventory(v *vault.Vault) (*vault.Vault, error) {
+func (e *Engine) refreshInventory(v *vault.Record) (*vault.Record, error) {
 	if _, due, err := e.inventoryDue(v); err != nil || !due {
 		return v, err
 	}
@@ -66,7 +66,7 @@ func (e *Engine) refreshInventory(v *vault.Vault) (*vault.Vault, error) {
 // takeInventory takes v's due inventory, if any; the caller holds v's
 // exclusive lock. The archive list goes to a new segment that replaces the
 // previous inventory's.
-func (e *Engine) takeInventory(v *vault.Vault) error {
+func (e *Engine) takeInventory(v *vault.Record) error {
 	point, due, err := e.inventoryDue(v)
 	if err != nil || !due {
 		return err
@@ -105,7 +105,7 @@ func (e *Engine) takeInventory(v *vault.Vault) error {
 		k := store.VaultKey(v.Account, v.Name)
 		dropRefs(b, old, k)
 		addRefs(b, v.Segments, k)
-		return b.SetJSON(k, v)
+		return b.SetRecord(k, v)
 	})
 	if err != nil {
 		e.discardSegment(id)
@@ -117,14 +117,14 @@ func (e *Engine) takeInventory(v *vault.Vault) error {
 
 // scanArchives calls fn for each archive of v in creation order, starting
 // at the archive with ID from ("" for the first).
-func (e *Engine) scanArchives(v *vault.Vault, from string, fn func(*job.Entry) (bool, error)) error {
+func (e *Engine) scanArchives(v *vault.Record, from string, fn func(*job.Entry) (bool, error)) error {
 	prefix := store.ArchivePrefix(v.ID)
 	lower := prefix
 	if from != "" {
 		lower = store.ArchiveKey(v.ID, ulid.MustParseStrict(from))
 	}
 	return e.db.Scan(lower, store.PrefixEnd(prefix), func(_, val []byte) (bool, error) {
-		var a vault.Archive
+		var a vault.ArchiveRecord
 		if err := unmarshal(val, &a); err != nil {
 			return false, err
 		}
@@ -134,7 +134,7 @@ func (e *Engine) scanArchives(v *vault.Vault, from string, fn func(*job.Entry) (
 
 // scanSnapshot calls fn for each archive of v's last inventory, starting at
 // the archive with ID from ("" for the first).
-func (e *Engine) scanSnapshot(v *vault.Vault, from string, fn func(*job.Entry) (bool, error)) error {
+func (e *Engine) scanSnapshot(v *vault.Record, from string, fn func(*job.Entry) (bool, error)) error {
 	if len(v.Segments) == 0 {
 		return nil
 	}
@@ -168,7 +168,7 @@ func (e *Engine) scanSnapshot(v *vault.Vault, from string, fn func(*job.Entry) (
 // segment, streaming: one archive is held at a time. It returns the
 // segment, the output size, and the marker to continue a range inventory
 // from ("" when it is complete).
-func (e *Engine) writeInventory(v *vault.Vault, j *job.Job) (vault.Segment, int64, string, error) {
+func (e *Engine) writeInventory(v *vault.Record, j *job.Record) (vault.Segment, int64, string, error) {
 	inv := j.Inventory
 	id := e.newID()
 	w, err := e.blobs.Create(blob.ID(id))
@@ -208,6 +208,6 @@ func (e *Engine) writeInventory(v *vault.Vault, j *job.Job) (vault.Segment, int6
 
 // noInventory is the error for an inventory job on a vault that has none
 // yet.
-func (e *Engine) noInventory(v *vault.Vault) error {
+func (e *Engine) noInventory(v *vault.Record) error {
 	return firn.Errorf(firn.CodeResourceNotFound, "Vault inventory is not yet available for ARN: %s; inventories are taken every %v after the vault changes", e.vaultARN(v), e.opts.InventoryInterval)
 }

@@ -46,7 +46,7 @@ func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*f
 	}
 	defer unlock()
 	now := e.now()
-	j := &job.Job{
+	j := &job.Record{
 		ID:          e.newID(),
 		VaultID:     v.ID,
 		VaultARN:    e.vaultARN(v),
@@ -125,7 +125,7 @@ func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*f
 				return err
 			}
 		}
-		return b.SetJSON(k, j)
+		return b.SetRecord(k, j)
 	})
 	if err != nil {
 		return nil, err
@@ -142,7 +142,7 @@ func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*f
 // the outcome, schedules the expiry and the notifications in b, and returns
 // the segments whose references it dropped (to release after the commit).
 // The caller holds the vault's exclusive lock.
-func (e *Engine) completeJob(b *store.Batch, v *vault.Vault, j *job.Job, k []byte) ([]vault.Segment, error) {
+func (e *Engine) completeJob(b *store.Batch, v *vault.Record, j *job.Record, k []byte) ([]vault.Segment, error) {
 	// A job completes at its due time, however late it is observed.
 	now := j.Due
 	var released []vault.Segment
@@ -203,7 +203,7 @@ func (e *Engine) completeJob(b *store.Batch, v *vault.Vault, j *job.Job, k []byt
 
 // onJobComplete is the handler of store.TimerJobComplete.
 func (e *Engine) onJobComplete(due int64, k []byte) error {
-	return e.withJob(k, func(b *store.Batch, v *vault.Vault, j *job.Job) ([]vault.Segment, error) {
+	return e.withJob(k, func(b *store.Batch, v *vault.Record, j *job.Record) ([]vault.Segment, error) {
 		b.Delete(store.TimerKey(due, store.TimerJobComplete, k))
 		if j == nil || j.Done() {
 			return nil, nil
@@ -212,13 +212,13 @@ func (e *Engine) onJobComplete(due int64, k []byte) error {
 		if err != nil {
 			return nil, err
 		}
-		return released, b.SetJSON(k, j)
+		return released, b.SetRecord(k, j)
 	})
 }
 
 // onJobExpire is the handler of store.TimerJobExpire: the job and its output go.
 func (e *Engine) onJobExpire(due int64, k []byte) error {
-	return e.withJob(k, func(b *store.Batch, v *vault.Vault, j *job.Job) ([]vault.Segment, error) {
+	return e.withJob(k, func(b *store.Batch, v *vault.Record, j *job.Record) ([]vault.Segment, error) {
 		b.Delete(store.TimerKey(due, store.TimerJobExpire, k))
 		if j == nil {
 			return nil, nil
@@ -232,13 +232,13 @@ func (e *Engine) onJobExpire(due int64, k []byte) error {
 // withJob runs fn on the job at key k under its vault's exclusive lock,
 // commits what fn records in the batch, then releases the segments fn
 // returns. j and v are nil when the job or its vault is gone.
-func (e *Engine) withJob(k []byte, fn func(b *store.Batch, v *vault.Vault, j *job.Job) ([]vault.Segment, error)) error {
-	var j job.Job
-	err := e.db.GetJSON(k, &j)
+func (e *Engine) withJob(k []byte, fn func(b *store.Batch, v *vault.Record, j *job.Record) ([]vault.Segment, error)) error {
+	var j job.Record
+	err := e.db.GetRecord(k, &j)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	var v *vault.Vault
+	var v *vault.Record
 	if err == nil {
 		var unlock func()
 		if v, unlock, err = e.vaultByID(j.VaultARN, j.VaultID); err != nil {
@@ -249,7 +249,7 @@ func (e *Engine) withJob(k []byte, fn func(b *store.Batch, v *vault.Vault, j *jo
 	jp := &j
 	if v == nil {
 		jp = nil
-	} else if err := e.db.GetJSON(k, &j); errors.Is(err, store.ErrNotFound) {
+	} else if err := e.db.GetRecord(k, &j); errors.Is(err, store.ErrNotFound) {
 		jp = nil
 	} else if err != nil {
 		return err
@@ -269,7 +269,7 @@ func (e *Engine) withJob(k []byte, fn func(b *store.Batch, v *vault.Vault, j *jo
 
 // vaultByID locks the vault with the given ARN if it is still the vault
 // with that ID; v is nil (and unlock a no-op) when it is gone.
-func (e *Engine) vaultByID(arn string, id [16]byte) (*vault.Vault, func(), error) {
+func (e *Engine) vaultByID(arn string, id [16]byte) (*vault.Record, func(), error) {
 	acct, name, ok := splitVaultARN(arn)
 	if !ok {
 		return nil, func() {}, nil
@@ -289,7 +289,7 @@ func (e *Engine) vaultByID(arn string, id [16]byte) (*vault.Vault, func(), error
 }
 
 // loadJob returns a job of v that has not expired.
-func (e *Engine) loadJob(v *vault.Vault, id string) (*job.Job, []byte, error) {
+func (e *Engine) loadJob(v *vault.Record, id string) (*job.Record, []byte, error) {
 	if id == "" {
 		return nil, nil, missingParameter("JobId")
 	}
@@ -298,8 +298,8 @@ func (e *Engine) loadJob(v *vault.Vault, id string) (*job.Job, []byte, error) {
 		return nil, nil, job.NotFound(id)
 	}
 	k := store.JobKey(v.ID, u)
-	var j job.Job
-	err = e.db.GetJSON(k, &j)
+	var j job.Record
+	err = e.db.GetRecord(k, &j)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, job.NotFound(id)
 	}
@@ -354,7 +354,7 @@ func (e *Engine) ListJobs(ctx context.Context, in *firn.ListJobsInput) (*firn.Li
 	now := e.now()
 	out := &firn.ListJobsOutput{JobList: []firn.GlacierJobDescription{}}
 	err = e.db.Scan(lower, store.PrefixEnd(prefix), func(_, val []byte) (bool, error) {
-		var j job.Job
+		var j job.Record
 		if err := unmarshal(val, &j); err != nil {
 			return false, err
 		}

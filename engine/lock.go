@@ -10,7 +10,7 @@ import (
 	"github.com/firnstore/firn/vault"
 )
 
-// Vault locks. A vault's lock is part of its record (vault.Vault.Lock) and
+// Vault locks. A vault's lock is part of its record (vault.Record.Lock) and
 // follows the lock package's state machine. An InProgress lock has a
 // store.TimerLockExpire timer at its expiry, set in the batch that initiates it
 // and deleted in the batch that completes, aborts or replaces it; the timer
@@ -38,7 +38,7 @@ func (e *Engine) InitiateVaultLock(ctx context.Context, in *firn.InitiateVaultLo
 		return nil, err
 	}
 	id := e.newID().String()
-	err = r.update(func(v *vault.Vault, b *store.Batch) error {
+	err = r.update(func(v *vault.Record, b *store.Batch) error {
 		l, err := v.Lock.Initiate(doc, id, e.now())
 		if err != nil {
 			return err
@@ -65,7 +65,7 @@ func (e *Engine) CompleteVaultLock(ctx context.Context, in *firn.CompleteVaultLo
 	if in.LockId == "" {
 		return nil, missingParameter("lockId")
 	}
-	err := e.updateVault(ctx, "CompleteVaultLock", in.AccountId, in.VaultName, func(v *vault.Vault, b *store.Batch) error {
+	err := e.updateVault(ctx, "CompleteVaultLock", in.AccountId, in.VaultName, func(v *vault.Record, b *store.Batch) error {
 		l, err := v.Lock.Complete(in.LockId, e.now())
 		if err != nil {
 			return err
@@ -83,7 +83,7 @@ func (e *Engine) CompleteVaultLock(ctx context.Context, in *firn.CompleteVaultLo
 // its policy; it succeeds when there is no lock, and fails with
 // AccessDeniedException when the lock is Locked.
 func (e *Engine) AbortVaultLock(ctx context.Context, in *firn.AbortVaultLockInput) (*firn.AbortVaultLockOutput, error) {
-	err := e.updateVault(ctx, "AbortVaultLock", in.AccountId, in.VaultName, func(v *vault.Vault, b *store.Batch) error {
+	err := e.updateVault(ctx, "AbortVaultLock", in.AccountId, in.VaultName, func(v *vault.Record, b *store.Batch) error {
 		l, err := v.Lock.Abort(e.now())
 		if err != nil {
 			return err
@@ -154,13 +154,13 @@ func (e *Engine) onLockExpire(due int64, id []byte) error {
 	v.Lock = lock.Lock{}
 	return e.write(func(b *store.Batch) error {
 		b.Delete(store.TimerKey(due, store.TimerLockExpire, id))
-		return b.SetJSON(store.VaultKey(acct, name), v)
+		return b.SetRecord(store.VaultKey(acct, name), v)
 	})
 }
 
 // replaceLock sets v's lock to l, recording in b the removal of the expiry
 // timer of the in-progress lock it replaces.
-func replaceLock(b *store.Batch, v *vault.Vault, l lock.Lock) {
+func replaceLock(b *store.Batch, v *vault.Record, l lock.Lock) {
 	if v.Lock.State == lock.InProgress {
 		deleteTimer(b, v.Lock.Expires(), store.TimerLockExpire, store.LockTimerID(v.ID, v.Account, v.Name))
 	}

@@ -72,7 +72,7 @@ func (le *lockEngine) reopen(t lockTB) {
 }
 
 // record returns the stored vault record.
-func (le *lockEngine) record(t lockTB, name string) *vault.Vault {
+func (le *lockEngine) record(t lockTB, name string) *vault.Record {
 	t.Helper()
 	v, err := le.e.loadVault(DefaultAccountID, name)
 	if err != nil {

@@ -67,14 +67,14 @@ func writeUpload(b *store.Batch, vaultID [16]byte, rec *store.UploadRecord, due 
 	}
 	rec.Timer = due
 	setTimer(b, due, store.TimerUploadExpire, tid)
-	return b.SetJSON(store.UploadKey(vaultID, rec.ID), rec)
+	return b.SetRecord(store.UploadKey(vaultID, rec.ID), rec)
 }
 
 // loadUpload returns upload id of vault v; idText is the ID as the client
 // sent it, for the error.
-func (e *Engine) loadUpload(v *vault.Vault, id [16]byte, idText string) (*store.UploadRecord, error) {
+func (e *Engine) loadUpload(v *vault.Record, id [16]byte, idText string) (*store.UploadRecord, error) {
 	var rec store.UploadRecord
-	err := e.db.GetJSON(store.UploadKey(v.ID, id), &rec)
+	err := e.db.GetRecord(store.UploadKey(v.ID, id), &rec)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, multipart.NotFound(idText)
 	}
@@ -234,7 +234,7 @@ func (e *Engine) commitPart(r *request, uid [16]byte, idText string, rng multipa
 
 	k := partKey(v.ID, &rec.Upload, rng.Start)
 	var old store.PartRecord
-	switch err := e.db.GetJSON(k, &old); {
+	switch err := e.db.GetRecord(k, &old); {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
 		return ioError(err)
@@ -244,7 +244,7 @@ func (e *Engine) commitPart(r *request, uid [16]byte, idText string, rng multipa
 		Segments: []vault.Segment{seg},
 	}
 	err = e.write(func(b *store.Batch) error {
-		if err := b.SetJSON(k, &rec2); err != nil {
+		if err := b.SetRecord(k, &rec2); err != nil {
 			return err
 		}
 		dropRefs(b, old.Segments, k)
@@ -329,7 +329,7 @@ func (e *Engine) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteM
 	if err != nil {
 		return nil, err
 	}
-	out := func(a *multipart.Archive) *firn.CompleteMultipartUploadOutput {
+	out := func(a *multipart.Completion) *firn.CompleteMultipartUploadOutput {
 		id := multipart.FormatID(a.ID)
 		return &firn.CompleteMultipartUploadOutput{ArchiveId: id, Checksum: a.TreeHash.String(), Location: vault.ArchiveLocation(r.acct, v.Name, id)}
 	}
@@ -337,7 +337,7 @@ func (e *Engine) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteM
 		return out(rec.Archive), nil
 	}
 
-	a := vault.Archive{
+	a := vault.ArchiveRecord{
 		ID:          next.Archive.ID,
 		Description: next.Description,
 		Size:        next.Archive.Size,
@@ -447,7 +447,7 @@ func (e *Engine) runUploadTimer(due int64, id []byte) error {
 	defer ul.Unlock()
 
 	var rec store.UploadRecord
-	err := e.db.GetJSON(store.UploadKey(vid, uid), &rec)
+	err := e.db.GetRecord(store.UploadKey(vid, uid), &rec)
 	if errors.Is(err, store.ErrNotFound) || err == nil && rec.Timer.UnixNano() != due {
 		return drop(timerKey)
 	}
@@ -588,7 +588,7 @@ func (e *Engine) ListParts(ctx context.Context, in *firn.ListPartsInput) (*firn.
 // vault v: every upload is in a valid state and has its timer; parts belong
 // to uploads in progress, sit at the key of their range, respect the part
 // size and hold exactly one segment of their size.
-func (e *Engine) checkUploads(v *vault.Vault, bad func(format string, args ...any)) error {
+func (e *Engine) checkUploads(v *vault.Record, bad func(format string, args ...any)) error {
 	uploads := map[[16]byte]*store.UploadRecord{}
 	p := store.UploadPrefix(v.ID)
 	err := e.db.Scan(p, store.PrefixEnd(p), func(_, val []byte) (bool, error) {

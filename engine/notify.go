@@ -48,7 +48,7 @@ const notifyRetry = time.Minute
 // configuration lists the job's event. Entries live in the timer index, due
 // at the completion, so delivery survives a crash between completion and
 // delivery; the outbox delivers them.
-func (e *Engine) scheduleNotifications(b *store.Batch, v *vault.Vault, j *job.Job, k []byte) error {
+func (e *Engine) scheduleNotifications(b *store.Batch, v *vault.Record, j *job.Record, k []byte) error {
 	var topics []string
 	if j.SNSTopic != "" {
 		topics = append(topics, j.SNSTopic)

@@ -111,7 +111,7 @@ func (e *Engine) account(id string) (string, error) {
 
 // view loads the request's vault, without a lock, and authorizes the
 // operation on it.
-func (r *request) view() (*vault.Vault, error) {
+func (r *request) view() (*vault.Record, error) {
 	v, err := r.e.loadVault(r.acct, r.name)
 	if err != nil {
 		return nil, err
@@ -124,7 +124,7 @@ func (r *request) view() (*vault.Vault, error) {
 
 // lock is view under the vault's lock, held as mode says; the caller must
 // call unlock.
-func (r *request) lock(mode lockMode) (v *vault.Vault, unlock func(), err error) {
+func (r *request) lock(mode lockMode) (v *vault.Record, unlock func(), err error) {
 	v, unlock, err = r.e.lockVault(r.acct, r.name, mode)
 	if err != nil {
 		return nil, nil, err
@@ -140,7 +140,7 @@ func (r *request) lock(mode lockMode) (v *vault.Vault, unlock func(), err error)
 // lock, once the operation is authorized and admitted: fn changes v and may
 // record other writes in b, which are committed with the record. If fn
 // fails, nothing is written.
-func (r *request) update(fn func(v *vault.Vault, b *store.Batch) error) error {
+func (r *request) update(fn func(v *vault.Record, b *store.Batch) error) error {
 	v, unlock, err := r.lock(exclusive)
 	if err != nil {
 		return err
@@ -153,13 +153,13 @@ func (r *request) update(fn func(v *vault.Vault, b *store.Batch) error) error {
 		if err := fn(v, b); err != nil {
 			return err
 		}
-		return b.SetJSON(store.VaultKey(r.acct, v.Name), v)
+		return b.SetRecord(store.VaultKey(r.acct, v.Name), v)
 	})
 }
 
 // viewVault is the whole path of an operation that reads the vault named
 // name and has no other input: beginVault, then view.
-func (e *Engine) viewVault(ctx context.Context, op, accountID, name string) (*vault.Vault, error) {
+func (e *Engine) viewVault(ctx context.Context, op, accountID, name string) (*vault.Record, error) {
 	r, err := e.beginVault(ctx, op, accountID, name)
 	if err != nil {
 		return nil, err
@@ -169,7 +169,7 @@ func (e *Engine) viewVault(ctx context.Context, op, accountID, name string) (*va
 
 // updateVault is the whole path of an operation that changes the record of
 // the vault named name and has no other input: beginVault, then update.
-func (e *Engine) updateVault(ctx context.Context, op, accountID, name string, fn func(v *vault.Vault, b *store.Batch) error) error {
+func (e *Engine) updateVault(ctx context.Context, op, accountID, name string, fn func(v *vault.Record, b *store.Batch) error) error {
 	r, err := e.beginVault(ctx, op, accountID, name)
 	if err != nil {
 		return err
@@ -199,12 +199,12 @@ func (e *Engine) vaultLock(id [16]byte) *sync.RWMutex {
 }
 
 // loadVault returns the vault named name of acct.
-func (e *Engine) loadVault(acct, name string) (*vault.Vault, error) {
+func (e *Engine) loadVault(acct, name string) (*vault.Record, error) {
 	if err := vault.ValidateName(name); err != nil {
 		return nil, err
 	}
-	var v vault.Vault
-	err := e.db.GetJSON(store.VaultKey(acct, name), &v)
+	var v vault.Record
+	err := e.db.GetRecord(store.VaultKey(acct, name), &v)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, vault.NotFound(e.opts.Region, acct, name)
 	}
@@ -214,12 +214,12 @@ func (e *Engine) loadVault(acct, name string) (*vault.Vault, error) {
 	return &v, nil
 }
 
-func (e *Engine) vaultARN(v *vault.Vault) string { return vault.ARN(e.opts.Region, v.Account, v.Name) }
+func (e *Engine) vaultARN(v *vault.Record) string { return vault.ARN(e.opts.Region, v.Account, v.Name) }
 
 // lockVault loads a vault and locks it; the caller must call the returned
 // unlock. The vault is re-read under the lock so that it cannot have been
 // deleted or replaced meanwhile.
-func (e *Engine) lockVault(acct, name string, mode lockMode) (*vault.Vault, func(), error) {
+func (e *Engine) lockVault(acct, name string, mode lockMode) (*vault.Record, func(), error) {
 	v, err := e.loadVault(acct, name)
 	if err != nil {
 		return nil, nil, err

@@ -25,7 +25,7 @@ const (
 // tier) and provisioned capacity (Expedited tier, with
 // Options.LimitExpedited) to a job retrieving n bytes, and records the
 // retrieval in b. The caller holds retrievalMu until b commits.
-func (e *Engine) admitRetrieval(b *store.Batch, acct string, j *job.Job, n int64) error {
+func (e *Engine) admitRetrieval(b *store.Batch, acct string, j *job.Record, n int64) error {
 	now := e.now()
 	switch j.Tier {
 	case firn.TierStandard:
@@ -124,7 +124,7 @@ func (e *Engine) scanLog(acct string, kind byte, from time.Time, fn func(n int64
 
 func (e *Engine) retrievalPolicy(acct string) (firn.DataRetrievalPolicy, error) {
 	var p firn.DataRetrievalPolicy
-	err := e.db.GetJSON(store.AccountKey(acct, store.AccountRetrievalPolicy), &p)
+	err := e.db.GetRecord(store.AccountKey(acct, store.AccountRetrievalPolicy), &p)
 	if errors.Is(err, store.ErrNotFound) {
 		return job.DefaultRetrievalPolicy(), nil
 	}
@@ -151,7 +151,7 @@ func (e *Engine) SetDataRetrievalPolicy(ctx context.Context, in *firn.SetDataRet
 	e.retrievalMu.Lock()
 	defer e.retrievalMu.Unlock()
 	err = e.write(func(b *store.Batch) error {
-		return b.SetJSON(store.AccountKey(r.acct, store.AccountRetrievalPolicy), in.Policy)
+		return b.SetRecord(store.AccountKey(r.acct, store.AccountRetrievalPolicy), in.Policy)
 	})
 	if err != nil {
 		return nil, err
@@ -218,7 +218,7 @@ func (e *Engine) PurchaseProvisionedCapacity(ctx context.Context, in *firn.Purch
 	now := e.now()
 	u := store.CapacityUnit{ID: e.newID(), Start: now, Expires: job.CapacityExpiration(now)}
 	err = e.write(func(b *store.Batch) error {
-		return b.SetJSON(store.AccountKey(r.acct, store.AccountCapacity, u.ID[:]), &u)
+		return b.SetRecord(store.AccountKey(r.acct, store.AccountCapacity, u.ID[:]), &u)
 	})
 	if err != nil {
 		return nil, err

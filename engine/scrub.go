@@ -92,9 +92,9 @@ const scrubPage = 256
 // found until then.
 func (e *Engine) Scrub(ctx context.Context) (*ScrubReport, error) {
 	r := &ScrubReport{}
-	var vaults []vault.Vault
+	var vaults []vault.Record
 	err := e.eachRecord(ctx, store.VaultAll(), func(_, val []byte) error {
-		var v vault.Vault
+		var v vault.Record
 		if err := unmarshal(val, &v); err != nil {
 			return err
 		}
@@ -113,7 +113,7 @@ func (e *Engine) Scrub(ctx context.Context) (*ScrubReport, error) {
 }
 
 // scrubVault scrubs the records of v.
-func (e *Engine) scrubVault(ctx context.Context, r *ScrubReport, v *vault.Vault) error {
+func (e *Engine) scrubVault(ctx context.Context, r *ScrubReport, v *vault.Record) error {
 	at := Damage{Account: v.Account, Vault: v.Name}
 	if len(v.Segments) > 0 {
 		d := at
@@ -121,7 +121,7 @@ func (e *Engine) scrubVault(ctx context.Context, r *ScrubReport, v *vault.Vault)
 		e.scrubRecord(r, d, store.VaultKey(v.Account, v.Name), v.Segments, nil, "")
 	}
 	err := e.eachRecord(ctx, store.ArchivePrefix(v.ID), func(k, val []byte) error {
-		var a vault.Archive
+		var a vault.ArchiveRecord
 		if err := unmarshal(val, &a); err != nil {
 			return err
 		}
@@ -151,7 +151,7 @@ func (e *Engine) scrubVault(ctx context.Context, r *ScrubReport, v *vault.Vault)
 		return err
 	}
 	return e.eachRecord(ctx, store.JobPrefix(v.ID), func(k, val []byte) error {
-		var j job.Job
+		var j job.Record
 		if err := unmarshal(val, &j); err != nil {
 			return err
 		}

@@ -83,7 +83,7 @@ func (e *Engine) discardSegment(id [16]byte) {
 
 // dropVaultRefs records in b the deletion of the references held by a
 // vault's parts and jobs, and returns their segments.
-func (e *Engine) dropVaultRefs(b *store.Batch, v *vault.Vault) ([]vault.Segment, error) {
+func (e *Engine) dropVaultRefs(b *store.Batch, v *vault.Record) ([]vault.Segment, error) {
 	var all []vault.Segment
 	for _, p := range [][]byte{store.PartVaultPrefix(v.ID), store.JobPrefix(v.ID)} {
 		err := e.db.Scan(p, store.PrefixEnd(p), func(k, val []byte) (bool, error) {

@@ -51,7 +51,7 @@ func selectOutputPath(loc *firn.OutputLocation, jobID string) string {
 // runSelect runs j's query over its archive. It returns the segment holding
 // the results, their size, or why the job failed; err is a failure of the
 // engine itself (storage), which leaves the job to be retried.
-func (e *Engine) runSelect(v *vault.Vault, j *job.Job) (segs []vault.Segment, size int64, why string, err error) {
+func (e *Engine) runSelect(v *vault.Record, j *job.Record) (segs []vault.Segment, size int64, why string, err error) {
 	s := j.Select
 	q, err := compileSelect(&s.Parameters)
 	if err != nil {

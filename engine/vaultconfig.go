@@ -13,7 +13,7 @@ import (
 // AddTagsToVault implements firn.Glacier. A vault holds at most 10 tags
 // (LimitExceededException); existing keys are overwritten.
 func (e *Engine) AddTagsToVault(ctx context.Context, in *firn.AddTagsToVaultInput) (*firn.AddTagsToVaultOutput, error) {
-	err := e.updateVault(ctx, "AddTagsToVault", in.AccountId, in.VaultName, func(v *vault.Vault, _ *store.Batch) error {
+	err := e.updateVault(ctx, "AddTagsToVault", in.AccountId, in.VaultName, func(v *vault.Record, _ *store.Batch) error {
 		tags, err := vault.AddTags(v.Tags, in.Tags)
 		v.Tags = tags
 		return err
@@ -40,7 +40,7 @@ func (e *Engine) ListTagsForVault(ctx context.Context, in *firn.ListTagsForVault
 // RemoveTagsFromVault implements firn.Glacier. Absent keys are ignored; an
 // empty TagKeys is InvalidParameterValueException.
 func (e *Engine) RemoveTagsFromVault(ctx context.Context, in *firn.RemoveTagsFromVaultInput) (*firn.RemoveTagsFromVaultOutput, error) {
-	err := e.updateVault(ctx, "RemoveTagsFromVault", in.AccountId, in.VaultName, func(v *vault.Vault, _ *store.Batch) error {
+	err := e.updateVault(ctx, "RemoveTagsFromVault", in.AccountId, in.VaultName, func(v *vault.Record, _ *store.Batch) error {
 		tags, err := vault.RemoveTags(v.Tags, in.TagKeys)
 		v.Tags = tags
 		return err
@@ -60,7 +60,7 @@ func (e *Engine) SetVaultNotifications(ctx context.Context, in *firn.SetVaultNot
 	if err := vault.ValidateNotifications(in.VaultNotificationConfig); err != nil {
 		return nil, err
 	}
-	err = r.update(func(v *vault.Vault, _ *store.Batch) error {
+	err = r.update(func(v *vault.Record, _ *store.Batch) error {
 		c := *in.VaultNotificationConfig
 		c.Events = append([]string(nil), c.Events...)
 		v.Notifications = &c
@@ -89,7 +89,7 @@ func (e *Engine) GetVaultNotifications(ctx context.Context, in *firn.GetVaultNot
 
 // DeleteVaultNotifications implements firn.Glacier; it is idempotent.
 func (e *Engine) DeleteVaultNotifications(ctx context.Context, in *firn.DeleteVaultNotificationsInput) (*firn.DeleteVaultNotificationsOutput, error) {
-	err := e.updateVault(ctx, "DeleteVaultNotifications", in.AccountId, in.VaultName, func(v *vault.Vault, _ *store.Batch) error {
+	err := e.updateVault(ctx, "DeleteVaultNotifications", in.AccountId, in.VaultName, func(v *vault.Record, _ *store.Batch) error {
 		v.Notifications = nil
 		return nil
 	})
@@ -116,7 +116,7 @@ func (e *Engine) SetVaultAccessPolicy(ctx context.Context, in *firn.SetVaultAcce
 	if _, err := policy.Parse(doc); err != nil {
 		return nil, err
 	}
-	err = r.update(func(v *vault.Vault, _ *store.Batch) error {
+	err = r.update(func(v *vault.Record, _ *store.Batch) error {
 		v.AccessPolicy = doc
 		return nil
 	})
@@ -141,7 +141,7 @@ func (e *Engine) GetVaultAccessPolicy(ctx context.Context, in *firn.GetVaultAcce
 
 // DeleteVaultAccessPolicy implements firn.Glacier; it is idempotent.
 func (e *Engine) DeleteVaultAccessPolicy(ctx context.Context, in *firn.DeleteVaultAccessPolicyInput) (*firn.DeleteVaultAccessPolicyOutput, error) {
-	err := e.updateVault(ctx, "DeleteVaultAccessPolicy", in.AccountId, in.VaultName, func(v *vault.Vault, _ *store.Batch) error {
+	err := e.updateVault(ctx, "DeleteVaultAccessPolicy", in.AccountId, in.VaultName, func(v *vault.Record, _ *store.Batch) error {
 		v.AccessPolicy = ""
 		return nil
 	})

@@ -45,8 +45,8 @@ func (e *Engine) CreateVault(ctx context.Context, in *firn.CreateVaultInput) (*f
 	if n >= e.opts.MaxVaults {
 		return nil, firn.Errorf(firn.CodeLimitExceeded, "VaultName: account %s already has %d vaults, the maximum", r.acct, e.opts.MaxVaults)
 	}
-	v := vault.Vault{ID: e.newID(), Account: r.acct, Name: in.VaultName, Created: e.now()}
-	err = e.write(func(b *store.Batch) error { return b.SetJSON(store.VaultKey(r.acct, v.Name), &v) })
+	v := vault.Record{ID: e.newID(), Account: r.acct, Name: in.VaultName, Created: e.now()}
+	err = e.write(func(b *store.Batch) error { return b.SetRecord(store.VaultKey(r.acct, v.Name), &v) })
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func (e *Engine) DescribeVault(ctx context.Context, in *firn.DescribeVaultInput)
 
 // describe returns v's description: its counts as of its last inventory
 // (see inventory.go), which is always current by default.
-func (e *Engine) describe(v *vault.Vault) (firn.DescribeVaultOutput, error) {
+func (e *Engine) describe(v *vault.Record) (firn.DescribeVaultOutput, error) {
 	d := firn.DescribeVaultOutput{VaultARN: e.vaultARN(v), VaultName: v.Name, CreationDate: v.Created}
 	if e.opts.InventoryInterval > 0 {
 		v, err := e.refreshInventory(v)
@@ -112,14 +112,14 @@ func (e *Engine) ListVaults(ctx context.Context, in *firn.ListVaultsInput) (*fir
 		lower = append(store.VaultKey(r.acct, name), 0)
 	}
 	out := &firn.ListVaultsOutput{VaultList: []firn.DescribeVaultOutput{}}
-	var last *vault.Vault
+	var last *vault.Record
 	more := false
 	err = e.db.Scan(lower, store.PrefixEnd(prefix), func(_, val []byte) (bool, error) {
 		if len(out.VaultList) == limit {
 			more = true
 			return false, nil
 		}
-		var v vault.Vault
+		var v vault.Record
 		if err := unmarshal(val, &v); err != nil {
 			return false, err
 		}
@@ -187,7 +187,7 @@ func (e *Engine) DeleteVault(ctx context.Context, in *firn.DeleteVaultInput) (*f
 // deletable reports whether v may be deleted: it holds no archives and,
 // when inventories follow a cadence, was also empty at its last inventory
 // with no writes since.
-func (e *Engine) deletable(v *vault.Vault, c store.Counters) bool {
+func (e *Engine) deletable(v *vault.Record, c store.Counters) bool {
 	if c.Archives > 0 {
 		return false
 	}

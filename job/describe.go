@@ -8,7 +8,7 @@ import (
 
 // Describe returns the job's description as DescribeJob and ListJobs show
 // it; id is the job ID's text form.
-func (j *Job) Describe(id string) firn.GlacierJobDescription {
+func (j *Record) Describe(id string) firn.GlacierJobDescription {
 	d := firn.GlacierJobDescription{
 		JobId:          id,
 		JobDescription: j.Description,
@@ -59,7 +59,7 @@ func (j *Job) Describe(id string) firn.GlacierJobDescription {
 }
 
 // ContentType is the media type of the job's output.
-func (j *Job) ContentType() string {
+func (j *Record) ContentType() string {
 	switch {
 	case j.Inventory != nil && j.Inventory.Format == firn.FormatCSV:
 		return "text/csv"

@@ -10,7 +10,7 @@ import (
 // archive but, as DescribeJob documents for select jobs, leaves the
 // archive's size and tree hash null (zero), completed or not.
 func TestDescribeSelect(t *testing.T) {
-	j := &Job{
+	j := &Record{
 		Action: firn.ActionSelect,
 		Status: firn.StatusInProgress,
 		Select: &Select{ArchiveID: "a1", Size: 35, TreeHash: "abc", OutputPath: "s3://b/p/j/"},

@@ -11,9 +11,9 @@ import (
 // OutputLifetime is how long a completed job and its output remain.
 const OutputLifetime = 24 * time.Hour
 
-// Job is the persisted state of one job; internal/store defines its stored
+// Record is the persisted state of one job; internal/store defines its stored
 // form.
-type Job struct {
+type Record struct {
 	ID          [16]byte
 	VaultID     [16]byte
 	VaultARN    string
@@ -82,11 +82,11 @@ type Select struct {
 }
 
 // Done reports whether the job has completed.
-func (j *Job) Done() bool { return j.Status != firn.StatusInProgress }
+func (j *Record) Done() bool { return j.Status != firn.StatusInProgress }
 
 // Expires is when a completed job disappears: its Expiry, or
 // OutputLifetime after Completed if that is zero.
-func (j *Job) Expires() time.Time {
+func (j *Record) Expires() time.Time {
 	if !j.Expiry.IsZero() {
 		return j.Expiry
 	}
@@ -94,7 +94,7 @@ func (j *Job) Expires() time.Time {
 }
 
 // Succeed completes an in-progress job successfully at now.
-func (j *Job) Succeed(now time.Time, outputSize int64) error {
+func (j *Record) Succeed(now time.Time, outputSize int64) error {
 	if j.Done() {
 		return fmt.Errorf("job: %x already %s", j.ID, j.Status)
 	}
@@ -107,7 +107,7 @@ func (j *Job) Succeed(now time.Time, outputSize int64) error {
 
 // Fail completes an in-progress job unsuccessfully at now, with a message
 // saying why.
-func (j *Job) Fail(now time.Time, why string) error {
+func (j *Record) Fail(now time.Time, why string) error {
 	if j.Done() {
 		return fmt.Errorf("job: %x already %s", j.ID, j.Status)
 	}

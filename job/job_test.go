@@ -13,11 +13,11 @@ import (
 // expires OutputLifetime after its completion.
 func TestExpiresFromRecord(t *testing.T) {
 	t0 := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
-	for name, complete := range map[string]func(*job.Job) error{
-		"Succeed": func(j *job.Job) error { return j.Succeed(t0, 1) },
-		"Fail":    func(j *job.Job) error { return j.Fail(t0, "why") },
+	for name, complete := range map[string]func(*job.Record) error{
+		"Succeed": func(j *job.Record) error { return j.Succeed(t0, 1) },
+		"Fail":    func(j *job.Record) error { return j.Fail(t0, "why") },
 	} {
-		j := &job.Job{Status: firn.StatusInProgress}
+		j := &job.Record{Status: firn.StatusInProgress}
 		if err := complete(j); err != nil {
 			t.Fatal(err)
 		}
@@ -25,7 +25,7 @@ func TestExpiresFromRecord(t *testing.T) {
 			t.Errorf("%s: Expiry %v, Expires %v, want %v", name, j.Expiry, j.Expires(), want)
 		}
 	}
-	j := &job.Job{Status: firn.StatusSucceeded, Completed: t0, Expiry: t0.Add(time.Hour)}
+	j := &job.Record{Status: firn.StatusSucceeded, Completed: t0, Expiry: t0.Add(time.Hour)}
 	if got := j.Expires(); !got.Equal(t0.Add(time.Hour)) {
 		t.Errorf("Expires = %v, want the recorded %v", got, t0.Add(time.Hour))
 	}

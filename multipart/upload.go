@@ -64,12 +64,12 @@ type Upload struct {
 	// Ended is when the upload left InProgress; zero while in progress.
 	Ended time.Time
 	// Archive is what a Completed upload became; nil in other states.
-	Archive *Archive
+	Archive *Completion
 }
 
-// Archive records the archive a completed upload created, to answer a
+// Completion records the archive a completed upload created, to answer a
 // repeated completion.
-type Archive struct {
+type Completion struct {
 	ID       [16]byte
 	Size     int64
 	TreeHash TreeHash
@@ -228,7 +228,7 @@ func (u Upload) Complete(parts []Part, size int64, checksum TreeHash, archiveID 
 	}
 	u.State = Completed
 	u.Ended = now
-	u.Archive = &Archive{ID: archiveID, Size: size, TreeHash: checksum}
+	u.Archive = &Completion{ID: archiveID, Size: size, TreeHash: checksum}
 	return u, nil
 }
 

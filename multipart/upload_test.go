@@ -154,7 +154,7 @@ func TestCompleteTreeHash(t *testing.T) {
 		}
 		want := u
 		want.State, want.Ended = Completed, t0.Add(time.Hour)
-		want.Archive = &Archive{ID: [16]byte{7}, Size: int64(c.size), TreeHash: sum}
+		want.Archive = &Completion{ID: [16]byte{7}, Size: int64(c.size), TreeHash: sum}
 		if !reflect.DeepEqual(done, want) {
 			t.Errorf("Complete = %+v, want %+v", done, want)
 		}

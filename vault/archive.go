@@ -6,9 +6,9 @@ import (
 	"github.com/firnstore/firn"
 )
 
-// Archive is the persisted state of one archive; internal/store defines
+// ArchiveRecord is the persisted state of one archive; internal/store defines
 // its stored form.
-type Archive struct {
+type ArchiveRecord struct {
 	ID          [16]byte
 	Description string
 	Size        int64

@@ -7,9 +7,9 @@ import (
 	"github.com/firnstore/firn/lock"
 )
 
-// Vault is the persisted state of one vault; internal/store defines its
+// Record is the persisted state of one vault; internal/store defines its
 // stored form.
-type Vault struct {
+type Record struct {
 	// ID distinguishes this vault from an earlier one of the same name.
 	ID      [16]byte
 	Account string

@@ -6,7 +6,7 @@ import (
 	"github.com/firnstore/firn/vault"
 )
 
-// archiveRecord is the stored form of a vault.Archive (key ArchiveKey).
+// archiveRecord is the stored form of a vault.ArchiveRecord (key ArchiveKey).
 type archiveRecord struct {
 	ID          ID              `json:"id"`
 	Description string          `json:"description,omitempty"`
@@ -24,7 +24,7 @@ type segmentRecord struct {
 	Size int64 `json:"size"`
 }
 
-func archiveToRecord(a *vault.Archive) *archiveRecord {
+func archiveToRecord(a *vault.ArchiveRecord) *archiveRecord {
 	return &archiveRecord{
 		ID:          a.ID,
 		Description: a.Description,
@@ -36,8 +36,8 @@ func archiveToRecord(a *vault.Archive) *archiveRecord {
 	}
 }
 
-func (r *archiveRecord) archive() vault.Archive {
-	return vault.Archive{
+func (r *archiveRecord) archive() vault.ArchiveRecord {
+	return vault.ArchiveRecord{
 		ID:          r.ID,
 		Description: r.Description,
 		Size:        r.Size,

@@ -60,17 +60,17 @@
 // Members marked "omitted" are absent when zero. Every member exists since
 // version 1 but the expires of jobs and locks (see Expiries).
 //
-//	vault (vault.Vault): id, account, name, created, tags (omitted),
+//	vault (vault.Record): id, account, name, created, tags (omitted),
 //	  notifications {SNSTopic, Events} (omitted), accessPolicy (omitted),
 //	  lock {state, id, policy, created, expires: all omitted} (omitted),
 //	  lastWrite, inventory {date, archives, bytes} (omitted), segments
 //	  [{id, size}] (omitted): the last inventory's archive list.
-//	archive (vault.Archive): id, description (omitted), size, treeHash,
+//	archive (vault.ArchiveRecord): id, description (omitted), size, treeHash,
 //	  created, segmentSize (omitted), segments [{id, size}].
 //	upload (UploadRecord): id, description (omitted), partSize, created,
 //	  state, ended (omitted), archive {id, size, treeHash} (omitted), timer.
 //	part (PartRecord): start, size, treeHash, uploaded, segments [{id, size}].
-//	job (job.Job): id, vaultId, vaultArn, action, description, snsTopic and
+//	job (job.Record): id, vaultId, vaultArn, action, description, snsTopic and
 //	  tier (omitted), created, due, status, message (omitted), completed,
 //	  expires (omitted), archive {archiveId, archiveKey, size, treeHash,
 //	  description (omitted), start, end, rangeTreeHash (omitted)} (omitted),

@@ -202,7 +202,7 @@ func recordSamples() map[string]any {
 	seg := []vault.Segment{{ID: id1, Size: 1 << 20}, {ID: id2, Size: 12345}}
 	hash := multipart.TreeHash{0xab, 0xcd, 31: 0xef}
 	return map[string]any{
-		"vault.json": &vault.Vault{
+		"vault.json": &vault.Record{
 			ID: id1, Account: acct, Name: "photos-2026", Created: t0,
 			Tags:          map[string]string{"owner": "ops", "tier": "cold"},
 			Notifications: &firn.VaultNotificationConfig{SNSTopic: "arn:aws:sns:us-east-1:123456789012:t", Events: []string{firn.EventArchiveRetrievalCompleted, firn.EventInventoryRetrievalCompleted}},
@@ -212,13 +212,13 @@ func recordSamples() map[string]any {
 			Inventory:     &vault.Inventory{Date: t0.Add(time.Hour), Archives: 7, Bytes: 1 << 33},
 			Segments:      seg[:1],
 		},
-		"vault-zero.json": &vault.Vault{},
-		"archive.json": &vault.Archive{
+		"vault-zero.json": &vault.Record{},
+		"archive.json": &vault.ArchiveRecord{
 			ID: id2, Description: "a \"quoted\" description", Size: 1<<20 + 12345,
 			TreeHash: strings.Repeat("ab", 32), Created: t0, SegmentSize: 1 << 20, Segments: seg,
 		},
-		"archive-zero.json": &vault.Archive{},
-		"job.json": &job.Job{
+		"archive-zero.json": &vault.ArchiveRecord{},
+		"job.json": &job.Record{
 			ID: id2, VaultID: id1, VaultARN: "arn:aws:glacier:us-east-1:123456789012:vaults/photos-2026",
 			Action: firn.ActionSelect, Description: "job", SNSTopic: "arn:aws:sns:us-east-1:123456789012:j",
 			Tier: firn.TierBulk, Created: t0, Due: t0.Add(5 * time.Hour), Status: firn.StatusSucceeded,
@@ -247,14 +247,14 @@ func recordSamples() map[string]any {
 			Segments: seg, SegmentSize: 1 << 20, OutputSize: 1 << 20,
 			Notify: []string{"arn:aws:sns:us-east-1:123456789012:j"},
 		},
-		"job-zero.json": &job.Job{},
+		"job-zero.json": &job.Record{},
 		"retrievalpolicy.json": &firn.DataRetrievalPolicy{Rules: []firn.DataRetrievalRule{
 			{Strategy: firn.StrategyBytesPerHour, BytesPerHour: &bph}}},
 		"retrievalpolicy-zero.json": &firn.DataRetrievalPolicy{},
 		"upload.json": &UploadRecord{
 			Upload: multipart.Upload{ID: id2, Description: "upload", PartSize: 1 << 20, Created: t0,
 				State: multipart.Completed, Ended: t0.Add(time.Hour),
-				Archive: &multipart.Archive{ID: id3, Size: 1<<20 + 1, TreeHash: hash}},
+				Archive: &multipart.Completion{ID: id3, Size: 1<<20 + 1, TreeHash: hash}},
 			Timer: t0.Add(25 * time.Hour),
 		},
 		"upload-zero.json": &UploadRecord{},
@@ -280,7 +280,7 @@ func TestFormatRecords(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			k := append(JobKey(id1, id2), name...)
 			b := s.NewBatch()
-			if err := b.SetJSON(k, v); err != nil {
+			if err := b.SetRecord(k, v); err != nil {
 				t.Fatal(err)
 			}
 			commitT(t, b)
@@ -297,7 +297,7 @@ func TestFormatRecords(t *testing.T) {
 			b.Set(k, want)
 			commitT(t, b)
 			back := reflect.New(reflect.TypeOf(v).Elem())
-			if err := s.GetJSON(k, back.Interface()); err != nil {
+			if err := s.GetRecord(k, back.Interface()); err != nil {
 				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(back.Interface(), v) {
@@ -364,7 +364,7 @@ func TestFormatSegmentHolder(t *testing.T) {
 	samples := recordSamples()
 	for name, want := range map[string][]vault.Segment{
 		"part.json": samples["part.json"].(*PartRecord).Segments,
-		"job.json":  samples["job.json"].(*job.Job).Segments,
+		"job.json":  samples["job.json"].(*job.Record).Segments,
 	} {
 		b, err := os.ReadFile(filepath.Join("testdata", "format", "records", name))
 		if err != nil {
@@ -388,7 +388,7 @@ func TestFormatRejectsUnknownTypes(t *testing.T) {
 	if err := DecodeRecord([]byte(`{}`), &other{}); err == nil {
 		t.Error("DecodeRecord took a type that is not a record")
 	}
-	if _, err := EncodeRecord(vault.Vault{}); err == nil {
+	if _, err := EncodeRecord(vault.Record{}); err == nil {
 		t.Error("EncodeRecord took a record by value")
 	}
 }

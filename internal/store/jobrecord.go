@@ -7,7 +7,7 @@ import (
 	"github.com/firnstore/firn/job"
 )
 
-// jobRecord is the stored form of a job.Job (key JobKey).
+// jobRecord is the stored form of a job.Record (key JobKey).
 type jobRecord struct {
 	ID          ID                      `json:"id"`
 	VaultID     ID                      `json:"vaultId"`
@@ -136,7 +136,7 @@ type (
 	}
 )
 
-func jobToRecord(j *job.Job) *jobRecord {
+func jobToRecord(j *job.Record) *jobRecord {
 	r := &jobRecord{
 		ID:          j.ID,
 		VaultID:     j.VaultID,
@@ -179,8 +179,8 @@ func jobToRecord(j *job.Job) *jobRecord {
 	return r
 }
 
-func (r *jobRecord) job() job.Job {
-	j := job.Job{
+func (r *jobRecord) job() job.Record {
+	j := job.Record{
 		ID:          r.ID,
 		VaultID:     r.VaultID,
 		VaultARN:    r.VaultARN,

@@ -10,19 +10,19 @@ import (
 )
 
 // EncodeRecord returns the stored form of a record. v is a pointer to one
-// of the record types of the keyspace (see doc.go): *vault.Vault,
-// *vault.Archive, *job.Job, *UploadRecord, *PartRecord,
+// of the record types of the keyspace (see doc.go): *vault.Record,
+// *vault.ArchiveRecord, *job.Record, *UploadRecord, *PartRecord,
 // *firn.DataRetrievalPolicy, *CapacityUnit or *OutboxEntry. Any other type
 // is an error, so that nothing reaches the disk in a form the format does
 // not define.
 func EncodeRecord(v any) ([]byte, error) {
 	var w any
 	switch v := v.(type) {
-	case *vault.Vault:
+	case *vault.Record:
 		w = vaultToRecord(v)
-	case *vault.Archive:
+	case *vault.ArchiveRecord:
 		w = archiveToRecord(v)
-	case *job.Job:
+	case *job.Record:
 		w = jobToRecord(v)
 	case *UploadRecord:
 		w = uploadToRecord(v)
@@ -52,11 +52,11 @@ func EncodeRecord(v any) ([]byte, error) {
 func DecodeRecord(b []byte, v any) error {
 	var err error
 	switch v := v.(type) {
-	case *vault.Vault:
+	case *vault.Record:
 		err = decode(b, v, (*vaultRecord).vault)
-	case *vault.Archive:
+	case *vault.ArchiveRecord:
 		err = decode(b, v, (*archiveRecord).archive)
-	case *job.Job:
+	case *job.Record:
 		err = decode(b, v, (*jobRecord).job)
 	case *UploadRecord:
 		err = decode(b, v, (*uploadRecord).upload)
@@ -89,9 +89,9 @@ func decode[R, T any](b []byte, dst *T, conv func(*R) T) error {
 	return nil
 }
 
-// GetJSON decodes the record at key into v (see DecodeRecord), or returns
+// GetRecord decodes the record at key into v (see DecodeRecord), or returns
 // ErrNotFound.
-func (s *DB) GetJSON(key []byte, v any) error {
+func (s *DB) GetRecord(key []byte, v any) error {
 	b, err := s.Get(key)
 	if err != nil {
 		return err
@@ -102,9 +102,9 @@ func (s *DB) GetJSON(key []byte, v any) error {
 	return nil
 }
 
-// SetJSON records key = the stored form of the record v (see
+// SetRecord records key = the stored form of the record v (see
 // EncodeRecord).
-func (b *Batch) SetJSON(key []byte, v any) error {
+func (b *Batch) SetRecord(key []byte, v any) error {
 	enc, err := EncodeRecord(v)
 	if err != nil {
 		return err

@@ -37,7 +37,7 @@ type uploadRecord struct {
 	Timer       time.Time              `json:"timer"`
 }
 
-// uploadedArchiveRecord is the stored form of a multipart.Archive.
+// uploadedArchiveRecord is the stored form of a multipart.Completion.
 type uploadedArchiveRecord struct {
 	ID       ID      `json:"id"`
 	Size     int64   `json:"size"`
@@ -95,7 +95,7 @@ func (r *uploadRecord) upload() UploadRecord {
 		Timer: r.Timer,
 	}
 	if a := r.Archive; a != nil {
-		u.Archive = &multipart.Archive{ID: a.ID, Size: a.Size, TreeHash: multipart.TreeHash(a.TreeHash)}
+		u.Archive = &multipart.Completion{ID: a.ID, Size: a.Size, TreeHash: multipart.TreeHash(a.TreeHash)}
 	}
 	return u
 }

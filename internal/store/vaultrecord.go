@@ -8,7 +8,7 @@ import (
 	"github.com/firnstore/firn/vault"
 )
 
-// vaultRecord is the stored form of a vault.Vault (key VaultKey).
+// vaultRecord is the stored form of a vault.Record (key VaultKey).
 type vaultRecord struct {
 	ID            ID                   `json:"id"`
 	Account       string               `json:"account"`
@@ -47,7 +47,7 @@ type inventoryRecord struct {
 	Bytes    int64     `json:"bytes"`
 }
 
-func vaultToRecord(v *vault.Vault) *vaultRecord {
+func vaultToRecord(v *vault.Record) *vaultRecord {
 	return &vaultRecord{
 		ID:            v.ID,
 		Account:       v.Account,
@@ -63,8 +63,8 @@ func vaultToRecord(v *vault.Vault) *vaultRecord {
 	}
 }
 
-func (r *vaultRecord) vault() vault.Vault {
-	return vault.Vault{
+func (r *vaultRecord) vault() vault.Record {
+	return vault.Record{
 		ID:            r.ID,
 		Account:       r.Account,
 		Name:          r.Name,
