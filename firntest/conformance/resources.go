@@ -16,6 +16,7 @@ import (
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/client"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 // The resource handles and uploader of package client and the waiters of
@@ -51,145 +52,6 @@ var resourceRules = []rule{
 	{"Uploader/ReadError", testResUploaderReadError},
 	{"Uploader/BoundedBuffers", testResUploaderBoundedBuffers},
 	{"Uploader/BadOptions", testResUploaderBadOptions},
-}
-
-// spy is a firn.Glacier that counts the calls to the wrapped one, records
-// inputs, and lets a test fail calls: before, if set, runs before each
-// counted call with the operation's name, its 1-based call number and its
-// input, and its non-nil error is returned instead of calling through;
-// after, if set, runs after a call that went through.
-type spy struct {
-	firn.Glacier
-	before func(op string, n int, in any) error
-	after  func(op string, in any)
-
-	mu       sync.Mutex
-	calls    map[string]int
-	inflight map[string]int
-	peak     map[string]int
-	inputs   map[string][]any
-}
-
-func newSpy(g firn.Glacier) *spy {
-	return &spy{Glacier: g, calls: map[string]int{}, inflight: map[string]int{}, peak: map[string]int{}, inputs: map[string][]any{}}
-}
-
-// n returns how many times op was called.
-func (s *spy) n(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[op]
-}
-
-// peakInflight returns the most calls of op that ran at once.
-func (s *spy) peakInflight(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.peak[op]
-}
-
-// inputsOf returns the inputs op was called with, in order.
-func inputsOf[In any](s *spy, op string) []In {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var ins []In
-	for _, in := range s.inputs[op] {
-		ins = append(ins, *in.(*In))
-	}
-	return ins
-}
-
-func call[In, Out any](s *spy, op string, in *In, f func(*In) (*Out, error)) (*Out, error) {
-	s.mu.Lock()
-	s.calls[op]++
-	n := s.calls[op]
-	cp := *in
-	s.inputs[op] = append(s.inputs[op], &cp)
-	s.inflight[op]++
-	s.peak[op] = max(s.peak[op], s.inflight[op])
-	before, after := s.before, s.after
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.inflight[op]--
-		s.mu.Unlock()
-	}()
-	if before != nil {
-		if err := before(op, n, in); err != nil {
-			return nil, err
-		}
-	}
-	out, err := f(in)
-	if after != nil {
-		after(op, in)
-	}
-	return out, err
-}
-
-func (s *spy) ListVaults(ctx context.Context, in *firn.ListVaultsInput) (*firn.ListVaultsOutput, error) {
-	return call(s, "ListVaults", in, func(in *firn.ListVaultsInput) (*firn.ListVaultsOutput, error) { return s.Glacier.ListVaults(ctx, in) })
-}
-
-func (s *spy) DescribeVault(ctx context.Context, in *firn.DescribeVaultInput) (*firn.DescribeVaultOutput, error) {
-	return call(s, "DescribeVault", in, func(in *firn.DescribeVaultInput) (*firn.DescribeVaultOutput, error) {
-		return s.Glacier.DescribeVault(ctx, in)
-	})
-}
-
-func (s *spy) ListJobs(ctx context.Context, in *firn.ListJobsInput) (*firn.ListJobsOutput, error) {
-	return call(s, "ListJobs", in, func(in *firn.ListJobsInput) (*firn.ListJobsOutput, error) { return s.Glacier.ListJobs(ctx, in) })
-}
-
-func (s *spy) DescribeJob(ctx context.Context, in *firn.DescribeJobInput) (*firn.DescribeJobOutput, error) {
-	return call(s, "DescribeJob", in, func(in *firn.DescribeJobInput) (*firn.DescribeJobOutput, error) {
-		return s.Glacier.DescribeJob(ctx, in)
-	})
-}
-
-func (s *spy) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*firn.InitiateJobOutput, error) {
-	return call(s, "InitiateJob", in, func(in *firn.InitiateJobInput) (*firn.InitiateJobOutput, error) {
-		return s.Glacier.InitiateJob(ctx, in)
-	})
-}
-
-func (s *spy) ListMultipartUploads(ctx context.Context, in *firn.ListMultipartUploadsInput) (*firn.ListMultipartUploadsOutput, error) {
-	return call(s, "ListMultipartUploads", in, func(in *firn.ListMultipartUploadsInput) (*firn.ListMultipartUploadsOutput, error) {
-		return s.Glacier.ListMultipartUploads(ctx, in)
-	})
-}
-
-func (s *spy) ListParts(ctx context.Context, in *firn.ListPartsInput) (*firn.ListPartsOutput, error) {
-	return call(s, "ListParts", in, func(in *firn.ListPartsInput) (*firn.ListPartsOutput, error) { return s.Glacier.ListParts(ctx, in) })
-}
-
-func (s *spy) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput) (*firn.UploadArchiveOutput, error) {
-	return call(s, "UploadArchive", in, func(in *firn.UploadArchiveInput) (*firn.UploadArchiveOutput, error) {
-		return s.Glacier.UploadArchive(ctx, in)
-	})
-}
-
-func (s *spy) InitiateMultipartUpload(ctx context.Context, in *firn.InitiateMultipartUploadInput) (*firn.InitiateMultipartUploadOutput, error) {
-	return call(s, "InitiateMultipartUpload", in, func(in *firn.InitiateMultipartUploadInput) (*firn.InitiateMultipartUploadOutput, error) {
-		return s.Glacier.InitiateMultipartUpload(ctx, in)
-	})
-}
-
-func (s *spy) UploadMultipartPart(ctx context.Context, in *firn.UploadMultipartPartInput) (*firn.UploadMultipartPartOutput, error) {
-	return call(s, "UploadMultipartPart", in, func(in *firn.UploadMultipartPartInput) (*firn.UploadMultipartPartOutput, error) {
-		return s.Glacier.UploadMultipartPart(ctx, in)
-	})
-}
-
-func (s *spy) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteMultipartUploadInput) (*firn.CompleteMultipartUploadOutput, error) {
-	return call(s, "CompleteMultipartUpload", in, func(in *firn.CompleteMultipartUploadInput) (*firn.CompleteMultipartUploadOutput, error) {
-		return s.Glacier.CompleteMultipartUpload(ctx, in)
-	})
-}
-
-func (s *spy) AbortMultipartUpload(ctx context.Context, in *firn.AbortMultipartUploadInput) (*firn.AbortMultipartUploadOutput, error) {
-	return call(s, "AbortMultipartUpload", in, func(in *firn.AbortMultipartUploadInput) (*firn.AbortMultipartUploadOutput, error) {
-		return s.Glacier.AbortMultipartUpload(ctx, in)
-	})
 }
 
 // sleeper records the pauses asked of it without sleeping; advance, if set,
@@ -463,8 +325,8 @@ func testResVaultUploadArchive(t *testing.T, tg *target) {
 	if err != nil {
 		t.Fatalf("UploadArchive: %v", err)
 	}
-	if a.ID() == "" || a.Checksum != treeHash(data) || a.VaultName() != "v" || a.AccountID() != "" || a.Vault().Name() != "v" {
-		t.Errorf("UploadArchive: archive %q of %q/%q with checksum %q, want checksum %s", a.ID(), a.AccountID(), a.VaultName(), a.Checksum, treeHash(data))
+	if a.ID() == "" || a.Checksum != testkit.TreeHashHex(data) || a.VaultName() != "v" || a.AccountID() != "" || a.Vault().Name() != "v" {
+		t.Errorf("UploadArchive: archive %q of %q/%q with checksum %q, want checksum %s", a.ID(), a.AccountID(), a.VaultName(), a.Checksum, testkit.TreeHashHex(data))
 	}
 	wantArchive(t, tg, "", "v", a.ID(), data, "photos")
 	wantCounts(t, tg, "", "v", 1, int64(len(data)))
@@ -483,7 +345,7 @@ func testResVaultInventoryRetrieval(t *testing.T, tg *target) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := v.UploadArchive(ctx, bytes.NewReader(pattern(100)), "inventoried")
+	a, err := v.UploadArchive(ctx, bytes.NewReader(testkit.Pattern(100)), "inventoried")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -547,15 +409,15 @@ func testResArchiveRetrieval(t *testing.T, tg *target) {
 	completeJob(t, tg, j)
 	d := j.Attrs
 	if d.Action != firn.ActionArchiveRetrieval || d.ArchiveId != a.ID() || d.ArchiveSizeInBytes != int64(len(data)) ||
-		d.ArchiveSHA256TreeHash != treeHash(data) || d.VaultARN != tg.vaultARN("", "v") {
+		d.ArchiveSHA256TreeHash != testkit.TreeHashHex(data) || d.VaultARN != tg.vaultARN("", "v") {
 		t.Errorf("job description %+v", d)
 	}
 	got, out := jobOutput(t, j, "")
-	if !bytes.Equal(got, data) || out.Checksum != treeHash(data) || out.ArchiveDescription != "d" {
+	if !bytes.Equal(got, data) || out.Checksum != testkit.TreeHashHex(data) || out.ArchiveDescription != "d" {
 		t.Errorf("GetOutput: %s, checksum %q, description %q", diffBytes(got, data), out.Checksum, out.ArchiveDescription)
 	}
 	got, out = jobOutput(t, j, fmt.Sprintf("bytes=%d-%d", mib, 2*mib-1))
-	if !bytes.Equal(got, data[mib:2*mib]) || out.Checksum != treeHash(data[mib:2*mib]) || out.Status != 206 {
+	if !bytes.Equal(got, data[mib:2*mib]) || out.Checksum != testkit.TreeHashHex(data[mib:2*mib]) || out.Status != 206 {
 		t.Errorf("GetOutput of the second MiB: %s, checksum %q, status %d", diffBytes(got, data[mib:2*mib]), out.Checksum, out.Status)
 	}
 	_, err = j.GetOutput(ctx, "bytes=5-1")
@@ -580,7 +442,7 @@ func testResArchiveRetrievalParameters(t *testing.T, tg *target) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := pattern(2*mib + 1)
+	data := testkit.Pattern(2*mib + 1)
 	a, err := v.UploadArchive(ctx, bytes.NewReader(data), "")
 	if err != nil {
 		t.Fatal(err)
@@ -636,7 +498,7 @@ func testResArchiveDelete(t *testing.T, tg *target) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keep := upload(t, tg, "", "v", pattern(10), "")
+	keep := upload(t, tg, "", "v", testkit.Pattern(10), "")
 	if err := v.Archive(a.ID()).Delete(ctx); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
@@ -656,7 +518,7 @@ func testResJobCollections(t *testing.T, tg *target) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := v.UploadArchive(ctx, bytes.NewReader(pattern(3000)), "")
+	a, err := v.UploadArchive(ctx, bytes.NewReader(testkit.Pattern(3000)), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -792,7 +654,7 @@ func testResMultipartLifecycle(t *testing.T, tg *target) {
 		if err != nil {
 			t.Fatalf("UploadPart at %d: %v", off, err)
 		}
-		if want := treeHash(data[off:min(off+mib, len(data))]); sum != want {
+		if want := testkit.TreeHashHex(data[off:min(off+mib, len(data))]); sum != want {
 			t.Errorf("UploadPart at %d: checksum %s, want %s", off, sum, want)
 		}
 	}
@@ -801,7 +663,7 @@ func testResMultipartLifecycle(t *testing.T, tg *target) {
 		var want []firn.PartListElement
 		for off := 0; off < len(data); off += mib {
 			end := min(off+mib, len(data))
-			want = append(want, firn.PartListElement{RangeInBytes: fmt.Sprintf("%d-%d", off, end-1), SHA256TreeHash: treeHash(data[off:end])})
+			want = append(want, firn.PartListElement{RangeInBytes: fmt.Sprintf("%d-%d", off, end-1), SHA256TreeHash: testkit.TreeHashHex(data[off:end])})
 		}
 		if !reflect.DeepEqual(parts, want) {
 			t.Errorf("Parts(%+v): %+v, want %+v", opts, parts, want)
@@ -809,14 +671,14 @@ func testResMultipartLifecycle(t *testing.T, tg *target) {
 	}
 	_, err = u.UploadPart(ctx, 3, data[:mib])
 	wantHandleErr(t, err, firn.ErrInvalidParameterValue)
-	_, err = u.Complete(ctx, int64(len(data)), treeHash(data[1:]))
+	_, err = u.Complete(ctx, int64(len(data)), testkit.TreeHashHex(data[1:]))
 	wantHandleErr(t, err, firn.ErrInvalidParameterValue)
 
-	a, err := u.Complete(ctx, int64(len(data)), treeHash(data))
+	a, err := u.Complete(ctx, int64(len(data)), testkit.TreeHashHex(data))
 	if err != nil {
 		t.Fatalf("Complete: %v", err)
 	}
-	if a.ID() == "" || a.Checksum != treeHash(data) || a.VaultName() != "v" {
+	if a.ID() == "" || a.Checksum != testkit.TreeHashHex(data) || a.VaultName() != "v" {
 		t.Errorf("Complete: archive %q with checksum %q", a.ID(), a.Checksum)
 	}
 	wantArchive(t, tg, "", "v", a.ID(), data, "in parts")
@@ -839,16 +701,16 @@ func testResMultipartAbort(t *testing.T, tg *target) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := u.UploadPart(ctx, 0, pattern(100)); err != nil {
+	if _, err := u.UploadPart(ctx, 0, testkit.Pattern(100)); err != nil {
 		t.Fatal(err)
 	}
 	if err := v.MultipartUpload(u.ID()).Abort(ctx); err != nil {
 		t.Fatalf("Abort: %v", err)
 	}
 	wantHandleErr(t, u.Load(ctx), firn.ErrResourceNotFound)
-	_, err = u.UploadPart(ctx, 0, pattern(100))
+	_, err = u.UploadPart(ctx, 0, testkit.Pattern(100))
 	wantHandleErr(t, err, firn.ErrResourceNotFound)
-	_, err = u.Complete(ctx, 100, treeHash(pattern(100)))
+	_, err = u.Complete(ctx, 100, testkit.TreeHashHex(testkit.Pattern(100)))
 	wantHandleErr(t, err, firn.ErrResourceNotFound)
 	wantCounts(t, tg, "", "v", 0, 0)
 	_, err = v.InitiateMultipartUpload(ctx, 3*mib, "")
@@ -909,7 +771,7 @@ func testResMultipartCollections(t *testing.T, tg *target) {
 	// Parts page lazily too.
 	u := sv.MultipartUpload(ids[0])
 	for i := range 3 {
-		if _, err := u.UploadPart(ctx, int64(i*mib), pattern(mib)); err != nil {
+		if _, err := u.UploadPart(ctx, int64(i*mib), testkit.Pattern(mib)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -1191,8 +1053,8 @@ func uploadAndCheck(t *testing.T, tg *target, u *client.Uploader, body io.Reader
 	if err != nil {
 		t.Fatalf("Upload of %d bytes: %v", len(data), err)
 	}
-	if a.Checksum != treeHash(data) || a.VaultName() != "v" {
-		t.Errorf("Upload of %d bytes: checksum %q, want %s", len(data), a.Checksum, treeHash(data))
+	if a.Checksum != testkit.TreeHashHex(data) || a.VaultName() != "v" {
+		t.Errorf("Upload of %d bytes: checksum %q, want %s", len(data), a.Checksum, testkit.TreeHashHex(data))
 	}
 	single, initiated, parts := s.n("UploadArchive"), s.n("InitiateMultipartUpload"), s.n("UploadMultipartPart")
 	if wantParts == 0 && (single != 1 || initiated != 0) || wantParts > 0 && (single != 0 || initiated != 1 || parts != wantParts) {
@@ -1329,8 +1191,8 @@ func testResUploaderRetry(t *testing.T, tg *target) {
 		if err != nil {
 			t.Fatalf("Upload: %v", err)
 		}
-		if a.Checksum != treeHash(data) {
-			t.Errorf("checksum %q, want %s", a.Checksum, treeHash(data))
+		if a.Checksum != testkit.TreeHashHex(data) {
+			t.Errorf("checksum %q, want %s", a.Checksum, testkit.TreeHashHex(data))
 		}
 		wantArchive(t, tg, "", "v", a.ID(), data, "retried")
 		if want := map[int]int{0: 2, 1: 2, 2: 3, 3: 1, 4: 2}; !reflect.DeepEqual(attempts, want) {
@@ -1350,7 +1212,7 @@ func testResUploaderRetry(t *testing.T, tg *target) {
 		for _, in := range inputsOf[firn.UploadMultipartPartInput](s, "UploadMultipartPart") {
 			var start, end int64
 			fmt.Sscanf(in.Range, "bytes %d-%d/*", &start, &end)
-			if in.Checksum != treeHash(data[start:end+1]) {
+			if in.Checksum != testkit.TreeHashHex(data[start:end+1]) {
 				t.Errorf("part %s sent with checksum %s", in.Range, in.Checksum)
 			}
 		}
@@ -1379,7 +1241,7 @@ func testResUploaderRetry(t *testing.T, tg *target) {
 
 func testResUploaderGiveUp(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	upload(t, tg, "", "v", pattern(10), "")
+	upload(t, tg, "", "v", testkit.Pattern(10), "")
 	before := snapshot(t, tg, "")
 	data := random(5 * mib)
 	for _, body := range []io.Reader{bytes.NewReader(data), onlyReader{bytes.NewReader(data)}} {
@@ -1439,7 +1301,7 @@ func testResUploaderNotRetried(t *testing.T, tg *target) {
 	s.before = func(op string, n int, in any) error {
 		if op == "UploadMultipartPart" && partNumber(t, in, mib) == 1 {
 			// A corrupted part: the service's checksum check fails.
-			in.(*firn.UploadMultipartPartInput).Checksum = treeHash(nil)
+			in.(*firn.UploadMultipartPartInput).Checksum = testkit.TreeHashHex(nil)
 		}
 		return nil
 	}
@@ -1602,7 +1464,7 @@ func testResUploaderBadOptions(t *testing.T, tg *target) {
 		{client.Uploader{MaxAttempts: -1}, "MaxAttempts"},
 		{client.Uploader{RetryDelay: -time.Second}, "RetryDelay"},
 	} {
-		_, err := tc.u.Upload(t.Context(), v, bytes.NewReader(pattern(10)), "")
+		_, err := tc.u.Upload(t.Context(), v, bytes.NewReader(testkit.Pattern(10)), "")
 		checkErr(t, true, err, firn.ErrInvalidParameterValue, tc.mention)
 	}
 	if n := s.n("UploadArchive") + s.n("InitiateMultipartUpload"); n != 0 {
