@@ -54,49 +54,12 @@ var resourceRules = []rule{
 	{"Uploader/BadOptions", testResUploaderBadOptions},
 }
 
-// sleeper records the pauses asked of it without sleeping; advance, if set,
-// is called with each.
-type sleeper struct {
-	mu      sync.Mutex
-	slept   []time.Duration
-	advance func(d time.Duration)
-}
-
-func (s *sleeper) Sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	s.slept = append(s.slept, d)
-	s.mu.Unlock()
-	if s.advance != nil {
-		s.advance(d)
-	}
-	return ctx.Err()
-}
-
-func (s *sleeper) pauses() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.slept)
-}
-
 // noSleep fails the test if a waiter or uploader pauses.
 func noSleep(t *testing.T) func(context.Context, time.Duration) error {
 	return func(context.Context, time.Duration) error {
 		t.Errorf("unexpected pause")
 		return nil
 	}
-}
-
-// collect returns the items of seq, failing the test at an error.
-func collect[T any](t *testing.T, what string, seq iter.Seq2[T, error]) []T {
-	t.Helper()
-	var items []T
-	for it, err := range seq {
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		items = append(items, it)
-	}
-	return items
 }
 
 func vaultNames(vs []*client.Vault) []string {
@@ -125,7 +88,7 @@ func wantHandleErr(t *testing.T, err error, want *firn.Error, mentions ...string
 // sleeping, and checks that it succeeded.
 func completeJob(t *testing.T, tg *target, j *client.Job) {
 	t.Helper()
-	s := &sleeper{advance: func(d time.Duration) { tg.clock.Advance(d) }}
+	s := &testkit.Sleeper{OnSleep: func(d time.Duration) { tg.clock.Advance(d) }}
 	if err := j.WaitUntilComplete(t.Context(), &firn.WaiterOptions{Sleep: s.Sleep}); err != nil {
 		t.Fatalf("WaitUntilComplete %s: %v", j.ID(), err)
 	}
@@ -168,7 +131,7 @@ func testResAccountVaults(t *testing.T, tg *target) {
 		}
 	}
 	for _, opts := range []*client.ListOptions{nil, {PageSize: 2}, {PageSize: 1000}} {
-		vs := collect(t, "Vaults", acct.Vaults(ctx, opts))
+		vs := testkit.Collect(t, "Vaults", acct.Vaults(ctx, opts))
 		if got := vaultNames(vs); !slices.Equal(got, names) {
 			t.Errorf("Vaults(%+v): %v, want %v", opts, got, names)
 		}
@@ -184,15 +147,15 @@ func testResAccountVaults(t *testing.T, tg *target) {
 	// Resume where a page of ListVaults ended; other names of the account
 	// list the same vaults.
 	page := must[firn.ListVaultsOutput](t, "ListVaults")(tg.g.ListVaults(ctx, &firn.ListVaultsInput{Limit: 2}))
-	if got := vaultNames(collect(t, "Vaults", acct.Vaults(ctx, &client.ListOptions{Marker: page.Marker}))); !slices.Equal(got, names[2:]) {
+	if got := vaultNames(testkit.Collect(t, "Vaults", acct.Vaults(ctx, &client.ListOptions{Marker: page.Marker}))); !slices.Equal(got, names[2:]) {
 		t.Errorf("Vaults from marker %q: %v, want %v", page.Marker, got, names[2:])
 	}
 	for _, id := range []string{"-", tg.account} {
-		if got := vaultNames(collect(t, "Vaults", client.NewAccount(tg.g, id).Vaults(ctx, nil))); !slices.Equal(got, names) {
+		if got := vaultNames(testkit.Collect(t, "Vaults", client.NewAccount(tg.g, id).Vaults(ctx, nil))); !slices.Equal(got, names) {
 			t.Errorf("Vaults of account %q: %v, want %v", id, got, names)
 		}
 	}
-	if got := collect(t, "Vaults", client.NewAccount(tg.g, "111122223333").Vaults(ctx, nil)); len(got) != 0 {
+	if got := testkit.Collect(t, "Vaults", client.NewAccount(tg.g, "111122223333").Vaults(ctx, nil)); len(got) != 0 {
 		t.Errorf("Vaults of another account: %v, want none", vaultNames(got))
 	}
 	// A bad page size is the service's error, yielded once.
@@ -249,7 +212,7 @@ func testResAccountVaultsLazy(t *testing.T, tg *target) {
 		}
 	}
 	// Ranging again lists from the start.
-	if got := collect(t, "Vaults", seq); len(got) != 7 || got[0].Name() != "v0" {
+	if got := testkit.Collect(t, "Vaults", seq); len(got) != 7 || got[0].Name() != "v0" {
 		t.Errorf("second range: %v", vaultNames(got))
 	}
 	if n := s.n("ListVaults"); n != 2+4 {
@@ -376,10 +339,10 @@ func testResVaultInventoryRetrieval(t *testing.T, tg *target) {
 		t.Errorf("inventory Content-Type %q, want text/csv", out.ContentType)
 	}
 
-	jobs := len(collect(t, "Jobs", v.Jobs(ctx, nil)))
+	jobs := len(testkit.Collect(t, "Jobs", v.Jobs(ctx, nil)))
 	_, err = v.InitiateInventoryRetrieval(ctx, &firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ID()})
 	wantHandleErr(t, err, firn.ErrInvalidParameterValue, "Type")
-	if n := len(collect(t, "Jobs", v.Jobs(ctx, nil))); n != jobs {
+	if n := len(testkit.Collect(t, "Jobs", v.Jobs(ctx, nil))); n != jobs {
 		t.Errorf("a rejected InitiateInventoryRetrieval made a job")
 	}
 }
@@ -467,7 +430,7 @@ func testResArchiveRetrievalParameters(t *testing.T, tg *target) {
 		t.Errorf("InitiateArchiveRetrieval with matching Type and ArchiveId: %v", err)
 	}
 
-	jobs := collect(t, "Jobs", v.Jobs(ctx, nil))
+	jobs := testkit.Collect(t, "Jobs", v.Jobs(ctx, nil))
 	for _, tc := range []struct {
 		p       firn.JobParameters
 		mention string
@@ -483,7 +446,7 @@ func testResArchiveRetrievalParameters(t *testing.T, tg *target) {
 	wantHandleErr(t, err, firn.ErrInvalidParameterValue)
 	_, err = v.Archive("no-such-archive").InitiateArchiveRetrieval(ctx, nil)
 	wantHandleErr(t, err, firn.ErrResourceNotFound)
-	if got := collect(t, "Jobs", v.Jobs(ctx, nil)); len(got) != len(jobs) {
+	if got := testkit.Collect(t, "Jobs", v.Jobs(ctx, nil)); len(got) != len(jobs) {
 		t.Errorf("rejected retrievals made jobs: %d, want %d", len(got), len(jobs))
 	}
 }
@@ -586,7 +549,7 @@ func testResJobCollections(t *testing.T, tg *target) {
 	} {
 		for _, opts := range []*client.ListOptions{nil, {PageSize: 2}} {
 			before := len(inputsOf[firn.ListJobsInput](s, "ListJobs"))
-			js := collect(t, tc.name, tc.seq(opts))
+			js := testkit.Collect(t, tc.name, tc.seq(opts))
 			if got, want := jobIDs(js), where(tc.keep); !slices.Equal(got, want) {
 				t.Errorf("%s(%+v): %v, want %v", tc.name, opts, got, want)
 			}
@@ -603,7 +566,7 @@ func testResJobCollections(t *testing.T, tg *target) {
 			}
 		}
 	}
-	in := collect(t, "Jobs", sv.Jobs(ctx, &client.JobListOptions{Completed: &no, StatusCode: firn.StatusInProgress}))
+	in := testkit.Collect(t, "Jobs", sv.Jobs(ctx, &client.JobListOptions{Completed: &no, StatusCode: firn.StatusInProgress}))
 	if got, want := jobIDs(in), where(func(d firn.GlacierJobDescription) bool { return !d.Completed }); !slices.Equal(got, want) {
 		t.Errorf("Jobs not completed: %v, want %v", got, want)
 	}
@@ -659,7 +622,7 @@ func testResMultipartLifecycle(t *testing.T, tg *target) {
 		}
 	}
 	for _, opts := range []*client.ListOptions{nil, {PageSize: 1}} {
-		parts := collect(t, "Parts", u.Parts(ctx, opts))
+		parts := testkit.Collect(t, "Parts", u.Parts(ctx, opts))
 		var want []firn.PartListElement
 		for off := 0; off < len(data); off += mib {
 			end := min(off+mib, len(data))
@@ -715,7 +678,7 @@ func testResMultipartAbort(t *testing.T, tg *target) {
 	wantCounts(t, tg, "", "v", 0, 0)
 	_, err = v.InitiateMultipartUpload(ctx, 3*mib, "")
 	wantHandleErr(t, err, firn.ErrInvalidParameterValue)
-	if got := collect(t, "MultipartUploads", v.MultipartUploads(ctx, nil)); len(got) != 0 {
+	if got := testkit.Collect(t, "MultipartUploads", v.MultipartUploads(ctx, nil)); len(got) != 0 {
 		t.Errorf("uploads after Abort and a rejected initiation: %d", len(got))
 	}
 }
@@ -749,7 +712,7 @@ func testResMultipartCollections(t *testing.T, tg *target) {
 	s := newSpy(tg.g)
 	sv := client.NewAccount(s, "").Vault("v")
 	for _, opts := range []*client.ListOptions{nil, {PageSize: 2}} {
-		us := collect(t, "MultipartUploads", sv.MultipartUploads(ctx, opts))
+		us := testkit.Collect(t, "MultipartUploads", sv.MultipartUploads(ctx, opts))
 		var got []string
 		for _, u := range us {
 			got = append(got, u.ID())
@@ -849,12 +812,12 @@ func testResWaitVaultExists(t *testing.T, tg *target) {
 	}
 
 	// Gives up after MaxAttempts checks, pausing Delay in between.
-	sl := &sleeper{}
+	sl := &testkit.Sleeper{}
 	err := acct.Vault("w").WaitUntilExists(ctx, &firn.WaiterOptions{Delay: 5 * time.Second, MaxAttempts: 3, Sleep: sl.Sleep})
 	if !errors.Is(err, firn.ErrMaxAttemptsExceeded) || !errors.Is(err, firn.ErrResourceNotFound) {
 		t.Errorf("WaitUntilExists on a missing vault: %v, want ErrMaxAttemptsExceeded and ResourceNotFoundException", err)
 	}
-	if got, want := sl.pauses(), []time.Duration{5 * time.Second, 5 * time.Second}; !slices.Equal(got, want) {
+	if got, want := sl.Pauses(), []time.Duration{5 * time.Second, 5 * time.Second}; !slices.Equal(got, want) {
 		t.Errorf("pauses %v, want %v", got, want)
 	}
 	if n := s.n("DescribeVault"); n != 1+3 {
@@ -862,16 +825,16 @@ func testResWaitVaultExists(t *testing.T, tg *target) {
 	}
 
 	// Succeeds once the vault appears.
-	sl = &sleeper{}
-	sl.advance = func(time.Duration) {
-		if len(sl.pauses()) == 2 {
+	sl = &testkit.Sleeper{}
+	sl.OnSleep = func(time.Duration) {
+		if len(sl.Pauses()) == 2 {
 			mustCreateVault(t, tg, "", "w")
 		}
 	}
 	if err := firn.WaitUntilVaultExists(ctx, s, &firn.DescribeVaultInput{VaultName: "w"}, &firn.WaiterOptions{Sleep: sl.Sleep}); err != nil {
 		t.Errorf("WaitUntilVaultExists on a vault created while waiting: %v", err)
 	}
-	if n := len(sl.pauses()); n != 2 {
+	if n := len(sl.Pauses()); n != 2 {
 		t.Errorf("%d pauses, want 2", n)
 	}
 
@@ -888,16 +851,16 @@ func testResWaitVaultNotExists(t *testing.T, tg *target) {
 		t.Errorf("WaitUntilNotExists on a missing vault: %v", err)
 	}
 	mustCreateVault(t, tg, "", "v")
-	sl := &sleeper{}
+	sl := &testkit.Sleeper{}
 	err := v.WaitUntilNotExists(ctx, &firn.WaiterOptions{MaxAttempts: 2, Sleep: sl.Sleep})
 	if !errors.Is(err, firn.ErrMaxAttemptsExceeded) || errors.Is(err, firn.ErrResourceNotFound) {
 		t.Errorf("WaitUntilNotExists on an existing vault: %v, want ErrMaxAttemptsExceeded alone", err)
 	}
-	if got, want := sl.pauses(), []time.Duration{3 * time.Second}; !slices.Equal(got, want) {
+	if got, want := sl.Pauses(), []time.Duration{3 * time.Second}; !slices.Equal(got, want) {
 		t.Errorf("pauses %v, want %v", got, want)
 	}
-	sl = &sleeper{}
-	sl.advance = func(time.Duration) {
+	sl = &testkit.Sleeper{}
+	sl.OnSleep = func(time.Duration) {
 		if err := v.Delete(ctx); err != nil {
 			t.Errorf("Delete: %v", err)
 		}
@@ -905,7 +868,7 @@ func testResWaitVaultNotExists(t *testing.T, tg *target) {
 	if err := firn.WaitUntilVaultNotExists(ctx, s, &firn.DescribeVaultInput{AccountId: "-", VaultName: "v"}, &firn.WaiterOptions{Sleep: sl.Sleep}); err != nil {
 		t.Errorf("WaitUntilVaultNotExists on a vault deleted while waiting: %v", err)
 	}
-	if n := len(sl.pauses()); n != 1 {
+	if n := len(sl.Pauses()); n != 1 {
 		t.Errorf("%d pauses, want 1", n)
 	}
 	err = client.NewAccount(s, "").Vault("bad name").WaitUntilNotExists(ctx, &firn.WaiterOptions{Sleep: noSleep(t)})
@@ -916,12 +879,12 @@ func testResWaitVaultNotExists(t *testing.T, tg *target) {
 // 15 checks.
 func testResWaitDefaults(t *testing.T, tg *target) {
 	s := newSpy(tg.g)
-	sl := &sleeper{}
+	sl := &testkit.Sleeper{}
 	err := firn.WaitUntilVaultExists(t.Context(), s, &firn.DescribeVaultInput{VaultName: "v"}, &firn.WaiterOptions{Sleep: sl.Sleep})
 	if !errors.Is(err, firn.ErrMaxAttemptsExceeded) {
 		t.Errorf("WaitUntilVaultExists: %v, want ErrMaxAttemptsExceeded", err)
 	}
-	if got, want := sl.pauses(), slices.Repeat([]time.Duration{3 * time.Second}, 14); !slices.Equal(got, want) {
+	if got, want := sl.Pauses(), slices.Repeat([]time.Duration{3 * time.Second}, 14); !slices.Equal(got, want) {
 		t.Errorf("pauses %v, want %v", got, want)
 	}
 	if n := s.n("DescribeVault"); n != 15 {
@@ -943,7 +906,7 @@ func testResWaitJobComplete(t *testing.T, tg *target) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sl := &sleeper{advance: func(d time.Duration) { tg.clock.Advance(d) }}
+	sl := &testkit.Sleeper{OnSleep: func(d time.Duration) { tg.clock.Advance(d) }}
 	d, err := firn.WaitUntilJobComplete(ctx, tg.g, &firn.DescribeJobInput{VaultName: "v", JobId: j.ID()}, &firn.WaiterOptions{Sleep: sl.Sleep})
 	if err != nil {
 		t.Fatalf("WaitUntilJobComplete: %v", err)
@@ -951,7 +914,7 @@ func testResWaitJobComplete(t *testing.T, tg *target) {
 	if !d.Completed || d.StatusCode != firn.StatusSucceeded || d.JobId != j.ID() {
 		t.Errorf("description %+v, want a succeeded job", d)
 	}
-	for _, p := range sl.pauses() {
+	for _, p := range sl.Pauses() {
 		if p != time.Minute {
 			t.Errorf("pause %v, want the default of 1m", p)
 		}
@@ -981,7 +944,7 @@ func testResWaitCancel(t *testing.T, tg *target) {
 
 	// Cancelled while pausing: no further check.
 	ctx, cancel := context.WithCancel(t.Context())
-	sl := &sleeper{advance: func(time.Duration) { cancel() }}
+	sl := &testkit.Sleeper{OnSleep: func(time.Duration) { cancel() }}
 	err := v.WaitUntilExists(ctx, &firn.WaiterOptions{Sleep: sl.Sleep})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("WaitUntilExists cancelled while pausing: %v, want context.Canceled", err)
@@ -1185,7 +1148,7 @@ func testResUploaderRetry(t *testing.T, tg *target) {
 			}
 			return nil
 		}
-		sl := &sleeper{}
+		sl := &testkit.Sleeper{}
 		u := &client.Uploader{PartSize: mib, Concurrency: 2, RetryDelay: time.Second, Sleep: sl.Sleep}
 		a, err := u.Upload(t.Context(), client.NewAccount(s, "").Vault("v"), body(), "retried")
 		if err != nil {
@@ -1202,7 +1165,7 @@ func testResUploaderRetry(t *testing.T, tg *target) {
 			t.Errorf("%d CompleteMultipartUpload calls, want 2", n)
 		}
 		// One pause before each first retry, a doubled one before part 2's second.
-		got := sl.pauses()
+		got := sl.Pauses()
 		slices.Sort(got)
 		want := append(slices.Repeat([]time.Duration{time.Second}, 5), 2*time.Second)
 		if !slices.Equal(got, want) {
@@ -1228,12 +1191,12 @@ func testResUploaderRetry(t *testing.T, tg *target) {
 		}
 		return nil
 	}
-	sl := &sleeper{}
+	sl := &testkit.Sleeper{}
 	a, err := (&client.Uploader{Sleep: sl.Sleep}).Upload(t.Context(), client.NewAccount(s, "").Vault("v"), strings.NewReader("a small archive"), "")
 	if err != nil {
 		t.Fatalf("Upload: %v", err)
 	}
-	if got, want := sl.pauses(), []time.Duration{time.Second, 2 * time.Second}; !slices.Equal(got, want) {
+	if got, want := sl.Pauses(), []time.Duration{time.Second, 2 * time.Second}; !slices.Equal(got, want) {
 		t.Errorf("pauses %v, want %v", got, want)
 	}
 	wantArchive(t, tg, "", "v", a.ID(), []byte("a small archive"), "")
@@ -1257,7 +1220,7 @@ func testResUploaderGiveUp(t *testing.T, tg *target) {
 			}
 			return nil
 		}
-		sl := &sleeper{}
+		sl := &testkit.Sleeper{}
 		u := &client.Uploader{PartSize: mib, Concurrency: 2, MaxAttempts: 4, RetryDelay: 10 * time.Millisecond, Sleep: sl.Sleep}
 		a, err := u.Upload(t.Context(), client.NewAccount(s, "").Vault("v"), body, "")
 		if a != nil || !errors.Is(err, firn.ErrServiceUnavailable) || !strings.Contains(err.Error(), "part 4") {
@@ -1266,7 +1229,7 @@ func testResUploaderGiveUp(t *testing.T, tg *target) {
 		if failed != 4 {
 			t.Errorf("the failing part was tried %d times, want 4", failed)
 		}
-		if got, want := sl.pauses(), []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}; !slices.Equal(got, want) {
+		if got, want := sl.Pauses(), []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}; !slices.Equal(got, want) {
 			t.Errorf("pauses %v, want %v", got, want)
 		}
 		if s.n("AbortMultipartUpload") != 1 || s.n("CompleteMultipartUpload") != 0 {
@@ -1284,7 +1247,7 @@ func testResUploaderGiveUp(t *testing.T, tg *target) {
 		}
 		return nil
 	}
-	_, err := (&client.Uploader{PartSize: mib, Sleep: (&sleeper{}).Sleep}).Upload(t.Context(), client.NewAccount(s, "").Vault("v"), bytes.NewReader(data), "")
+	_, err := (&client.Uploader{PartSize: mib, Sleep: (&testkit.Sleeper{}).Sleep}).Upload(t.Context(), client.NewAccount(s, "").Vault("v"), bytes.NewReader(data), "")
 	if !errors.Is(err, firn.ErrServiceUnavailable) || s.n("CompleteMultipartUpload") != 3 || s.n("AbortMultipartUpload") != 1 {
 		t.Errorf("Upload with a failing completion: %v after %d completions and %d aborts, want 3 and 1",
 			err, s.n("CompleteMultipartUpload"), s.n("AbortMultipartUpload"))

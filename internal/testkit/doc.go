@@ -2,7 +2,9 @@
 // test packages (firntest, firntest/conformance) share: a fake clock
 // (exported to users as firntest.Clock), a tree-hash oracle written from the
 // specification independently of package treehash, the test-vector bytes,
-// the list of operations of firn.Glacier, and the generator of forwarders.
+// the list of operations of firn.Glacier, the generator of forwarders, and
+// small checks of calls: a recording Sleep, Collect for listings and
+// WantError for the API's errors.
 //
 // It imports neither the engine nor any storage, so that every package's
 // tests, the engine's internal ones included, can use it, and so that the
