@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/internal/testkit"
@@ -293,28 +294,13 @@ func testUploadSizeLimit(t *testing.T, tg *target) {
 	wantArchive(t, tg, "", "v", at.ArchiveId, data, "at the limit")
 }
 
-// failingReader returns its data, then err.
-type failingReader struct {
-	data []byte
-	err  error
-}
-
-func (r *failingReader) Read(p []byte) (int, error) {
-	if len(r.data) == 0 {
-		return 0, r.err
-	}
-	n := copy(p, r.data)
-	r.data = r.data[n:]
-	return n, nil
-}
-
 func testUploadBodyReadError(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
 	upload(t, tg, "", "v", testkit.Pattern(10), "")
 	before := snapshot(t, tg, "")
 	for _, n := range []int{0, 1000, mib + mib/2} {
 		out, err := tg.g.UploadArchive(t.Context(), &firn.UploadArchiveInput{VaultName: "v",
-			Body: &failingReader{data: testkit.Pattern(n), err: errors.New("connection reset")}})
+			Body: io.MultiReader(bytes.NewReader(testkit.Pattern(n)), iotest.ErrReader(errors.New("connection reset")))})
 		var fe *firn.Error
 		if !errors.As(err, &fe) {
 			t.Errorf("UploadArchive with a failing body after %d bytes: %v, want a *firn.Error", n, err)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/firnstore/firn"
@@ -1326,7 +1327,7 @@ func testResUploaderReadError(t *testing.T, tg *target) {
 	before := snapshot(t, tg, "")
 	data := random(4 * mib)
 	for _, body := range []io.Reader{
-		&failingReader{data: data[:mib+mib/2], err: errors.New("bad sector")},
+		io.MultiReader(bytes.NewReader(data[:mib+mib/2]), iotest.ErrReader(errors.New("bad sector"))),
 		failingReaderAt{bytes.NewReader(data), 2 * mib},
 	} {
 		s := newSpy(tg.g)
@@ -1341,7 +1342,7 @@ func testResUploaderReadError(t *testing.T, tg *target) {
 	}
 	// A body that fails before its first part is complete uploads nothing.
 	s := newSpy(tg.g)
-	_, err := (&client.Uploader{PartSize: mib}).Upload(t.Context(), client.NewAccount(s, "").Vault("v"), &failingReader{data: data[:10], err: errors.New("bad sector")}, "")
+	_, err := (&client.Uploader{PartSize: mib}).Upload(t.Context(), client.NewAccount(s, "").Vault("v"), io.MultiReader(bytes.NewReader(data[:10]), iotest.ErrReader(errors.New("bad sector"))), "")
 	if err == nil || !strings.Contains(err.Error(), "bad sector") || s.n("InitiateMultipartUpload")+s.n("UploadArchive") != 0 {
 		t.Errorf("Upload of a body failing at once: %v after %d calls", err, s.n("InitiateMultipartUpload")+s.n("UploadArchive"))
 	}
