@@ -114,32 +114,32 @@ type opCase struct {
 
 func ptr[T any](v T) *T { return &v }
 
+// op returns the call of an operation, given as a method expression such as
+// firn.Glacier.DescribeVault, with in.
+func op[I, O any](f func(firn.Glacier, context.Context, *I) (*O, error), in *I) func(context.Context, firn.Glacier) (any, error) {
+	return func(ctx context.Context, g firn.Glacier) (any, error) { return f(g, ctx, in) }
+}
+
 func opCases() []opCase {
 	return []opCase{
 		{
-			name: "CreateVault",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "examplevault"})
-			},
+			name:   "CreateVault",
+			call:   op(firn.Glacier.CreateVault, &firn.CreateVaultInput{VaultName: "examplevault"}),
 			method: "PUT", path: "/-/vaults/examplevault",
 			resp: response{status: 201, header: map[string]string{"Location": "/111122223333/vaults/examplevault"}},
 			want: &firn.CreateVaultOutput{Location: "/111122223333/vaults/examplevault"},
 			full: true,
 		},
 		{
-			name: "CreateVault/account",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.CreateVault(ctx, &firn.CreateVaultInput{AccountId: "111122223333", VaultName: "a.b-c_d"})
-			},
+			name:   "CreateVault/account",
+			call:   op(firn.Glacier.CreateVault, &firn.CreateVaultInput{AccountId: "111122223333", VaultName: "a.b-c_d"}),
 			method: "PUT", path: "/111122223333/vaults/a.b-c_d",
 			resp: response{status: 201, header: map[string]string{"Location": "/111122223333/vaults/a.b-c_d"}},
 			want: &firn.CreateVaultOutput{Location: "/111122223333/vaults/a.b-c_d"},
 		},
 		{
-			name: "DescribeVault",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.DescribeVault(ctx, &firn.DescribeVaultInput{VaultName: "examplevault"})
-			},
+			name:   "DescribeVault",
+			call:   op(firn.Glacier.DescribeVault, &firn.DescribeVaultInput{VaultName: "examplevault"}),
 			method: "GET", path: "/-/vaults/examplevault",
 			absent: []string{"X-Amz-Content-Sha256", "X-Amz-Sha256-Tree-Hash"},
 			resp: response{status: 200, body: `{"CreationDate":"2012-03-20T17:03:43.221Z","LastInventoryDate":"2012-03-21T17:03:43Z",
@@ -149,20 +149,16 @@ func opCases() []opCase {
 			full: true,
 		},
 		{
-			name: "DescribeVault/nulls",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.DescribeVault(ctx, &firn.DescribeVaultInput{VaultName: "examplevault"})
-			},
+			name:   "DescribeVault/nulls",
+			call:   op(firn.Glacier.DescribeVault, &firn.DescribeVaultInput{VaultName: "examplevault"}),
 			method: "GET", path: "/-/vaults/examplevault",
 			resp: response{status: 200, body: `{"CreationDate":"2012-03-20T19:03:43.221+02:00","LastInventoryDate":null,
 				"NumberOfArchives":null,"SizeInBytes":null,"VaultARN":"` + vaultARN + `","VaultName":"examplevault"}`},
 			want: &firn.DescribeVaultOutput{VaultARN: vaultARN, VaultName: "examplevault", CreationDate: date1},
 		},
 		{
-			name: "ListVaults",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.ListVaults(ctx, &firn.ListVaultsInput{Limit: 2, Marker: "arn:aws:glacier:us-east-1:111122223333:vaults/a"})
-			},
+			name:   "ListVaults",
+			call:   op(firn.Glacier.ListVaults, &firn.ListVaultsInput{Limit: 2, Marker: "arn:aws:glacier:us-east-1:111122223333:vaults/a"}),
 			method: "GET", path: "/-/vaults",
 			query: url.Values{"limit": {"2"}, "marker": {"arn:aws:glacier:us-east-1:111122223333:vaults/a"}},
 			resp: response{status: 200, body: `{"Marker":"` + vaultARN + `","VaultList":[
@@ -178,29 +174,23 @@ func opCases() []opCase {
 			},
 		},
 		{
-			name: "ListVaults/nil input",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.ListVaults(ctx, nil)
-			},
+			name:   "ListVaults/nil input",
+			call:   op(firn.Glacier.ListVaults, nil),
 			method: "GET", path: "/-/vaults", query: url.Values{},
 			resp: response{status: 200, body: `{"Marker":null,"VaultList":[]}`},
 			want: &firn.ListVaultsOutput{VaultList: []firn.DescribeVaultOutput{}},
 		},
 		{
-			name: "DeleteVault",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.DeleteVault(ctx, &firn.DeleteVaultInput{AccountId: "-", VaultName: "examplevault"})
-			},
+			name:   "DeleteVault",
+			call:   op(firn.Glacier.DeleteVault, &firn.DeleteVaultInput{AccountId: "-", VaultName: "examplevault"}),
 			method: "DELETE", path: "/-/vaults/examplevault",
 			resp: response{status: 204},
 			want: &firn.DeleteVaultOutput{},
 		},
 		{
 			name: "AddTagsToVault",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.AddTagsToVault(ctx, &firn.AddTagsToVaultInput{VaultName: "examplevault",
-					Tags: map[string]string{"examplekey1": "examplevalue1", "empty": ""}})
-			},
+			call: op(firn.Glacier.AddTagsToVault, &firn.AddTagsToVaultInput{VaultName: "examplevault",
+				Tags: map[string]string{"examplekey1": "examplevalue1", "empty": ""}}),
 			method: "POST", path: "/-/vaults/examplevault/tags", query: url.Values{"operation": {"add"}},
 			header: map[string]string{"Content-Type": "application/json"},
 			body:   `{"Tags":{"examplekey1":"examplevalue1","empty":""}}`,
@@ -208,30 +198,24 @@ func opCases() []opCase {
 			want:   &firn.AddTagsToVaultOutput{},
 		},
 		{
-			name: "ListTagsForVault",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.ListTagsForVault(ctx, &firn.ListTagsForVaultInput{VaultName: "examplevault"})
-			},
+			name:   "ListTagsForVault",
+			call:   op(firn.Glacier.ListTagsForVault, &firn.ListTagsForVaultInput{VaultName: "examplevault"}),
 			method: "GET", path: "/-/vaults/examplevault/tags",
 			resp: response{status: 200, body: `{"Tags":{"examplekey1":"examplevalue1","examplekey2":""}}`},
 			want: &firn.ListTagsForVaultOutput{Tags: map[string]string{"examplekey1": "examplevalue1", "examplekey2": ""}},
 			full: true,
 		},
 		{
-			name: "ListTagsForVault/none",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.ListTagsForVault(ctx, &firn.ListTagsForVaultInput{VaultName: "examplevault"})
-			},
+			name:   "ListTagsForVault/none",
+			call:   op(firn.Glacier.ListTagsForVault, &firn.ListTagsForVaultInput{VaultName: "examplevault"}),
 			method: "GET", path: "/-/vaults/examplevault/tags",
 			resp: response{status: 200, body: `{"Tags":null}`},
 			want: &firn.ListTagsForVaultOutput{Tags: map[string]string{}},
 		},
 		{
 			name: "RemoveTagsFromVault",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.RemoveTagsFromVault(ctx, &firn.RemoveTagsFromVaultInput{VaultName: "examplevault",
-					TagKeys: []string{"examplekey1", "examplekey2"}})
-			},
+			call: op(firn.Glacier.RemoveTagsFromVault, &firn.RemoveTagsFromVaultInput{VaultName: "examplevault",
+				TagKeys: []string{"examplekey1", "examplekey2"}}),
 			method: "POST", path: "/-/vaults/examplevault/tags", query: url.Values{"operation": {"remove"}},
 			header: map[string]string{"Content-Type": "application/json"},
 			body:   `{"TagKeys":["examplekey1","examplekey2"]}`,
@@ -240,11 +224,9 @@ func opCases() []opCase {
 		},
 		{
 			name: "SetVaultNotifications",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.SetVaultNotifications(ctx, &firn.SetVaultNotificationsInput{VaultName: "examplevault",
-					VaultNotificationConfig: &firn.VaultNotificationConfig{SNSTopic: topic,
-						Events: []string{firn.EventArchiveRetrievalCompleted, firn.EventInventoryRetrievalCompleted}}})
-			},
+			call: op(firn.Glacier.SetVaultNotifications, &firn.SetVaultNotificationsInput{VaultName: "examplevault",
+				VaultNotificationConfig: &firn.VaultNotificationConfig{SNSTopic: topic,
+					Events: []string{firn.EventArchiveRetrievalCompleted, firn.EventInventoryRetrievalCompleted}}}),
 			method: "PUT", path: "/-/vaults/examplevault/notification-configuration",
 			header: map[string]string{"Content-Type": "application/json"},
 			body:   `{"SNSTopic":"` + topic + `","Events":["ArchiveRetrievalCompleted","InventoryRetrievalCompleted"]}`,
@@ -252,10 +234,8 @@ func opCases() []opCase {
 			want:   &firn.SetVaultNotificationsOutput{},
 		},
 		{
-			name: "GetVaultNotifications",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.GetVaultNotifications(ctx, &firn.GetVaultNotificationsInput{VaultName: "examplevault"})
-			},
+			name:   "GetVaultNotifications",
+			call:   op(firn.Glacier.GetVaultNotifications, &firn.GetVaultNotificationsInput{VaultName: "examplevault"}),
 			method: "GET", path: "/-/vaults/examplevault/notification-configuration",
 			resp: response{status: 200, body: `{"Events":["ArchiveRetrievalCompleted"],"SNSTopic":"` + topic + `"}`},
 			want: &firn.GetVaultNotificationsOutput{VaultNotificationConfig: firn.VaultNotificationConfig{
@@ -263,20 +243,16 @@ func opCases() []opCase {
 			full: true,
 		},
 		{
-			name: "DeleteVaultNotifications",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.DeleteVaultNotifications(ctx, &firn.DeleteVaultNotificationsInput{VaultName: "examplevault"})
-			},
+			name:   "DeleteVaultNotifications",
+			call:   op(firn.Glacier.DeleteVaultNotifications, &firn.DeleteVaultNotificationsInput{VaultName: "examplevault"}),
 			method: "DELETE", path: "/-/vaults/examplevault/notification-configuration",
 			resp: response{status: 204},
 			want: &firn.DeleteVaultNotificationsOutput{},
 		},
 		{
 			name: "SetVaultAccessPolicy",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.SetVaultAccessPolicy(ctx, &firn.SetVaultAccessPolicyInput{VaultName: "examplevault",
-					Policy: &firn.VaultAccessPolicy{Policy: policy}})
-			},
+			call: op(firn.Glacier.SetVaultAccessPolicy, &firn.SetVaultAccessPolicyInput{VaultName: "examplevault",
+				Policy: &firn.VaultAccessPolicy{Policy: policy}}),
 			method: "PUT", path: "/-/vaults/examplevault/access-policy",
 			header: map[string]string{"Content-Type": "application/json"},
 			body:   mustJSON(map[string]string{"Policy": policy}),
@@ -284,30 +260,24 @@ func opCases() []opCase {
 			want:   &firn.SetVaultAccessPolicyOutput{},
 		},
 		{
-			name: "GetVaultAccessPolicy",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.GetVaultAccessPolicy(ctx, &firn.GetVaultAccessPolicyInput{VaultName: "examplevault"})
-			},
+			name:   "GetVaultAccessPolicy",
+			call:   op(firn.Glacier.GetVaultAccessPolicy, &firn.GetVaultAccessPolicyInput{VaultName: "examplevault"}),
 			method: "GET", path: "/-/vaults/examplevault/access-policy",
 			resp: response{status: 200, body: mustJSON(map[string]string{"Policy": policy})},
 			want: &firn.GetVaultAccessPolicyOutput{Policy: firn.VaultAccessPolicy{Policy: policy}},
 			full: true,
 		},
 		{
-			name: "DeleteVaultAccessPolicy",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.DeleteVaultAccessPolicy(ctx, &firn.DeleteVaultAccessPolicyInput{VaultName: "examplevault"})
-			},
+			name:   "DeleteVaultAccessPolicy",
+			call:   op(firn.Glacier.DeleteVaultAccessPolicy, &firn.DeleteVaultAccessPolicyInput{VaultName: "examplevault"}),
 			method: "DELETE", path: "/-/vaults/examplevault/access-policy",
 			resp: response{status: 204},
 			want: &firn.DeleteVaultAccessPolicyOutput{},
 		},
 		{
 			name: "InitiateVaultLock",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.InitiateVaultLock(ctx, &firn.InitiateVaultLockInput{VaultName: "examplevault",
-					Policy: &firn.VaultLockPolicy{Policy: policy}})
-			},
+			call: op(firn.Glacier.InitiateVaultLock, &firn.InitiateVaultLockInput{VaultName: "examplevault",
+				Policy: &firn.VaultLockPolicy{Policy: policy}}),
 			method: "POST", path: "/-/vaults/examplevault/lock-policy",
 			header: map[string]string{"Content-Type": "application/json"},
 			body:   mustJSON(map[string]string{"Policy": policy}),
@@ -316,28 +286,22 @@ func opCases() []opCase {
 			full:   true,
 		},
 		{
-			name: "CompleteVaultLock",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.CompleteVaultLock(ctx, &firn.CompleteVaultLockInput{VaultName: "examplevault", LockId: "AE863rKkWZU53SLW5be4DUcW"})
-			},
+			name:   "CompleteVaultLock",
+			call:   op(firn.Glacier.CompleteVaultLock, &firn.CompleteVaultLockInput{VaultName: "examplevault", LockId: "AE863rKkWZU53SLW5be4DUcW"}),
 			method: "POST", path: "/-/vaults/examplevault/lock-policy/AE863rKkWZU53SLW5be4DUcW",
 			resp: response{status: 204},
 			want: &firn.CompleteVaultLockOutput{},
 		},
 		{
-			name: "AbortVaultLock",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.AbortVaultLock(ctx, &firn.AbortVaultLockInput{VaultName: "examplevault"})
-			},
+			name:   "AbortVaultLock",
+			call:   op(firn.Glacier.AbortVaultLock, &firn.AbortVaultLockInput{VaultName: "examplevault"}),
 			method: "DELETE", path: "/-/vaults/examplevault/lock-policy",
 			resp: response{status: 204},
 			want: &firn.AbortVaultLockOutput{},
 		},
 		{
-			name: "GetVaultLock",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.GetVaultLock(ctx, &firn.GetVaultLockInput{VaultName: "examplevault"})
-			},
+			name:   "GetVaultLock",
+			call:   op(firn.Glacier.GetVaultLock, &firn.GetVaultLockInput{VaultName: "examplevault"}),
 			method: "GET", path: "/-/vaults/examplevault/lock-policy",
 			resp: response{status: 200, body: mustJSON(map[string]string{"Policy": policy, "State": "InProgress",
 				"CreationDate": "2012-03-20T17:03:43.221Z", "ExpirationDate": "2012-03-21T17:03:43Z"})},
@@ -345,10 +309,8 @@ func opCases() []opCase {
 			full: true,
 		},
 		{
-			name: "GetVaultLock/locked",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.GetVaultLock(ctx, &firn.GetVaultLockInput{VaultName: "examplevault"})
-			},
+			name:   "GetVaultLock/locked",
+			call:   op(firn.Glacier.GetVaultLock, &firn.GetVaultLockInput{VaultName: "examplevault"}),
 			method: "GET", path: "/-/vaults/examplevault/lock-policy",
 			resp: response{status: 200, body: mustJSON(map[string]any{"Policy": policy, "State": "Locked",
 				"CreationDate": "2012-03-20T17:03:43.221Z", "ExpirationDate": nil})},
@@ -356,10 +318,8 @@ func opCases() []opCase {
 		},
 		{
 			name: "UploadArchive",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "examplevault",
-					ArchiveDescription: "my archive", Body: strings.NewReader("hello world")})
-			},
+			call: op(firn.Glacier.UploadArchive, &firn.UploadArchiveInput{VaultName: "examplevault",
+				ArchiveDescription: "my archive", Body: strings.NewReader("hello world")}),
 			method: "POST", path: "/-/vaults/examplevault/archives",
 			header: map[string]string{
 				"Content-Type":              "application/octet-stream",
@@ -379,20 +339,16 @@ func opCases() []opCase {
 			full: true,
 		},
 		{
-			name: "DeleteArchive",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.DeleteArchive(ctx, &firn.DeleteArchiveInput{VaultName: "examplevault", ArchiveId: "-a/b+c=d"})
-			},
+			name:   "DeleteArchive",
+			call:   op(firn.Glacier.DeleteArchive, &firn.DeleteArchiveInput{VaultName: "examplevault", ArchiveId: "-a/b+c=d"}),
 			method: "DELETE", path: "/-/vaults/examplevault/archives/-a%2Fb%2Bc%3Dd",
 			resp: response{status: 204},
 			want: &firn.DeleteArchiveOutput{},
 		},
 		{
 			name: "InitiateMultipartUpload",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.InitiateMultipartUpload(ctx, &firn.InitiateMultipartUploadInput{VaultName: "examplevault",
-					ArchiveDescription: "big one", PartSize: 4 << 20})
-			},
+			call: op(firn.Glacier.InitiateMultipartUpload, &firn.InitiateMultipartUploadInput{VaultName: "examplevault",
+				ArchiveDescription: "big one", PartSize: 4 << 20}),
 			method: "POST", path: "/-/vaults/examplevault/multipart-uploads",
 			header: map[string]string{"X-Amz-Part-Size": "4194304", "X-Amz-Archive-Description": "big one"},
 			resp: response{status: 201, header: map[string]string{
@@ -403,10 +359,8 @@ func opCases() []opCase {
 			full: true,
 		},
 		{
-			name: "InitiateMultipartUpload/zero part size",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.InitiateMultipartUpload(ctx, &firn.InitiateMultipartUploadInput{VaultName: "examplevault"})
-			},
+			name:   "InitiateMultipartUpload/zero part size",
+			call:   op(firn.Glacier.InitiateMultipartUpload, &firn.InitiateMultipartUploadInput{VaultName: "examplevault"}),
 			method: "POST", path: "/-/vaults/examplevault/multipart-uploads",
 			header: map[string]string{"X-Amz-Part-Size": "0"},
 			absent: []string{"X-Amz-Archive-Description"},
@@ -415,10 +369,8 @@ func opCases() []opCase {
 		},
 		{
 			name: "UploadMultipartPart",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.UploadMultipartPart(ctx, &firn.UploadMultipartPartInput{VaultName: "examplevault", UploadId: "up-1",
-					Range: "bytes 0-10/*", Body: strings.NewReader("hello world")})
-			},
+			call: op(firn.Glacier.UploadMultipartPart, &firn.UploadMultipartPartInput{VaultName: "examplevault", UploadId: "up-1",
+				Range: "bytes 0-10/*", Body: strings.NewReader("hello world")}),
 			method: "PUT", path: "/-/vaults/examplevault/multipart-uploads/up-1",
 			header: map[string]string{
 				"Content-Type":           "application/octet-stream",
@@ -434,10 +386,8 @@ func opCases() []opCase {
 		},
 		{
 			name: "CompleteMultipartUpload",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.CompleteMultipartUpload(ctx, &firn.CompleteMultipartUploadInput{VaultName: "examplevault", UploadId: "up-1",
-					ArchiveSize: 5243003, Checksum: "bb3ba52bef3af9dbe25c235c4db87262e302b12f33cb1938162351c123588182"})
-			},
+			call: op(firn.Glacier.CompleteMultipartUpload, &firn.CompleteMultipartUploadInput{VaultName: "examplevault", UploadId: "up-1",
+				ArchiveSize: 5243003, Checksum: "bb3ba52bef3af9dbe25c235c4db87262e302b12f33cb1938162351c123588182"}),
 			method: "POST", path: "/-/vaults/examplevault/multipart-uploads/up-1",
 			header: map[string]string{
 				"X-Amz-Archive-Size":     "5243003",
@@ -454,19 +404,15 @@ func opCases() []opCase {
 			full: true,
 		},
 		{
-			name: "AbortMultipartUpload",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.AbortMultipartUpload(ctx, &firn.AbortMultipartUploadInput{VaultName: "examplevault", UploadId: "up-1"})
-			},
+			name:   "AbortMultipartUpload",
+			call:   op(firn.Glacier.AbortMultipartUpload, &firn.AbortMultipartUploadInput{VaultName: "examplevault", UploadId: "up-1"}),
 			method: "DELETE", path: "/-/vaults/examplevault/multipart-uploads/up-1",
 			resp: response{status: 204},
 			want: &firn.AbortMultipartUploadOutput{},
 		},
 		{
-			name: "ListMultipartUploads",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.ListMultipartUploads(ctx, &firn.ListMultipartUploadsInput{VaultName: "examplevault", Limit: 1000, Marker: "up-0"})
-			},
+			name:   "ListMultipartUploads",
+			call:   op(firn.Glacier.ListMultipartUploads, &firn.ListMultipartUploadsInput{VaultName: "examplevault", Limit: 1000, Marker: "up-0"}),
 			method: "GET", path: "/-/vaults/examplevault/multipart-uploads",
 			query: url.Values{"limit": {"1000"}, "marker": {"up-0"}},
 			resp: response{status: 200, body: `{"Marker":"up-2","UploadsList":[
@@ -481,10 +427,8 @@ func opCases() []opCase {
 			},
 		},
 		{
-			name: "ListParts",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.ListParts(ctx, &firn.ListPartsInput{VaultName: "examplevault", UploadId: "up-1", Limit: 1, Marker: "0-4194303"})
-			},
+			name:   "ListParts",
+			call:   op(firn.Glacier.ListParts, &firn.ListPartsInput{VaultName: "examplevault", UploadId: "up-1", Limit: 1, Marker: "0-4194303"}),
 			method: "GET", path: "/-/vaults/examplevault/multipart-uploads/up-1",
 			query: url.Values{"limit": {"1"}, "marker": {"0-4194303"}},
 			resp: response{status: 200, body: `{"ArchiveDescription":"big one","CreationDate":"2012-03-20T17:03:43.221Z",
@@ -497,11 +441,9 @@ func opCases() []opCase {
 		},
 		{
 			name: "InitiateJob/archive",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "examplevault", JobParameters: firn.JobParameters{
-					Type: firn.JobTypeArchiveRetrieval, ArchiveId: "arch-1", Description: "restore", SNSTopic: topic,
-					RetrievalByteRange: "0-1048575", Tier: firn.TierBulk}})
-			},
+			call: op(firn.Glacier.InitiateJob, &firn.InitiateJobInput{VaultName: "examplevault", JobParameters: firn.JobParameters{
+				Type: firn.JobTypeArchiveRetrieval, ArchiveId: "arch-1", Description: "restore", SNSTopic: topic,
+				RetrievalByteRange: "0-1048575", Tier: firn.TierBulk}}),
 			method: "POST", path: "/-/vaults/examplevault/jobs",
 			header: map[string]string{"Content-Type": "application/json"},
 			body: `{"Type":"archive-retrieval","ArchiveId":"arch-1","Description":"restore","SNSTopic":"` + topic + `",
@@ -512,12 +454,10 @@ func opCases() []opCase {
 		},
 		{
 			name: "InitiateJob/inventory",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "examplevault", JobParameters: firn.JobParameters{
-					Type: firn.JobTypeInventoryRetrieval, Format: firn.FormatCSV,
-					InventoryRetrievalParameters: &firn.InventoryRetrievalJobInput{
-						StartDate: "2012-03-20T00:00:00Z", EndDate: "2012-03-21T00:00:00Z", Limit: "100", Marker: "m-1"}}})
-			},
+			call: op(firn.Glacier.InitiateJob, &firn.InitiateJobInput{VaultName: "examplevault", JobParameters: firn.JobParameters{
+				Type: firn.JobTypeInventoryRetrieval, Format: firn.FormatCSV,
+				InventoryRetrievalParameters: &firn.InventoryRetrievalJobInput{
+					StartDate: "2012-03-20T00:00:00Z", EndDate: "2012-03-21T00:00:00Z", Limit: "100", Marker: "m-1"}}}),
 			method: "POST", path: "/-/vaults/examplevault/jobs",
 			body: `{"Type":"inventory-retrieval","Format":"CSV","InventoryRetrievalParameters":{
 				"StartDate":"2012-03-20T00:00:00Z","EndDate":"2012-03-21T00:00:00Z","Limit":"100","Marker":"m-1"}}`,
@@ -526,11 +466,9 @@ func opCases() []opCase {
 		},
 		{
 			name: "InitiateJob/select",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "examplevault", JobParameters: firn.JobParameters{
-					Type: firn.JobTypeSelect, ArchiveId: "arch-1", Tier: firn.TierExpedited,
-					SelectParameters: fullSelect, OutputLocation: fullLocation}})
-			},
+			call: op(firn.Glacier.InitiateJob, &firn.InitiateJobInput{VaultName: "examplevault", JobParameters: firn.JobParameters{
+				Type: firn.JobTypeSelect, ArchiveId: "arch-1", Tier: firn.TierExpedited,
+				SelectParameters: fullSelect, OutputLocation: fullLocation}}),
 			method: "POST", path: "/-/vaults/examplevault/jobs",
 			body: `{"Type":"select","ArchiveId":"arch-1","Tier":"Expedited","SelectParameters":` + fullSelectJSON +
 				`,"OutputLocation":` + fullLocationJSON + `}`,
@@ -544,20 +482,16 @@ func opCases() []opCase {
 			full: true,
 		},
 		{
-			name: "InitiateJob/empty parameters",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "examplevault"})
-			},
+			name:   "InitiateJob/empty parameters",
+			call:   op(firn.Glacier.InitiateJob, &firn.InitiateJobInput{VaultName: "examplevault"}),
 			method: "POST", path: "/-/vaults/examplevault/jobs",
 			body: `{}`,
 			resp: response{status: 202, header: map[string]string{"x-amz-job-id": "job-4"}},
 			want: &firn.InitiateJobOutput{JobId: "job-4"},
 		},
 		{
-			name: "DescribeJob/select",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.DescribeJob(ctx, &firn.DescribeJobInput{VaultName: "examplevault", JobId: "job-3"})
-			},
+			name:   "DescribeJob/select",
+			call:   op(firn.Glacier.DescribeJob, &firn.DescribeJobInput{VaultName: "examplevault", JobId: "job-3"}),
 			method: "GET", path: "/-/vaults/examplevault/jobs/job-3",
 			resp: response{status: 200, body: `{"Action":"Select","ArchiveId":"arch-1","ArchiveSHA256TreeHash":"` + hash1 + `",
 				"ArchiveSizeInBytes":1048576,"Completed":true,"CompletionDate":"2012-03-21T17:03:43Z","CreationDate":"2012-03-20T17:03:43.221Z",
@@ -576,10 +510,8 @@ func opCases() []opCase {
 			full: true,
 		},
 		{
-			name: "DescribeJob/in progress",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.DescribeJob(ctx, &firn.DescribeJobInput{VaultName: "examplevault", JobId: "job-2"})
-			},
+			name:   "DescribeJob/in progress",
+			call:   op(firn.Glacier.DescribeJob, &firn.DescribeJobInput{VaultName: "examplevault", JobId: "job-2"}),
 			method: "GET", path: "/-/vaults/examplevault/jobs/job-2",
 			resp: response{status: 200, body: `{"Action":"InventoryRetrieval","ArchiveId":null,"ArchiveSHA256TreeHash":null,
 				"ArchiveSizeInBytes":null,"Completed":false,"CompletionDate":null,"CreationDate":"2012-03-20T17:03:43.221Z",
@@ -593,10 +525,8 @@ func opCases() []opCase {
 		},
 		{
 			name: "ListJobs",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.ListJobs(ctx, &firn.ListJobsInput{VaultName: "examplevault", Limit: 5, Marker: "job-0",
-					Statuscode: "Succeeded", Completed: ptr(true)})
-			},
+			call: op(firn.Glacier.ListJobs, &firn.ListJobsInput{VaultName: "examplevault", Limit: 5, Marker: "job-0",
+				Statuscode: "Succeeded", Completed: ptr(true)}),
 			method: "GET", path: "/-/vaults/examplevault/jobs",
 			query: url.Values{"limit": {"5"}, "marker": {"job-0"}, "statuscode": {"Succeeded"}, "completed": {"true"}},
 			resp: response{status: 200, body: `{"JobList":[{"Action":"ArchiveRetrieval","ArchiveId":"arch-1",
@@ -614,10 +544,8 @@ func opCases() []opCase {
 			},
 		},
 		{
-			name: "ListJobs/not completed",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.ListJobs(ctx, &firn.ListJobsInput{VaultName: "examplevault", Completed: ptr(false)})
-			},
+			name:   "ListJobs/not completed",
+			call:   op(firn.Glacier.ListJobs, &firn.ListJobsInput{VaultName: "examplevault", Completed: ptr(false)}),
 			method: "GET", path: "/-/vaults/examplevault/jobs",
 			query: url.Values{"completed": {"false"}},
 			resp:  response{status: 200, body: `{"JobList":[],"Marker":null}`},
@@ -655,10 +583,8 @@ func opCases() []opCase {
 		},
 		{
 			name: "SetDataRetrievalPolicy",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.SetDataRetrievalPolicy(ctx, &firn.SetDataRetrievalPolicyInput{Policy: &firn.DataRetrievalPolicy{
-					Rules: []firn.DataRetrievalRule{{Strategy: firn.StrategyBytesPerHour, BytesPerHour: ptr[int64](10 << 30)}}}})
-			},
+			call: op(firn.Glacier.SetDataRetrievalPolicy, &firn.SetDataRetrievalPolicyInput{Policy: &firn.DataRetrievalPolicy{
+				Rules: []firn.DataRetrievalRule{{Strategy: firn.StrategyBytesPerHour, BytesPerHour: ptr[int64](10 << 30)}}}}),
 			method: "PUT", path: "/-/policies/data-retrieval",
 			header: map[string]string{"Content-Type": "application/json"},
 			body:   `{"Policy":{"Rules":[{"Strategy":"BytesPerHour","BytesPerHour":10737418240}]}}`,
@@ -667,20 +593,16 @@ func opCases() []opCase {
 		},
 		{
 			name: "SetDataRetrievalPolicy/free tier",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.SetDataRetrievalPolicy(ctx, &firn.SetDataRetrievalPolicyInput{AccountId: "111122223333",
-					Policy: &firn.DataRetrievalPolicy{Rules: []firn.DataRetrievalRule{{Strategy: firn.StrategyFreeTier}}}})
-			},
+			call: op(firn.Glacier.SetDataRetrievalPolicy, &firn.SetDataRetrievalPolicyInput{AccountId: "111122223333",
+				Policy: &firn.DataRetrievalPolicy{Rules: []firn.DataRetrievalRule{{Strategy: firn.StrategyFreeTier}}}}),
 			method: "PUT", path: "/111122223333/policies/data-retrieval",
 			body: `{"Policy":{"Rules":[{"Strategy":"FreeTier"}]}}`,
 			resp: response{status: 204},
 			want: &firn.SetDataRetrievalPolicyOutput{},
 		},
 		{
-			name: "GetDataRetrievalPolicy",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.GetDataRetrievalPolicy(ctx, &firn.GetDataRetrievalPolicyInput{})
-			},
+			name:   "GetDataRetrievalPolicy",
+			call:   op(firn.Glacier.GetDataRetrievalPolicy, &firn.GetDataRetrievalPolicyInput{}),
 			method: "GET", path: "/-/policies/data-retrieval",
 			resp: response{status: 200, body: `{"Policy":{"Rules":[{"BytesPerHour":10737418240,"Strategy":"BytesPerHour"}]}}`},
 			want: &firn.GetDataRetrievalPolicyOutput{Policy: firn.DataRetrievalPolicy{
@@ -688,30 +610,24 @@ func opCases() []opCase {
 			full: true,
 		},
 		{
-			name: "GetDataRetrievalPolicy/none",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.GetDataRetrievalPolicy(ctx, &firn.GetDataRetrievalPolicyInput{})
-			},
+			name:   "GetDataRetrievalPolicy/none",
+			call:   op(firn.Glacier.GetDataRetrievalPolicy, &firn.GetDataRetrievalPolicyInput{}),
 			method: "GET", path: "/-/policies/data-retrieval",
 			resp: response{status: 200, body: `{"Policy":{"Rules":[{"BytesPerHour":null,"Strategy":"None"}]}}`},
 			want: &firn.GetDataRetrievalPolicyOutput{Policy: firn.DataRetrievalPolicy{
 				Rules: []firn.DataRetrievalRule{{Strategy: firn.StrategyNone}}}},
 		},
 		{
-			name: "PurchaseProvisionedCapacity",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.PurchaseProvisionedCapacity(ctx, &firn.PurchaseProvisionedCapacityInput{})
-			},
+			name:   "PurchaseProvisionedCapacity",
+			call:   op(firn.Glacier.PurchaseProvisionedCapacity, &firn.PurchaseProvisionedCapacityInput{}),
 			method: "POST", path: "/-/provisioned-capacity",
 			resp: response{status: 201, header: map[string]string{"x-amz-capacity-id": "zSaq7NzHFQDANTfQkDen4V7z"}},
 			want: &firn.PurchaseProvisionedCapacityOutput{CapacityId: "zSaq7NzHFQDANTfQkDen4V7z"},
 			full: true,
 		},
 		{
-			name: "ListProvisionedCapacity",
-			call: func(ctx context.Context, g firn.Glacier) (any, error) {
-				return g.ListProvisionedCapacity(ctx, &firn.ListProvisionedCapacityInput{AccountId: "111122223333"})
-			},
+			name:   "ListProvisionedCapacity",
+			call:   op(firn.Glacier.ListProvisionedCapacity, &firn.ListProvisionedCapacityInput{AccountId: "111122223333"}),
 			method: "GET", path: "/111122223333/provisioned-capacity",
 			resp: response{status: 200, body: `{"ProvisionedCapacityList":[
 				{"CapacityId":"zSaq7NzHFQDANTfQkDen4V7z","StartDate":"2012-03-20T17:03:43.221Z","ExpirationDate":"2012-03-21T17:03:43Z"}]}`},

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -180,21 +181,6 @@ func TestUploadMultipartPartBody(t *testing.T) {
 	wantEmptyDir(t, tmp)
 }
 
-// failingReader returns its data, then err.
-type failingReader struct {
-	data []byte
-	err  error
-}
-
-func (r *failingReader) Read(p []byte) (int, error) {
-	if len(r.data) == 0 {
-		return 0, r.err
-	}
-	n := copy(p, r.data)
-	r.data = r.data[n:]
-	return n, nil
-}
-
 // TestUploadBodyFailure checks that a body that fails to read, or a context
 // that ends while it is read, fails the upload with RequestTimeoutException
 // before anything is sent, and leaves no temporary file.
@@ -204,7 +190,7 @@ func TestUploadBodyFailure(t *testing.T) {
 		tmp := privateTemp(t)
 		f, c := newFake(t, uploaded)
 		out, err := c.UploadArchive(t.Context(), &firn.UploadArchiveInput{VaultName: "v",
-			Body: &failingReader{data: testkit.Pattern(n), err: reset}})
+			Body: io.MultiReader(bytes.NewReader(testkit.Pattern(n)), iotest.ErrReader(reset))})
 		if out != nil || firn.CodeOf(err) != firn.CodeRequestTimeout || !errors.Is(err, reset) {
 			t.Errorf("after %d bytes: got %+v, %v; want a RequestTimeoutException wrapping the reader's error", n, out, err)
 		}

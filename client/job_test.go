@@ -14,6 +14,7 @@ import (
 	"github.com/firnstore/firn/client"
 	"github.com/firnstore/firn/engine"
 	"github.com/firnstore/firn/firntest"
+	"github.com/firnstore/firn/internal/testkit"
 	"github.com/firnstore/firn/job"
 )
 
@@ -53,19 +54,19 @@ func TestWaitUntilJobCompleteTiers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := jobIDs(collect(t, "JobsInProgress", v.JobsInProgress(ctx, nil))); !slices.Equal(got, []string{j.ID()}) {
+		if got := jobIDs(testkit.Collect(t, "JobsInProgress", v.JobsInProgress(ctx, nil))); !slices.Equal(got, []string{j.ID()}) {
 			t.Errorf("%s: JobsInProgress %v, want %v", tc.tier, got, []string{j.ID()})
 		}
-		if got := collect(t, "CompletedJobs", v.CompletedJobs(ctx, nil)); len(got) != len(collect(t, "SucceededJobs", v.SucceededJobs(ctx, nil))) {
+		if got := testkit.Collect(t, "CompletedJobs", v.CompletedJobs(ctx, nil)); len(got) != len(testkit.Collect(t, "SucceededJobs", v.SucceededJobs(ctx, nil))) {
 			t.Errorf("%s: completed jobs that did not succeed", tc.tier)
 		}
-		s := &sleeper{advance: clock.Advance}
+		s := &testkit.Sleeper{OnSleep: func(d time.Duration) { clock.Advance(d) }}
 		if err := j.WaitUntilComplete(ctx, &firn.WaiterOptions{Sleep: s.Sleep}); err != nil {
 			t.Fatalf("%s: WaitUntilComplete: %v", tc.tier, err)
 		}
 		// Polling each minute, the wait ends in the first minute after the
 		// job completes.
-		waited := time.Duration(len(s.pauses())) * time.Minute
+		waited := time.Duration(len(s.Pauses())) * time.Minute
 		took := j.Attrs.CompletionDate.Sub(j.Attrs.CreationDate)
 		if took < tc.min || took > tc.max || waited < took || waited >= took+time.Minute {
 			t.Errorf("%s: job took %v (want %v to %v), waited %v", tc.tier, took, tc.min, tc.max, waited)
@@ -73,11 +74,11 @@ func TestWaitUntilJobCompleteTiers(t *testing.T) {
 		if j.Attrs.StatusCode != firn.StatusSucceeded {
 			t.Errorf("%s: status %s", tc.tier, j.Attrs.StatusCode)
 		}
-		if got := collect(t, "JobsInProgress", v.JobsInProgress(ctx, nil)); len(got) != 0 {
+		if got := testkit.Collect(t, "JobsInProgress", v.JobsInProgress(ctx, nil)); len(got) != 0 {
 			t.Errorf("%s: jobs in progress after the wait: %v", tc.tier, jobIDs(got))
 		}
 	}
-	if n := len(collect(t, "SucceededJobs", v.SucceededJobs(ctx, nil))); n != 3 {
+	if n := len(testkit.Collect(t, "SucceededJobs", v.SucceededJobs(ctx, nil))); n != 3 {
 		t.Errorf("%d succeeded jobs, want 3", n)
 	}
 }
@@ -93,7 +94,7 @@ func TestWaitUntilJobCompleteGivesUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &sleeper{advance: clock.Advance}
+	s := &testkit.Sleeper{OnSleep: func(d time.Duration) { clock.Advance(d) }}
 	err = j.WaitUntilComplete(ctx, &firn.WaiterOptions{Delay: time.Hour, MaxAttempts: 2, Sleep: s.Sleep})
 	if !errors.Is(err, firn.ErrMaxAttemptsExceeded) || !strings.Contains(err.Error(), j.ID()) {
 		t.Errorf("WaitUntilComplete within an hour of an inventory: %v, want ErrMaxAttemptsExceeded naming the job", err)
@@ -104,17 +105,16 @@ func TestWaitUntilJobCompleteGivesUp(t *testing.T) {
 	// Cancelled while pausing.
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	s = &sleeper{advance: func(d time.Duration) time.Time {
-		now := clock.Advance(d)
+	s = &testkit.Sleeper{OnSleep: func(d time.Duration) {
+		clock.Advance(d)
 		cancel()
-		return now
 	}}
 	_, err = firn.WaitUntilJobComplete(cctx, e, &firn.DescribeJobInput{VaultName: "v", JobId: j.ID()}, &firn.WaiterOptions{Sleep: s.Sleep})
-	if !errors.Is(err, context.Canceled) || len(s.pauses()) != 1 {
-		t.Errorf("WaitUntilJobComplete cancelled while pausing: %v after %d pauses, want context.Canceled after 1", err, len(s.pauses()))
+	if !errors.Is(err, context.Canceled) || len(s.Pauses()) != 1 {
+		t.Errorf("WaitUntilJobComplete cancelled while pausing: %v after %d pauses, want context.Canceled after 1", err, len(s.Pauses()))
 	}
 	// The default patience outlasts the job.
-	s = &sleeper{advance: clock.Advance}
+	s = &testkit.Sleeper{OnSleep: func(d time.Duration) { clock.Advance(d) }}
 	d, err := firn.WaitUntilJobComplete(ctx, e, &firn.DescribeJobInput{VaultName: "v", JobId: j.ID()}, &firn.WaiterOptions{Sleep: s.Sleep})
 	if err != nil || !d.Completed {
 		t.Errorf("WaitUntilJobComplete: %+v, %v", d, err)
@@ -143,7 +143,7 @@ func TestFailedJobs(t *testing.T) {
 	if err := a.Delete(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s := &sleeper{advance: clock.Advance}
+	s := &testkit.Sleeper{OnSleep: func(d time.Duration) { clock.Advance(d) }}
 	d, err := firn.WaitUntilJobComplete(ctx, e, &firn.DescribeJobInput{VaultName: "v", JobId: doomed.ID()}, &firn.WaiterOptions{Sleep: s.Sleep})
 	if err != nil {
 		t.Fatalf("WaitUntilJobComplete: %v", err)
@@ -164,10 +164,10 @@ func TestFailedJobs(t *testing.T) {
 		{"CompletedJobs", v.CompletedJobs, []string{doomed.ID(), inventory.ID()}},
 		{"JobsInProgress", v.JobsInProgress, []string{}},
 	} {
-		if got := jobIDs(collect(t, tc.name, tc.seq(ctx, &client.ListOptions{PageSize: 1}))); !slices.Equal(got, tc.want) {
+		if got := jobIDs(testkit.Collect(t, tc.name, tc.seq(ctx, &client.ListOptions{PageSize: 1}))); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
 	_, err = doomed.GetOutput(ctx, "")
-	wantErr(t, err, firn.ErrInvalidParameterValue)
+	testkit.WantError(t, err, firn.ErrInvalidParameterValue)
 }

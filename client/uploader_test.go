@@ -7,6 +7,7 @@ import (
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/client"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 // sizedZeros is an io.ReaderAt and io.Seeker of size zero bytes that holds
@@ -79,7 +80,7 @@ func TestUploaderPartSizeFits(t *testing.T) {
 	}
 	g := &initiateOnly{}
 	_, err := (&client.Uploader{}).Upload(t.Context(), client.NewAccount(g, "").Vault("v"), &sizedZeros{size: 10_000*(4<<30) + 1}, "")
-	wantErr(t, err, firn.ErrInvalidParameterValue, "Body", "10000 parts")
+	testkit.WantError(t, err, firn.ErrInvalidParameterValue, "Body", "10000 parts")
 	if g.partSize != 0 {
 		t.Errorf("a body too large for 10,000 parts initiated an upload")
 	}

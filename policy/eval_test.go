@@ -37,6 +37,30 @@ func request() Request {
 	}
 }
 
+// requestWith is request() changed by change, if not nil.
+func requestWith(change func(*Request)) Request {
+	r := request()
+	if change != nil {
+		change(&r)
+	}
+	return r
+}
+
+// wantAllowed checks that a policy of one Allow statement with members
+// (JSON text without braces) allows requestWith(change) if want, and does
+// not match it otherwise.
+func wantAllowed(t *testing.T, members string, change func(*Request), want bool) {
+	t.Helper()
+	p := mustParse(t, stmt(`"Effect":"Allow",`+members))
+	w := NoMatch
+	if want {
+		w = Allow
+	}
+	if got := p.Evaluate(requestWith(change)); got != w {
+		t.Fatalf("Evaluate = %v, want %v", got, w)
+	}
+}
+
 func mustParse(t *testing.T, doc string) *Policy {
 	t.Helper()
 	p, err := Parse(doc)
@@ -184,18 +208,7 @@ func TestConditions(t *testing.T) {
 			name += " (changed request)"
 		}
 		t.Run(name, func(t *testing.T) {
-			p := mustParse(t, stmt(`"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":`+tt.cond))
-			r := request()
-			if tt.change != nil {
-				tt.change(&r)
-			}
-			want := NoMatch
-			if tt.want {
-				want = Allow
-			}
-			if got := p.Evaluate(r); got != want {
-				t.Fatalf("Evaluate = %v, want %v", got, want)
-			}
+			wantAllowed(t, `"Principal":"*","Action":"*","Resource":"*","Condition":`+tt.cond, tt.change, tt.want)
 		})
 	}
 }
@@ -264,20 +277,7 @@ func TestStatementMatching(t *testing.T) {
 		{"NotResource includes others", `"Principal":"*","Action":"*","NotResource":"arn:aws:glacier:*:*:vaults/keep-*"`, nil, true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := mustParse(t, stmt(`"Effect":"Allow",`+tt.members))
-			r := request()
-			if tt.change != nil {
-				tt.change(&r)
-			}
-			want := NoMatch
-			if tt.want {
-				want = Allow
-			}
-			if got := p.Evaluate(r); got != want {
-				t.Fatalf("Evaluate = %v, want %v", got, want)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { wantAllowed(t, tt.members, tt.change, tt.want) })
 	}
 }
 
@@ -347,11 +347,7 @@ func TestAuthorize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := request()
-			if tt.change != nil {
-				tt.change(&r)
-			}
-			err := Authorize(r, owner, tt.lock, tt.access)
+			err := Authorize(requestWith(tt.change), owner, tt.lock, tt.access)
 			checkAuthorize(t, err, tt.want)
 		})
 	}

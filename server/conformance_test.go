@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,7 @@ import (
 	"github.com/firnstore/firn/engine"
 	"github.com/firnstore/firn/firntest/conformance"
 	"github.com/firnstore/firn/internal/enginetarget"
+	"github.com/firnstore/firn/internal/testkit"
 	"github.com/firnstore/firn/server"
 )
 
@@ -88,6 +90,8 @@ func lookupPrincipal(key string) (server.Credential, bool) {
 	return server.Credential{SecretKey: testSecret, AccountID: parts[4], PrincipalARN: string(arn)}, true
 }
 
+//go:generate go run ../internal/testkit/forwardgen -type principalClients -func send -o principalclients_glacier_test.go
+
 // principalClients is a firn.Glacier that sends each call through a client
 // signed as the call's principal (firn.PrincipalFrom; by default the root of
 // the account in the request, as the engine assumes), over TLS unless the
@@ -124,134 +128,15 @@ func (p *principalClients) client(ctx context.Context, account string) firn.Glac
 	return actual.(*awsglacier.Client)
 }
 
-func (p *principalClients) CreateVault(ctx context.Context, in *firn.CreateVaultInput) (*firn.CreateVaultOutput, error) {
-	return p.client(ctx, in.AccountId).CreateVault(ctx, in)
+// send sends a call of op, the method of firn.Glacier that gives its types,
+// through the client of the call's principal. Every input of the API has an
+// AccountId, the account of the default principal. principalClients'
+// methods (principalclients_glacier_test.go) call it.
+func send[I, O any](p *principalClients, ctx context.Context, _ string, in *I, op func(firn.Glacier, context.Context, *I) (*O, error)) (*O, error) {
+	account := reflect.ValueOf(in).Elem().FieldByName("AccountId").Interface().(string)
+	return op(p.client(ctx, account), ctx, in)
 }
 
-func (p *principalClients) DescribeVault(ctx context.Context, in *firn.DescribeVaultInput) (*firn.DescribeVaultOutput, error) {
-	return p.client(ctx, in.AccountId).DescribeVault(ctx, in)
-}
-
-func (p *principalClients) ListVaults(ctx context.Context, in *firn.ListVaultsInput) (*firn.ListVaultsOutput, error) {
-	return p.client(ctx, in.AccountId).ListVaults(ctx, in)
-}
-
-func (p *principalClients) DeleteVault(ctx context.Context, in *firn.DeleteVaultInput) (*firn.DeleteVaultOutput, error) {
-	return p.client(ctx, in.AccountId).DeleteVault(ctx, in)
-}
-
-func (p *principalClients) AddTagsToVault(ctx context.Context, in *firn.AddTagsToVaultInput) (*firn.AddTagsToVaultOutput, error) {
-	return p.client(ctx, in.AccountId).AddTagsToVault(ctx, in)
-}
-
-func (p *principalClients) ListTagsForVault(ctx context.Context, in *firn.ListTagsForVaultInput) (*firn.ListTagsForVaultOutput, error) {
-	return p.client(ctx, in.AccountId).ListTagsForVault(ctx, in)
-}
-
-func (p *principalClients) RemoveTagsFromVault(ctx context.Context, in *firn.RemoveTagsFromVaultInput) (*firn.RemoveTagsFromVaultOutput, error) {
-	return p.client(ctx, in.AccountId).RemoveTagsFromVault(ctx, in)
-}
-
-func (p *principalClients) SetVaultNotifications(ctx context.Context, in *firn.SetVaultNotificationsInput) (*firn.SetVaultNotificationsOutput, error) {
-	return p.client(ctx, in.AccountId).SetVaultNotifications(ctx, in)
-}
-
-func (p *principalClients) GetVaultNotifications(ctx context.Context, in *firn.GetVaultNotificationsInput) (*firn.GetVaultNotificationsOutput, error) {
-	return p.client(ctx, in.AccountId).GetVaultNotifications(ctx, in)
-}
-
-func (p *principalClients) DeleteVaultNotifications(ctx context.Context, in *firn.DeleteVaultNotificationsInput) (*firn.DeleteVaultNotificationsOutput, error) {
-	return p.client(ctx, in.AccountId).DeleteVaultNotifications(ctx, in)
-}
-
-func (p *principalClients) SetVaultAccessPolicy(ctx context.Context, in *firn.SetVaultAccessPolicyInput) (*firn.SetVaultAccessPolicyOutput, error) {
-	return p.client(ctx, in.AccountId).SetVaultAccessPolicy(ctx, in)
-}
-
-func (p *principalClients) GetVaultAccessPolicy(ctx context.Context, in *firn.GetVaultAccessPolicyInput) (*firn.GetVaultAccessPolicyOutput, error) {
-	return p.client(ctx, in.AccountId).GetVaultAccessPolicy(ctx, in)
-}
-
-func (p *principalClients) DeleteVaultAccessPolicy(ctx context.Context, in *firn.DeleteVaultAccessPolicyInput) (*firn.DeleteVaultAccessPolicyOutput, error) {
-	return p.client(ctx, in.AccountId).DeleteVaultAccessPolicy(ctx, in)
-}
-
-func (p *principalClients) InitiateVaultLock(ctx context.Context, in *firn.InitiateVaultLockInput) (*firn.InitiateVaultLockOutput, error) {
-	return p.client(ctx, in.AccountId).InitiateVaultLock(ctx, in)
-}
-
-func (p *principalClients) CompleteVaultLock(ctx context.Context, in *firn.CompleteVaultLockInput) (*firn.CompleteVaultLockOutput, error) {
-	return p.client(ctx, in.AccountId).CompleteVaultLock(ctx, in)
-}
-
-func (p *principalClients) AbortVaultLock(ctx context.Context, in *firn.AbortVaultLockInput) (*firn.AbortVaultLockOutput, error) {
-	return p.client(ctx, in.AccountId).AbortVaultLock(ctx, in)
-}
-
-func (p *principalClients) GetVaultLock(ctx context.Context, in *firn.GetVaultLockInput) (*firn.GetVaultLockOutput, error) {
-	return p.client(ctx, in.AccountId).GetVaultLock(ctx, in)
-}
-
-func (p *principalClients) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput) (*firn.UploadArchiveOutput, error) {
-	return p.client(ctx, in.AccountId).UploadArchive(ctx, in)
-}
-
-func (p *principalClients) DeleteArchive(ctx context.Context, in *firn.DeleteArchiveInput) (*firn.DeleteArchiveOutput, error) {
-	return p.client(ctx, in.AccountId).DeleteArchive(ctx, in)
-}
-
-func (p *principalClients) InitiateMultipartUpload(ctx context.Context, in *firn.InitiateMultipartUploadInput) (*firn.InitiateMultipartUploadOutput, error) {
-	return p.client(ctx, in.AccountId).InitiateMultipartUpload(ctx, in)
-}
-
-func (p *principalClients) UploadMultipartPart(ctx context.Context, in *firn.UploadMultipartPartInput) (*firn.UploadMultipartPartOutput, error) {
-	return p.client(ctx, in.AccountId).UploadMultipartPart(ctx, in)
-}
-
-func (p *principalClients) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteMultipartUploadInput) (*firn.CompleteMultipartUploadOutput, error) {
-	return p.client(ctx, in.AccountId).CompleteMultipartUpload(ctx, in)
-}
-
-func (p *principalClients) AbortMultipartUpload(ctx context.Context, in *firn.AbortMultipartUploadInput) (*firn.AbortMultipartUploadOutput, error) {
-	return p.client(ctx, in.AccountId).AbortMultipartUpload(ctx, in)
-}
-
-func (p *principalClients) ListMultipartUploads(ctx context.Context, in *firn.ListMultipartUploadsInput) (*firn.ListMultipartUploadsOutput, error) {
-	return p.client(ctx, in.AccountId).ListMultipartUploads(ctx, in)
-}
-
-func (p *principalClients) ListParts(ctx context.Context, in *firn.ListPartsInput) (*firn.ListPartsOutput, error) {
-	return p.client(ctx, in.AccountId).ListParts(ctx, in)
-}
-
-func (p *principalClients) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*firn.InitiateJobOutput, error) {
-	return p.client(ctx, in.AccountId).InitiateJob(ctx, in)
-}
-
-func (p *principalClients) DescribeJob(ctx context.Context, in *firn.DescribeJobInput) (*firn.DescribeJobOutput, error) {
-	return p.client(ctx, in.AccountId).DescribeJob(ctx, in)
-}
-
-func (p *principalClients) ListJobs(ctx context.Context, in *firn.ListJobsInput) (*firn.ListJobsOutput, error) {
-	return p.client(ctx, in.AccountId).ListJobs(ctx, in)
-}
-
-func (p *principalClients) GetJobOutput(ctx context.Context, in *firn.GetJobOutputInput) (*firn.GetJobOutputOutput, error) {
-	return p.client(ctx, in.AccountId).GetJobOutput(ctx, in)
-}
-
-func (p *principalClients) SetDataRetrievalPolicy(ctx context.Context, in *firn.SetDataRetrievalPolicyInput) (*firn.SetDataRetrievalPolicyOutput, error) {
-	return p.client(ctx, in.AccountId).SetDataRetrievalPolicy(ctx, in)
-}
-
-func (p *principalClients) GetDataRetrievalPolicy(ctx context.Context, in *firn.GetDataRetrievalPolicyInput) (*firn.GetDataRetrievalPolicyOutput, error) {
-	return p.client(ctx, in.AccountId).GetDataRetrievalPolicy(ctx, in)
-}
-
-func (p *principalClients) PurchaseProvisionedCapacity(ctx context.Context, in *firn.PurchaseProvisionedCapacityInput) (*firn.PurchaseProvisionedCapacityOutput, error) {
-	return p.client(ctx, in.AccountId).PurchaseProvisionedCapacity(ctx, in)
-}
-
-func (p *principalClients) ListProvisionedCapacity(ctx context.Context, in *firn.ListProvisionedCapacityInput) (*firn.ListProvisionedCapacityOutput, error) {
-	return p.client(ctx, in.AccountId).ListProvisionedCapacity(ctx, in)
+func TestPrincipalClientsGenerated(t *testing.T) {
+	testkit.CheckForwarder(t, "principalclients_glacier_test.go", "server_test", "principalClients", "send")
 }

@@ -329,6 +329,26 @@ func call[In, Out any](ctx context.Context, a *app, op func(firn.Glacier, contex
 	return op(g, ctx, in)
 }
 
+// confirm runs an operation as call does and, when it succeeds, reports it
+// as done does: its output as JSON with --json, else the one-line message.
+func confirm[In, Out any](ctx context.Context, a *app, op func(firn.Glacier, context.Context, *In) (*Out, error), in *In, format string, args ...any) error {
+	out, err := call(ctx, a, op, in)
+	if err != nil {
+		return err
+	}
+	return a.done(out, format, args...)
+}
+
+// show runs an operation as call does and, when it succeeds, prints its
+// output as print does: JSON with --json, else as human writes it.
+func show[In, Out any](ctx context.Context, a *app, op func(firn.Glacier, context.Context, *In) (*Out, error), in *In, human func(w io.Writer, out *Out) error) error {
+	out, err := call(ctx, a, op, in)
+	if err != nil {
+		return err
+	}
+	return a.print(out, func(w io.Writer) error { return human(w, out) })
+}
+
 // listAll returns every item of a listing, given as a paginator such as
 // firn.AllVaults, of the Glacier the command works on; never nil, so that
 // JSON shows [] for none.

@@ -12,11 +12,7 @@ func (a *app) archiveCmd() *cobra.Command {
 		Short: "Delete an archive",
 		Args:  args("VAULT", "ARCHIVE_ID"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			out, err := call(cmd.Context(), a, firn.Glacier.DeleteArchive, &firn.DeleteArchiveInput{AccountId: a.account, VaultName: args[0], ArchiveId: args[1]})
-			if err != nil {
-				return err
-			}
-			return a.done(out, "deleted archive %s from vault %s", args[1], args[0])
+			return confirm(cmd.Context(), a, firn.Glacier.DeleteArchive, &firn.DeleteArchiveInput{AccountId: a.account, VaultName: args[0], ArchiveId: args[1]}, "deleted archive %s from vault %s", args[1], args[0])
 		}),
 	}
 	return group("archive", "Delete archives (upload with 'firn upload', list with 'firn job inventory')", del)

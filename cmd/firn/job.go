@@ -28,11 +28,7 @@ func (j *jobCommon) flags(cmd *cobra.Command) {
 }
 
 func (a *app) startJob(cmd *cobra.Command, vaultName string, p firn.JobParameters) error {
-	out, err := call(cmd.Context(), a, firn.Glacier.InitiateJob, &firn.InitiateJobInput{AccountId: a.account, VaultName: vaultName, JobParameters: p})
-	if err != nil {
-		return err
-	}
-	return a.print(out, func(w io.Writer) error {
+	return show(cmd.Context(), a, firn.Glacier.InitiateJob, &firn.InitiateJobInput{AccountId: a.account, VaultName: vaultName, JobParameters: p}, func(w io.Writer, out *firn.InitiateJobOutput) error {
 		_, err := fmt.Fprintf(w, "started %s job %s\ndownload its output: firn job output %s %s -o FILE --wait\n", p.Type, out.JobId, vaultName, out.JobId)
 		return err
 	})
@@ -165,11 +161,7 @@ func (a *app) jobDescribeCmd() *cobra.Command {
 		Short: "Show a job's status and parameters",
 		Args:  args("VAULT", "JOB_ID"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			j, err := call(cmd.Context(), a, firn.Glacier.DescribeJob, &firn.DescribeJobInput{AccountId: a.account, VaultName: args[0], JobId: args[1]})
-			if err != nil {
-				return err
-			}
-			return a.print(j, func(w io.Writer) error { return describeJob(w, j) })
+			return show(cmd.Context(), a, firn.Glacier.DescribeJob, &firn.DescribeJobInput{AccountId: a.account, VaultName: args[0], JobId: args[1]}, describeJob)
 		}),
 	}
 }

@@ -20,14 +20,10 @@ func (a *app) notificationsCmd() *cobra.Command {
 			if topic == "" {
 				return usagef("--topic is required: the SNS topic ARN, arn:aws:sns:REGION:ACCOUNT:NAME")
 			}
-			out, err := call(cmd.Context(), a, firn.Glacier.SetVaultNotifications, &firn.SetVaultNotificationsInput{
+			return confirm(cmd.Context(), a, firn.Glacier.SetVaultNotifications, &firn.SetVaultNotificationsInput{
 				AccountId: a.account, VaultName: args[0],
 				VaultNotificationConfig: &firn.VaultNotificationConfig{SNSTopic: topic, Events: events},
-			})
-			if err != nil {
-				return err
-			}
-			return a.done(out, "vault %s notifies %s of %s", args[0], topic, strings.Join(events, ", "))
+			}, "vault %s notifies %s of %s", args[0], topic, strings.Join(events, ", "))
 		}),
 	}
 	set.Flags().StringVar(&topic, "topic", "", "SNS topic ARN")
@@ -37,11 +33,7 @@ func (a *app) notificationsCmd() *cobra.Command {
 		Short: "Show a vault's notification configuration",
 		Args:  args("VAULT"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			out, err := call(cmd.Context(), a, firn.Glacier.GetVaultNotifications, &firn.GetVaultNotificationsInput{AccountId: a.account, VaultName: args[0]})
-			if err != nil {
-				return err
-			}
-			return a.print(out, func(w io.Writer) error {
+			return show(cmd.Context(), a, firn.Glacier.GetVaultNotifications, &firn.GetVaultNotificationsInput{AccountId: a.account, VaultName: args[0]}, func(w io.Writer, out *firn.GetVaultNotificationsOutput) error {
 				c := out.VaultNotificationConfig
 				return keyValues(w, "SNS topic", c.SNSTopic, "Events", strings.Join(c.Events, ", "))
 			})
@@ -52,11 +44,7 @@ func (a *app) notificationsCmd() *cobra.Command {
 		Short: "Stop a vault's notifications",
 		Args:  args("VAULT"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			out, err := call(cmd.Context(), a, firn.Glacier.DeleteVaultNotifications, &firn.DeleteVaultNotificationsInput{AccountId: a.account, VaultName: args[0]})
-			if err != nil {
-				return err
-			}
-			return a.done(out, "deleted the notification configuration of vault %s", args[0])
+			return confirm(cmd.Context(), a, firn.Glacier.DeleteVaultNotifications, &firn.DeleteVaultNotificationsInput{AccountId: a.account, VaultName: args[0]}, "deleted the notification configuration of vault %s", args[0])
 		}),
 	}
 	return group("notifications", "Set, get and delete vault notifications", set, get, del)

@@ -20,11 +20,7 @@ func (a *app) policyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			out, err := call(cmd.Context(), a, firn.Glacier.SetVaultAccessPolicy, &firn.SetVaultAccessPolicyInput{AccountId: a.account, VaultName: args[0], Policy: &firn.VaultAccessPolicy{Policy: doc}})
-			if err != nil {
-				return err
-			}
-			return a.done(out, "set the access policy of vault %s", args[0])
+			return confirm(cmd.Context(), a, firn.Glacier.SetVaultAccessPolicy, &firn.SetVaultAccessPolicyInput{AccountId: a.account, VaultName: args[0], Policy: &firn.VaultAccessPolicy{Policy: doc}}, "set the access policy of vault %s", args[0])
 		}),
 	}
 	get := &cobra.Command{
@@ -32,11 +28,7 @@ func (a *app) policyCmd() *cobra.Command {
 		Short: "Print a vault's access policy",
 		Args:  args("VAULT"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			out, err := call(cmd.Context(), a, firn.Glacier.GetVaultAccessPolicy, &firn.GetVaultAccessPolicyInput{AccountId: a.account, VaultName: args[0]})
-			if err != nil {
-				return err
-			}
-			return a.print(out, func(w io.Writer) error {
+			return show(cmd.Context(), a, firn.Glacier.GetVaultAccessPolicy, &firn.GetVaultAccessPolicyInput{AccountId: a.account, VaultName: args[0]}, func(w io.Writer, out *firn.GetVaultAccessPolicyOutput) error {
 				_, err := fmt.Fprintln(w, out.Policy.Policy)
 				return err
 			})
@@ -47,11 +39,7 @@ func (a *app) policyCmd() *cobra.Command {
 		Short: "Delete a vault's access policy",
 		Args:  args("VAULT"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			out, err := call(cmd.Context(), a, firn.Glacier.DeleteVaultAccessPolicy, &firn.DeleteVaultAccessPolicyInput{AccountId: a.account, VaultName: args[0]})
-			if err != nil {
-				return err
-			}
-			return a.done(out, "deleted the access policy of vault %s", args[0])
+			return confirm(cmd.Context(), a, firn.Glacier.DeleteVaultAccessPolicy, &firn.DeleteVaultAccessPolicyInput{AccountId: a.account, VaultName: args[0]}, "deleted the access policy of vault %s", args[0])
 		}),
 	}
 	return group("policy", "Set, get and delete vault access policies", set, get, del)

@@ -25,11 +25,7 @@ func (a *app) retrievalPolicyCmd() *cobra.Command {
 				n := int64(perHour)
 				rule.BytesPerHour = &n
 			}
-			out, err := call(cmd.Context(), a, firn.Glacier.SetDataRetrievalPolicy, &firn.SetDataRetrievalPolicyInput{AccountId: a.account, Policy: &firn.DataRetrievalPolicy{Rules: []firn.DataRetrievalRule{rule}}})
-			if err != nil {
-				return err
-			}
-			return a.done(out, "data retrieval policy set: %s", ruleString(rule))
+			return confirm(cmd.Context(), a, firn.Glacier.SetDataRetrievalPolicy, &firn.SetDataRetrievalPolicyInput{AccountId: a.account, Policy: &firn.DataRetrievalPolicy{Rules: []firn.DataRetrievalRule{rule}}}, "data retrieval policy set: %s", ruleString(rule))
 		}),
 	}
 	set.Flags().StringVar(&strategy, "strategy", "", "BytesPerHour, FreeTier or None")
@@ -39,11 +35,7 @@ func (a *app) retrievalPolicyCmd() *cobra.Command {
 		Short: "Show the account's data retrieval policy",
 		Args:  args(),
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
-			out, err := call(cmd.Context(), a, firn.Glacier.GetDataRetrievalPolicy, &firn.GetDataRetrievalPolicyInput{AccountId: a.account})
-			if err != nil {
-				return err
-			}
-			return a.print(out, func(w io.Writer) error {
+			return show(cmd.Context(), a, firn.Glacier.GetDataRetrievalPolicy, &firn.GetDataRetrievalPolicyInput{AccountId: a.account}, func(w io.Writer, out *firn.GetDataRetrievalPolicyOutput) error {
 				for _, r := range out.Policy.Rules {
 					if _, err := fmt.Fprintln(w, ruleString(r)); err != nil {
 						return err

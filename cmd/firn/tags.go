@@ -31,11 +31,7 @@ func (a *app) tagsCmd() *cobra.Command {
 				}
 				tags[k] = v
 			}
-			out, err := call(cmd.Context(), a, firn.Glacier.AddTagsToVault, &firn.AddTagsToVaultInput{AccountId: a.account, VaultName: args[0], Tags: tags})
-			if err != nil {
-				return err
-			}
-			return a.done(out, "tagged vault %s with %d tag(s)", args[0], len(tags))
+			return confirm(cmd.Context(), a, firn.Glacier.AddTagsToVault, &firn.AddTagsToVaultInput{AccountId: a.account, VaultName: args[0], Tags: tags}, "tagged vault %s with %d tag(s)", args[0], len(tags))
 		}),
 	}
 	list := &cobra.Command{
@@ -43,11 +39,7 @@ func (a *app) tagsCmd() *cobra.Command {
 		Short: "List a vault's tags",
 		Args:  args("VAULT"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			out, err := call(cmd.Context(), a, firn.Glacier.ListTagsForVault, &firn.ListTagsForVaultInput{AccountId: a.account, VaultName: args[0]})
-			if err != nil {
-				return err
-			}
-			return a.print(out, func(w io.Writer) error {
+			return show(cmd.Context(), a, firn.Glacier.ListTagsForVault, &firn.ListTagsForVaultInput{AccountId: a.account, VaultName: args[0]}, func(w io.Writer, out *firn.ListTagsForVaultOutput) error {
 				if len(out.Tags) == 0 {
 					_, err := fmt.Fprintf(w, "vault %s has no tags\n", args[0])
 					return err
@@ -70,11 +62,7 @@ func (a *app) tagsCmd() *cobra.Command {
 			return nil
 		},
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			out, err := call(cmd.Context(), a, firn.Glacier.RemoveTagsFromVault, &firn.RemoveTagsFromVaultInput{AccountId: a.account, VaultName: args[0], TagKeys: args[1:]})
-			if err != nil {
-				return err
-			}
-			return a.done(out, "removed %d tag key(s) from vault %s", len(args)-1, args[0])
+			return confirm(cmd.Context(), a, firn.Glacier.RemoveTagsFromVault, &firn.RemoveTagsFromVaultInput{AccountId: a.account, VaultName: args[0], TagKeys: args[1:]}, "removed %d tag key(s) from vault %s", len(args)-1, args[0])
 		}),
 	}
 	return group("tags", "Add, list and remove vault tags", add, list, remove)

@@ -16,11 +16,7 @@ func (a *app) vaultCmd() *cobra.Command {
 		Short: "Create a vault (succeeds if it exists)",
 		Args:  args("NAME"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			out, err := call(cmd.Context(), a, firn.Glacier.CreateVault, &firn.CreateVaultInput{AccountId: a.account, VaultName: args[0]})
-			if err != nil {
-				return err
-			}
-			return a.print(out, func(w io.Writer) error {
+			return show(cmd.Context(), a, firn.Glacier.CreateVault, &firn.CreateVaultInput{AccountId: a.account, VaultName: args[0]}, func(w io.Writer, out *firn.CreateVaultOutput) error {
 				_, err := fmt.Fprintf(w, "created vault %s (%s)\n", args[0], out.Location)
 				return err
 			})
@@ -53,11 +49,7 @@ func (a *app) vaultCmd() *cobra.Command {
 		Short: "Show a vault's metadata",
 		Args:  args("NAME"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			v, err := call(cmd.Context(), a, firn.Glacier.DescribeVault, &firn.DescribeVaultInput{AccountId: a.account, VaultName: args[0]})
-			if err != nil {
-				return err
-			}
-			return a.print(v, func(w io.Writer) error {
+			return show(cmd.Context(), a, firn.Glacier.DescribeVault, &firn.DescribeVaultInput{AccountId: a.account, VaultName: args[0]}, func(w io.Writer, v *firn.DescribeVaultOutput) error {
 				return keyValues(w,
 					"Name", v.VaultName,
 					"ARN", v.VaultARN,
@@ -76,11 +68,7 @@ inventory: delete its archives first ('firn archive delete'), and list them
 with an inventory job ('firn job inventory').`,
 		Args: args("NAME"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			out, err := call(cmd.Context(), a, firn.Glacier.DeleteVault, &firn.DeleteVaultInput{AccountId: a.account, VaultName: args[0]})
-			if err != nil {
-				return err
-			}
-			return a.done(out, "deleted vault %s", args[0])
+			return confirm(cmd.Context(), a, firn.Glacier.DeleteVault, &firn.DeleteVaultInput{AccountId: a.account, VaultName: args[0]}, "deleted vault %s", args[0])
 		}),
 	}
 	return group("vault", "Create, list, describe and delete vaults", create, list, describe, del)

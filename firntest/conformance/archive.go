@@ -11,8 +11,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 var archiveRules = []rule{
@@ -75,20 +77,20 @@ func testUploadTreeHashVectors(t *testing.T, tg *target) {
 		treeHash string
 		readBack bool
 	}{
-		{"1 byte", pattern(1), "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d", true},
+		{"1 byte", testkit.Pattern(1), "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d", true},
 		{"abcde", []byte("abcde"), "36bbe50ed96841d10443bcb670d6554f0a34b761be67ec9c4a8ad2c0c44ca42c", false},
-		{"1 MiB - 1", pattern(mib - 1), "8b55c6a2d3444092a316985030e00c1e6f8608eaf912c896dee7c374d440ed11", false},
-		{"1 MiB", pattern(mib), "631b84027d6b9e52b539c4e8373622d23032dfadc64d60af87339c9037e4f769", true},
-		{"1 MiB + 1", pattern(mib + 1), "a9c574ce937d2371daf87cdd0e75396b096d7f74a66c764e4c656bd12b2e7bf9", true},
-		{"2 MiB", pattern(2 * mib), "bf4dff263ae686b64403208c35a3767e38453d6477e841947588d13d04e1d816", false},
-		{"3 MiB", pattern(3 * mib), "2e7d51c0ffe06ce95fe74beed9a4ab35d18837f4ab2a9f4f066a60359eb999a1", false},
-		{"4 MiB", pattern(4 * mib), "c7d749cd55cefa8ed8fbc208202e18d019b7701f29886f7c5d662d77b3903833", false},
-		{"5 MiB + 123", pattern(5*mib + 123), "bb3ba52bef3af9dbe25c235c4db87262e302b12f33cb1938162351c123588182", true},
+		{"1 MiB - 1", testkit.Pattern(mib - 1), "8b55c6a2d3444092a316985030e00c1e6f8608eaf912c896dee7c374d440ed11", false},
+		{"1 MiB", testkit.Pattern(mib), "631b84027d6b9e52b539c4e8373622d23032dfadc64d60af87339c9037e4f769", true},
+		{"1 MiB + 1", testkit.Pattern(mib + 1), "a9c574ce937d2371daf87cdd0e75396b096d7f74a66c764e4c656bd12b2e7bf9", true},
+		{"2 MiB", testkit.Pattern(2 * mib), "bf4dff263ae686b64403208c35a3767e38453d6477e841947588d13d04e1d816", false},
+		{"3 MiB", testkit.Pattern(3 * mib), "2e7d51c0ffe06ce95fe74beed9a4ab35d18837f4ab2a9f4f066a60359eb999a1", false},
+		{"4 MiB", testkit.Pattern(4 * mib), "c7d749cd55cefa8ed8fbc208202e18d019b7701f29886f7c5d662d77b3903833", false},
+		{"5 MiB + 123", testkit.Pattern(5*mib + 123), "bb3ba52bef3af9dbe25c235c4db87262e302b12f33cb1938162351c123588182", true},
 		{"5.5 MiB of '0'", bytes.Repeat([]byte("0"), 5*mib+mib/2), "154e26c78fd74d0c2c9b3cc4644191619dc4f2cd539ae2a74d5fd07957a3ee6a", false},
-		{"8 MiB + 1", pattern(8*mib + 1), "0fddee2110ee2a152f3994e21e69cb39d22b4a43a0d05074b7a774310dd56d23", true},
+		{"8 MiB + 1", testkit.Pattern(8*mib + 1), "0fddee2110ee2a152f3994e21e69cb39d22b4a43a0d05074b7a774310dd56d23", true},
 	} {
 		t.Run(c.what, func(t *testing.T) {
-			if got := treeHash(c.data); got != c.treeHash {
+			if got := testkit.TreeHashHex(c.data); got != c.treeHash {
 				t.Fatalf("the suite's own tree hash is %s, want %s", got, c.treeHash)
 			}
 			out := upload(t, tg, "", "v", c.data, c.what)
@@ -108,7 +110,7 @@ func testUploadTreeHashVectors(t *testing.T, tg *target) {
 func testUploadDistinctIDs(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
 	mustCreateVault(t, tg, "", "w")
-	data := pattern(4096)
+	data := testkit.Pattern(4096)
 	seen := map[string]bool{}
 	for i := range 10 {
 		out := upload(t, tg, "", []string{"v", "w"}[i%2], data, "same bytes")
@@ -141,7 +143,7 @@ func testUploadCounts(t *testing.T, tg *target) {
 func testUploadOtherAccount(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
 	mustCreateVault(t, tg, tenantA, "v")
-	data := pattern(2*mib + 5)
+	data := testkit.Pattern(2*mib + 5)
 	out := upload(t, tg, tenantA, "v", data, "tenant")
 	if want := "/" + tenantA + "/vaults/v/archives/" + out.ArchiveId; out.Location != want {
 		t.Errorf("Location %q, want %q", out.Location, want)
@@ -165,17 +167,17 @@ func testUploadChecksumOptional(t *testing.T, tg *target) {
 
 func testUploadChecksumMismatch(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	upload(t, tg, "", "v", pattern(10), "")
-	data := pattern(2*mib + 1)
+	upload(t, tg, "", "v", testkit.Pattern(10), "")
+	data := testkit.Pattern(2*mib + 1)
 	linear := sha256.Sum256(data)
 	before := snapshot(t, tg, "")
-	good := treeHash(data)
+	good := testkit.TreeHashHex(data)
 	offByOne := good[:63] + "0"
 	if good[63] == '0' {
 		offByOne = good[:63] + "1"
 	}
 	for _, c := range []struct{ what, checksum string }{
-		{"other data", treeHash(pattern(2 * mib))},
+		{"other data", testkit.TreeHashHex(testkit.Pattern(2 * mib))},
 		{"linear SHA-256", hex.EncodeToString(linear[:])},
 		{"last digit off", offByOne},
 		{"not hex", strings.Repeat("z", 64)},
@@ -208,7 +210,7 @@ func testUploadDescriptions(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
 	long := strings.Repeat(printable, 11)[:1024]
 	for _, desc := range []string{"", "a", "my archive: 2026-01-02 (v1)", printable, long} {
-		data := pattern(len(desc) + 1)
+		data := testkit.Pattern(len(desc) + 1)
 		out := upload(t, tg, "", "v", data, desc)
 		wantArchive(t, tg, "", "v", out.ArchiveId, data, desc)
 	}
@@ -222,7 +224,7 @@ func testUploadDescriptions(t *testing.T, tg *target) {
 		{"\tx\t", "x"},
 		{" " + long + " ", long},
 	} {
-		data := pattern(len(c.desc) + 2)
+		data := testkit.Pattern(len(c.desc) + 2)
 		out := upload(t, tg, "", "v", data, c.desc)
 		wantArchive(t, tg, "", "v", out.ArchiveId, data, c.want)
 	}
@@ -230,7 +232,7 @@ func testUploadDescriptions(t *testing.T, tg *target) {
 
 func testUploadInvalidDescriptions(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	upload(t, tg, "", "v", pattern(10), "")
+	upload(t, tg, "", "v", testkit.Pattern(10), "")
 	before := snapshot(t, tg, "")
 	for _, c := range []struct{ what, desc string }{
 		{"1025 chars", strings.Repeat("d", 1025)},
@@ -247,7 +249,7 @@ func testUploadInvalidDescriptions(t *testing.T, tg *target) {
 		{"1024 chars ending in DEL", strings.Repeat("d", 1023) + "\x7f"},
 	} {
 		t.Run(c.what, func(t *testing.T) {
-			out, err := uploadE(t.Context(), tg, "", "v", pattern(100), c.desc)
+			out, err := uploadE(t.Context(), tg, "", "v", testkit.Pattern(100), c.desc)
 			wantErr(t, out, err, firn.ErrInvalidParameterValue, "description")
 		})
 	}
@@ -258,7 +260,7 @@ func testUploadEmptyBody(t *testing.T, tg *target) {
 	ctx := t.Context()
 	mustCreateVault(t, tg, "", "v")
 	before := snapshot(t, tg, "")
-	for _, checksum := range []string{"", treeHash(nil)} {
+	for _, checksum := range []string{"", testkit.TreeHashHex(nil)} {
 		out, err := tg.g.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Checksum: checksum, Body: bytes.NewReader(nil)})
 		wantErr(t, out, err, firn.ErrInvalidParameterValue, "archive")
 	}
@@ -292,28 +294,13 @@ func testUploadSizeLimit(t *testing.T, tg *target) {
 	wantArchive(t, tg, "", "v", at.ArchiveId, data, "at the limit")
 }
 
-// failingReader returns its data, then err.
-type failingReader struct {
-	data []byte
-	err  error
-}
-
-func (r *failingReader) Read(p []byte) (int, error) {
-	if len(r.data) == 0 {
-		return 0, r.err
-	}
-	n := copy(p, r.data)
-	r.data = r.data[n:]
-	return n, nil
-}
-
 func testUploadBodyReadError(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	upload(t, tg, "", "v", pattern(10), "")
+	upload(t, tg, "", "v", testkit.Pattern(10), "")
 	before := snapshot(t, tg, "")
 	for _, n := range []int{0, 1000, mib + mib/2} {
 		out, err := tg.g.UploadArchive(t.Context(), &firn.UploadArchiveInput{VaultName: "v",
-			Body: &failingReader{data: pattern(n), err: errors.New("connection reset")}})
+			Body: io.MultiReader(bytes.NewReader(testkit.Pattern(n)), iotest.ErrReader(errors.New("connection reset")))})
 		var fe *firn.Error
 		if !errors.As(err, &fe) {
 			t.Errorf("UploadArchive with a failing body after %d bytes: %v, want a *firn.Error", n, err)
@@ -323,8 +310,8 @@ func testUploadBodyReadError(t *testing.T, tg *target) {
 		}
 	}
 	// A truncated body with the checksum of the whole is a mismatch.
-	data := pattern(mib + 10)
-	out, err := tg.g.UploadArchive(t.Context(), &firn.UploadArchiveInput{VaultName: "v", Checksum: treeHash(data),
+	data := testkit.Pattern(mib + 10)
+	out, err := tg.g.UploadArchive(t.Context(), &firn.UploadArchiveInput{VaultName: "v", Checksum: testkit.TreeHashHex(data),
 		Body: io.LimitReader(bytes.NewReader(data), mib)})
 	wantErr(t, out, err, firn.ErrInvalidParameterValue)
 	wantUnchanged(t, tg, "", before)
@@ -337,7 +324,7 @@ func testReadBack(t *testing.T, tg *target) {
 		data     []byte
 	}
 	var archives []archive
-	for i, data := range [][]byte{pattern(1), random(1), random(777), random(mib), pattern(5*mib + 123), random(3*mib + 7),
+	for i, data := range [][]byte{testkit.Pattern(1), random(1), random(777), random(mib), testkit.Pattern(5*mib + 123), random(3*mib + 7),
 		bytes.Repeat([]byte{0}, 2*mib+1)} {
 		desc := fmt.Sprintf("archive %d", i)
 		archives = append(archives, archive{upload(t, tg, "", "v", data, desc).ArchiveId, desc, data})
@@ -351,9 +338,9 @@ func testReadBack(t *testing.T, tg *target) {
 
 func testDeleteArchive(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	a := upload(t, tg, "", "v", pattern(10), "a")
-	b := upload(t, tg, "", "v", pattern(2*mib), "b")
-	c := upload(t, tg, "", "v", pattern(30), "c")
+	a := upload(t, tg, "", "v", testkit.Pattern(10), "a")
+	b := upload(t, tg, "", "v", testkit.Pattern(2*mib), "b")
+	c := upload(t, tg, "", "v", testkit.Pattern(30), "c")
 	wantCounts(t, tg, "", "v", 3, 2*mib+40)
 
 	mustDeleteArchive(t, tg, "", "v", b.ArchiveId)
@@ -364,8 +351,8 @@ func testDeleteArchive(t *testing.T, tg *target) {
 		mustDeleteArchive(t, tg, account, "v", b.ArchiveId) // idempotent
 	}
 	wantUnchanged(t, tg, "", before)
-	wantArchive(t, tg, "", "v", a.ArchiveId, pattern(10), "a")
-	wantArchive(t, tg, "", "v", c.ArchiveId, pattern(30), "c")
+	wantArchive(t, tg, "", "v", a.ArchiveId, testkit.Pattern(10), "a")
+	wantArchive(t, tg, "", "v", c.ArchiveId, testkit.Pattern(30), "c")
 
 	mustDeleteArchive(t, tg, "-", "v", a.ArchiveId)
 	mustDeleteArchive(t, tg, tg.account, "v", c.ArchiveId)
@@ -380,9 +367,9 @@ func testDeleteArchiveUnknown(t *testing.T, tg *target) {
 		mustCreateVault(t, tg, account, "v")
 	}
 	mustCreateVault(t, tg, "", "w")
-	kept := upload(t, tg, "", "v", pattern(100), "kept")
-	inW := upload(t, tg, "", "w", pattern(200), "in w")
-	inTenant := upload(t, tg, tenantA, "v", pattern(300), "in tenant")
+	kept := upload(t, tg, "", "v", testkit.Pattern(100), "kept")
+	inW := upload(t, tg, "", "w", testkit.Pattern(200), "in w")
+	inTenant := upload(t, tg, tenantA, "v", testkit.Pattern(300), "in tenant")
 	before := snapshot(t, tg, "")
 	beforeA := snapshot(t, tg, tenantA)
 	for _, c := range []struct{ what, id string }{
@@ -403,9 +390,9 @@ func testDeleteArchiveUnknown(t *testing.T, tg *target) {
 	wantErr(t, out, err, firn.ErrMissingParameterValue, "archiveid")
 	wantUnchanged(t, tg, "", before)
 	wantUnchanged(t, tg, tenantA, beforeA)
-	wantArchive(t, tg, "", "v", kept.ArchiveId, pattern(100), "kept")
-	wantArchive(t, tg, "", "w", inW.ArchiveId, pattern(200), "in w")
-	wantArchive(t, tg, tenantA, "v", inTenant.ArchiveId, pattern(300), "in tenant")
+	wantArchive(t, tg, "", "v", kept.ArchiveId, testkit.Pattern(100), "kept")
+	wantArchive(t, tg, "", "w", inW.ArchiveId, testkit.Pattern(200), "in w")
+	wantArchive(t, tg, tenantA, "v", inTenant.ArchiveId, testkit.Pattern(300), "in tenant")
 }
 
 // testArchiveConcurrency has 16 goroutines upload to one shared vault and

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 var authzRules = []rule{
@@ -55,7 +56,7 @@ func wantDenied[O any](t *testing.T, out *O, err error, action string) {
 
 func testAuthzComplianceLock(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	data := pattern(3000)
+	data := testkit.Pattern(3000)
 	uploaded := tg.clock.Now()
 	a := upload(t, tg, "", "v", data, "record").ArchiveId
 	mustLock(t, tg, "", "v", tg.compliancePolicy("v"))
@@ -72,7 +73,7 @@ func testAuthzComplianceLock(t *testing.T, tg *target) {
 	wantUnchanged(t, tg, "", before)
 	wantArchive(t, tg, "", "v", a, data, "record")
 	// The lock does not keep other archives out.
-	b := upload(t, tg, "", "v", pattern(10), "later").ArchiveId
+	b := upload(t, tg, "", "v", testkit.Pattern(10), "later").ArchiveId
 
 	// 365 days after its upload the first archive may go; the second not.
 	tg.clock.Advance(uploaded.Add(365 * lockTTL).Sub(tg.clock.Now()))
@@ -84,7 +85,7 @@ func testAuthzComplianceLock(t *testing.T, tg *target) {
 
 func testAuthzLockInProgress(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	a := upload(t, tg, "", "v", pattern(10), "").ArchiveId
+	a := upload(t, tg, "", "v", testkit.Pattern(10), "").ArchiveId
 	mustInitiateLock(t, tg, "", "v", tg.compliancePolicy("v"))
 	out, err := deleteArchiveE(t.Context(), tg, "v", a)
 	wantDenied(t, out, err, "DeleteArchive")
@@ -94,7 +95,7 @@ func testAuthzLockInProgress(t *testing.T, tg *target) {
 
 func testAuthzLockExpired(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	a := upload(t, tg, "", "v", pattern(10), "").ArchiveId
+	a := upload(t, tg, "", "v", testkit.Pattern(10), "").ArchiveId
 	mustInitiateLock(t, tg, "", "v", tg.compliancePolicy("v"))
 	tg.clock.Advance(lockTTL - time.Second)
 	out, err := deleteArchiveE(t.Context(), tg, "v", a)
@@ -107,7 +108,7 @@ func testAuthzLockExpired(t *testing.T, tg *target) {
 // the access policy, for another account too.
 func testAuthzLockBeatsAllow(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	a := upload(t, tg, "", "v", pattern(10), "").ArchiveId
+	a := upload(t, tg, "", "v", testkit.Pattern(10), "").ArchiveId
 	mustSetPolicy(t, tg, "", "v", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"`+tg.eve()+`"},`+
 		`"Action":"glacier:DeleteArchive","Resource":"`+tg.vaultARN("", "v")+`"}]}`)
 	mustLock(t, tg, "", "v", tg.compliancePolicy("v"))
@@ -119,7 +120,7 @@ func testAuthzLockBeatsAllow(t *testing.T, tg *target) {
 
 func testAuthzDenyPrincipal(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	a := upload(t, tg, "", "v", pattern(10), "").ArchiveId
+	a := upload(t, tg, "", "v", testkit.Pattern(10), "").ArchiveId
 	mustSetPolicy(t, tg, "", "v", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":{"AWS":["`+tg.bob()+`"]},`+
 		`"Action":["glacier:Describe*","glacier:DeleteArchive","glacier:UploadArchive"],"Resource":"`+tg.vaultARN("", "v")+`"}]}`)
 	before := snapshot(t, tg, "")
@@ -128,7 +129,7 @@ func testAuthzDenyPrincipal(t *testing.T, tg *target) {
 	wantDenied(t, out1, err, "DescribeVault")
 	out2, err := deleteArchiveE(bob, tg, "v", a)
 	wantDenied(t, out2, err, "DeleteArchive")
-	out3, err := uploadE(bob, tg, tg.account, "v", pattern(10), "")
+	out3, err := uploadE(bob, tg, tg.account, "v", testkit.Pattern(10), "")
 	wantDenied(t, out3, err, "UploadArchive")
 	wantUnchanged(t, tg, "", before)
 	// Bob may do what is not denied; others of the account anything.
@@ -203,7 +204,7 @@ func mustJob(t *testing.T, tg *target, vault, archiveID string) string {
 
 func testAuthzCrossAccountDenied(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	a := upload(t, tg, "", "v", pattern(10), "").ArchiveId
+	a := upload(t, tg, "", "v", testkit.Pattern(10), "").ArchiveId
 	job := mustJob(t, tg, "v", a)
 	doc := tg.denyPolicy("v", "glacier:SetVaultNotifications")
 	created := tg.clock.Now()
@@ -219,7 +220,7 @@ func testAuthzCrossAccountDenied(t *testing.T, tg *target) {
 	wantUnchanged(t, tg, "", before)
 	wantLock(t, tg, "", "v", doc, firn.LockStateInProgress, created)
 	mustCompleteLock(t, tg, "", "v", id)
-	wantArchive(t, tg, "", "v", a, pattern(10), "")
+	wantArchive(t, tg, "", "v", a, testkit.Pattern(10), "")
 	// The root of the other account is no better.
 	out, err := tg.g.DescribeVault(tg.as("arn:aws:iam::"+tenantA+":root"), &firn.DescribeVaultInput{AccountId: tg.account, VaultName: "v"})
 	wantDenied(t, out, err, "DescribeVault")
@@ -232,7 +233,7 @@ func testAuthzCrossAccountAllow(t *testing.T, tg *target) {
 		`"Resource":"`+tg.vaultARN("", "v")+`"}]}`)
 	eve := tg.as(tg.eve())
 	must[firn.DescribeVaultOutput](t, "DescribeVault by eve")(tg.g.DescribeVault(eve, &firn.DescribeVaultInput{AccountId: tg.account, VaultName: "v"}))
-	data := pattern(5000)
+	data := testkit.Pattern(5000)
 	up, err := uploadE(eve, tg, tg.account, "v", data, "from eve")
 	if err != nil {
 		t.Fatalf("UploadArchive by eve: %v", err)
@@ -277,7 +278,7 @@ func testAuthzCrossAccountAccountOps(t *testing.T, tg *target) {
 
 func testAuthzSecureTransport(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	a := upload(t, tg, "", "v", pattern(10), "").ArchiveId
+	a := upload(t, tg, "", "v", testkit.Pattern(10), "").ArchiveId
 	mustSetPolicy(t, tg, "", "v", `{"Version":"2012-10-17","Statement":[{"Sid":"tls-only","Effect":"Deny","Principal":"*","Action":"glacier:*",`+
 		`"Resource":"`+tg.vaultARN("", "v")+`","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`)
 	before := snapshot(t, tg, "")
@@ -302,18 +303,18 @@ func testAuthzResourceTag(t *testing.T, tg *target) {
 			`"Action":["glacier:UploadArchive","glacier:DeleteArchive"],"Resource":"`+tg.vaultARN("", vault)+`",`+
 			`"Condition":{"StringEquals":{"glacier:ResourceTag/LegalHold":"on"}}}]}`)
 	}
-	a := upload(t, tg, "", "v", pattern(10), "").ArchiveId
+	a := upload(t, tg, "", "v", testkit.Pattern(10), "").ArchiveId
 	mustAddTags(t, tg, "", "v", map[string]string{"LegalHold": "on"})
 	before := snapshot(t, tg, "")
-	out1, err := uploadE(t.Context(), tg, "", "v", pattern(10), "")
+	out1, err := uploadE(t.Context(), tg, "", "v", testkit.Pattern(10), "")
 	wantDenied(t, out1, err, "UploadArchive")
 	out2, err := deleteArchiveE(t.Context(), tg, "v", a)
 	wantDenied(t, out2, err, "DeleteArchive")
 	wantUnchanged(t, tg, "", before)
-	upload(t, tg, "", "w", pattern(10), "") // untagged vault
+	upload(t, tg, "", "w", testkit.Pattern(10), "") // untagged vault
 
 	mustAddTags(t, tg, "", "v", map[string]string{"LegalHold": "off"})
-	upload(t, tg, "", "v", pattern(10), "")
+	upload(t, tg, "", "v", testkit.Pattern(10), "")
 	mustAddTags(t, tg, "", "v", map[string]string{"LegalHold": "on"})
 	out3, err := deleteArchiveE(t.Context(), tg, "v", a)
 	wantDenied(t, out3, err, "DeleteArchive")

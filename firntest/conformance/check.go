@@ -2,10 +2,10 @@ package conformance
 
 import (
 	"errors"
-	"strings"
 	"testing"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 // wantErr checks that a call failed with an *firn.Error of want's code whose
@@ -20,24 +20,7 @@ func wantErr[O any](t *testing.T, out *O, err error, want *firn.Error, mentions 
 // not at all.
 func checkErr(t *testing.T, nilOut bool, err error, want *firn.Error, mentions ...string) {
 	t.Helper()
-	if err == nil {
-		t.Errorf("call succeeded, want %s", want.Code)
-		return
-	}
-	var fe *firn.Error
-	if !errors.As(err, &fe) {
-		t.Errorf("error %q (%T) is not a *firn.Error", err, err)
-		return
-	}
-	if !errors.Is(err, want) {
-		t.Errorf("error %q, want code %s", err, want.Code)
-	}
-	for _, m := range mentions {
-		if !strings.Contains(strings.ToLower(fe.Message), strings.ToLower(m)) {
-			t.Errorf("error message %q does not mention %q", fe.Message, m)
-		}
-	}
-	if !nilOut {
+	if testkit.WantError(t, err, want, mentions...) && !nilOut {
 		t.Errorf("failed call returned a non-nil output")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/testkit"
 	"github.com/firnstore/firn/job"
 )
 
@@ -92,7 +93,7 @@ func archiveJob(id string) firn.JobParameters {
 
 func testJobArchiveValidation(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	a := upload(t, tg, "", "v", pattern(3*mib+5), "")
+	a := upload(t, tg, "", "v", testkit.Pattern(3*mib+5), "")
 	cases := []struct {
 		p    firn.JobParameters
 		want *firn.Error
@@ -168,7 +169,7 @@ func wantJobCount(t *testing.T, tg *target, vault string, n int) {
 
 func testJobDescribeArchive(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	data := pattern(5*mib + 123)
+	data := testkit.Pattern(5*mib + 123)
 	a := upload(t, tg, "", "v", data, "five")
 	created := tg.clock.Now()
 	j := mustInitiate(t, tg, "v", firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId,
@@ -187,8 +188,8 @@ func testJobDescribeArchive(t *testing.T, tg *target) {
 		ArchiveSizeInBytes:    int64(len(data)),
 		SNSTopic:              tg.topic("t"),
 		CompletionDate:        created,
-		SHA256TreeHash:        treeHash(data),
-		ArchiveSHA256TreeHash: treeHash(data),
+		SHA256TreeHash:        testkit.TreeHashHex(data),
+		ArchiveSHA256TreeHash: testkit.TreeHashHex(data),
 		RetrievalByteRange:    "0-" + strconv.Itoa(len(data)-1),
 		Tier:                  firn.TierStandard,
 	}
@@ -211,8 +212,8 @@ func testJobDescribeArchive(t *testing.T, tg *target) {
 		t.Errorf("unaligned range: SHA256TreeHash %q RetrievalByteRange %q", d.SHA256TreeHash, d.RetrievalByteRange)
 	}
 	j = mustInitiate(t, tg, "v", firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId, RetrievalByteRange: "4194304-5243002"})
-	if d := mustDescribeJob(t, tg, "v", j.JobId); d.SHA256TreeHash != treeHash(data[4*mib:]) {
-		t.Errorf("aligned range: SHA256TreeHash %q, want %s", d.SHA256TreeHash, treeHash(data[4*mib:]))
+	if d := mustDescribeJob(t, tg, "v", j.JobId); d.SHA256TreeHash != testkit.TreeHashHex(data[4*mib:]) {
+		t.Errorf("aligned range: SHA256TreeHash %q, want %s", d.SHA256TreeHash, testkit.TreeHashHex(data[4*mib:]))
 	}
 }
 
@@ -241,14 +242,14 @@ func testJobOutputWhole(t *testing.T, tg *target) {
 		t.Errorf("output: %s", diffBytes(got, data))
 	}
 	if out.Status != 200 || out.ContentRange != "" || out.AcceptRanges != "bytes" ||
-		out.ContentType != "application/octet-stream" || out.Checksum != treeHash(data) || out.ArchiveDescription != "desc" {
+		out.ContentType != "application/octet-stream" || out.Checksum != testkit.TreeHashHex(data) || out.ArchiveDescription != "desc" {
 		t.Errorf("GetJobOutput = %+v", *out)
 	}
 }
 
 func testJobOutputRanges(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	data := pattern(3*mib + 100)
+	data := testkit.Pattern(3*mib + 100)
 	a := upload(t, tg, "", "v", data, "")
 	j := mustInitiate(t, tg, "v", archiveJob(a.ArchiveId))
 	n := len(data)
@@ -282,7 +283,7 @@ func testJobOutputRanges(t *testing.T, tg *target) {
 		}
 		wantSum := ""
 		if c.checksum {
-			wantSum = treeHash(want)
+			wantSum = testkit.TreeHashHex(want)
 		}
 		if out.Checksum != wantSum {
 			t.Errorf("%s: Checksum %q, want %q", c.rng, out.Checksum, wantSum)
@@ -296,7 +297,7 @@ func testJobOutputRanges(t *testing.T, tg *target) {
 // otherwise.
 func testJobOutputAlignedChecksums(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	data := pattern(5*mib + 123)
+	data := testkit.Pattern(5*mib + 123)
 	a := upload(t, tg, "", "v", data, "")
 	j := mustInitiate(t, tg, "v", archiveJob(a.ArchiveId))
 	size := len(data)
@@ -307,7 +308,7 @@ func testJobOutputAlignedChecksums(t *testing.T, tg *target) {
 			_, out := output(t, tg, "v", j.JobId, fmt.Sprintf("bytes=%d-%d", start, end-1))
 			wantSum := ""
 			if isTreeAligned(start, end, size) {
-				wantSum = treeHash(data[start:end])
+				wantSum = testkit.TreeHashHex(data[start:end])
 				aligned++
 			}
 			if out.Checksum != wantSum {
@@ -337,7 +338,7 @@ func isTreeAligned(start, end, size int) bool {
 
 func testJobOutputRetrievalRange(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	data := pattern(5*mib + 123)
+	data := testkit.Pattern(5*mib + 123)
 	a := upload(t, tg, "", "v", data, "")
 	j := mustInitiate(t, tg, "v", firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId, RetrievalByteRange: "2097152-5243002"})
 	got, out := output(t, tg, "v", j.JobId, "")
@@ -350,8 +351,8 @@ func testJobOutputRetrievalRange(t *testing.T, tg *target) {
 	}
 	j = mustInitiate(t, tg, "v", firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId, RetrievalByteRange: "0-4194303"})
 	got, out = output(t, tg, "v", j.JobId, "bytes=2097152-4194303")
-	if want := data[2*mib : 4*mib]; !bytes.Equal(got, want) || out.Checksum != treeHash(want) {
-		t.Errorf("range of a ranged job: %s, Checksum %q want %q", diffBytes(got, want), out.Checksum, treeHash(want))
+	if want := data[2*mib : 4*mib]; !bytes.Equal(got, want) || out.Checksum != testkit.TreeHashHex(want) {
+		t.Errorf("range of a ranged job: %s, Checksum %q want %q", diffBytes(got, want), out.Checksum, testkit.TreeHashHex(want))
 	}
 	if out.ContentRange != "bytes 2097152-4194303/4194304" {
 		t.Errorf("ContentRange %q", out.ContentRange)
@@ -360,7 +361,7 @@ func testJobOutputRetrievalRange(t *testing.T, tg *target) {
 
 func testJobOutputBadRange(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	a := upload(t, tg, "", "v", pattern(100), "")
+	a := upload(t, tg, "", "v", testkit.Pattern(100), "")
 	j := mustInitiate(t, tg, "v", archiveJob(a.ArchiveId))
 	for _, r := range []string{"0-10", "bytes=10-5", "bytes=100-200", "bytes=a-b", "bytes=-5", "items=0-1"} {
 		out, err := tg.g.GetJobOutput(t.Context(), &firn.GetJobOutputInput{VaultName: "v", JobId: j.JobId, Range: r})
@@ -382,7 +383,7 @@ func timed(t *testing.T, tg *target) *target {
 func testJobTiming(t *testing.T, tg *target) {
 	tg = timed(t, tg)
 	mustCreateVault(t, tg, "", "v")
-	a := upload(t, tg, "", "v", pattern(mib), "")
+	a := upload(t, tg, "", "v", testkit.Pattern(mib), "")
 	start := tg.clock.Now()
 	type tier struct {
 		name     string
@@ -440,7 +441,7 @@ func testJobTimingReopen(t *testing.T, tg *target) {
 	tg = timed(t, tg)
 	skipWithoutReopen(t, tg)
 	mustCreateVault(t, tg, "", "v")
-	data := pattern(2 * mib)
+	data := testkit.Pattern(2 * mib)
 	a := upload(t, tg, "", "v", data, "")
 	j := mustInitiate(t, tg, "v", firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId, Tier: firn.TierBulk})
 	tg.reopen(t)
@@ -461,7 +462,7 @@ func testJobTimingReopen(t *testing.T, tg *target) {
 
 func testJobExpiry(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	a := upload(t, tg, "", "v", pattern(100), "")
+	a := upload(t, tg, "", "v", testkit.Pattern(100), "")
 	j := mustInitiate(t, tg, "v", archiveJob(a.ArchiveId))
 	tg.clock.Advance(24*time.Hour - time.Second)
 	output(t, tg, "v", j.JobId, "")
@@ -472,13 +473,13 @@ func testJobExpiry(t *testing.T, tg *target) {
 	wantErr(t, d, err, firn.ErrResourceNotFound, j.JobId)
 	wantJobCount(t, tg, "v", 0)
 	// The archive itself is untouched.
-	wantArchive(t, tg, "", "v", a.ArchiveId, pattern(100), "")
+	wantArchive(t, tg, "", "v", a.ArchiveId, testkit.Pattern(100), "")
 }
 
 func testJobArchiveDeletedBefore(t *testing.T, tg *target) {
 	tg = timed(t, tg)
 	mustCreateVault(t, tg, "", "v")
-	a := upload(t, tg, "", "v", pattern(100), "")
+	a := upload(t, tg, "", "v", testkit.Pattern(100), "")
 	j := mustInitiate(t, tg, "v", firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId, Tier: firn.TierExpedited})
 	mustDeleteArchive(t, tg, "", "v", a.ArchiveId)
 	tg.clock.Advance(time.Hour)
@@ -492,7 +493,7 @@ func testJobArchiveDeletedBefore(t *testing.T, tg *target) {
 
 func testJobArchiveDeletedAfter(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	data := pattern(2*mib + 1)
+	data := testkit.Pattern(2*mib + 1)
 	a := upload(t, tg, "", "v", data, "")
 	j := mustInitiate(t, tg, "v", archiveJob(a.ArchiveId))
 	mustDeleteArchive(t, tg, "", "v", a.ArchiveId)
@@ -512,7 +513,7 @@ func testJobArchiveDeletedAfter(t *testing.T, tg *target) {
 
 func testListJobsPages(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	a := upload(t, tg, "", "v", pattern(10), "")
+	a := upload(t, tg, "", "v", testkit.Pattern(10), "")
 	var want []string
 	for i := range 7 {
 		j := mustInitiate(t, tg, "v", firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId, Description: strconv.Itoa(i)})
@@ -556,8 +557,8 @@ func testListJobsPages(t *testing.T, tg *target) {
 func testListJobsFilters(t *testing.T, tg *target) {
 	tg = timed(t, tg)
 	mustCreateVault(t, tg, "", "v")
-	a := upload(t, tg, "", "v", pattern(10), "")
-	b := upload(t, tg, "", "v", pattern(11), "")
+	a := upload(t, tg, "", "v", testkit.Pattern(10), "")
+	b := upload(t, tg, "", "v", testkit.Pattern(11), "")
 	done := mustInitiate(t, tg, "v", firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId, Tier: firn.TierExpedited})
 	failed := mustInitiate(t, tg, "v", firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: b.ArchiveId, Tier: firn.TierExpedited})
 	mustDeleteArchive(t, tg, "", "v", b.ArchiveId)
@@ -639,7 +640,7 @@ func testInventoryJSON(t *testing.T, tg *target) {
 	if inv.VaultARN != tg.vaultARN("", "v") || len(inv.ArchiveList) != 0 || !strings.Contains(string(body), `"ArchiveList":[]`) {
 		t.Errorf("empty inventory %s", body)
 	}
-	datas := [][]byte{pattern(10), pattern(mib + 1), []byte("third")}
+	datas := [][]byte{testkit.Pattern(10), testkit.Pattern(mib + 1), []byte("third")}
 	descs := []string{"first", `with "quotes", commas`, ""}
 	var ids []string
 	created := map[string]time.Time{}
@@ -670,7 +671,7 @@ func testInventoryJSON(t *testing.T, tg *target) {
 		t.Fatalf("inventory lists %d archives, want %d: %s", len(inv.ArchiveList), len(datas), body)
 	}
 	for i, e := range inv.ArchiveList {
-		if e.ArchiveId != ids[i] || e.ArchiveDescription != descs[i] || e.Size != int64(len(datas[i])) || e.SHA256TreeHash != treeHash(datas[i]) ||
+		if e.ArchiveId != ids[i] || e.ArchiveDescription != descs[i] || e.Size != int64(len(datas[i])) || e.SHA256TreeHash != testkit.TreeHashHex(datas[i]) ||
 			e.CreationDate != created[ids[i]].UTC().Format("2006-01-02T15:04:05.000Z") {
 			t.Errorf("inventory entry %d = %+v", i, e)
 		}
@@ -687,8 +688,8 @@ func testInventoryCSV(t *testing.T, tg *target) {
 	b := upload(t, tg, "", "v", []byte("two"), "")
 	body, _, out := inventory(t, tg, "v", firn.FormatCSV, nil)
 	want := "ArchiveId,ArchiveDescription,CreationDate,Size,SHA256TreeHash\n" +
-		a.ArchiveId + `,"a \"b\", c",` + created + ",3," + treeHash([]byte("one")) + "\n" +
-		b.ArchiveId + `,"",` + created + ",3," + treeHash([]byte("two")) + "\n"
+		a.ArchiveId + `,"a \"b\", c",` + created + ",3," + testkit.TreeHashHex([]byte("one")) + "\n" +
+		b.ArchiveId + `,"",` + created + ",3," + testkit.TreeHashHex([]byte("two")) + "\n"
 	if string(body) != want {
 		t.Errorf("CSV inventory:\n%s\nwant\n%s", body, want)
 	}
@@ -800,7 +801,7 @@ func testRetrievalPolicyInvalid(t *testing.T, tg *target) {
 func testRetrievalPolicyBytesPerHour(t *testing.T, tg *target) {
 	tg = timed(t, tg)
 	mustCreateVault(t, tg, "", "v")
-	a := upload(t, tg, "", "v", pattern(3*mib), "")
+	a := upload(t, tg, "", "v", testkit.Pattern(3*mib), "")
 	running := mustInitiate(t, tg, "v", firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId})
 	limit := int64(4 * mib)
 	must[firn.SetDataRetrievalPolicyOutput](t, "SetDataRetrievalPolicy")(tg.g.SetDataRetrievalPolicy(t.Context(), &firn.SetDataRetrievalPolicyInput{
@@ -827,7 +828,7 @@ func testRetrievalPolicyFreeTier(t *testing.T, tg *target) {
 	}
 	tg = tg.withLimits(t, Limits{FreeTierBytesPerDay: 2 * mib})
 	mustCreateVault(t, tg, "", "v")
-	a := upload(t, tg, "", "v", pattern(3*mib), "")
+	a := upload(t, tg, "", "v", testkit.Pattern(3*mib), "")
 	must[firn.SetDataRetrievalPolicyOutput](t, "SetDataRetrievalPolicy")(tg.g.SetDataRetrievalPolicy(t.Context(), &firn.SetDataRetrievalPolicyInput{
 		Policy: &firn.DataRetrievalPolicy{Rules: []firn.DataRetrievalRule{{Strategy: "FreeTier"}}}}))
 	out, err := initiate(tg, "", "v", archiveJob(a.ArchiveId))
@@ -850,7 +851,7 @@ func testRetrievalPolicyFreeTierDayBoundary(t *testing.T, tg *target) {
 		t.Run(at.String(), func(t *testing.T) {
 			tg := tg.withLimits(t, Limits{FreeTierBytesPerDay: mib})
 			mustCreateVault(t, tg, "", "v")
-			a := upload(t, tg, "", "v", pattern(600<<10), "")
+			a := upload(t, tg, "", "v", testkit.Pattern(600<<10), "")
 			must[firn.SetDataRetrievalPolicyOutput](t, "SetDataRetrievalPolicy")(tg.g.SetDataRetrievalPolicy(t.Context(), &firn.SetDataRetrievalPolicyInput{
 				Policy: &firn.DataRetrievalPolicy{Rules: []firn.DataRetrievalRule{{Strategy: "FreeTier"}}}}))
 			now := tg.clock.Now()
@@ -931,13 +932,13 @@ func testCapacityExpedited(t *testing.T, tg *target) {
 	}
 	// Unlimited by default.
 	mustCreateVault(t, tg, "", "v")
-	a := upload(t, tg, "", "v", pattern(10), "")
+	a := upload(t, tg, "", "v", testkit.Pattern(10), "")
 	for range 5 {
 		mustInitiate(t, tg, "v", firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId, Tier: firn.TierExpedited})
 	}
 	tg = tg.withLimits(t, Limits{LimitExpedited: true})
 	mustCreateVault(t, tg, "", "v")
-	a = upload(t, tg, "", "v", pattern(10), "")
+	a = upload(t, tg, "", "v", testkit.Pattern(10), "")
 	exp := firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId, Tier: firn.TierExpedited}
 	out, err := initiate(tg, "", "v", exp)
 	wantErr(t, out, err, firn.ErrInsufficientCapacity)
@@ -960,7 +961,7 @@ func testJobNotifications(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
 	vaultTopic, jobTopic := tg.topic("vault"), tg.topic("job")
 	mustSetNotifications(t, tg, "", "v", vaultTopic, firn.EventArchiveRetrievalCompleted)
-	a := upload(t, tg, "", "v", pattern(10), "")
+	a := upload(t, tg, "", "v", testkit.Pattern(10), "")
 	j := mustInitiate(t, tg, "v", firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId, Tier: firn.TierExpedited, SNSTopic: jobTopic})
 	inv := mustInitiate(t, tg, "v", firn.JobParameters{Type: firn.JobTypeInventoryRetrieval})
 	if n := tg.notifications(); len(n) != 0 {

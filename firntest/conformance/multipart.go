@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 var multipartRules = []rule{
@@ -68,7 +69,7 @@ func mpRange(start int64, data []byte) string {
 func mpUploadPartE(t *testing.T, tg *target, account, vault, id string, start int64, data []byte) (*firn.UploadMultipartPartOutput, error) {
 	return tg.g.UploadMultipartPart(t.Context(), &firn.UploadMultipartPartInput{
 		AccountId: account, VaultName: vault, UploadId: id,
-		Range: mpRange(start, data), Checksum: treeHash(data), Body: bytes.NewReader(data),
+		Range: mpRange(start, data), Checksum: testkit.TreeHashHex(data), Body: bytes.NewReader(data),
 	})
 }
 
@@ -78,8 +79,8 @@ func mpUploadPart(t *testing.T, tg *target, account, vault, id string, start int
 	if err != nil {
 		t.Fatalf("UploadMultipartPart %s: %v", mpRange(start, data), err)
 	}
-	if out.Checksum != treeHash(data) {
-		t.Errorf("UploadMultipartPart %s: Checksum %q, want %s", mpRange(start, data), out.Checksum, treeHash(data))
+	if out.Checksum != testkit.TreeHashHex(data) {
+		t.Errorf("UploadMultipartPart %s: Checksum %q, want %s", mpRange(start, data), out.Checksum, testkit.TreeHashHex(data))
 	}
 }
 
@@ -99,12 +100,12 @@ func mpCompleteE(t *testing.T, tg *target, account, vault, id string, size int64
 
 func mpComplete(t *testing.T, tg *target, account, vault, id string, data []byte) *firn.CompleteMultipartUploadOutput {
 	t.Helper()
-	out := must[firn.CompleteMultipartUploadOutput](t, "CompleteMultipartUpload")(mpCompleteE(t, tg, account, vault, id, int64(len(data)), treeHash(data)))
+	out := must[firn.CompleteMultipartUploadOutput](t, "CompleteMultipartUpload")(mpCompleteE(t, tg, account, vault, id, int64(len(data)), testkit.TreeHashHex(data)))
 	if out.ArchiveId == "" {
 		t.Error("CompleteMultipartUpload: empty ArchiveId")
 	}
-	if out.Checksum != treeHash(data) {
-		t.Errorf("CompleteMultipartUpload: Checksum %q, want %s", out.Checksum, treeHash(data))
+	if out.Checksum != testkit.TreeHashHex(data) {
+		t.Errorf("CompleteMultipartUpload: Checksum %q, want %s", out.Checksum, testkit.TreeHashHex(data))
 	}
 	if want := tg.vaultLocation(account, vault) + "/archives/" + out.ArchiveId; out.Location != want {
 		t.Errorf("CompleteMultipartUpload: Location %q, want %q", out.Location, want)
@@ -155,7 +156,7 @@ func wantParts(t *testing.T, tg *target, account, vault, id string, want map[int
 	slices.Sort(starts)
 	var exp []firn.PartListElement
 	for _, s := range starts {
-		exp = append(exp, firn.PartListElement{RangeInBytes: fmt.Sprintf("%d-%d", s, s+int64(len(want[s]))-1), SHA256TreeHash: treeHash(want[s])})
+		exp = append(exp, firn.PartListElement{RangeInBytes: fmt.Sprintf("%d-%d", s, s+int64(len(want[s]))-1), SHA256TreeHash: testkit.TreeHashHex(want[s])})
 	}
 	if got := mpParts(t, tg, account, vault, id, 0); !reflect.DeepEqual(got, exp) {
 		t.Errorf("parts of %.16s…: %+v, want %+v", id, got, exp)
@@ -277,7 +278,7 @@ func testMPMissingVault(t *testing.T, tg *target) {
 		wantMessage(t, err, msg)
 	}
 	{
-		out, err := mpCompleteE(t, tg, "", "w", id, 1, treeHash([]byte("x")))
+		out, err := mpCompleteE(t, tg, "", "w", id, 1, testkit.TreeHashHex([]byte("x")))
 		wantErr(t, out, err, firn.ErrResourceNotFound)
 		wantMessage(t, err, msg)
 	}
@@ -315,7 +316,7 @@ func testMPUnknownUpload(t *testing.T, tg *target) {
 			wantErr(t, out, err, firn.ErrResourceNotFound, id)
 		}
 		{
-			out, err := mpCompleteE(t, tg, "", "v", id, 1, treeHash([]byte("x")))
+			out, err := mpCompleteE(t, tg, "", "v", id, 1, testkit.TreeHashHex([]byte("x")))
 			wantErr(t, out, err, firn.ErrResourceNotFound, id)
 		}
 		{
@@ -340,10 +341,10 @@ func testMPUploadPartChecksum(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
 	id := mpInitiate(t, tg, "", "v", mib, "")
 	data := random(mib)
-	wrong := treeHash(data[1:])
+	wrong := testkit.TreeHashHex(data[1:])
 	out, err := tg.g.UploadMultipartPart(t.Context(), &firn.UploadMultipartPartInput{
 		VaultName: "v", UploadId: id, Range: mpRange(0, data), Checksum: wrong, Body: bytes.NewReader(data)})
-	wantErr(t, out, err, firn.ErrInvalidParameterValue, "Checksum", wrong, treeHash(data))
+	wantErr(t, out, err, firn.ErrInvalidParameterValue, "Checksum", wrong, testkit.TreeHashHex(data))
 	out, err = tg.g.UploadMultipartPart(t.Context(), &firn.UploadMultipartPartInput{
 		VaultName: "v", UploadId: id, Range: mpRange(0, data), Checksum: "abc", Body: bytes.NewReader(data)})
 	wantErr(t, out, err, firn.ErrInvalidParameterValue, "Checksum")
@@ -351,8 +352,8 @@ func testMPUploadPartChecksum(t *testing.T, tg *target) {
 	// Without a checksum the part is stored and its tree hash returned.
 	ok := must[firn.UploadMultipartPartOutput](t, "UploadMultipartPart")(tg.g.UploadMultipartPart(t.Context(),
 		&firn.UploadMultipartPartInput{VaultName: "v", UploadId: id, Range: mpRange(0, data), Body: bytes.NewReader(data)}))
-	if ok.Checksum != treeHash(data) {
-		t.Errorf("Checksum %q, want %s", ok.Checksum, treeHash(data))
+	if ok.Checksum != testkit.TreeHashHex(data) {
+		t.Errorf("Checksum %q, want %s", ok.Checksum, testkit.TreeHashHex(data))
 	}
 	mpUploadPart(t, tg, "", "v", id, 0, data)
 	wantParts(t, tg, "", "v", id, map[int64][]byte{0: data})
@@ -369,7 +370,7 @@ func testMPUploadPartInvalidRange(t *testing.T, tg *target) {
 		"bytes 0-9/*/*", "bytes 00-9/*", "bytes +0-9/*", "bytes  0-9/*", "bytes 0 - 9/*",
 	} {
 		out, err := tg.g.UploadMultipartPart(t.Context(), &firn.UploadMultipartPartInput{
-			VaultName: "v", UploadId: id, Range: r, Checksum: treeHash(data), Body: bytes.NewReader(data)})
+			VaultName: "v", UploadId: id, Range: r, Checksum: testkit.TreeHashHex(data), Body: bytes.NewReader(data)})
 		wantErr(t, out, err, firn.ErrInvalidParameterValue, "Range")
 	}
 	wantParts(t, tg, "", "v", id, nil)
@@ -389,7 +390,7 @@ func testMPUploadPartRangeRules(t *testing.T, tg *target) {
 		{10000 * 2 * mib, 1},   // part 10,001
 		{20000 * 2 * mib, 100}, // far beyond
 	} {
-		out, err := mpUploadPartE(t, tg, "", "v", id, c.start, pattern(c.n))
+		out, err := mpUploadPartE(t, tg, "", "v", id, c.start, testkit.Pattern(c.n))
 		wantErr(t, out, err, firn.ErrInvalidParameterValue, "Range")
 	}
 	wantParts(t, tg, "", "v", id, nil)
@@ -450,7 +451,7 @@ func testMPShortPartNotLast(t *testing.T, tg *target) {
 	mpUploadPart(t, tg, "", "v", id, mib, data[mib:2*mib])
 	mpUploadPart(t, tg, "", "v", id, 2*mib, data[2*mib:])
 	size := int64(len(short) + mib + 10)
-	out, err := mpCompleteE(t, tg, "", "v", id, size, treeHash(data))
+	out, err := mpCompleteE(t, tg, "", "v", id, size, testkit.TreeHashHex(data))
 	wantErr(t, out, err, firn.ErrInvalidParameterValue, "Range", fmt.Sprintf("0-%d", mib-2))
 	// The upload stays open: replacing the short part fixes it.
 	mpUploadPart(t, tg, "", "v", id, 0, data[:mib])
@@ -530,9 +531,9 @@ func testMPCompleteIdempotent(t *testing.T, tg *target) {
 	if *again != *first {
 		t.Errorf("repeated completion returned %+v, want %+v", again, first)
 	}
-	out, err := mpCompleteE(t, tg, "", "v", id, int64(len(data))+1, treeHash(data))
+	out, err := mpCompleteE(t, tg, "", "v", id, int64(len(data))+1, testkit.TreeHashHex(data))
 	wantErr(t, out, err, firn.ErrInvalidParameterValue, "ArchiveSize")
-	out, err = mpCompleteE(t, tg, "", "v", id, int64(len(data)), treeHash(data[1:]))
+	out, err = mpCompleteE(t, tg, "", "v", id, int64(len(data)), testkit.TreeHashHex(data[1:]))
 	wantErr(t, out, err, firn.ErrInvalidParameterValue, "Checksum")
 	wantCounts(t, tg, "", "v", 1, int64(len(data)))
 	wantArchive(t, tg, "", "v", first.ArchiveId, data, "once")
@@ -542,7 +543,7 @@ func testMPCompleteInvalid(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
 	data := random(3*mib + 10)
 	id := mpInitiate(t, tg, "", "v", mib, "")
-	size, sum := int64(len(data)), treeHash(data)
+	size, sum := int64(len(data)), testkit.TreeHashHex(data)
 	try := func(size int64, checksum string, want *firn.Error, mentions ...string) {
 		t.Helper()
 		out, err := mpCompleteE(t, tg, "", "v", id, size, checksum)
@@ -559,7 +560,7 @@ func testMPCompleteInvalid(t *testing.T, tg *target) {
 	try(size-1, sum, firn.ErrInvalidParameterValue, "ArchiveSize")
 	try(-5, sum, firn.ErrInvalidParameterValue, "ArchiveSize")
 	try(0, sum, firn.ErrMissingParameterValue, "ArchiveSize")
-	try(size, treeHash(data[:size-1]), firn.ErrInvalidParameterValue, "Checksum")
+	try(size, testkit.TreeHashHex(data[:size-1]), firn.ErrInvalidParameterValue, "Checksum")
 	try(size, "not a hash", firn.ErrInvalidParameterValue, "Checksum")
 	try(size, "", firn.ErrMissingParameterValue, "Checksum")
 	wantCounts(t, tg, "", "v", 0, 0)
@@ -585,7 +586,7 @@ func testMPAbort(t *testing.T, tg *target) {
 		wantErr(t, out, err, firn.ErrResourceNotFound, id)
 	}
 	{
-		out, err := mpCompleteE(t, tg, "", "v", id, int64(len(data)), treeHash(data))
+		out, err := mpCompleteE(t, tg, "", "v", id, int64(len(data)), testkit.TreeHashHex(data))
 		wantErr(t, out, err, firn.ErrResourceNotFound, id)
 	}
 	if got := mpUploads(t, tg, "", "v", 0); !reflect.DeepEqual(got, []string{keep}) {
@@ -620,8 +621,8 @@ func testMPListPartsFields(t *testing.T, tg *target) {
 		PartSizeInBytes:    4 * mib,
 		CreationDate:       created,
 		Parts: []firn.PartListElement{
-			{RangeInBytes: fmt.Sprintf("0-%d", 4*mib-1), SHA256TreeHash: treeHash(a)},
-			{RangeInBytes: fmt.Sprintf("%d-%d", 4*mib, 4*mib+12345-1), SHA256TreeHash: treeHash(b)},
+			{RangeInBytes: fmt.Sprintf("0-%d", 4*mib-1), SHA256TreeHash: testkit.TreeHashHex(a)},
+			{RangeInBytes: fmt.Sprintf("%d-%d", 4*mib, 4*mib+12345-1), SHA256TreeHash: testkit.TreeHashHex(b)},
 		},
 	}
 	if !out.CreationDate.Equal(created) {
@@ -812,7 +813,7 @@ func testMPExpiry(t *testing.T, tg *target) {
 		t.Errorf("uploads after 24 h without activity: %v", got)
 	}
 	{
-		out, err := mpCompleteE(t, tg, "", "v", gone, mib, treeHash(data[:mib]))
+		out, err := mpCompleteE(t, tg, "", "v", gone, mib, testkit.TreeHashHex(data[:mib]))
 		wantErr(t, out, err, firn.ErrResourceNotFound, gone)
 	}
 	wantCounts(t, tg, "", "v", 1, int64(len(data)))
@@ -895,7 +896,7 @@ func testMPAccessPolicy(t *testing.T, tg *target) {
 		wantErr(t, out, err, firn.ErrAccessDenied, "UploadMultipartPart")
 	}
 	{
-		out, err := mpCompleteE(t, tg, "", "v", id, 7, treeHash([]byte("allowed")))
+		out, err := mpCompleteE(t, tg, "", "v", id, 7, testkit.TreeHashHex([]byte("allowed")))
 		wantErr(t, out, err, firn.ErrAccessDenied, "CompleteMultipartUpload")
 	}
 	{

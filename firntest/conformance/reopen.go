@@ -13,6 +13,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 var reopenRules = []rule{
@@ -75,11 +76,11 @@ func testReopenEverything(t *testing.T, tg *target) {
 	mustSetPolicy(t, tg, "", "alpha", tg.policyOfSize("alpha", 2000))
 	mustSetNotifications(t, tg, "", "alpha", tg.topic("alpha-topic"), firn.EventArchiveRetrievalCompleted, firn.EventInventoryRetrievalCompleted)
 	mustSetNotifications(t, tg, "", "gamma", tg.topic("gamma-topic"), firn.EventArchiveRetrievalCompleted)
-	put("", "alpha", pattern(1), "one byte")
-	small := put("", "alpha", pattern(1000), "small")
+	put("", "alpha", testkit.Pattern(1), "one byte")
+	small := put("", "alpha", testkit.Pattern(1000), "small")
 	put("", "alpha", random(mib), "")
 	put("", "alpha", random(3*mib+17), "three MiB and a bit")
-	put("", "alpha", pattern(5*mib+123), "the 5 MiB + 123 vector")
+	put("", "alpha", testkit.Pattern(5*mib+123), "the 5 MiB + 123 vector")
 	drop(small)
 	drop(put("", "delta", random(2*mib), "gone"))
 	must[firn.DeleteVaultOutput](t, "DeleteVault")(tg.g.DeleteVault(ctx, &firn.DeleteVaultInput{VaultName: "gamma"}))
@@ -116,7 +117,7 @@ func testReopenEverything(t *testing.T, tg *target) {
 	check()
 
 	// New archives after a reopen get IDs never used before.
-	fresh := put("", "beta", pattern(4321), "after reopen")
+	fresh := put("", "beta", testkit.Pattern(4321), "after reopen")
 	for _, a := range append(kept[:len(kept)-1:len(kept)-1], deleted...) {
 		if a.id == fresh.id {
 			t.Errorf("ArchiveId %q reused after reopen", a.id)

@@ -12,10 +12,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/client"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 // The resource handles and uploader of package client and the waiters of
@@ -53,188 +55,12 @@ var resourceRules = []rule{
 	{"Uploader/BadOptions", testResUploaderBadOptions},
 }
 
-// spy is a firn.Glacier that counts the calls to the wrapped one, records
-// inputs, and lets a test fail calls: before, if set, runs before each
-// counted call with the operation's name, its 1-based call number and its
-// input, and its non-nil error is returned instead of calling through;
-// after, if set, runs after a call that went through.
-type spy struct {
-	firn.Glacier
-	before func(op string, n int, in any) error
-	after  func(op string, in any)
-
-	mu       sync.Mutex
-	calls    map[string]int
-	inflight map[string]int
-	peak     map[string]int
-	inputs   map[string][]any
-}
-
-func newSpy(g firn.Glacier) *spy {
-	return &spy{Glacier: g, calls: map[string]int{}, inflight: map[string]int{}, peak: map[string]int{}, inputs: map[string][]any{}}
-}
-
-// n returns how many times op was called.
-func (s *spy) n(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[op]
-}
-
-// peakInflight returns the most calls of op that ran at once.
-func (s *spy) peakInflight(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.peak[op]
-}
-
-// inputsOf returns the inputs op was called with, in order.
-func inputsOf[In any](s *spy, op string) []In {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var ins []In
-	for _, in := range s.inputs[op] {
-		ins = append(ins, *in.(*In))
-	}
-	return ins
-}
-
-func call[In, Out any](s *spy, op string, in *In, f func(*In) (*Out, error)) (*Out, error) {
-	s.mu.Lock()
-	s.calls[op]++
-	n := s.calls[op]
-	cp := *in
-	s.inputs[op] = append(s.inputs[op], &cp)
-	s.inflight[op]++
-	s.peak[op] = max(s.peak[op], s.inflight[op])
-	before, after := s.before, s.after
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.inflight[op]--
-		s.mu.Unlock()
-	}()
-	if before != nil {
-		if err := before(op, n, in); err != nil {
-			return nil, err
-		}
-	}
-	out, err := f(in)
-	if after != nil {
-		after(op, in)
-	}
-	return out, err
-}
-
-func (s *spy) ListVaults(ctx context.Context, in *firn.ListVaultsInput) (*firn.ListVaultsOutput, error) {
-	return call(s, "ListVaults", in, func(in *firn.ListVaultsInput) (*firn.ListVaultsOutput, error) { return s.Glacier.ListVaults(ctx, in) })
-}
-
-func (s *spy) DescribeVault(ctx context.Context, in *firn.DescribeVaultInput) (*firn.DescribeVaultOutput, error) {
-	return call(s, "DescribeVault", in, func(in *firn.DescribeVaultInput) (*firn.DescribeVaultOutput, error) {
-		return s.Glacier.DescribeVault(ctx, in)
-	})
-}
-
-func (s *spy) ListJobs(ctx context.Context, in *firn.ListJobsInput) (*firn.ListJobsOutput, error) {
-	return call(s, "ListJobs", in, func(in *firn.ListJobsInput) (*firn.ListJobsOutput, error) { return s.Glacier.ListJobs(ctx, in) })
-}
-
-func (s *spy) DescribeJob(ctx context.Context, in *firn.DescribeJobInput) (*firn.DescribeJobOutput, error) {
-	return call(s, "DescribeJob", in, func(in *firn.DescribeJobInput) (*firn.DescribeJobOutput, error) {
-		return s.Glacier.DescribeJob(ctx, in)
-	})
-}
-
-func (s *spy) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*firn.InitiateJobOutput, error) {
-	return call(s, "InitiateJob", in, func(in *firn.InitiateJobInput) (*firn.InitiateJobOutput, error) {
-		return s.Glacier.InitiateJob(ctx, in)
-	})
-}
-
-func (s *spy) ListMultipartUploads(ctx context.Context, in *firn.ListMultipartUploadsInput) (*firn.ListMultipartUploadsOutput, error) {
-	return call(s, "ListMultipartUploads", in, func(in *firn.ListMultipartUploadsInput) (*firn.ListMultipartUploadsOutput, error) {
-		return s.Glacier.ListMultipartUploads(ctx, in)
-	})
-}
-
-func (s *spy) ListParts(ctx context.Context, in *firn.ListPartsInput) (*firn.ListPartsOutput, error) {
-	return call(s, "ListParts", in, func(in *firn.ListPartsInput) (*firn.ListPartsOutput, error) { return s.Glacier.ListParts(ctx, in) })
-}
-
-func (s *spy) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput) (*firn.UploadArchiveOutput, error) {
-	return call(s, "UploadArchive", in, func(in *firn.UploadArchiveInput) (*firn.UploadArchiveOutput, error) {
-		return s.Glacier.UploadArchive(ctx, in)
-	})
-}
-
-func (s *spy) InitiateMultipartUpload(ctx context.Context, in *firn.InitiateMultipartUploadInput) (*firn.InitiateMultipartUploadOutput, error) {
-	return call(s, "InitiateMultipartUpload", in, func(in *firn.InitiateMultipartUploadInput) (*firn.InitiateMultipartUploadOutput, error) {
-		return s.Glacier.InitiateMultipartUpload(ctx, in)
-	})
-}
-
-func (s *spy) UploadMultipartPart(ctx context.Context, in *firn.UploadMultipartPartInput) (*firn.UploadMultipartPartOutput, error) {
-	return call(s, "UploadMultipartPart", in, func(in *firn.UploadMultipartPartInput) (*firn.UploadMultipartPartOutput, error) {
-		return s.Glacier.UploadMultipartPart(ctx, in)
-	})
-}
-
-func (s *spy) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteMultipartUploadInput) (*firn.CompleteMultipartUploadOutput, error) {
-	return call(s, "CompleteMultipartUpload", in, func(in *firn.CompleteMultipartUploadInput) (*firn.CompleteMultipartUploadOutput, error) {
-		return s.Glacier.CompleteMultipartUpload(ctx, in)
-	})
-}
-
-func (s *spy) AbortMultipartUpload(ctx context.Context, in *firn.AbortMultipartUploadInput) (*firn.AbortMultipartUploadOutput, error) {
-	return call(s, "AbortMultipartUpload", in, func(in *firn.AbortMultipartUploadInput) (*firn.AbortMultipartUploadOutput, error) {
-		return s.Glacier.AbortMultipartUpload(ctx, in)
-	})
-}
-
-// sleeper records the pauses asked of it without sleeping; advance, if set,
-// is called with each.
-type sleeper struct {
-	mu      sync.Mutex
-	slept   []time.Duration
-	advance func(d time.Duration)
-}
-
-func (s *sleeper) Sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	s.slept = append(s.slept, d)
-	s.mu.Unlock()
-	if s.advance != nil {
-		s.advance(d)
-	}
-	return ctx.Err()
-}
-
-func (s *sleeper) pauses() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.slept)
-}
-
 // noSleep fails the test if a waiter or uploader pauses.
 func noSleep(t *testing.T) func(context.Context, time.Duration) error {
 	return func(context.Context, time.Duration) error {
 		t.Errorf("unexpected pause")
 		return nil
 	}
-}
-
-// collect returns the items of seq, failing the test at an error.
-func collect[T any](t *testing.T, what string, seq iter.Seq2[T, error]) []T {
-	t.Helper()
-	var items []T
-	for it, err := range seq {
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		items = append(items, it)
-	}
-	return items
 }
 
 func vaultNames(vs []*client.Vault) []string {
@@ -263,7 +89,7 @@ func wantHandleErr(t *testing.T, err error, want *firn.Error, mentions ...string
 // sleeping, and checks that it succeeded.
 func completeJob(t *testing.T, tg *target, j *client.Job) {
 	t.Helper()
-	s := &sleeper{advance: func(d time.Duration) { tg.clock.Advance(d) }}
+	s := &testkit.Sleeper{OnSleep: func(d time.Duration) { tg.clock.Advance(d) }}
 	if err := j.WaitUntilComplete(t.Context(), &firn.WaiterOptions{Sleep: s.Sleep}); err != nil {
 		t.Fatalf("WaitUntilComplete %s: %v", j.ID(), err)
 	}
@@ -306,7 +132,7 @@ func testResAccountVaults(t *testing.T, tg *target) {
 		}
 	}
 	for _, opts := range []*client.ListOptions{nil, {PageSize: 2}, {PageSize: 1000}} {
-		vs := collect(t, "Vaults", acct.Vaults(ctx, opts))
+		vs := testkit.Collect(t, "Vaults", acct.Vaults(ctx, opts))
 		if got := vaultNames(vs); !slices.Equal(got, names) {
 			t.Errorf("Vaults(%+v): %v, want %v", opts, got, names)
 		}
@@ -322,15 +148,15 @@ func testResAccountVaults(t *testing.T, tg *target) {
 	// Resume where a page of ListVaults ended; other names of the account
 	// list the same vaults.
 	page := must[firn.ListVaultsOutput](t, "ListVaults")(tg.g.ListVaults(ctx, &firn.ListVaultsInput{Limit: 2}))
-	if got := vaultNames(collect(t, "Vaults", acct.Vaults(ctx, &client.ListOptions{Marker: page.Marker}))); !slices.Equal(got, names[2:]) {
+	if got := vaultNames(testkit.Collect(t, "Vaults", acct.Vaults(ctx, &client.ListOptions{Marker: page.Marker}))); !slices.Equal(got, names[2:]) {
 		t.Errorf("Vaults from marker %q: %v, want %v", page.Marker, got, names[2:])
 	}
 	for _, id := range []string{"-", tg.account} {
-		if got := vaultNames(collect(t, "Vaults", client.NewAccount(tg.g, id).Vaults(ctx, nil))); !slices.Equal(got, names) {
+		if got := vaultNames(testkit.Collect(t, "Vaults", client.NewAccount(tg.g, id).Vaults(ctx, nil))); !slices.Equal(got, names) {
 			t.Errorf("Vaults of account %q: %v, want %v", id, got, names)
 		}
 	}
-	if got := collect(t, "Vaults", client.NewAccount(tg.g, "111122223333").Vaults(ctx, nil)); len(got) != 0 {
+	if got := testkit.Collect(t, "Vaults", client.NewAccount(tg.g, "111122223333").Vaults(ctx, nil)); len(got) != 0 {
 		t.Errorf("Vaults of another account: %v, want none", vaultNames(got))
 	}
 	// A bad page size is the service's error, yielded once.
@@ -387,7 +213,7 @@ func testResAccountVaultsLazy(t *testing.T, tg *target) {
 		}
 	}
 	// Ranging again lists from the start.
-	if got := collect(t, "Vaults", seq); len(got) != 7 || got[0].Name() != "v0" {
+	if got := testkit.Collect(t, "Vaults", seq); len(got) != 7 || got[0].Name() != "v0" {
 		t.Errorf("second range: %v", vaultNames(got))
 	}
 	if n := s.n("ListVaults"); n != 2+4 {
@@ -463,8 +289,8 @@ func testResVaultUploadArchive(t *testing.T, tg *target) {
 	if err != nil {
 		t.Fatalf("UploadArchive: %v", err)
 	}
-	if a.ID() == "" || a.Checksum != treeHash(data) || a.VaultName() != "v" || a.AccountID() != "" || a.Vault().Name() != "v" {
-		t.Errorf("UploadArchive: archive %q of %q/%q with checksum %q, want checksum %s", a.ID(), a.AccountID(), a.VaultName(), a.Checksum, treeHash(data))
+	if a.ID() == "" || a.Checksum != testkit.TreeHashHex(data) || a.VaultName() != "v" || a.AccountID() != "" || a.Vault().Name() != "v" {
+		t.Errorf("UploadArchive: archive %q of %q/%q with checksum %q, want checksum %s", a.ID(), a.AccountID(), a.VaultName(), a.Checksum, testkit.TreeHashHex(data))
 	}
 	wantArchive(t, tg, "", "v", a.ID(), data, "photos")
 	wantCounts(t, tg, "", "v", 1, int64(len(data)))
@@ -483,7 +309,7 @@ func testResVaultInventoryRetrieval(t *testing.T, tg *target) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := v.UploadArchive(ctx, bytes.NewReader(pattern(100)), "inventoried")
+	a, err := v.UploadArchive(ctx, bytes.NewReader(testkit.Pattern(100)), "inventoried")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -514,10 +340,10 @@ func testResVaultInventoryRetrieval(t *testing.T, tg *target) {
 		t.Errorf("inventory Content-Type %q, want text/csv", out.ContentType)
 	}
 
-	jobs := len(collect(t, "Jobs", v.Jobs(ctx, nil)))
+	jobs := len(testkit.Collect(t, "Jobs", v.Jobs(ctx, nil)))
 	_, err = v.InitiateInventoryRetrieval(ctx, &firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ID()})
 	wantHandleErr(t, err, firn.ErrInvalidParameterValue, "Type")
-	if n := len(collect(t, "Jobs", v.Jobs(ctx, nil))); n != jobs {
+	if n := len(testkit.Collect(t, "Jobs", v.Jobs(ctx, nil))); n != jobs {
 		t.Errorf("a rejected InitiateInventoryRetrieval made a job")
 	}
 }
@@ -547,15 +373,15 @@ func testResArchiveRetrieval(t *testing.T, tg *target) {
 	completeJob(t, tg, j)
 	d := j.Attrs
 	if d.Action != firn.ActionArchiveRetrieval || d.ArchiveId != a.ID() || d.ArchiveSizeInBytes != int64(len(data)) ||
-		d.ArchiveSHA256TreeHash != treeHash(data) || d.VaultARN != tg.vaultARN("", "v") {
+		d.ArchiveSHA256TreeHash != testkit.TreeHashHex(data) || d.VaultARN != tg.vaultARN("", "v") {
 		t.Errorf("job description %+v", d)
 	}
 	got, out := jobOutput(t, j, "")
-	if !bytes.Equal(got, data) || out.Checksum != treeHash(data) || out.ArchiveDescription != "d" {
+	if !bytes.Equal(got, data) || out.Checksum != testkit.TreeHashHex(data) || out.ArchiveDescription != "d" {
 		t.Errorf("GetOutput: %s, checksum %q, description %q", diffBytes(got, data), out.Checksum, out.ArchiveDescription)
 	}
 	got, out = jobOutput(t, j, fmt.Sprintf("bytes=%d-%d", mib, 2*mib-1))
-	if !bytes.Equal(got, data[mib:2*mib]) || out.Checksum != treeHash(data[mib:2*mib]) || out.Status != 206 {
+	if !bytes.Equal(got, data[mib:2*mib]) || out.Checksum != testkit.TreeHashHex(data[mib:2*mib]) || out.Status != 206 {
 		t.Errorf("GetOutput of the second MiB: %s, checksum %q, status %d", diffBytes(got, data[mib:2*mib]), out.Checksum, out.Status)
 	}
 	_, err = j.GetOutput(ctx, "bytes=5-1")
@@ -580,7 +406,7 @@ func testResArchiveRetrievalParameters(t *testing.T, tg *target) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := pattern(2*mib + 1)
+	data := testkit.Pattern(2*mib + 1)
 	a, err := v.UploadArchive(ctx, bytes.NewReader(data), "")
 	if err != nil {
 		t.Fatal(err)
@@ -605,7 +431,7 @@ func testResArchiveRetrievalParameters(t *testing.T, tg *target) {
 		t.Errorf("InitiateArchiveRetrieval with matching Type and ArchiveId: %v", err)
 	}
 
-	jobs := collect(t, "Jobs", v.Jobs(ctx, nil))
+	jobs := testkit.Collect(t, "Jobs", v.Jobs(ctx, nil))
 	for _, tc := range []struct {
 		p       firn.JobParameters
 		mention string
@@ -621,7 +447,7 @@ func testResArchiveRetrievalParameters(t *testing.T, tg *target) {
 	wantHandleErr(t, err, firn.ErrInvalidParameterValue)
 	_, err = v.Archive("no-such-archive").InitiateArchiveRetrieval(ctx, nil)
 	wantHandleErr(t, err, firn.ErrResourceNotFound)
-	if got := collect(t, "Jobs", v.Jobs(ctx, nil)); len(got) != len(jobs) {
+	if got := testkit.Collect(t, "Jobs", v.Jobs(ctx, nil)); len(got) != len(jobs) {
 		t.Errorf("rejected retrievals made jobs: %d, want %d", len(got), len(jobs))
 	}
 }
@@ -636,7 +462,7 @@ func testResArchiveDelete(t *testing.T, tg *target) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keep := upload(t, tg, "", "v", pattern(10), "")
+	keep := upload(t, tg, "", "v", testkit.Pattern(10), "")
 	if err := v.Archive(a.ID()).Delete(ctx); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
@@ -656,7 +482,7 @@ func testResJobCollections(t *testing.T, tg *target) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := v.UploadArchive(ctx, bytes.NewReader(pattern(3000)), "")
+	a, err := v.UploadArchive(ctx, bytes.NewReader(testkit.Pattern(3000)), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -724,7 +550,7 @@ func testResJobCollections(t *testing.T, tg *target) {
 	} {
 		for _, opts := range []*client.ListOptions{nil, {PageSize: 2}} {
 			before := len(inputsOf[firn.ListJobsInput](s, "ListJobs"))
-			js := collect(t, tc.name, tc.seq(opts))
+			js := testkit.Collect(t, tc.name, tc.seq(opts))
 			if got, want := jobIDs(js), where(tc.keep); !slices.Equal(got, want) {
 				t.Errorf("%s(%+v): %v, want %v", tc.name, opts, got, want)
 			}
@@ -741,7 +567,7 @@ func testResJobCollections(t *testing.T, tg *target) {
 			}
 		}
 	}
-	in := collect(t, "Jobs", sv.Jobs(ctx, &client.JobListOptions{Completed: &no, StatusCode: firn.StatusInProgress}))
+	in := testkit.Collect(t, "Jobs", sv.Jobs(ctx, &client.JobListOptions{Completed: &no, StatusCode: firn.StatusInProgress}))
 	if got, want := jobIDs(in), where(func(d firn.GlacierJobDescription) bool { return !d.Completed }); !slices.Equal(got, want) {
 		t.Errorf("Jobs not completed: %v, want %v", got, want)
 	}
@@ -792,16 +618,16 @@ func testResMultipartLifecycle(t *testing.T, tg *target) {
 		if err != nil {
 			t.Fatalf("UploadPart at %d: %v", off, err)
 		}
-		if want := treeHash(data[off:min(off+mib, len(data))]); sum != want {
+		if want := testkit.TreeHashHex(data[off:min(off+mib, len(data))]); sum != want {
 			t.Errorf("UploadPart at %d: checksum %s, want %s", off, sum, want)
 		}
 	}
 	for _, opts := range []*client.ListOptions{nil, {PageSize: 1}} {
-		parts := collect(t, "Parts", u.Parts(ctx, opts))
+		parts := testkit.Collect(t, "Parts", u.Parts(ctx, opts))
 		var want []firn.PartListElement
 		for off := 0; off < len(data); off += mib {
 			end := min(off+mib, len(data))
-			want = append(want, firn.PartListElement{RangeInBytes: fmt.Sprintf("%d-%d", off, end-1), SHA256TreeHash: treeHash(data[off:end])})
+			want = append(want, firn.PartListElement{RangeInBytes: fmt.Sprintf("%d-%d", off, end-1), SHA256TreeHash: testkit.TreeHashHex(data[off:end])})
 		}
 		if !reflect.DeepEqual(parts, want) {
 			t.Errorf("Parts(%+v): %+v, want %+v", opts, parts, want)
@@ -809,14 +635,14 @@ func testResMultipartLifecycle(t *testing.T, tg *target) {
 	}
 	_, err = u.UploadPart(ctx, 3, data[:mib])
 	wantHandleErr(t, err, firn.ErrInvalidParameterValue)
-	_, err = u.Complete(ctx, int64(len(data)), treeHash(data[1:]))
+	_, err = u.Complete(ctx, int64(len(data)), testkit.TreeHashHex(data[1:]))
 	wantHandleErr(t, err, firn.ErrInvalidParameterValue)
 
-	a, err := u.Complete(ctx, int64(len(data)), treeHash(data))
+	a, err := u.Complete(ctx, int64(len(data)), testkit.TreeHashHex(data))
 	if err != nil {
 		t.Fatalf("Complete: %v", err)
 	}
-	if a.ID() == "" || a.Checksum != treeHash(data) || a.VaultName() != "v" {
+	if a.ID() == "" || a.Checksum != testkit.TreeHashHex(data) || a.VaultName() != "v" {
 		t.Errorf("Complete: archive %q with checksum %q", a.ID(), a.Checksum)
 	}
 	wantArchive(t, tg, "", "v", a.ID(), data, "in parts")
@@ -839,21 +665,21 @@ func testResMultipartAbort(t *testing.T, tg *target) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := u.UploadPart(ctx, 0, pattern(100)); err != nil {
+	if _, err := u.UploadPart(ctx, 0, testkit.Pattern(100)); err != nil {
 		t.Fatal(err)
 	}
 	if err := v.MultipartUpload(u.ID()).Abort(ctx); err != nil {
 		t.Fatalf("Abort: %v", err)
 	}
 	wantHandleErr(t, u.Load(ctx), firn.ErrResourceNotFound)
-	_, err = u.UploadPart(ctx, 0, pattern(100))
+	_, err = u.UploadPart(ctx, 0, testkit.Pattern(100))
 	wantHandleErr(t, err, firn.ErrResourceNotFound)
-	_, err = u.Complete(ctx, 100, treeHash(pattern(100)))
+	_, err = u.Complete(ctx, 100, testkit.TreeHashHex(testkit.Pattern(100)))
 	wantHandleErr(t, err, firn.ErrResourceNotFound)
 	wantCounts(t, tg, "", "v", 0, 0)
 	_, err = v.InitiateMultipartUpload(ctx, 3*mib, "")
 	wantHandleErr(t, err, firn.ErrInvalidParameterValue)
-	if got := collect(t, "MultipartUploads", v.MultipartUploads(ctx, nil)); len(got) != 0 {
+	if got := testkit.Collect(t, "MultipartUploads", v.MultipartUploads(ctx, nil)); len(got) != 0 {
 		t.Errorf("uploads after Abort and a rejected initiation: %d", len(got))
 	}
 }
@@ -887,7 +713,7 @@ func testResMultipartCollections(t *testing.T, tg *target) {
 	s := newSpy(tg.g)
 	sv := client.NewAccount(s, "").Vault("v")
 	for _, opts := range []*client.ListOptions{nil, {PageSize: 2}} {
-		us := collect(t, "MultipartUploads", sv.MultipartUploads(ctx, opts))
+		us := testkit.Collect(t, "MultipartUploads", sv.MultipartUploads(ctx, opts))
 		var got []string
 		for _, u := range us {
 			got = append(got, u.ID())
@@ -909,7 +735,7 @@ func testResMultipartCollections(t *testing.T, tg *target) {
 	// Parts page lazily too.
 	u := sv.MultipartUpload(ids[0])
 	for i := range 3 {
-		if _, err := u.UploadPart(ctx, int64(i*mib), pattern(mib)); err != nil {
+		if _, err := u.UploadPart(ctx, int64(i*mib), testkit.Pattern(mib)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -987,12 +813,12 @@ func testResWaitVaultExists(t *testing.T, tg *target) {
 	}
 
 	// Gives up after MaxAttempts checks, pausing Delay in between.
-	sl := &sleeper{}
+	sl := &testkit.Sleeper{}
 	err := acct.Vault("w").WaitUntilExists(ctx, &firn.WaiterOptions{Delay: 5 * time.Second, MaxAttempts: 3, Sleep: sl.Sleep})
 	if !errors.Is(err, firn.ErrMaxAttemptsExceeded) || !errors.Is(err, firn.ErrResourceNotFound) {
 		t.Errorf("WaitUntilExists on a missing vault: %v, want ErrMaxAttemptsExceeded and ResourceNotFoundException", err)
 	}
-	if got, want := sl.pauses(), []time.Duration{5 * time.Second, 5 * time.Second}; !slices.Equal(got, want) {
+	if got, want := sl.Pauses(), []time.Duration{5 * time.Second, 5 * time.Second}; !slices.Equal(got, want) {
 		t.Errorf("pauses %v, want %v", got, want)
 	}
 	if n := s.n("DescribeVault"); n != 1+3 {
@@ -1000,16 +826,16 @@ func testResWaitVaultExists(t *testing.T, tg *target) {
 	}
 
 	// Succeeds once the vault appears.
-	sl = &sleeper{}
-	sl.advance = func(time.Duration) {
-		if len(sl.pauses()) == 2 {
+	sl = &testkit.Sleeper{}
+	sl.OnSleep = func(time.Duration) {
+		if len(sl.Pauses()) == 2 {
 			mustCreateVault(t, tg, "", "w")
 		}
 	}
 	if err := firn.WaitUntilVaultExists(ctx, s, &firn.DescribeVaultInput{VaultName: "w"}, &firn.WaiterOptions{Sleep: sl.Sleep}); err != nil {
 		t.Errorf("WaitUntilVaultExists on a vault created while waiting: %v", err)
 	}
-	if n := len(sl.pauses()); n != 2 {
+	if n := len(sl.Pauses()); n != 2 {
 		t.Errorf("%d pauses, want 2", n)
 	}
 
@@ -1026,16 +852,16 @@ func testResWaitVaultNotExists(t *testing.T, tg *target) {
 		t.Errorf("WaitUntilNotExists on a missing vault: %v", err)
 	}
 	mustCreateVault(t, tg, "", "v")
-	sl := &sleeper{}
+	sl := &testkit.Sleeper{}
 	err := v.WaitUntilNotExists(ctx, &firn.WaiterOptions{MaxAttempts: 2, Sleep: sl.Sleep})
 	if !errors.Is(err, firn.ErrMaxAttemptsExceeded) || errors.Is(err, firn.ErrResourceNotFound) {
 		t.Errorf("WaitUntilNotExists on an existing vault: %v, want ErrMaxAttemptsExceeded alone", err)
 	}
-	if got, want := sl.pauses(), []time.Duration{3 * time.Second}; !slices.Equal(got, want) {
+	if got, want := sl.Pauses(), []time.Duration{3 * time.Second}; !slices.Equal(got, want) {
 		t.Errorf("pauses %v, want %v", got, want)
 	}
-	sl = &sleeper{}
-	sl.advance = func(time.Duration) {
+	sl = &testkit.Sleeper{}
+	sl.OnSleep = func(time.Duration) {
 		if err := v.Delete(ctx); err != nil {
 			t.Errorf("Delete: %v", err)
 		}
@@ -1043,7 +869,7 @@ func testResWaitVaultNotExists(t *testing.T, tg *target) {
 	if err := firn.WaitUntilVaultNotExists(ctx, s, &firn.DescribeVaultInput{AccountId: "-", VaultName: "v"}, &firn.WaiterOptions{Sleep: sl.Sleep}); err != nil {
 		t.Errorf("WaitUntilVaultNotExists on a vault deleted while waiting: %v", err)
 	}
-	if n := len(sl.pauses()); n != 1 {
+	if n := len(sl.Pauses()); n != 1 {
 		t.Errorf("%d pauses, want 1", n)
 	}
 	err = client.NewAccount(s, "").Vault("bad name").WaitUntilNotExists(ctx, &firn.WaiterOptions{Sleep: noSleep(t)})
@@ -1054,12 +880,12 @@ func testResWaitVaultNotExists(t *testing.T, tg *target) {
 // 15 checks.
 func testResWaitDefaults(t *testing.T, tg *target) {
 	s := newSpy(tg.g)
-	sl := &sleeper{}
+	sl := &testkit.Sleeper{}
 	err := firn.WaitUntilVaultExists(t.Context(), s, &firn.DescribeVaultInput{VaultName: "v"}, &firn.WaiterOptions{Sleep: sl.Sleep})
 	if !errors.Is(err, firn.ErrMaxAttemptsExceeded) {
 		t.Errorf("WaitUntilVaultExists: %v, want ErrMaxAttemptsExceeded", err)
 	}
-	if got, want := sl.pauses(), slices.Repeat([]time.Duration{3 * time.Second}, 14); !slices.Equal(got, want) {
+	if got, want := sl.Pauses(), slices.Repeat([]time.Duration{3 * time.Second}, 14); !slices.Equal(got, want) {
 		t.Errorf("pauses %v, want %v", got, want)
 	}
 	if n := s.n("DescribeVault"); n != 15 {
@@ -1081,7 +907,7 @@ func testResWaitJobComplete(t *testing.T, tg *target) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sl := &sleeper{advance: func(d time.Duration) { tg.clock.Advance(d) }}
+	sl := &testkit.Sleeper{OnSleep: func(d time.Duration) { tg.clock.Advance(d) }}
 	d, err := firn.WaitUntilJobComplete(ctx, tg.g, &firn.DescribeJobInput{VaultName: "v", JobId: j.ID()}, &firn.WaiterOptions{Sleep: sl.Sleep})
 	if err != nil {
 		t.Fatalf("WaitUntilJobComplete: %v", err)
@@ -1089,7 +915,7 @@ func testResWaitJobComplete(t *testing.T, tg *target) {
 	if !d.Completed || d.StatusCode != firn.StatusSucceeded || d.JobId != j.ID() {
 		t.Errorf("description %+v, want a succeeded job", d)
 	}
-	for _, p := range sl.pauses() {
+	for _, p := range sl.Pauses() {
 		if p != time.Minute {
 			t.Errorf("pause %v, want the default of 1m", p)
 		}
@@ -1119,7 +945,7 @@ func testResWaitCancel(t *testing.T, tg *target) {
 
 	// Cancelled while pausing: no further check.
 	ctx, cancel := context.WithCancel(t.Context())
-	sl := &sleeper{advance: func(time.Duration) { cancel() }}
+	sl := &testkit.Sleeper{OnSleep: func(time.Duration) { cancel() }}
 	err := v.WaitUntilExists(ctx, &firn.WaiterOptions{Sleep: sl.Sleep})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("WaitUntilExists cancelled while pausing: %v, want context.Canceled", err)
@@ -1191,8 +1017,8 @@ func uploadAndCheck(t *testing.T, tg *target, u *client.Uploader, body io.Reader
 	if err != nil {
 		t.Fatalf("Upload of %d bytes: %v", len(data), err)
 	}
-	if a.Checksum != treeHash(data) || a.VaultName() != "v" {
-		t.Errorf("Upload of %d bytes: checksum %q, want %s", len(data), a.Checksum, treeHash(data))
+	if a.Checksum != testkit.TreeHashHex(data) || a.VaultName() != "v" {
+		t.Errorf("Upload of %d bytes: checksum %q, want %s", len(data), a.Checksum, testkit.TreeHashHex(data))
 	}
 	single, initiated, parts := s.n("UploadArchive"), s.n("InitiateMultipartUpload"), s.n("UploadMultipartPart")
 	if wantParts == 0 && (single != 1 || initiated != 0) || wantParts > 0 && (single != 0 || initiated != 1 || parts != wantParts) {
@@ -1323,14 +1149,14 @@ func testResUploaderRetry(t *testing.T, tg *target) {
 			}
 			return nil
 		}
-		sl := &sleeper{}
+		sl := &testkit.Sleeper{}
 		u := &client.Uploader{PartSize: mib, Concurrency: 2, RetryDelay: time.Second, Sleep: sl.Sleep}
 		a, err := u.Upload(t.Context(), client.NewAccount(s, "").Vault("v"), body(), "retried")
 		if err != nil {
 			t.Fatalf("Upload: %v", err)
 		}
-		if a.Checksum != treeHash(data) {
-			t.Errorf("checksum %q, want %s", a.Checksum, treeHash(data))
+		if a.Checksum != testkit.TreeHashHex(data) {
+			t.Errorf("checksum %q, want %s", a.Checksum, testkit.TreeHashHex(data))
 		}
 		wantArchive(t, tg, "", "v", a.ID(), data, "retried")
 		if want := map[int]int{0: 2, 1: 2, 2: 3, 3: 1, 4: 2}; !reflect.DeepEqual(attempts, want) {
@@ -1340,7 +1166,7 @@ func testResUploaderRetry(t *testing.T, tg *target) {
 			t.Errorf("%d CompleteMultipartUpload calls, want 2", n)
 		}
 		// One pause before each first retry, a doubled one before part 2's second.
-		got := sl.pauses()
+		got := sl.Pauses()
 		slices.Sort(got)
 		want := append(slices.Repeat([]time.Duration{time.Second}, 5), 2*time.Second)
 		if !slices.Equal(got, want) {
@@ -1350,7 +1176,7 @@ func testResUploaderRetry(t *testing.T, tg *target) {
 		for _, in := range inputsOf[firn.UploadMultipartPartInput](s, "UploadMultipartPart") {
 			var start, end int64
 			fmt.Sscanf(in.Range, "bytes %d-%d/*", &start, &end)
-			if in.Checksum != treeHash(data[start:end+1]) {
+			if in.Checksum != testkit.TreeHashHex(data[start:end+1]) {
 				t.Errorf("part %s sent with checksum %s", in.Range, in.Checksum)
 			}
 		}
@@ -1366,12 +1192,12 @@ func testResUploaderRetry(t *testing.T, tg *target) {
 		}
 		return nil
 	}
-	sl := &sleeper{}
+	sl := &testkit.Sleeper{}
 	a, err := (&client.Uploader{Sleep: sl.Sleep}).Upload(t.Context(), client.NewAccount(s, "").Vault("v"), strings.NewReader("a small archive"), "")
 	if err != nil {
 		t.Fatalf("Upload: %v", err)
 	}
-	if got, want := sl.pauses(), []time.Duration{time.Second, 2 * time.Second}; !slices.Equal(got, want) {
+	if got, want := sl.Pauses(), []time.Duration{time.Second, 2 * time.Second}; !slices.Equal(got, want) {
 		t.Errorf("pauses %v, want %v", got, want)
 	}
 	wantArchive(t, tg, "", "v", a.ID(), []byte("a small archive"), "")
@@ -1379,7 +1205,7 @@ func testResUploaderRetry(t *testing.T, tg *target) {
 
 func testResUploaderGiveUp(t *testing.T, tg *target) {
 	mustCreateVault(t, tg, "", "v")
-	upload(t, tg, "", "v", pattern(10), "")
+	upload(t, tg, "", "v", testkit.Pattern(10), "")
 	before := snapshot(t, tg, "")
 	data := random(5 * mib)
 	for _, body := range []io.Reader{bytes.NewReader(data), onlyReader{bytes.NewReader(data)}} {
@@ -1395,7 +1221,7 @@ func testResUploaderGiveUp(t *testing.T, tg *target) {
 			}
 			return nil
 		}
-		sl := &sleeper{}
+		sl := &testkit.Sleeper{}
 		u := &client.Uploader{PartSize: mib, Concurrency: 2, MaxAttempts: 4, RetryDelay: 10 * time.Millisecond, Sleep: sl.Sleep}
 		a, err := u.Upload(t.Context(), client.NewAccount(s, "").Vault("v"), body, "")
 		if a != nil || !errors.Is(err, firn.ErrServiceUnavailable) || !strings.Contains(err.Error(), "part 4") {
@@ -1404,7 +1230,7 @@ func testResUploaderGiveUp(t *testing.T, tg *target) {
 		if failed != 4 {
 			t.Errorf("the failing part was tried %d times, want 4", failed)
 		}
-		if got, want := sl.pauses(), []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}; !slices.Equal(got, want) {
+		if got, want := sl.Pauses(), []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}; !slices.Equal(got, want) {
 			t.Errorf("pauses %v, want %v", got, want)
 		}
 		if s.n("AbortMultipartUpload") != 1 || s.n("CompleteMultipartUpload") != 0 {
@@ -1422,7 +1248,7 @@ func testResUploaderGiveUp(t *testing.T, tg *target) {
 		}
 		return nil
 	}
-	_, err := (&client.Uploader{PartSize: mib, Sleep: (&sleeper{}).Sleep}).Upload(t.Context(), client.NewAccount(s, "").Vault("v"), bytes.NewReader(data), "")
+	_, err := (&client.Uploader{PartSize: mib, Sleep: (&testkit.Sleeper{}).Sleep}).Upload(t.Context(), client.NewAccount(s, "").Vault("v"), bytes.NewReader(data), "")
 	if !errors.Is(err, firn.ErrServiceUnavailable) || s.n("CompleteMultipartUpload") != 3 || s.n("AbortMultipartUpload") != 1 {
 		t.Errorf("Upload with a failing completion: %v after %d completions and %d aborts, want 3 and 1",
 			err, s.n("CompleteMultipartUpload"), s.n("AbortMultipartUpload"))
@@ -1439,7 +1265,7 @@ func testResUploaderNotRetried(t *testing.T, tg *target) {
 	s.before = func(op string, n int, in any) error {
 		if op == "UploadMultipartPart" && partNumber(t, in, mib) == 1 {
 			// A corrupted part: the service's checksum check fails.
-			in.(*firn.UploadMultipartPartInput).Checksum = treeHash(nil)
+			in.(*firn.UploadMultipartPartInput).Checksum = testkit.TreeHashHex(nil)
 		}
 		return nil
 	}
@@ -1501,7 +1327,7 @@ func testResUploaderReadError(t *testing.T, tg *target) {
 	before := snapshot(t, tg, "")
 	data := random(4 * mib)
 	for _, body := range []io.Reader{
-		&failingReader{data: data[:mib+mib/2], err: errors.New("bad sector")},
+		io.MultiReader(bytes.NewReader(data[:mib+mib/2]), iotest.ErrReader(errors.New("bad sector"))),
 		failingReaderAt{bytes.NewReader(data), 2 * mib},
 	} {
 		s := newSpy(tg.g)
@@ -1516,7 +1342,7 @@ func testResUploaderReadError(t *testing.T, tg *target) {
 	}
 	// A body that fails before its first part is complete uploads nothing.
 	s := newSpy(tg.g)
-	_, err := (&client.Uploader{PartSize: mib}).Upload(t.Context(), client.NewAccount(s, "").Vault("v"), &failingReader{data: data[:10], err: errors.New("bad sector")}, "")
+	_, err := (&client.Uploader{PartSize: mib}).Upload(t.Context(), client.NewAccount(s, "").Vault("v"), io.MultiReader(bytes.NewReader(data[:10]), iotest.ErrReader(errors.New("bad sector"))), "")
 	if err == nil || !strings.Contains(err.Error(), "bad sector") || s.n("InitiateMultipartUpload")+s.n("UploadArchive") != 0 {
 		t.Errorf("Upload of a body failing at once: %v after %d calls", err, s.n("InitiateMultipartUpload")+s.n("UploadArchive"))
 	}
@@ -1602,7 +1428,7 @@ func testResUploaderBadOptions(t *testing.T, tg *target) {
 		{client.Uploader{MaxAttempts: -1}, "MaxAttempts"},
 		{client.Uploader{RetryDelay: -time.Second}, "RetryDelay"},
 	} {
-		_, err := tc.u.Upload(t.Context(), v, bytes.NewReader(pattern(10)), "")
+		_, err := tc.u.Upload(t.Context(), v, bytes.NewReader(testkit.Pattern(10)), "")
 		checkErr(t, true, err, firn.ErrInvalidParameterValue, tc.mention)
 	}
 	if n := s.n("UploadArchive") + s.n("InitiateMultipartUpload"); n != 0 {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 // Steps that rules of several areas take.
@@ -71,7 +72,7 @@ func uploadE(ctx context.Context, tg *target, account, vault string, data []byte
 		AccountId:          account,
 		VaultName:          vault,
 		ArchiveDescription: desc,
-		Checksum:           treeHash(data),
+		Checksum:           testkit.TreeHashHex(data),
 		Body:               bytes.NewReader(data),
 	})
 }
@@ -84,8 +85,8 @@ func checkUploadOutput(tg *target, account, vault string, data []byte, out *firn
 		return "UploadArchive: nil output"
 	case out.ArchiveId == "":
 		return "UploadArchive: empty ArchiveId"
-	case out.Checksum != treeHash(data):
-		return fmt.Sprintf("UploadArchive: Checksum %q, want %s", out.Checksum, treeHash(data))
+	case out.Checksum != testkit.TreeHashHex(data):
+		return fmt.Sprintf("UploadArchive: Checksum %q, want %s", out.Checksum, testkit.TreeHashHex(data))
 	case out.Location != tg.vaultLocation(account, vault)+"/archives/"+out.ArchiveId:
 		return fmt.Sprintf("UploadArchive: Location %q, want %s/archives/%s", out.Location, tg.vaultLocation(account, vault), out.ArchiveId)
 	}
@@ -142,8 +143,8 @@ func wantArchive(t *testing.T, tg *target, account, vault, archiveID string, dat
 	if !bytes.Equal(got, data) {
 		t.Errorf("archive %.16s… in %s: %s", archiveID, vault, diffBytes(got, data))
 	}
-	if out.Checksum != treeHash(data) {
-		t.Errorf("GetJobOutput Checksum %q, want %s", out.Checksum, treeHash(data))
+	if out.Checksum != testkit.TreeHashHex(data) {
+		t.Errorf("GetJobOutput Checksum %q, want %s", out.Checksum, testkit.TreeHashHex(data))
 	}
 	if out.ArchiveDescription != desc {
 		t.Errorf("GetJobOutput ArchiveDescription %q, want %q", out.ArchiveDescription, desc)

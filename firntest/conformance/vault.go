@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 var vaultRules = []rule{
@@ -103,7 +104,7 @@ func vaultOps(archiveID string) []vaultOp {
 			return out == nil, err
 		}},
 		{"UploadArchive", func(ctx context.Context, tg *target, account, vault string) (bool, error) {
-			out, err := uploadE(ctx, tg, account, vault, pattern(1000), "d")
+			out, err := uploadE(ctx, tg, account, vault, testkit.Pattern(1000), "d")
 			return out == nil, err
 		}},
 		{"DeleteArchive", func(ctx context.Context, tg *target, account, vault string) (bool, error) {
@@ -144,7 +145,7 @@ func testAccountIsolation(t *testing.T, tg *target) {
 		mustAddTags(t, tg, account, "shared", map[string]string{"owner": tg.resolve(account)})
 		tg.clock.Advance(time.Minute)
 	}
-	upload(t, tg, tenantA, "shared", pattern(3000), "in A")
+	upload(t, tg, tenantA, "shared", testkit.Pattern(3000), "in A")
 
 	for i, account := range accounts {
 		d := mustDescribeVault(t, tg, account, "shared")
@@ -195,7 +196,7 @@ func testInvalidAccounts(t *testing.T, tg *target) {
 	ctx := t.Context()
 	mustCreateVault(t, tg, "", "v")
 	mustAddTags(t, tg, "", "v", map[string]string{"k": "v"})
-	a := upload(t, tg, "", "v", pattern(100), "")
+	a := upload(t, tg, "", "v", testkit.Pattern(100), "")
 	before := snapshot(t, tg, "")
 
 	bad := []string{"abc", "12345", "12345678901", "1234567890123", "12345678901a", "-1", "--", "0-0000000000",
@@ -285,7 +286,7 @@ func testCreateVaultIdempotent(t *testing.T, tg *target) {
 	first := mustCreateVault(t, tg, "", "v")
 	created := tg.clock.Now()
 	mustAddTags(t, tg, "", "v", map[string]string{"k": "v"})
-	a := upload(t, tg, "", "v", pattern(1234), "kept")
+	a := upload(t, tg, "", "v", testkit.Pattern(1234), "kept")
 	before := snapshot(t, tg, "")
 
 	tg.clock.Advance(time.Hour)
@@ -299,7 +300,7 @@ func testCreateVaultIdempotent(t *testing.T, tg *target) {
 		t.Errorf("CreationDate after re-create %v, want %v", d.CreationDate, created)
 	}
 	wantUnchanged(t, tg, "", before)
-	wantArchive(t, tg, "", "v", a.ArchiveId, pattern(1234), "kept")
+	wantArchive(t, tg, "", "v", a.ArchiveId, testkit.Pattern(1234), "kept")
 }
 
 func testCreateVaultConcurrent(t *testing.T, tg *target) {
@@ -434,7 +435,7 @@ func testListVaultsFields(t *testing.T, tg *target) {
 	for i, name := range []string{"c", "a", "b"} {
 		mustCreateVault(t, tg, "", name)
 		for j := range i + 1 {
-			upload(t, tg, "", name, pattern(100*(j+1)), "")
+			upload(t, tg, "", name, testkit.Pattern(100*(j+1)), "")
 		}
 		tg.clock.Advance(time.Minute)
 	}
@@ -620,7 +621,7 @@ func testDeleteVaultEmpty(t *testing.T, tg *target) {
 	must[firn.SetVaultNotificationsOutput](t, "SetVaultNotifications")(tg.g.SetVaultNotifications(ctx,
 		&firn.SetVaultNotificationsInput{VaultName: "v", VaultNotificationConfig: &firn.VaultNotificationConfig{
 			SNSTopic: tg.topic("t"), Events: []string{firn.EventInventoryRetrievalCompleted}}}))
-	a := upload(t, tg, "", "v", pattern(10), "")
+	a := upload(t, tg, "", "v", testkit.Pattern(10), "")
 	must[firn.DeleteArchiveOutput](t, "DeleteArchive")(tg.g.DeleteArchive(ctx, &firn.DeleteArchiveInput{VaultName: "v", ArchiveId: a.ArchiveId}))
 
 	must[firn.DeleteVaultOutput](t, "DeleteVault")(tg.g.DeleteVault(ctx, &firn.DeleteVaultInput{VaultName: "v"}))
@@ -660,8 +661,8 @@ func testDeleteVaultNotFound(t *testing.T, tg *target) {
 func testDeleteVaultNotEmpty(t *testing.T, tg *target) {
 	ctx := t.Context()
 	mustCreateVault(t, tg, "", "v")
-	a := upload(t, tg, "", "v", pattern(10), "")
-	b := upload(t, tg, "", "v", pattern(20), "")
+	a := upload(t, tg, "", "v", testkit.Pattern(10), "")
+	b := upload(t, tg, "", "v", testkit.Pattern(20), "")
 	// Delete the vault while it holds two archives, then one, then none.
 	for _, id := range []string{a.ArchiveId, b.ArchiveId, ""} {
 		before := snapshot(t, tg, "")
@@ -689,7 +690,7 @@ func testMissingVault(t *testing.T, tg *target) {
 	must[firn.DeleteVaultOutput](t, "DeleteVault")(tg.g.DeleteVault(ctx, &firn.DeleteVaultInput{VaultName: "gone"}))
 	mustCreateVault(t, tg, tenantA, "elsewhere")
 	mustCreateVault(t, tg, "", "present")
-	a := upload(t, tg, "", "present", pattern(10), "")
+	a := upload(t, tg, "", "present", testkit.Pattern(10), "")
 	before := snapshot(t, tg, "")
 	beforeA := snapshot(t, tg, tenantA)
 	for _, op := range vaultOps(a.ArchiveId) {

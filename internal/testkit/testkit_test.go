@@ -1,11 +1,15 @@
 package testkit_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/internal/testkit"
 )
 
@@ -86,5 +90,68 @@ func TestOperations(t *testing.T) {
 	ops := testkit.Operations()
 	if len(ops) != 33 || !slices.IsSorted(ops) || !slices.Contains(ops, "UploadArchive") {
 		t.Errorf("Operations() = %v, want the 33 operations of the API in order", ops)
+	}
+}
+
+func TestSleeper(t *testing.T) {
+	var advanced time.Duration
+	s := &testkit.Sleeper{OnSleep: func(d time.Duration) { advanced += d }}
+	ctx, cancel := context.WithCancel(t.Context())
+	if err := s.Sleep(ctx, time.Second); err != nil {
+		t.Errorf("Sleep: %v", err)
+	}
+	cancel()
+	if err := s.Sleep(ctx, 2*time.Second); !errors.Is(err, context.Canceled) {
+		t.Errorf("Sleep with a cancelled context: %v, want context.Canceled", err)
+	}
+	if got, want := s.Pauses(), []time.Duration{time.Second, 2 * time.Second}; !slices.Equal(got, want) || advanced != 3*time.Second {
+		t.Errorf("Pauses() = %v and OnSleep saw %v, want %v and 3s", got, advanced, want)
+	}
+}
+
+func TestCollect(t *testing.T) {
+	seq := func(yield func(int, error) bool) {
+		for i := range 3 {
+			if !yield(i, nil) {
+				return
+			}
+		}
+	}
+	if got := testkit.Collect(t, "seq", seq); !slices.Equal(got, []int{0, 1, 2}) {
+		t.Errorf("Collect = %v, want [0 1 2]", got)
+	}
+}
+
+// recorder is a testing.TB that records the errors reported on it.
+type recorder struct {
+	testing.TB
+	errs []string
+}
+
+func (r *recorder) Helper() {}
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+func TestWantError(t *testing.T) {
+	notFound := &firn.Error{Code: firn.CodeResourceNotFound, Message: "Vault not found for ARN: x"}
+	for _, c := range []struct {
+		err      error
+		mentions []string
+		isFirn   bool
+		errs     int
+	}{
+		{notFound, []string{"VAULT NOT FOUND"}, true, 0},
+		{fmt.Errorf("wrapped: %w", notFound), nil, true, 0},
+		{notFound, []string{"archive"}, true, 1},
+		{&firn.Error{Code: firn.CodeInvalidParameterValue}, nil, true, 1},
+		{errors.New("plain"), nil, false, 1},
+		{nil, nil, false, 1},
+	} {
+		r := &recorder{TB: t}
+		if got := testkit.WantError(r, c.err, firn.ErrResourceNotFound, c.mentions...); got != c.isFirn || len(r.errs) != c.errs {
+			t.Errorf("WantError(%v, %q) = %v reporting %q, want %v with %d error(s)", c.err, c.mentions, got, r.errs, c.isFirn, c.errs)
+		}
 	}
 }
