@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -188,19 +189,13 @@ func (mm *mdlMachine) setup(rt *rapid.T) {
 	ctx := context.Background()
 	for _, name := range []string{"a", "b"} {
 		in := &firn.CreateVaultInput{VaultName: name}
-		eo, ee := mm.e.CreateVault(ctx, in)
-		mo, me := mm.m.CreateVault(ctx, in)
-		mdlCompare(rt, mm, "CreateVault", eo, ee, mo, me)
+		mdlCall(rt, mm, ctx, firn.Glacier.CreateVault, in, in)
 	}
 	tags := &firn.AddTagsToVaultInput{VaultName: "a", Tags: map[string]string{"k0": "v", "k1": "v", "k2": "v", "k3": "v", "k4": "v", "k5": "v", "k6": "v", "k7": "v"}}
-	et, ee := mm.e.AddTagsToVault(ctx, tags)
-	mt, me := mm.m.AddTagsToVault(ctx, tags)
-	mdlCompare(rt, mm, "AddTagsToVault", et, ee, mt, me)
+	mdlCall(rt, mm, ctx, firn.Glacier.AddTagsToVault, tags, tags)
 	notes := &firn.SetVaultNotificationsInput{VaultName: "a", VaultNotificationConfig: &firn.VaultNotificationConfig{
 		SNSTopic: "arn:aws:sns:us-east-1:111122223333:topic", Events: []string{firn.EventArchiveRetrievalCompleted, firn.EventInventoryRetrievalCompleted}}}
-	eo, ee := mm.e.SetVaultNotifications(ctx, notes)
-	mo, me := mm.m.SetVaultNotifications(ctx, notes)
-	mdlCompare(rt, mm, "SetVaultNotifications", eo, ee, mo, me)
+	mdlCall(rt, mm, ctx, firn.Glacier.SetVaultNotifications, notes, notes)
 	for _, a := range []struct {
 		desc string
 		data []byte
@@ -208,17 +203,14 @@ func (mm *mdlMachine) setup(rt *rapid.T) {
 		in := func() *firn.UploadArchiveInput {
 			return &firn.UploadArchiveInput{VaultName: "a", ArchiveDescription: a.desc, Body: bytes.NewReader(a.data)}
 		}
-		eo, ee := mm.e.UploadArchive(ctx, in())
-		mo, me := mm.m.UploadArchive(ctx, in())
-		if mdlCompare(rt, mm, "UploadArchive", eo, ee, mo, me) {
+		if mo, ok := mdlCall(rt, mm, ctx, firn.Glacier.UploadArchive, in(), in()); ok {
 			mm.archives = append(mm.archives, mdlRef{"", "a", mo.ArchiveId})
 			mm.sizes[mo.ArchiveId] = len(a.data)
 		}
 	}
 	up := &firn.InitiateMultipartUploadInput{VaultName: "a", PartSize: 1 << 20}
-	eu, ee := mm.e.InitiateMultipartUpload(ctx, up)
-	mu, me := mm.m.InitiateMultipartUpload(ctx, up)
-	if !mdlCompare(rt, mm, "InitiateMultipartUpload", eu, ee, mu, me) {
+	mu, ok := mdlCall(rt, mm, ctx, firn.Glacier.InitiateMultipartUpload, up, up)
+	if !ok {
 		return
 	}
 	mm.uploads = append(mm.uploads, mdlRef{"", "a", mu.UploadId})
@@ -227,43 +219,46 @@ func (mm *mdlMachine) setup(rt *rapid.T) {
 	in := func(id string) *firn.UploadMultipartPartInput {
 		return &firn.UploadMultipartPartInput{VaultName: "a", UploadId: id, Range: "bytes 0-499/*", Body: bytes.NewReader(part)}
 	}
-	ep, ee := mm.e.UploadMultipartPart(ctx, in(eu.UploadId))
-	mp, me := mm.m.UploadMultipartPart(ctx, in(mu.UploadId))
-	if mdlCompare(rt, mm, "UploadMultipartPart", ep, ee, mp, me) {
+	if _, ok := mdlCall(rt, mm, ctx, firn.Glacier.UploadMultipartPart, in(mm.toEngine(mu.UploadId)), in(mu.UploadId)); ok {
 		mm.parts[mu.UploadId] = map[int64][]byte{0: part}
 	}
 }
 
-// mdlCompare checks that the engine and the model answered alike and
-// reports whether they succeeded. IDs new to both are paired on the way.
+// mdlCall makes one call of op on the engine, with eIn, and on the model,
+// with mIn, and checks that they answered alike; it returns the model's
+// output and whether both succeeded. IDs new to both are paired on the way.
 //
 // Failures are reported with a message free of IDs, which differ from run
 // to run (the engine's are random), so that rapid recognises the failure
-// when it shrinks the steps; the details are logged.
-func mdlCompare[O any](rt *rapid.T, mm *mdlMachine, op string, eOut *O, eErr error, mOut *O, mErr error) bool {
+// when it shrinks the steps; the details are logged. The message names the
+// operation after its input type.
+func mdlCall[I, O any](rt *rapid.T, mm *mdlMachine, ctx context.Context, op func(firn.Glacier, context.Context, *I) (*O, error), eIn, mIn *I) (*O, bool) {
 	rt.Helper()
+	eOut, eErr := op(mm.e, ctx, eIn)
+	mOut, mErr := op(mm.m, ctx, mIn)
+	name := strings.TrimSuffix(reflect.TypeFor[I]().Name(), "Input")
 	if mErr != nil || eErr != nil {
 		var fe *firn.Error
 		switch {
 		case eErr != nil && !errors.As(eErr, &fe):
 			rt.Logf("engine: %v (%T)", eErr, eErr)
-			rt.Fatalf("%s: the engine's error is not a *firn.Error", op)
+			rt.Fatalf("%s: the engine's error is not a *firn.Error", name)
 		case eErr != nil && eOut != nil:
-			rt.Fatalf("%s: the engine failed with %s and an output", op, firn.CodeOf(eErr))
+			rt.Fatalf("%s: the engine failed with %s and an output", name, firn.CodeOf(eErr))
 		case mErr == nil:
 			rt.Logf("engine: %v\nmodel: %s", eErr, mdlJSON(rt, mOut))
-			rt.Fatalf("%s: the engine failed with %s, the model succeeded", op, firn.CodeOf(eErr))
+			rt.Fatalf("%s: the engine failed with %s, the model succeeded", name, firn.CodeOf(eErr))
 		case eErr == nil:
 			rt.Logf("engine: %s\nmodel: %v", mdlJSON(rt, eOut), mErr)
-			rt.Fatalf("%s: the engine succeeded, the model failed with %s", op, firn.CodeOf(mErr))
+			rt.Fatalf("%s: the engine succeeded, the model failed with %s", name, firn.CodeOf(mErr))
 		case firn.CodeOf(eErr) != firn.CodeOf(mErr):
 			rt.Logf("engine: %v\nmodel: %v", eErr, mErr)
-			rt.Fatalf("%s: the engine failed with %s, the model with %s", op, firn.CodeOf(eErr), firn.CodeOf(mErr))
+			rt.Fatalf("%s: the engine failed with %s, the model with %s", name, firn.CodeOf(eErr), firn.CodeOf(mErr))
 		}
-		return false
+		return nil, false
 	}
-	mm.match(rt, op, mdlJSON(rt, eOut), mdlJSON(rt, mOut))
-	return true
+	mm.match(rt, name, mdlJSON(rt, eOut), mdlJSON(rt, mOut))
+	return mOut, true
 }
 
 // match pairs the IDs of an engine and a model answer, position by
@@ -429,33 +424,16 @@ func (mm *mdlMachine) marker(rt *rapid.T) string {
 // actions returns the state machine's actions by name.
 func (mm *mdlMachine) actions() map[string]func(*rapid.T) {
 	acts := map[string]func(*rapid.T){
-		"CreateVault": func(rt *rapid.T) {
-			ctx, in := mm.ctx(rt), &firn.CreateVaultInput{AccountId: mdlAccounts.draw(rt, "account"), VaultName: mdlVaults.draw(rt, "vault")}
-			eo, ee := mm.e.CreateVault(ctx, in)
-			mo, me := mm.m.CreateVault(ctx, in)
-			mdlCompare(rt, mm, "CreateVault", eo, ee, mo, me)
-		},
-		"DescribeVault": func(rt *rapid.T) {
-			ctx, in := mm.ctx(rt), &firn.DescribeVaultInput{AccountId: mdlAccounts.draw(rt, "account"), VaultName: mdlVaults.draw(rt, "vault")}
-			eo, ee := mm.e.DescribeVault(ctx, in)
-			mo, me := mm.m.DescribeVault(ctx, in)
-			mdlCompare(rt, mm, "DescribeVault", eo, ee, mo, me)
-		},
+		"CreateVault":   mdlPlain(mm, firn.Glacier.CreateVault),
+		"DescribeVault": mdlPlain(mm, firn.Glacier.DescribeVault),
 		"ListVaults": func(rt *rapid.T) {
 			ctx := mm.ctx(rt)
 			in := &firn.ListVaultsInput{AccountId: mdlAccounts.draw(rt, "account"),
 				Limit:  rapid.SampledFrom([]int32{0, 1, 2, 1000, 1001, -1}).Draw(rt, "limit"),
 				Marker: rapid.SampledFrom([]string{"", "arn:aws:glacier:us-east-1:000000000000:vaults/a", "arn:aws:glacier:us-east-1:000000000000:vaults/b", "arn:aws:glacier:us-east-1:111111111111:vaults/a", "a"}).Draw(rt, "marker")}
-			eo, ee := mm.e.ListVaults(ctx, in)
-			mo, me := mm.m.ListVaults(ctx, in)
-			mdlCompare(rt, mm, "ListVaults", eo, ee, mo, me)
+			mdlCall(rt, mm, ctx, firn.Glacier.ListVaults, in, in)
 		},
-		"DeleteVault": func(rt *rapid.T) {
-			ctx, in := mm.ctx(rt), &firn.DeleteVaultInput{AccountId: mdlAccounts.draw(rt, "account"), VaultName: mdlVaults.draw(rt, "vault")}
-			eo, ee := mm.e.DeleteVault(ctx, in)
-			mo, me := mm.m.DeleteVault(ctx, in)
-			mdlCompare(rt, mm, "DeleteVault", eo, ee, mo, me)
-		},
+		"DeleteVault": mdlPlain(mm, firn.Glacier.DeleteVault),
 		"AddTagsToVault": func(rt *rapid.T) {
 			ctx := mm.ctx(rt)
 			keys := mdlArg{[]string{"k8", "k9", "k10", "frozen", "k0", "k1", "Clé été", strings.Repeat("é", 128)},
@@ -465,23 +443,14 @@ func (mm *mdlMachine) actions() map[string]func(*rapid.T) {
 			for range rapid.IntRange(0, 4).Draw(rt, "tags") {
 				in.Tags[keys.draw(rt, "key")] = values.draw(rt, "value")
 			}
-			eo, ee := mm.e.AddTagsToVault(ctx, in)
-			mo, me := mm.m.AddTagsToVault(ctx, in)
-			mdlCompare(rt, mm, "AddTagsToVault", eo, ee, mo, me)
+			mdlCall(rt, mm, ctx, firn.Glacier.AddTagsToVault, in, in)
 		},
-		"ListTagsForVault": func(rt *rapid.T) {
-			ctx, in := mm.ctx(rt), &firn.ListTagsForVaultInput{AccountId: mdlAccounts.draw(rt, "account"), VaultName: mdlVaults.draw(rt, "vault")}
-			eo, ee := mm.e.ListTagsForVault(ctx, in)
-			mo, me := mm.m.ListTagsForVault(ctx, in)
-			mdlCompare(rt, mm, "ListTagsForVault", eo, ee, mo, me)
-		},
+		"ListTagsForVault": mdlPlain(mm, firn.Glacier.ListTagsForVault),
 		"RemoveTagsFromVault": func(rt *rapid.T) {
 			ctx := mm.ctx(rt)
 			in := &firn.RemoveTagsFromVaultInput{AccountId: mdlAccounts.draw(rt, "account"), VaultName: mdlVaults.draw(rt, "vault"),
 				TagKeys: rapid.SliceOfN(rapid.SampledFrom([]string{"k0", "k1", "frozen", "nope"}), 0, 3).Draw(rt, "keys")}
-			eo, ee := mm.e.RemoveTagsFromVault(ctx, in)
-			mo, me := mm.m.RemoveTagsFromVault(ctx, in)
-			mdlCompare(rt, mm, "RemoveTagsFromVault", eo, ee, mo, me)
+			mdlCall(rt, mm, ctx, firn.Glacier.RemoveTagsFromVault, in, in)
 		},
 		"SetVaultNotifications": func(rt *rapid.T) {
 			ctx := mm.ctx(rt)
@@ -490,91 +459,45 @@ func (mm *mdlMachine) actions() map[string]func(*rapid.T) {
 				in.VaultNotificationConfig = &firn.VaultNotificationConfig{SNSTopic: mdlTopics.draw(rt, "topic"),
 					Events: rapid.SliceOfN(rapid.SampledFrom([]string{firn.EventArchiveRetrievalCompleted, firn.EventInventoryRetrievalCompleted, "Bogus"}), 0, 2).Draw(rt, "events")}
 			}
-			eo, ee := mm.e.SetVaultNotifications(ctx, in)
-			mo, me := mm.m.SetVaultNotifications(ctx, in)
-			mdlCompare(rt, mm, "SetVaultNotifications", eo, ee, mo, me)
+			mdlCall(rt, mm, ctx, firn.Glacier.SetVaultNotifications, in, in)
 		},
-		"GetVaultNotifications": func(rt *rapid.T) {
-			ctx, in := mm.ctx(rt), &firn.GetVaultNotificationsInput{AccountId: mdlAccounts.draw(rt, "account"), VaultName: mdlVaults.draw(rt, "vault")}
-			eo, ee := mm.e.GetVaultNotifications(ctx, in)
-			mo, me := mm.m.GetVaultNotifications(ctx, in)
-			mdlCompare(rt, mm, "GetVaultNotifications", eo, ee, mo, me)
-		},
-		"DeleteVaultNotifications": func(rt *rapid.T) {
-			ctx, in := mm.ctx(rt), &firn.DeleteVaultNotificationsInput{AccountId: mdlAccounts.draw(rt, "account"), VaultName: mdlVaults.draw(rt, "vault")}
-			eo, ee := mm.e.DeleteVaultNotifications(ctx, in)
-			mo, me := mm.m.DeleteVaultNotifications(ctx, in)
-			mdlCompare(rt, mm, "DeleteVaultNotifications", eo, ee, mo, me)
-		},
+		"GetVaultNotifications":    mdlPlain(mm, firn.Glacier.GetVaultNotifications),
+		"DeleteVaultNotifications": mdlPlain(mm, firn.Glacier.DeleteVaultNotifications),
 		"SetVaultAccessPolicy": func(rt *rapid.T) {
 			ctx := mm.ctx(rt)
 			in := &firn.SetVaultAccessPolicyInput{AccountId: mdlAccounts.draw(rt, "account"), VaultName: mdlVaults.draw(rt, "vault")}
 			if rapid.IntRange(0, 9).Draw(rt, "policy given") > 0 {
 				in.Policy = &firn.VaultAccessPolicy{Policy: mdlPolicies.draw(rt, "policy")}
 			}
-			eo, ee := mm.e.SetVaultAccessPolicy(ctx, in)
-			mo, me := mm.m.SetVaultAccessPolicy(ctx, in)
-			mdlCompare(rt, mm, "SetVaultAccessPolicy", eo, ee, mo, me)
+			mdlCall(rt, mm, ctx, firn.Glacier.SetVaultAccessPolicy, in, in)
 		},
-		"GetVaultAccessPolicy": func(rt *rapid.T) {
-			ctx, in := mm.ctx(rt), &firn.GetVaultAccessPolicyInput{AccountId: mdlAccounts.draw(rt, "account"), VaultName: mdlVaults.draw(rt, "vault")}
-			eo, ee := mm.e.GetVaultAccessPolicy(ctx, in)
-			mo, me := mm.m.GetVaultAccessPolicy(ctx, in)
-			mdlCompare(rt, mm, "GetVaultAccessPolicy", eo, ee, mo, me)
-		},
-		"DeleteVaultAccessPolicy": func(rt *rapid.T) {
-			ctx, in := mm.ctx(rt), &firn.DeleteVaultAccessPolicyInput{AccountId: mdlAccounts.draw(rt, "account"), VaultName: mdlVaults.draw(rt, "vault")}
-			eo, ee := mm.e.DeleteVaultAccessPolicy(ctx, in)
-			mo, me := mm.m.DeleteVaultAccessPolicy(ctx, in)
-			mdlCompare(rt, mm, "DeleteVaultAccessPolicy", eo, ee, mo, me)
-		},
+		"GetVaultAccessPolicy":    mdlPlain(mm, firn.Glacier.GetVaultAccessPolicy),
+		"DeleteVaultAccessPolicy": mdlPlain(mm, firn.Glacier.DeleteVaultAccessPolicy),
 		"InitiateVaultLock": func(rt *rapid.T) {
 			ctx := mm.ctx(rt)
 			in := &firn.InitiateVaultLockInput{AccountId: mdlAccounts.draw(rt, "account"), VaultName: mdlVaults.draw(rt, "vault")}
 			if rapid.IntRange(0, 9).Draw(rt, "policy given") > 0 {
 				in.Policy = &firn.VaultLockPolicy{Policy: mdlPolicies.draw(rt, "policy")}
 			}
-			eo, ee := mm.e.InitiateVaultLock(ctx, in)
-			mo, me := mm.m.InitiateVaultLock(ctx, in)
-			if mdlCompare(rt, mm, "InitiateVaultLock", eo, ee, mo, me) {
+			if mo, ok := mdlCall(rt, mm, ctx, firn.Glacier.InitiateVaultLock, in, in); ok {
 				mm.locks = append(mm.locks, mdlRef{in.AccountId, in.VaultName, mo.LockId})
 			}
 		},
-		"CompleteVaultLock": func(rt *rapid.T) {
-			ctx := mm.ctx(rt)
-			account, vault, id := mm.pick(rt, "lock", mm.locks)
-			eo, ee := mm.e.CompleteVaultLock(ctx, &firn.CompleteVaultLockInput{AccountId: account, VaultName: vault, LockId: mm.toEngine(id)})
-			mo, me := mm.m.CompleteVaultLock(ctx, &firn.CompleteVaultLockInput{AccountId: account, VaultName: vault, LockId: id})
-			mdlCompare(rt, mm, "CompleteVaultLock", eo, ee, mo, me)
-		},
-		"AbortVaultLock": func(rt *rapid.T) {
-			ctx, in := mm.ctx(rt), &firn.AbortVaultLockInput{AccountId: mdlAccounts.draw(rt, "account"), VaultName: mdlVaults.draw(rt, "vault")}
-			eo, ee := mm.e.AbortVaultLock(ctx, in)
-			mo, me := mm.m.AbortVaultLock(ctx, in)
-			mdlCompare(rt, mm, "AbortVaultLock", eo, ee, mo, me)
-		},
-		"GetVaultLock": func(rt *rapid.T) {
-			ctx, in := mm.ctx(rt), &firn.GetVaultLockInput{AccountId: mdlAccounts.draw(rt, "account"), VaultName: mdlVaults.draw(rt, "vault")}
-			eo, ee := mm.e.GetVaultLock(ctx, in)
-			mo, me := mm.m.GetVaultLock(ctx, in)
-			mdlCompare(rt, mm, "GetVaultLock", eo, ee, mo, me)
-		},
-		"UploadArchive": mm.uploadArchive,
-		"DeleteArchive": func(rt *rapid.T) {
-			ctx := mm.ctx(rt)
-			account, vault, id := mm.pick(rt, "archive", mm.archives)
-			eo, ee := mm.e.DeleteArchive(ctx, &firn.DeleteArchiveInput{AccountId: account, VaultName: vault, ArchiveId: mm.toEngine(id)})
-			mo, me := mm.m.DeleteArchive(ctx, &firn.DeleteArchiveInput{AccountId: account, VaultName: vault, ArchiveId: id})
-			mdlCompare(rt, mm, "DeleteArchive", eo, ee, mo, me)
-		},
+		"CompleteVaultLock": mdlOnResource(mm, "lock", &mm.locks, firn.Glacier.CompleteVaultLock, func(a, v, id string) *firn.CompleteVaultLockInput {
+			return &firn.CompleteVaultLockInput{AccountId: a, VaultName: v, LockId: id}
+		}),
+		"AbortVaultLock": mdlPlain(mm, firn.Glacier.AbortVaultLock),
+		"GetVaultLock":   mdlPlain(mm, firn.Glacier.GetVaultLock),
+		"UploadArchive":  mm.uploadArchive,
+		"DeleteArchive": mdlOnResource(mm, "archive", &mm.archives, firn.Glacier.DeleteArchive, func(a, v, id string) *firn.DeleteArchiveInput {
+			return &firn.DeleteArchiveInput{AccountId: a, VaultName: v, ArchiveId: id}
+		}),
 		"InitiateMultipartUpload": func(rt *rapid.T) {
 			ctx := mm.ctx(rt)
 			in := &firn.InitiateMultipartUploadInput{AccountId: mdlAccounts.draw(rt, "account"), VaultName: mdlVaults.draw(rt, "vault"),
 				ArchiveDescription: mdlDescs.draw(rt, "description"),
 				PartSize:           rapid.SampledFrom([]int64{1 << 20, 1 << 20, 2 << 20, 0, 3 << 20, 512 << 10, 8 << 30}).Draw(rt, "part size")}
-			eo, ee := mm.e.InitiateMultipartUpload(ctx, in)
-			mo, me := mm.m.InitiateMultipartUpload(ctx, in)
-			if mdlCompare(rt, mm, "InitiateMultipartUpload", eo, ee, mo, me) {
+			if mo, ok := mdlCall(rt, mm, ctx, firn.Glacier.InitiateMultipartUpload, in, in); ok {
 				mm.uploads = append(mm.uploads, mdlRef{in.AccountId, in.VaultName, mo.UploadId})
 				mm.partSize[mo.UploadId] = in.PartSize
 				mm.parts[mo.UploadId] = map[int64][]byte{}
@@ -582,38 +505,30 @@ func (mm *mdlMachine) actions() map[string]func(*rapid.T) {
 		},
 		"UploadMultipartPart":     mm.uploadPart,
 		"CompleteMultipartUpload": mm.completeUpload,
-		"AbortMultipartUpload": func(rt *rapid.T) {
-			ctx := mm.ctx(rt)
-			account, vault, id := mm.pick(rt, "upload", mm.uploads)
-			eo, ee := mm.e.AbortMultipartUpload(ctx, &firn.AbortMultipartUploadInput{AccountId: account, VaultName: vault, UploadId: mm.toEngine(id)})
-			mo, me := mm.m.AbortMultipartUpload(ctx, &firn.AbortMultipartUploadInput{AccountId: account, VaultName: vault, UploadId: id})
-			mdlCompare(rt, mm, "AbortMultipartUpload", eo, ee, mo, me)
-		},
+		"AbortMultipartUpload": mdlOnResource(mm, "upload", &mm.uploads, firn.Glacier.AbortMultipartUpload, func(a, v, id string) *firn.AbortMultipartUploadInput {
+			return &firn.AbortMultipartUploadInput{AccountId: a, VaultName: v, UploadId: id}
+		}),
 		"ListMultipartUploads": func(rt *rapid.T) {
 			ctx := mm.ctx(rt)
 			account, vault, marker := mdlAccounts.draw(rt, "account"), mdlVaults.draw(rt, "vault"), mm.marker(rt)
 			limit := rapid.SampledFrom([]int32{0, 1, 2, 1000, 1001, -1}).Draw(rt, "limit")
-			eo, ee := mm.e.ListMultipartUploads(ctx, &firn.ListMultipartUploadsInput{AccountId: account, VaultName: vault, Limit: limit, Marker: mm.toEngine(marker)})
-			mo, me := mm.m.ListMultipartUploads(ctx, &firn.ListMultipartUploadsInput{AccountId: account, VaultName: vault, Limit: limit, Marker: marker})
-			mdlCompare(rt, mm, "ListMultipartUploads", eo, ee, mo, me)
+			mdlCall(rt, mm, ctx, firn.Glacier.ListMultipartUploads,
+				&firn.ListMultipartUploadsInput{AccountId: account, VaultName: vault, Limit: limit, Marker: mm.toEngine(marker)},
+				&firn.ListMultipartUploadsInput{AccountId: account, VaultName: vault, Limit: limit, Marker: marker})
 		},
 		"ListParts": func(rt *rapid.T) {
 			ctx := mm.ctx(rt)
 			account, vault, id := mm.pick(rt, "upload", mm.uploads)
 			limit := rapid.SampledFrom([]int32{0, 1, 2, 1000, 1001, -1}).Draw(rt, "limit")
 			marker := mdlArg{[]string{"", "1048576", "2097152"}, []string{"0", "1", "01", "x"}}.draw(rt, "marker")
-			eo, ee := mm.e.ListParts(ctx, &firn.ListPartsInput{AccountId: account, VaultName: vault, UploadId: mm.toEngine(id), Limit: limit, Marker: marker})
-			mo, me := mm.m.ListParts(ctx, &firn.ListPartsInput{AccountId: account, VaultName: vault, UploadId: id, Limit: limit, Marker: marker})
-			mdlCompare(rt, mm, "ListParts", eo, ee, mo, me)
+			mdlCall(rt, mm, ctx, firn.Glacier.ListParts,
+				&firn.ListPartsInput{AccountId: account, VaultName: vault, UploadId: mm.toEngine(id), Limit: limit, Marker: marker},
+				&firn.ListPartsInput{AccountId: account, VaultName: vault, UploadId: id, Limit: limit, Marker: marker})
 		},
 		"InitiateJob": mm.initiateJob,
-		"DescribeJob": func(rt *rapid.T) {
-			ctx := mm.ctx(rt)
-			account, vault, id := mm.pick(rt, "job", mm.jobs)
-			eo, ee := mm.e.DescribeJob(ctx, &firn.DescribeJobInput{AccountId: account, VaultName: vault, JobId: mm.toEngine(id)})
-			mo, me := mm.m.DescribeJob(ctx, &firn.DescribeJobInput{AccountId: account, VaultName: vault, JobId: id})
-			mdlCompare(rt, mm, "DescribeJob", eo, ee, mo, me)
-		},
+		"DescribeJob": mdlOnResource(mm, "job", &mm.jobs, firn.Glacier.DescribeJob, func(a, v, id string) *firn.DescribeJobInput {
+			return &firn.DescribeJobInput{AccountId: a, VaultName: v, JobId: id}
+		}),
 		"ListJobs": func(rt *rapid.T) {
 			ctx := mm.ctx(rt)
 			in := firn.ListJobsInput{AccountId: mdlAccounts.draw(rt, "account"), VaultName: mdlVaults.draw(rt, "vault"),
@@ -626,17 +541,15 @@ func (mm *mdlMachine) actions() map[string]func(*rapid.T) {
 			marker := mm.marker(rt)
 			ein := in
 			ein.Marker, in.Marker = mm.toEngine(marker), marker
-			eo, ee := mm.e.ListJobs(ctx, &ein)
-			mo, me := mm.m.ListJobs(ctx, &in)
-			mdlCompare(rt, mm, "ListJobs", eo, ee, mo, me)
+			mdlCall(rt, mm, ctx, firn.Glacier.ListJobs, &ein, &in)
 		},
 		"GetJobOutput": func(rt *rapid.T) {
 			ctx := mm.ctx(rt)
 			account, vault, id := mm.pick(rt, "job", mm.jobs)
 			rng := mdlArg{[]string{"", "", "bytes=0-0", "bytes=0-", "bytes=1048576-", "bytes=0-1048575", "bytes=1048576-2097151", "bytes=3-60"}, []string{"bytes=5-2", "bytes=99999999-", "0-5"}}.draw(rt, "range")
-			eo, ee := mm.e.GetJobOutput(ctx, &firn.GetJobOutputInput{AccountId: account, VaultName: vault, JobId: mm.toEngine(id), Range: rng})
-			mo, me := mm.m.GetJobOutput(ctx, &firn.GetJobOutputInput{AccountId: account, VaultName: vault, JobId: id, Range: rng})
-			mdlCompare(rt, mm, "GetJobOutput", eo, ee, mo, me)
+			mdlCall(rt, mm, ctx, firn.Glacier.GetJobOutput,
+				&firn.GetJobOutputInput{AccountId: account, VaultName: vault, JobId: mm.toEngine(id), Range: rng},
+				&firn.GetJobOutputInput{AccountId: account, VaultName: vault, JobId: id, Range: rng})
 		},
 		"SetDataRetrievalPolicy": func(rt *rapid.T) {
 			ctx := mm.ctx(rt)
@@ -660,28 +573,11 @@ func (mm *mdlMachine) actions() map[string]func(*rapid.T) {
 			case 7:
 				in.Policy = &firn.DataRetrievalPolicy{Rules: []firn.DataRetrievalRule{{Strategy: rapid.SampledFrom([]string{"", "Bogus"}).Draw(rt, "strategy")}}}
 			}
-			eo, ee := mm.e.SetDataRetrievalPolicy(ctx, in)
-			mo, me := mm.m.SetDataRetrievalPolicy(ctx, in)
-			mdlCompare(rt, mm, "SetDataRetrievalPolicy", eo, ee, mo, me)
+			mdlCall(rt, mm, ctx, firn.Glacier.SetDataRetrievalPolicy, in, in)
 		},
-		"GetDataRetrievalPolicy": func(rt *rapid.T) {
-			ctx, in := mm.ctx(rt), &firn.GetDataRetrievalPolicyInput{AccountId: mdlAccounts.draw(rt, "account")}
-			eo, ee := mm.e.GetDataRetrievalPolicy(ctx, in)
-			mo, me := mm.m.GetDataRetrievalPolicy(ctx, in)
-			mdlCompare(rt, mm, "GetDataRetrievalPolicy", eo, ee, mo, me)
-		},
-		"PurchaseProvisionedCapacity": func(rt *rapid.T) {
-			ctx, in := mm.ctx(rt), &firn.PurchaseProvisionedCapacityInput{AccountId: mdlAccounts.draw(rt, "account")}
-			eo, ee := mm.e.PurchaseProvisionedCapacity(ctx, in)
-			mo, me := mm.m.PurchaseProvisionedCapacity(ctx, in)
-			mdlCompare(rt, mm, "PurchaseProvisionedCapacity", eo, ee, mo, me)
-		},
-		"ListProvisionedCapacity": func(rt *rapid.T) {
-			ctx, in := mm.ctx(rt), &firn.ListProvisionedCapacityInput{AccountId: mdlAccounts.draw(rt, "account")}
-			eo, ee := mm.e.ListProvisionedCapacity(ctx, in)
-			mo, me := mm.m.ListProvisionedCapacity(ctx, in)
-			mdlCompare(rt, mm, "ListProvisionedCapacity", eo, ee, mo, me)
-		},
+		"GetDataRetrievalPolicy":      mdlPlain(mm, firn.Glacier.GetDataRetrievalPolicy),
+		"PurchaseProvisionedCapacity": mdlPlain(mm, firn.Glacier.PurchaseProvisionedCapacity),
+		"ListProvisionedCapacity":     mdlPlain(mm, firn.Glacier.ListProvisionedCapacity),
 		"AdvanceClock": func(rt *rapid.T) {
 			d := rapid.SampledFrom([]time.Duration{time.Minute, time.Second, 5 * time.Minute, time.Hour, 4 * time.Hour, 12 * time.Hour, 23 * time.Hour, 24 * time.Hour, 25 * time.Hour}).Draw(rt, "by")
 			if rapid.IntRange(0, 19).Draw(rt, "a month") == 19 {
@@ -715,13 +611,40 @@ func (mm *mdlMachine) actions() map[string]func(*rapid.T) {
 	return acts
 }
 
+// mdlPlain is the action of an operation whose input holds an AccountId
+// and, on a vault, a VaultName, and nothing else: both are drawn. It panics
+// on an input with other fields, which would go untested.
+func mdlPlain[I, O any](mm *mdlMachine, op func(firn.Glacier, context.Context, *I) (*O, error)) func(*rapid.T) {
+	if t := reflect.TypeFor[I](); t.NumField() > 2 {
+		panic("mdlPlain: " + t.Name() + " has more than an account and a vault")
+	}
+	return func(rt *rapid.T) {
+		ctx, in := mm.ctx(rt), new(I)
+		v := reflect.ValueOf(in).Elem()
+		v.FieldByName("AccountId").SetString(mdlAccounts.draw(rt, "account"))
+		if f := v.FieldByName("VaultName"); f.IsValid() {
+			f.SetString(mdlVaults.draw(rt, "vault"))
+		}
+		mdlCall(rt, mm, ctx, op, in, in)
+	}
+}
+
+// mdlOnResource is the action of an operation on one resource of *pool,
+// drawn by pick; input makes the operation's input, which for the engine
+// names the engine's ID of the resource.
+func mdlOnResource[I, O any](mm *mdlMachine, label string, pool *[]mdlRef, op func(firn.Glacier, context.Context, *I) (*O, error), input func(account, vault, id string) *I) func(*rapid.T) {
+	return func(rt *rapid.T) {
+		ctx := mm.ctx(rt)
+		account, vault, id := mm.pick(rt, label, *pool)
+		mdlCall(rt, mm, ctx, op, input(account, vault, mm.toEngine(id)), input(account, vault, id))
+	}
+}
+
 // tick makes both do the work that the clock has made due, with a call
 // that does nothing else.
 func (mm *mdlMachine) tick(rt *rapid.T) {
 	in := &firn.GetDataRetrievalPolicyInput{}
-	eo, ee := mm.e.GetDataRetrievalPolicy(context.Background(), in)
-	mo, me := mm.m.GetDataRetrievalPolicy(context.Background(), in)
-	mdlCompare(rt, mm, "GetDataRetrievalPolicy", eo, ee, mo, me)
+	mdlCall(rt, mm, context.Background(), firn.Glacier.GetDataRetrievalPolicy, in, in)
 }
 
 // mdlNotes lists notifications in a canonical order, as JSON.
@@ -776,9 +699,7 @@ func (mm *mdlMachine) uploadArchive(rt *rapid.T) {
 		}
 		return in
 	}
-	eo, ee := mm.e.UploadArchive(ctx, in())
-	mo, me := mm.m.UploadArchive(ctx, in())
-	if mdlCompare(rt, mm, "UploadArchive", eo, ee, mo, me) {
+	if mo, ok := mdlCall(rt, mm, ctx, firn.Glacier.UploadArchive, in(), in()); ok {
 		mm.archives = append(mm.archives, mdlRef{account, vault, mo.ArchiveId})
 		mm.sizes[mo.ArchiveId] = len(data)
 	}
@@ -836,9 +757,7 @@ func (mm *mdlMachine) uploadPart(rt *rapid.T) {
 		}
 		return in
 	}
-	eo, ee := mm.e.UploadMultipartPart(ctx, in(mm.toEngine(id)))
-	mo, me := mm.m.UploadMultipartPart(ctx, in(id))
-	if mdlCompare(rt, mm, "UploadMultipartPart", eo, ee, mo, me) {
+	if _, ok := mdlCall(rt, mm, ctx, firn.Glacier.UploadMultipartPart, in(mm.toEngine(id)), in(id)); ok {
 		mm.parts[id][start] = data
 	}
 }
@@ -869,9 +788,10 @@ func (mm *mdlMachine) completeUpload(rt *rapid.T) {
 	case "bad":
 		sum = "xyz"
 	}
-	eo, ee := mm.e.CompleteMultipartUpload(ctx, &firn.CompleteMultipartUploadInput{AccountId: account, VaultName: vault, UploadId: mm.toEngine(id), ArchiveSize: size, Checksum: sum})
-	mo, me := mm.m.CompleteMultipartUpload(ctx, &firn.CompleteMultipartUploadInput{AccountId: account, VaultName: vault, UploadId: id, ArchiveSize: size, Checksum: sum})
-	if mdlCompare(rt, mm, "CompleteMultipartUpload", eo, ee, mo, me) && mm.sizes[mo.ArchiveId] == 0 {
+	mo, ok := mdlCall(rt, mm, ctx, firn.Glacier.CompleteMultipartUpload,
+		&firn.CompleteMultipartUploadInput{AccountId: account, VaultName: vault, UploadId: mm.toEngine(id), ArchiveSize: size, Checksum: sum},
+		&firn.CompleteMultipartUploadInput{AccountId: account, VaultName: vault, UploadId: id, ArchiveSize: size, Checksum: sum})
+	if ok && mm.sizes[mo.ArchiveId] == 0 {
 		mm.archives = append(mm.archives, mdlRef{account, vault, mo.ArchiveId})
 		mm.sizes[mo.ArchiveId] = len(data)
 	}
@@ -942,9 +862,7 @@ func (mm *mdlMachine) initiateJob(rt *rapid.T) {
 		}
 		return in
 	}
-	eo, ee := mm.e.InitiateJob(ctx, in(mm.toEngine(archive)))
-	mo, me := mm.m.InitiateJob(ctx, in(archive))
-	if mdlCompare(rt, mm, "InitiateJob", eo, ee, mo, me) {
+	if mo, ok := mdlCall(rt, mm, ctx, firn.Glacier.InitiateJob, in(mm.toEngine(archive)), in(archive)); ok {
 		mm.jobs = append(mm.jobs, mdlRef{account, vault, mo.JobId})
 	}
 }
