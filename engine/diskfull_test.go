@@ -16,6 +16,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
+	"github.com/firnstore/firn/internal/testkit"
 	"github.com/firnstore/firn/internal/tmpfstest"
 )
 
@@ -132,7 +133,7 @@ func TestDiskFullTmpfs(t *testing.T) {
 
 	var failed string
 	for i, desc := range small {
-		err := within(t, "DeleteArchive on the full disk", func() error {
+		err := testkit.Within(t, "DeleteArchive on the full disk", func() error {
 			_, err := e.DeleteArchive(ctx, &firn.DeleteArchiveInput{VaultName: "v", ArchiveId: want.archives[desc].id})
 			return err
 		})
@@ -148,7 +149,7 @@ func TestDiskFullTmpfs(t *testing.T) {
 		t.Fatalf("%d deletes on the full disk all succeeded", len(small))
 	}
 	checkFailedState(t, ctx, e, ids, func(what string, err error) { wantFailedState(t, what, err) })
-	if err := within(t, "Close", e.Close); err == nil {
+	if err := testkit.Within(t, "Close", e.Close); err == nil {
 		t.Fatal("Close in the failed state returned nil, want the failure")
 	}
 

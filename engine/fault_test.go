@@ -18,6 +18,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 // faults injects errorfs.ErrInjected into the file system operations that
@@ -385,7 +386,7 @@ func metadataWriteFails(t *testing.T, kind errorfs.OpKind, reopen string) {
 		return op.Kind == kind && strings.HasPrefix(op.Path, "d/meta/") && strings.HasSuffix(op.Path, ".log")
 	})
 	failed := wbytes(2, 100<<10)
-	err = within(t, "UploadArchive with the log failing", func() error {
+	err = testkit.Within(t, "UploadArchive with the log failing", func() error {
 		_, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", ArchiveDescription: "failed", Body: bytes.NewReader(failed)})
 		return err
 	})
@@ -401,7 +402,7 @@ func metadataWriteFails(t *testing.T, kind errorfs.OpKind, reopen string) {
 	}
 
 	checkFailedState(t, ctx, e, ids, func(what string, err error) { wantUnavailable(t, what, err) })
-	if err := within(t, "Close", e.Close); err == nil {
+	if err := testkit.Within(t, "Close", e.Close); err == nil {
 		t.Fatal("Close in the failed state returned nil, want the failure")
 	}
 
@@ -537,7 +538,7 @@ func checkFailedState(t *testing.T, ctx context.Context, e *engine.Engine, ids f
 		},
 	}
 	for _, name := range slices.Sorted(maps.Keys(mutations)) {
-		refused(name+" in the failed state", within(t, name, mutations[name]))
+		refused(name+" in the failed state", testkit.Within(t, name, mutations[name]))
 	}
 	reads := map[string]func() error{
 		"DescribeVault": func() error {
@@ -582,33 +583,9 @@ func checkFailedState(t *testing.T, ctx context.Context, e *engine.Engine, ids f
 		},
 	}
 	for _, name := range slices.Sorted(maps.Keys(reads)) {
-		if err := within(t, name, reads[name]); err != nil {
+		if err := testkit.Within(t, name, reads[name]); err != nil {
 			t.Errorf("%s in the failed state: %v", name, err)
 		}
-	}
-}
-
-// within runs fn and fails the test if it has not returned after a
-// minute: an operation that would hang for ever is reported, not waited
-// for. (It is not a measure of speed: a minute is far beyond any
-// operation's time on a loaded machine.)
-func within(t *testing.T, what string, fn func() error) error {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() {
-		defer func() {
-			if r := recover(); r != nil {
-				done <- fmt.Errorf("panic: %v", r)
-			}
-		}()
-		done <- fn()
-	}()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(time.Minute):
-		t.Fatalf("%s did not return", what)
-		return nil
 	}
 }
 

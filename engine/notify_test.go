@@ -16,6 +16,7 @@ import (
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
 	"github.com/firnstore/firn/firntest"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 // notifyRetry is the engine's delay before a failed delivery is retried.
@@ -191,7 +192,7 @@ func TestNotifierBlocked(t *testing.T) {
 	<-entered
 
 	var j2 string
-	within(t, "operations while Notify blocks", func() error {
+	testkit.Within(t, "operations while Notify blocks", func() error {
 		j2 = initiateNotifying(t, e)
 		// Job 2 completes and job 1's delivery comes due for its retry:
 		// the operations find due work.
@@ -219,7 +220,7 @@ func TestNotifierBlocked(t *testing.T) {
 	if _, calls := blocked.delivered(); calls != 1 {
 		t.Errorf("%d Notify calls, want 1: the next waits for the one in flight", calls)
 	}
-	if err := within(t, "Close while Notify blocks", e.Close); err != nil {
+	if err := testkit.Within(t, "Close while Notify blocks", e.Close); err != nil {
 		t.Fatal(err)
 	}
 	close(release)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 // enospc fails the file system operations its predicate selects with
@@ -41,28 +42,6 @@ func (e *enospc) set(sel func(errorfs.Op) bool) {
 
 func logOp(kind errorfs.OpKind) func(errorfs.Op) bool {
 	return func(op errorfs.Op) bool { return op.Kind == kind && strings.HasSuffix(op.Path, ".log") }
-}
-
-// within runs fn and fails the test if it has not returned after a minute:
-// a call that would hang for ever is reported instead of wedging the test.
-func within(t *testing.T, what string, fn func() error) error {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() {
-		defer func() {
-			if r := recover(); r != nil {
-				done <- fmt.Errorf("panic: %v", r)
-			}
-		}()
-		done <- fn()
-	}()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(time.Minute):
-		t.Fatalf("%s did not return", what)
-		return nil
-	}
 }
 
 func wantFailed(t *testing.T, what string, err error) {
@@ -95,7 +74,7 @@ func TestFailedLogWrite(t *testing.T) {
 			inj.set(logOp(kind))
 			b = s.NewBatch()
 			b.Set([]byte("failed"), []byte("1"))
-			wantFailed(t, "commit with the log failing", within(t, "Commit", b.Commit))
+			wantFailed(t, "commit with the log failing", testkit.Within(t, "Commit", b.Commit))
 			if inj.hits.Load() == 0 {
 				t.Fatal("the fault was not hit")
 			}
@@ -105,11 +84,11 @@ func TestFailedLogWrite(t *testing.T) {
 			}
 			b = s.NewBatch()
 			b.Set([]byte("later"), []byte("1"))
-			wantFailed(t, "a later commit", within(t, "a later Commit", b.Commit))
+			wantFailed(t, "a later commit", testkit.Within(t, "a later Commit", b.Commit))
 			b = s.NewBatch()
 			b.Delete([]byte("acked"))
-			wantFailed(t, "a later unsynced commit", within(t, "CommitNoSync", b.CommitNoSync))
-			if err := within(t, "Get", func() error {
+			wantFailed(t, "a later unsynced commit", testkit.Within(t, "CommitNoSync", b.CommitNoSync))
+			if err := testkit.Within(t, "Get", func() error {
 				v, err := s.Get([]byte("acked"))
 				if err == nil && string(v) != "1" {
 					err = fmt.Errorf("value %q", v)
@@ -118,13 +97,13 @@ func TestFailedLogWrite(t *testing.T) {
 			}); err != nil {
 				t.Fatalf("Get in the failed state: %v", err)
 			}
-			if err := within(t, "Scan", func() error {
+			if err := testkit.Within(t, "Scan", func() error {
 				return s.Scan([]byte("a"), []byte("z"), func(_, _ []byte) (bool, error) { return true, nil })
 			}); err != nil {
 				t.Fatalf("Scan in the failed state: %v", err)
 			}
-			wantFailed(t, "Checkpoint", within(t, "Checkpoint", func() error { return s.Checkpoint(dir + "/cp") }))
-			wantFailed(t, "Close", within(t, "Close", s.Close))
+			wantFailed(t, "Checkpoint", testkit.Within(t, "Checkpoint", func() error { return s.Checkpoint(dir + "/cp") }))
+			wantFailed(t, "Close", testkit.Within(t, "Close", s.Close))
 
 			s, err = Open(dir, Options{FS: fs})
 			if err != nil {
@@ -155,7 +134,7 @@ func TestFailedStoreIsFenced(t *testing.T) {
 	inj.set(logOp(errorfs.OpFileWrite))
 	b := s.NewBatch()
 	b.Set([]byte("k"), []byte("v"))
-	wantFailed(t, "commit", within(t, "Commit", b.Commit))
+	wantFailed(t, "commit", testkit.Within(t, "Commit", b.Commit))
 	inj.set(nil)
 
 	before, err := mem.List("db")
@@ -184,7 +163,7 @@ func TestFailedStoreIsFenced(t *testing.T) {
 	if !slices.Equal(before, after) {
 		t.Fatalf("the directory changed after the failure: %v, then %v", before, after)
 	}
-	wantFailed(t, "Close", within(t, "Close", s.Close))
+	wantFailed(t, "Close", testkit.Within(t, "Close", s.Close))
 }
 
 // TestFatalfFailsStore checks that Pebble's Logger.Fatalf, which Pebble
@@ -236,7 +215,7 @@ func TestOpenOnFullDisk(t *testing.T) {
 	inj.set(func(op errorfs.Op) bool {
 		return op.Kind.ReadOrWrite() == errorfs.OpIsWrite && op.Kind != errorfs.OpLock && strings.HasPrefix(op.Path, dir+"/")
 	})
-	err = within(t, "Open", func() error { _, err := Open(dir, Options{FS: fs}); return err })
+	err = testkit.Within(t, "Open", func() error { _, err := Open(dir, Options{FS: fs}); return err })
 	wantFailed(t, "Open with every write failing", err)
 	inj.set(nil)
 	s, err = Open(dir, Options{FS: fs})

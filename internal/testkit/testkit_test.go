@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -153,5 +154,15 @@ func TestWantError(t *testing.T) {
 		if got := testkit.WantError(r, c.err, firn.ErrResourceNotFound, c.mentions...); got != c.isFirn || len(r.errs) != c.errs {
 			t.Errorf("WantError(%v, %q) = %v reporting %q, want %v with %d error(s)", c.err, c.mentions, got, r.errs, c.isFirn, c.errs)
 		}
+	}
+}
+
+func TestWithin(t *testing.T) {
+	want := errors.New("x")
+	if err := testkit.Within(t, "fn", func() error { return want }); err != want {
+		t.Errorf("Within returned %v, want fn's error", err)
+	}
+	if err := testkit.Within(t, "fn", func() error { panic("boom") }); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("Within of a panicking fn returned %v, want the panic as an error", err)
 	}
 }
