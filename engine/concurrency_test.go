@@ -19,7 +19,6 @@ import (
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
 	"github.com/firnstore/firn/internal/testkit"
-	"github.com/firnstore/firn/treehash"
 )
 
 // TestConcurrentWorkload runs 32 goroutines that mix uploads, multipart
@@ -193,7 +192,7 @@ func (w *ccWorld) upload(ctx context.Context, r *rand.Rand, vault, desc string) 
 	for i := range data {
 		data[i] = byte(r.Uint32())
 	}
-	hash := ccTreeHash(data)
+	hash := testkit.TreeHashHex(data)
 	out, err := w.e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: vault, ArchiveDescription: desc, Checksum: hash, Body: bytes.NewReader(data)})
 	if err != nil {
 		return fmt.Errorf("UploadArchive: %w", err)
@@ -260,8 +259,8 @@ func (w *ccWorld) multipart(ctx context.Context, r *rand.Rand, vault, desc strin
 			start := p * partSize
 			part := data[start:min(start+partSize, len(data))]
 			out, err := w.e.UploadMultipartPart(ctx, &firn.UploadMultipartPartInput{VaultName: vault, UploadId: up.UploadId,
-				Range: fmt.Sprintf("bytes %d-%d/*", start, start+len(part)-1), Checksum: ccTreeHash(part), Body: bytes.NewReader(part)})
-			if err == nil && out.Checksum != ccTreeHash(part) {
+				Range: fmt.Sprintf("bytes %d-%d/*", start, start+len(part)-1), Checksum: testkit.TreeHashHex(part), Body: bytes.NewReader(part)})
+			if err == nil && out.Checksum != testkit.TreeHashHex(part) {
 				err = fmt.Errorf("checksum %s", out.Checksum)
 			}
 			if err != nil {
@@ -291,7 +290,7 @@ func (w *ccWorld) multipart(ctx context.Context, r *rand.Rand, vault, desc strin
 	case 1:
 		return nil // left open
 	default:
-		hash := ccTreeHash(data)
+		hash := testkit.TreeHashHex(data)
 		out, err := w.e.CompleteMultipartUpload(ctx, &firn.CompleteMultipartUploadInput{VaultName: vault, UploadId: up.UploadId, ArchiveSize: int64(len(data)), Checksum: hash})
 		if err != nil {
 			return fmt.Errorf("CompleteMultipartUpload: %w", err)
@@ -549,11 +548,4 @@ func (w *ccWorld) checkFinal(t *testing.T) {
 		})
 	}
 	wg.Wait()
-}
-
-// ccTreeHash is the hex tree hash of data.
-func ccTreeHash(data []byte) string {
-	h := treehash.New()
-	h.Write(data)
-	return treehash.Hex([32]byte(h.Sum(nil)))
 }

@@ -673,14 +673,14 @@ func (mm *mdlMachine) uploadArchive(rt *rapid.T) {
 	case "over":
 		data = mdlData(mdlMaxArchiveSize+1, 7)
 	}
-	sum := ccTreeHash(data)
+	sum := testkit.TreeHashHex(data)
 	switch (mdlArg{[]string{"good", "good", "none"}, []string{"upper", "wrong", "bad"}}).draw(rt, "checksum") {
 	case "none":
 		sum = ""
 	case "upper":
 		sum = strings.ToUpper(sum)
 	case "wrong":
-		sum = ccTreeHash(append(data, 'x'))
+		sum = testkit.TreeHashHex(append(data, 'x'))
 	case "bad":
 		sum = "xyz"
 	}
@@ -739,12 +739,12 @@ func (mm *mdlMachine) uploadPart(rt *rapid.T) {
 	case "long":
 		body = append(slices.Clone(data), 'z')
 	}
-	sum := ccTreeHash(data)
+	sum := testkit.TreeHashHex(data)
 	switch (mdlArg{[]string{"good", "none"}, []string{"wrong"}}).draw(rt, "checksum") {
 	case "none":
 		sum = ""
 	case "wrong":
-		sum = ccTreeHash(append(slices.Clone(data), 'x'))
+		sum = testkit.TreeHashHex(append(slices.Clone(data), 'x'))
 	}
 	in := func(id string) *firn.UploadMultipartPartInput {
 		in := &firn.UploadMultipartPartInput{AccountId: account, VaultName: vault, UploadId: id, Range: rng, Checksum: sum}
@@ -779,10 +779,10 @@ func (mm *mdlMachine) completeUpload(rt *rapid.T) {
 	case "negative":
 		size = -1
 	}
-	sum := ccTreeHash(data)
+	sum := testkit.TreeHashHex(data)
 	switch (mdlArg{[]string{"good"}, []string{"wrong", "none", "bad"}}).draw(rt, "checksum") {
 	case "wrong":
-		sum = ccTreeHash(append(data, 'x'))
+		sum = testkit.TreeHashHex(append(data, 'x'))
 	case "none":
 		sum = ""
 	case "bad":

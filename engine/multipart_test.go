@@ -3,8 +3,6 @@ package engine
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -119,18 +117,18 @@ func (m *mpEngine) uploadPart(id string, start int64, data []byte, checksum stri
 
 func (m *mpEngine) mustUploadPart(t tb, id string, start int64, data []byte) {
 	t.Helper()
-	out, err := m.uploadPart(id, start, data, naiveTreeHash(data))
+	out, err := m.uploadPart(id, start, data, testkit.TreeHashHex(data))
 	if err != nil {
 		t.Fatalf("UploadMultipartPart %d+%d: %v", start, len(data), err)
 	}
-	if out.Checksum != naiveTreeHash(data) {
-		t.Fatalf("UploadMultipartPart Checksum %s, want %s", out.Checksum, naiveTreeHash(data))
+	if out.Checksum != testkit.TreeHashHex(data) {
+		t.Fatalf("UploadMultipartPart Checksum %s, want %s", out.Checksum, testkit.TreeHashHex(data))
 	}
 }
 
 func (m *mpEngine) complete(id string, data []byte) (*firn.CompleteMultipartUploadOutput, error) {
 	return m.CompleteMultipartUpload(context.Background(), &firn.CompleteMultipartUploadInput{
-		VaultName: "v", UploadId: id, ArchiveSize: int64(len(data)), Checksum: naiveTreeHash(data),
+		VaultName: "v", UploadId: id, ArchiveSize: int64(len(data)), Checksum: testkit.TreeHashHex(data),
 	})
 }
 
@@ -188,27 +186,6 @@ func randomBytes(seed uint64, n int) []byte {
 	return b
 }
 
-// naiveTreeHash is an independent implementation of the SHA-256 tree hash,
-// the oracle for every checksum of these tests.
-func naiveTreeHash(data []byte) string {
-	var level [][32]byte
-	for off := 0; off < len(data) || off == 0; off += mib {
-		level = append(level, sha256.Sum256(data[off:min(off+mib, len(data))]))
-	}
-	for len(level) > 1 {
-		var next [][32]byte
-		for i := 0; i < len(level); i += 2 {
-			if i+1 == len(level) {
-				next = append(next, level[i])
-				break
-			}
-			next = append(next, sha256.Sum256(append(level[i][:], level[i+1][:]...)))
-		}
-		level = next
-	}
-	return hex.EncodeToString(level[0][:])
-}
-
 func wantCode(t tb, what string, err error, code firn.Code, mentions ...string) {
 	t.Helper()
 	var fe *firn.Error
@@ -236,9 +213,9 @@ func TestMultipartParallelParts(t *testing.T) {
 		wg.Go(func() {
 			for i := parts - 1 - w; i >= 0; i -= workers {
 				p := data[i*mib : min((i+1)*mib, len(data))]
-				out, err := m.uploadPart(id, int64(i)*mib, p, naiveTreeHash(p))
-				if err == nil && out.Checksum != naiveTreeHash(p) {
-					err = fmt.Errorf("part %d: Checksum %s, want %s", i, out.Checksum, naiveTreeHash(p))
+				out, err := m.uploadPart(id, int64(i)*mib, p, testkit.TreeHashHex(p))
+				if err == nil && out.Checksum != testkit.TreeHashHex(p) {
+					err = fmt.Errorf("part %d: Checksum %s, want %s", i, out.Checksum, testkit.TreeHashHex(p))
 				}
 				if err != nil {
 					errs <- err
@@ -269,8 +246,8 @@ func TestMultipartParallelParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Checksum != naiveTreeHash(data) {
-		t.Errorf("Checksum %s, want %s", out.Checksum, naiveTreeHash(data))
+	if out.Checksum != testkit.TreeHashHex(data) {
+		t.Errorf("Checksum %s, want %s", out.Checksum, testkit.TreeHashHex(data))
 	}
 	if got := m.readArchive(t, out.ArchiveId); !bytes.Equal(got, data) {
 		t.Fatalf("archive differs from the data sent (%d bytes read, %d sent)", len(got), len(data))
@@ -628,12 +605,12 @@ func TestMultipartStateMachine(t *testing.T) {
 					n = int64(rapid.IntRange(2, 3000).Draw(rt, "size"))
 				}
 				data := randomBytes(rapid.Uint64().Draw(rt, "seed"), int(n))
-				start, body, sum := index*partSize, data, naiveTreeHash(data)
+				start, body, sum := index*partSize, data, testkit.TreeHashHex(data)
 				switch kind {
 				case "noChecksum":
 					sum = ""
 				case "badChecksum":
-					sum = naiveTreeHash(data[1:])
+					sum = testkit.TreeHashHex(data[1:])
 				case "misaligned":
 					start++
 				case "bodyShort":
@@ -650,8 +627,8 @@ func TestMultipartStateMachine(t *testing.T) {
 					wantCode(rt, "uploadPart", err, firn.CodeInvalidParameterValue, "Checksum")
 				case err != nil:
 					rt.Fatalf("uploadPart: %v", err)
-				case out.Checksum != naiveTreeHash(data):
-					rt.Fatalf("uploadPart: Checksum %s, want %s", out.Checksum, naiveTreeHash(data))
+				case out.Checksum != testkit.TreeHashHex(data):
+					rt.Fatalf("uploadPart: Checksum %s, want %s", out.Checksum, testkit.TreeHashHex(data))
 				default:
 					u.parts[start] = data
 					u.last = m.clock.Now()
@@ -694,19 +671,19 @@ func TestMultipartStateMachine(t *testing.T) {
 				mode := rapid.SampledFrom([]string{"right", "right", "wrongSize", "wrongChecksum"}).Draw(rt, "mode")
 				var data []byte
 				valid := false
-				size, sum := int64(1), naiveTreeHash([]byte("x"))
+				size, sum := int64(1), testkit.TreeHashHex([]byte("x"))
 				if u != nil && u.state == multipart.Completed {
 					size, sum, valid = u.size, u.sum, true
 				} else if u != nil {
 					data, valid = u.whole()
-					size, sum = int64(sumLens(u.parts)), naiveTreeHash(data)
+					size, sum = int64(sumLens(u.parts)), testkit.TreeHashHex(data)
 				}
 				switch mode {
 				case "wrongSize":
 					size++
 					valid = false
 				case "wrongChecksum":
-					sum = naiveTreeHash(append(data, 0))
+					sum = testkit.TreeHashHex(append(data, 0))
 					valid = false
 				}
 				out, err := m.CompleteMultipartUpload(ctx, &firn.CompleteMultipartUploadInput{VaultName: "v", UploadId: id, ArchiveSize: size, Checksum: sum})
@@ -767,7 +744,7 @@ func TestMultipartStateMachine(t *testing.T) {
 				var want []firn.PartListElement
 				for _, s := range slices.Sorted(maps.Keys(u.parts)) {
 					p := u.parts[s]
-					want = append(want, firn.PartListElement{RangeInBytes: fmt.Sprintf("%d-%d", s, s+int64(len(p))-1), SHA256TreeHash: naiveTreeHash(p)})
+					want = append(want, firn.PartListElement{RangeInBytes: fmt.Sprintf("%d-%d", s, s+int64(len(p))-1), SHA256TreeHash: testkit.TreeHashHex(p)})
 				}
 				if !slices.Equal(got, want) {
 					rt.Fatalf("parts of %s: %v, want %v", id, got, want)
