@@ -105,10 +105,7 @@ func crashRound(t *testing.T, seed uint64, workers, opsEach int) int {
 		return nil
 	}))
 
-	e, err := engine.Open("d", &engine.Options{FS: fs, Clock: crashClock{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openFixed(t, "d", fs)
 	if err := createWorkerVaults(ctx, e, workers); err != nil {
 		t.Fatal(err)
 	}
@@ -205,14 +202,8 @@ func checkImage(ctx context.Context, img crashImage, models []replayer) error {
 func TestCrashSelectOutputDurable(t *testing.T) {
 	ctx := context.Background()
 	mem := vfs.NewCrashableMem()
-	e, err := engine.Open("d", &engine.Options{FS: mem, Clock: crashClock{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openFixedVault(t, "d", mem)
 	defer e.Close()
-	if _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
-		t.Fatal(err)
-	}
 	a, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: strings.NewReader("name,age\nann,34\nbob,70\n")})
 	if err != nil {
 		t.Fatal(err)

@@ -117,14 +117,8 @@ func TestFaultBlobWrites(t *testing.T) {
 	ctx := context.Background()
 	mem := vfs.NewMem()
 	var f faults
-	e, err := engine.Open("d", &engine.Options{FS: errorfs.Wrap(mem, &f), Clock: crashClock{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openFixedVault(t, "d", errorfs.Wrap(mem, &f))
 	defer e.Close()
-	if _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
-		t.Fatal(err)
-	}
 	up, err := e.InitiateMultipartUpload(ctx, &firn.InitiateMultipartUploadInput{VaultName: "v", PartSize: wPartSize})
 	if err != nil {
 		t.Fatal(err)
@@ -198,18 +192,8 @@ func TestFaultMetadataReads(t *testing.T) {
 	ctx := context.Background()
 	mem := vfs.NewMem()
 	var f faults
-	open := func() *engine.Engine {
-		t.Helper()
-		e, err := engine.Open("d", &engine.Options{FS: errorfs.Wrap(mem, &f), Clock: crashClock{}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return e
-	}
-	e := open()
-	if _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
-		t.Fatal(err)
-	}
+	fs := errorfs.Wrap(mem, &f)
+	e := openFixedVault(t, "d", fs)
 	// Enough metadata for several table blocks.
 	var ids []string
 	for i := range 60 {
@@ -260,10 +244,10 @@ func TestFaultMetadataReads(t *testing.T) {
 	}
 	var failed []string
 	for _, op := range ops {
-		e = open()
+		e = openFixed(t, "d", fs)
 		before := readFaultState(t, ctx, e, mem, "")
 		e.Close()
-		e = open()
+		e = openFixed(t, "d", fs)
 		f.set(tableReads)
 		err := op.do()
 		f.set(nil)
@@ -299,14 +283,8 @@ func TestFaultBlobReads(t *testing.T) {
 	ctx := context.Background()
 	mem := vfs.NewMem()
 	var f faults
-	e, err := engine.Open("d", &engine.Options{FS: errorfs.Wrap(mem, &f), Clock: crashClock{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openFixedVault(t, "d", errorfs.Wrap(mem, &f))
 	defer e.Close()
-	if _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
-		t.Fatal(err)
-	}
 	data := wbytes(3, 2*wPartSize+100)
 	a, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader(data)})
 	if err != nil {
@@ -596,14 +574,8 @@ func checkFailedState(t *testing.T, ctx context.Context, e *engine.Engine, ids f
 func TestFaultCorruptChunkOnRead(t *testing.T) {
 	ctx := context.Background()
 	mem := vfs.NewMem()
-	e, err := engine.Open("d", &engine.Options{FS: mem, Clock: crashClock{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openFixedVault(t, "d", mem)
 	defer e.Close()
-	if _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
-		t.Fatal(err)
-	}
 	data := wbytes(4, 3*chunkSize) // random: stored raw
 	a, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader(data)})
 	if err != nil {
@@ -652,18 +624,8 @@ func TestFaultSegmentRemoval(t *testing.T) {
 	ctx := context.Background()
 	mem := vfs.NewMem()
 	var f faults
-	open := func() *engine.Engine {
-		t.Helper()
-		e, err := engine.Open("d", &engine.Options{FS: errorfs.Wrap(mem, &f), Clock: crashClock{}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return e
-	}
-	e := open()
-	if _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
-		t.Fatal(err)
-	}
+	fs := errorfs.Wrap(mem, &f)
+	e := openFixedVault(t, "d", fs)
 	a, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader(wbytes(1, 100<<10))})
 	if err != nil {
 		t.Fatal(err)
@@ -681,7 +643,7 @@ func TestFaultSegmentRemoval(t *testing.T) {
 	if err := e.Close(); err != nil {
 		t.Fatal(err)
 	}
-	e = open()
+	e = openFixed(t, "d", fs)
 	defer e.Close()
 	if err := e.Check(ctx); err != nil {
 		t.Fatal(err)

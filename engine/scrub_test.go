@@ -144,15 +144,9 @@ func (s scrubEnv) scrub() *engine.ScrubReport {
 func TestScrubFindsFlippedBytes(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	e, err := engine.Open(dir, &engine.Options{FS: vfs.Default, Clock: crashClock{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openFixedVault(t, dir, vfs.Default)
 	defer e.Close()
 	s := scrubEnv{t, ctx, e}
-	if _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
-		t.Fatal(err)
-	}
 	// Random bytes do not compress, so chunks are stored raw at known
 	// offsets.
 	a := wbytes(2, 2*chunkSize+chunkSize/2)
@@ -255,15 +249,9 @@ func TestScrubFindsFlippedBytes(t *testing.T) {
 // parts replaced: records that go away meanwhile are not damage.
 func TestScrubConcurrent(t *testing.T) {
 	ctx := context.Background()
-	e, err := engine.Open("d", &engine.Options{FS: vfs.NewMem(), Clock: crashClock{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openFixedVault(t, "d", vfs.NewMem())
 	defer e.Close()
 	s := scrubEnv{t, ctx, e}
-	if _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
-		t.Fatal(err)
-	}
 	upload := s.initiate()
 	var ids []string
 	for i := range 8 {

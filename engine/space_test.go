@@ -198,25 +198,13 @@ func TestFreeSpaceDefault(t *testing.T) {
 	ctx := context.Background()
 	mem := vfs.NewMem()
 	mem.TestingSetDiskUsage(vfs.DiskUsage{AvailBytes: engine.DefaultFreeSpaceReserve - 1, TotalBytes: 1 << 40})
-	e, err := engine.Open("d", &engine.Options{FS: mem, Clock: crashClock{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := openFixedVault(t, "d", mem)
 	defer e.Close()
-	if _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
-		t.Fatal(err)
-	}
-	_, err = e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: strings.NewReader("x")})
+	_, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: strings.NewReader("x")})
 	wantRefused(t, "UploadArchive with the file system reporting less than the default reserve", err, "FreeSpaceReserve")
 
-	e2, err := engine.Open("d2", &engine.Options{FS: vfs.NewMem(), Clock: crashClock{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e2 := openFixedVault(t, "d2", vfs.NewMem())
 	defer e2.Close()
-	if _, err := e2.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := e2.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: strings.NewReader("x")}); err != nil {
 		t.Fatalf("UploadArchive on a file system that cannot tell its free space: %v", err)
 	}

@@ -12,8 +12,10 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"testing"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
 	"github.com/firnstore/firn/treehash"
@@ -639,6 +641,27 @@ type crashClock struct{}
 func (crashClock) Now() time.Time { return time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC) }
 
 var _ firn.Clock = crashClock{}
+
+// openFixed opens an engine in dir of fs on crashClock, and fails t if it
+// cannot. The caller closes the engine.
+func openFixed(t testing.TB, dir string, fs vfs.FS) *engine.Engine {
+	t.Helper()
+	e, err := engine.Open(dir, &engine.Options{FS: fs, Clock: crashClock{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// openFixedVault is openFixed with vault "v" created.
+func openFixedVault(t testing.TB, dir string, fs vfs.FS) *engine.Engine {
+	t.Helper()
+	e := openFixed(t, dir, fs)
+	if _, err := e.CreateVault(context.Background(), &firn.CreateVaultInput{VaultName: "v"}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
 
 // createWorkerVaults creates the vaults of n workers.
 func createWorkerVaults(ctx context.Context, e *engine.Engine, n int) error {
