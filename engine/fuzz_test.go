@@ -105,31 +105,13 @@ func FuzzListMarkers(f *testing.F) {
 		js, err := e.ListJobs(ctx, &firn.ListJobsInput{VaultName: "a", Marker: marker, Limit: limit})
 		if in(err, "ListJobs") {
 			page(len(js.JobList), 4, 50)
-			prev := strings.ToUpper(marker)
-			for _, j := range js.JobList {
-				if j.JobId < prev {
-					t.Fatalf("ListJobs(marker %q): job %s comes before %s", marker, j.JobId, prev)
-				}
-				prev = j.JobId + "\x00"
-			}
-			if js.Marker != "" && js.Marker < prev {
-				t.Fatalf("ListJobs(marker %q): next marker %s does not follow the page", marker, js.Marker)
-			}
+			wantIDOrder(t, "ListJobs", "job", marker, js.JobList, func(j firn.GlacierJobDescription) string { return j.JobId }, js.Marker)
 		}
 
 		us, err := e.ListMultipartUploads(ctx, &firn.ListMultipartUploadsInput{VaultName: "a", Marker: marker, Limit: limit})
 		if in(err, "ListMultipartUploads") {
 			page(len(us.UploadsList), 4, 50)
-			prev := strings.ToUpper(marker)
-			for _, u := range us.UploadsList {
-				if u.MultipartUploadId < prev {
-					t.Fatalf("ListMultipartUploads(marker %q): upload %s comes before %s", marker, u.MultipartUploadId, prev)
-				}
-				prev = u.MultipartUploadId + "\x00"
-			}
-			if us.Marker != "" && us.Marker < prev {
-				t.Fatalf("ListMultipartUploads(marker %q): next marker %s does not follow the page", marker, us.Marker)
-			}
+			wantIDOrder(t, "ListMultipartUploads", "upload", marker, us.UploadsList, func(u firn.UploadListElement) string { return u.MultipartUploadId }, us.Marker)
 		}
 
 		ps, err := e.ListParts(ctx, &firn.ListPartsInput{VaultName: "a", UploadId: parts, Marker: marker, Limit: limit})
@@ -152,4 +134,21 @@ func FuzzListMarkers(f *testing.F) {
 			}
 		}
 	})
+}
+
+// wantIDOrder fails t unless the IDs of a page of items that what listed
+// after marker ascend from the marker (in upper case, as IDs are), and
+// next, the page's marker if any, follows them.
+func wantIDOrder[T any](t *testing.T, what, item, marker string, items []T, id func(T) string, next string) {
+	t.Helper()
+	prev := strings.ToUpper(marker)
+	for _, it := range items {
+		if id(it) < prev {
+			t.Fatalf("%s(marker %q): %s %s comes before %s", what, marker, item, id(it), prev)
+		}
+		prev = id(it) + "\x00"
+	}
+	if next != "" && next < prev {
+		t.Fatalf("%s(marker %q): next marker %s does not follow the page", what, marker, next)
+	}
 }
