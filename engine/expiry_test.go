@@ -138,13 +138,7 @@ func (le *lockEngine) wantLockExpiresAt(t *testing.T, at time.Time) {
 	le.clock.Advance(time.Nanosecond)
 	_, err = get()
 	wantLockCode(t, "GetVaultLock at the expiry", err, firn.CodeResourceNotFound)
-	le.e.tick()
-	if l := le.record(t, "v").Lock; l != (lock.Lock{}) {
-		t.Errorf("after the expiry timer the lock is %+v, want none", l)
-	}
-	if got := le.lockTimers(t); len(got) != 0 {
-		t.Errorf("lock timers after expiry: %v", got)
-	}
+	le.wantExpiryTimerRan(t)
 }
 
 func TestLockExpiryFromRecord(t *testing.T) {

@@ -134,6 +134,19 @@ func (le *lockEngine) createVault(t lockTB, name string) {
 	mustLockOp[firn.CreateVaultOutput](t, "CreateVault")(le.e.CreateVault(context.Background(), &firn.CreateVaultInput{VaultName: name}))
 }
 
+// wantExpiryTimerRan runs the due timers and checks that the lock of vault
+// "v" and its expiry timer are gone.
+func (le *lockEngine) wantExpiryTimerRan(t *testing.T) {
+	t.Helper()
+	le.e.tick()
+	if l := le.record(t, "v").Lock; l != (lock.Lock{}) {
+		t.Errorf("after the expiry timer the lock is %+v, want none", l)
+	}
+	if got := le.lockTimers(t); len(got) != 0 {
+		t.Errorf("lock timers after expiry: %v", got)
+	}
+}
+
 func TestLockTimerExpires(t *testing.T) {
 	le := openLockEngine(t)
 	le.createVault(t, "v")
@@ -157,13 +170,7 @@ func TestLockTimerExpires(t *testing.T) {
 	if doc := le.e.lockPolicyDoc(le.record(t, "v")); doc != "" {
 		t.Errorf("lockPolicyDoc of an expired lock = %q, want none", doc)
 	}
-	le.e.tick()
-	if l := le.record(t, "v").Lock; l != (lock.Lock{}) {
-		t.Errorf("after the expiry timer the lock is %+v, want none", l)
-	}
-	if got := le.lockTimers(t); len(got) != 0 {
-		t.Errorf("lock timers after expiry: %v", got)
-	}
+	le.wantExpiryTimerRan(t)
 }
 
 func TestLockTimerIdempotent(t *testing.T) {
