@@ -14,19 +14,12 @@ func TestCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	put := func(k, v string) {
-		b := db.NewBatch()
-		b.Set([]byte(k), []byte(v))
-		if err := b.Commit(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	put("a", "1")
-	put("b", "2")
+	commitT(t, db.NewBatch().setT("a", "1"))
+	commitT(t, db.NewBatch().setT("b", "2"))
 	if err := db.Checkpoint("/copy"); err != nil {
 		t.Fatal(err)
 	}
-	put("c", "after")
+	commitT(t, db.NewBatch().setT("c", "after"))
 	if err := db.Checkpoint("/copy"); err == nil {
 		t.Fatal("Checkpoint into an existing directory succeeded")
 	}

@@ -67,14 +67,10 @@ func TestFailedLogWrite(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b := s.NewBatch()
-			b.Set([]byte("acked"), []byte("1"))
-			commitT(t, b)
+			commitT(t, s.NewBatch().setT("acked", "1"))
 
 			inj.set(logOp(kind))
-			b = s.NewBatch()
-			b.Set([]byte("failed"), []byte("1"))
-			wantFailed(t, "commit with the log failing", testkit.Within(t, "Commit", b.Commit))
+			wantFailed(t, "commit with the log failing", testkit.Within(t, "Commit", s.NewBatch().setT("failed", "1").Commit))
 			if inj.hits.Load() == 0 {
 				t.Fatal("the fault was not hit")
 			}
@@ -82,10 +78,8 @@ func TestFailedLogWrite(t *testing.T) {
 			if err := s.Failed(); !errors.Is(err, ErrFailed) || !errors.Is(err, syscall.ENOSPC) {
 				t.Fatalf("Failed() = %v, want ErrFailed wrapping ENOSPC", err)
 			}
-			b = s.NewBatch()
-			b.Set([]byte("later"), []byte("1"))
-			wantFailed(t, "a later commit", testkit.Within(t, "a later Commit", b.Commit))
-			b = s.NewBatch()
+			wantFailed(t, "a later commit", testkit.Within(t, "a later Commit", s.NewBatch().setT("later", "1").Commit))
+			b := s.NewBatch()
 			b.Delete([]byte("acked"))
 			wantFailed(t, "a later unsynced commit", testkit.Within(t, "CommitNoSync", b.CommitNoSync))
 			if err := testkit.Within(t, "Get", func() error {
@@ -132,9 +126,7 @@ func TestFailedStoreIsFenced(t *testing.T) {
 		t.Fatal(err)
 	}
 	inj.set(logOp(errorfs.OpFileWrite))
-	b := s.NewBatch()
-	b.Set([]byte("k"), []byte("v"))
-	wantFailed(t, "commit", testkit.Within(t, "Commit", b.Commit))
+	wantFailed(t, "commit", testkit.Within(t, "Commit", s.NewBatch().setT("k", "v").Commit))
 	inj.set(nil)
 
 	before, err := mem.List("db")
@@ -226,9 +218,4 @@ func TestOpenOnFullDisk(t *testing.T) {
 	if v, err := s.Get([]byte("k")); err != nil || string(v) != "v" {
 		t.Fatalf("Get after reopening: %q, %v", v, err)
 	}
-}
-
-func (b *Batch) setT(k, v string) *Batch {
-	b.Set([]byte(k), []byte(v))
-	return b
 }

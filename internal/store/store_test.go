@@ -25,6 +25,12 @@ func commitT(t *testing.T, b *Batch) {
 	}
 }
 
+// setT sets k to v in b and returns b.
+func (b *Batch) setT(k, v string) *Batch {
+	b.Set([]byte(k), []byte(v))
+	return b
+}
+
 // TestVaultCacheFollowsWrites checks that cached vault records never
 // outlive a committed Set, Delete or DeleteRange, nor a batch closed
 // without commit.
@@ -46,26 +52,18 @@ func TestVaultCacheFollowsWrites(t *testing.T) {
 		got[0] = 'X' // the caller owns the copy
 	}
 	want("")
-	b := s.NewBatch()
-	b.Set(k, []byte("one"))
-	commitT(t, b)
+	commitT(t, s.NewBatch().setT(string(k), "one"))
 	want("one")
 	want("one")
-	b = s.NewBatch()
-	b.Set(k, []byte("discarded"))
-	b.Close()
+	s.NewBatch().setT(string(k), "discarded").Close()
 	want("one")
-	b = s.NewBatch()
-	b.Set(k, []byte("two"))
-	commitT(t, b)
+	commitT(t, s.NewBatch().setT(string(k), "two"))
 	want("two")
-	b = s.NewBatch()
+	b := s.NewBatch()
 	b.Delete(k)
 	commitT(t, b)
 	want("")
-	b = s.NewBatch()
-	b.Set(k, []byte("three"))
-	commitT(t, b)
+	commitT(t, s.NewBatch().setT(string(k), "three"))
 	want("three")
 	b = s.NewBatch()
 	b.DeleteRange(VaultAll(), PrefixEnd(VaultAll()))
