@@ -44,6 +44,20 @@ func logOp(kind errorfs.OpKind) func(errorfs.Op) bool {
 	return func(op errorfs.Op) bool { return op.Kind == kind && strings.HasSuffix(op.Path, ".log") }
 }
 
+// openENOSPC opens a store in a fresh directory of the OS file system, all
+// of whose operations go through inj, and returns it with the directory
+// and the file system to reopen it on.
+func openENOSPC(t *testing.T, inj *enospc) (*DB, string, vfs.FS) {
+	t.Helper()
+	fs := errorfs.Wrap(vfs.Default, inj)
+	dir := t.TempDir()
+	s, err := Open(dir, Options{FS: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, dir, fs
+}
+
 func wantFailed(t *testing.T, what string, err error) {
 	t.Helper()
 	if !errors.Is(err, ErrFailed) {
@@ -61,12 +75,7 @@ func TestFailedLogWrite(t *testing.T) {
 	for _, kind := range []errorfs.OpKind{errorfs.OpFileWrite, errorfs.OpFileSyncData} {
 		t.Run(fmt.Sprint(kind), func(t *testing.T) {
 			var inj enospc
-			fs := errorfs.Wrap(vfs.Default, &inj)
-			dir := t.TempDir()
-			s, err := Open(dir, Options{FS: fs})
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, dir, fs := openENOSPC(t, &inj)
 			commitT(t, s.NewBatch().setT("acked", "1"))
 
 			inj.set(logOp(kind))
@@ -99,7 +108,7 @@ func TestFailedLogWrite(t *testing.T) {
 			wantFailed(t, "Checkpoint", testkit.Within(t, "Checkpoint", func() error { return s.Checkpoint(dir + "/cp") }))
 			wantFailed(t, "Close", testkit.Within(t, "Close", s.Close))
 
-			s, err = Open(dir, Options{FS: fs})
+			s, err := Open(dir, Options{FS: fs})
 			if err != nil {
 				t.Fatalf("reopening after Close in the failed state: %v", err)
 			}
@@ -194,12 +203,7 @@ func TestFatalfFailsStore(t *testing.T) {
 // that it opens once writes work again.
 func TestOpenOnFullDisk(t *testing.T) {
 	var inj enospc
-	fs := errorfs.Wrap(vfs.Default, &inj)
-	dir := t.TempDir()
-	s, err := Open(dir, Options{FS: fs})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, dir, fs := openENOSPC(t, &inj)
 	commitT(t, s.NewBatch().setT("k", "v"))
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
@@ -207,7 +211,7 @@ func TestOpenOnFullDisk(t *testing.T) {
 	inj.set(func(op errorfs.Op) bool {
 		return op.Kind.ReadOrWrite() == errorfs.OpIsWrite && op.Kind != errorfs.OpLock && strings.HasPrefix(op.Path, dir+"/")
 	})
-	err = testkit.Within(t, "Open", func() error { _, err := Open(dir, Options{FS: fs}); return err })
+	err := testkit.Within(t, "Open", func() error { _, err := Open(dir, Options{FS: fs}); return err })
 	wantFailed(t, "Open with every write failing", err)
 	inj.set(nil)
 	s, err = Open(dir, Options{FS: fs})
