@@ -41,6 +41,14 @@ func (env *osEnv) store(t *testing.T) *ObjectStore {
 	}
 }
 
+// flakyStore is a store whose requests go through a Flaky, for the test to
+// make it answer as a recovering MinIO node does.
+func (env *osEnv) flakyStore(t *testing.T) (*ObjectStore, *miniotest.Flaky) {
+	s, f := env.store(t), env.c.Flaky()
+	s.Transport = f
+	return s, f
+}
+
 func openOS(t *testing.T, dir string, s *ObjectStore) *Engine {
 	t.Helper()
 	e, err := Open(dir, &Options{ObjectStore: s, Logger: slog.New(slog.DiscardHandler)})
@@ -443,9 +451,7 @@ func testOSSweep(t *testing.T, env *osEnv) {
 // delete no segment that metadata references.
 func testOSTransientNotFound(t *testing.T, env *osEnv) {
 	ctx := context.Background()
-	flaky := env.c.Flaky()
-	s := env.store(t)
-	s.Transport = flaky
+	s, flaky := env.flakyStore(t)
 	e := openOS(t, t.TempDir(), s)
 	createVault(t, e, "v")
 	archives := map[string][]byte{}
@@ -564,9 +570,7 @@ func testOSSweepSparesUploads(t *testing.T, env *osEnv) {
 // interrupted nor Restore pass over it.
 func testOSBackupsListingGap(t *testing.T, env *osEnv) {
 	ctx := context.Background()
-	flaky := env.c.Flaky()
-	s := env.store(t)
-	s.Transport = flaky
+	s, flaky := env.flakyStore(t)
 	e, err := Open(t.TempDir(), &Options{ObjectStore: s, BackupsKept: 2, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
