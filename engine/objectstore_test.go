@@ -127,6 +127,17 @@ func retrieve(t *testing.T, e *Engine, vaultName, id, byteRange string) []byte {
 	return b
 }
 
+// wantArchives fails t, saying when, unless each of archives, by ID, reads
+// back from vaultName through a retrieval job as its bytes.
+func wantArchives(t *testing.T, e *Engine, vaultName string, archives map[string][]byte, when string) {
+	t.Helper()
+	for id, data := range archives {
+		if got := retrieve(t, e, vaultName, id, ""); !bytes.Equal(got, data) {
+			t.Fatalf("%s: archive %s of %d bytes read back as %d different bytes", when, id, len(data), len(got))
+		}
+	}
+}
+
 func createVault(t *testing.T, e *Engine, name string) {
 	t.Helper()
 	if _, err := e.CreateVault(context.Background(), &firn.CreateVaultInput{VaultName: name}); err != nil {
@@ -182,11 +193,7 @@ func testOSArchives(t *testing.T, env *osEnv) {
 	}
 	mp := randomBytes(2, 5<<20+123)
 	archives[uploadMultipart(t, e, "v", mp, 2<<20)] = mp
-	for id, data := range archives {
-		if got := retrieve(t, e, "v", id, ""); !bytes.Equal(got, data) {
-			t.Fatalf("archive of %d bytes read back as %d different bytes", len(data), len(got))
-		}
-	}
+	wantArchives(t, e, "v", archives, "once uploaded")
 	id := upload(t, e, "v", mp)
 	if got := retrieve(t, e, "v", id, "1048576-3145727"); !bytes.Equal(got, mp[1<<20:3<<20]) {
 		t.Fatal("ranged retrieval read back different bytes")
@@ -219,11 +226,7 @@ func testOSArchives(t *testing.T, env *osEnv) {
 	}
 
 	e = openOS(t, dir, s)
-	for id, data := range archives {
-		if got := retrieve(t, e, "v", id, ""); !bytes.Equal(got, data) {
-			t.Fatalf("after reopening, archive of %d bytes read back as %d different bytes", len(data), len(got))
-		}
-	}
+	wantArchives(t, e, "v", archives, "after reopening")
 	closeChecked(t, e)
 }
 
@@ -436,11 +439,7 @@ func testOSSweep(t *testing.T, env *osEnv) {
 	}
 	archives[id] = slow
 	time.Sleep(3 * s.SweepInterval)
-	for id, data := range archives {
-		if got := retrieve(t, e, "v", id, ""); !bytes.Equal(got, data) {
-			t.Fatalf("archive of %d bytes uploaded during sweeps read back as %d different bytes", len(data), len(got))
-		}
-	}
+	wantArchives(t, e, "v", archives, "uploaded during sweeps")
 	closeChecked(t, e)
 }
 
@@ -461,11 +460,7 @@ func testOSTransientNotFound(t *testing.T, env *osEnv) {
 	}
 	mp := randomBytes(62, 2<<20+5)
 	archives[uploadMultipart(t, e, "v", mp, 1<<20)] = mp
-	for id, data := range archives {
-		if got := retrieve(t, e, "v", id, ""); !bytes.Equal(got, data) {
-			t.Fatal("archive read back different bytes")
-		}
-	}
+	wantArchives(t, e, "v", archives, "once uploaded")
 	segments := segmentObjects(t, s)
 
 	flaky.LoseGets(3)
@@ -478,11 +473,7 @@ func testOSTransientNotFound(t *testing.T, env *osEnv) {
 		t.Fatalf("Scrub while the store answers NoSuchKey 3 times: %v, damaged %v", err, r.Damaged)
 	}
 	flaky.LoseGets(3)
-	for id, data := range archives {
-		if got := retrieve(t, e, "v", id, ""); !bytes.Equal(got, data) {
-			t.Fatal("archive read back different bytes while the store answered NoSuchKey")
-		}
-	}
+	wantArchives(t, e, "v", archives, "while the store answered NoSuchKey")
 
 	// The sweep decides from metadata only: whatever the store says of
 	// the objects, a referenced segment is never deleted.
@@ -497,11 +488,7 @@ func testOSTransientNotFound(t *testing.T, env *osEnv) {
 	if n := segmentObjects(t, s); n != segments {
 		t.Fatalf("%d segment objects after sweeps while the store answered NoSuchKey, want %d", n, segments)
 	}
-	for id, data := range archives {
-		if got := retrieve(t, e, "v", id, ""); !bytes.Equal(got, data) {
-			t.Fatal("after the sweeps, an archive read back different bytes")
-		}
-	}
+	wantArchives(t, e, "v", archives, "after the sweeps")
 	closeChecked(t, e)
 }
 
