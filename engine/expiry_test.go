@@ -53,7 +53,7 @@ func (le *lockEngine) wantJobExpiresAt(t *testing.T, jobID string, at time.Time)
 		t.Fatalf("DescribeJob a nanosecond before the expiry: %v", err)
 	}
 	le.clock.Advance(time.Nanosecond)
-	wantLockCode(t, "DescribeJob at the expiry", describe(), firn.CodeResourceNotFound)
+	wantCode(t, "DescribeJob at the expiry", describe(), firn.CodeResourceNotFound)
 	le.e.tick()
 	p := store.JobPrefix(le.record(t, "v").ID)
 	if has, err := le.e.db.Any(p, store.PrefixEnd(p)); err != nil || has {
@@ -137,7 +137,7 @@ func (le *lockEngine) wantLockExpiresAt(t *testing.T, at time.Time) {
 	}
 	le.clock.Advance(time.Nanosecond)
 	_, err = get()
-	wantLockCode(t, "GetVaultLock at the expiry", err, firn.CodeResourceNotFound)
+	wantCode(t, "GetVaultLock at the expiry", err, firn.CodeResourceNotFound)
 	le.wantExpiryTimerRan(t)
 }
 

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"math"
 	"testing"
@@ -16,15 +15,6 @@ import (
 	"github.com/firnstore/firn/vault"
 	"pgregory.net/rapid"
 )
-
-// lockTB is what these helpers need of *testing.T and *rapid.T.
-type lockTB interface {
-	Helper()
-	Error(args ...any)
-	Errorf(format string, args ...any)
-	Fatal(args ...any)
-	Fatalf(format string, args ...any)
-}
 
 // lockEngine is an engine on an in-memory file system whose ticker never
 // fires during a test, so that timers run only when the test says.
@@ -42,7 +32,7 @@ func openLockEngine(t *testing.T) *lockEngine {
 	return le
 }
 
-func (le *lockEngine) open(t lockTB) {
+func (le *lockEngine) open(t tb) {
 	t.Helper()
 	e, err := Open("d", &Options{FS: le.fs, Clock: le.clock, TickInterval: time.Hour, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -51,7 +41,7 @@ func (le *lockEngine) open(t lockTB) {
 	le.e = e
 }
 
-func (le *lockEngine) close(t lockTB) {
+func (le *lockEngine) close(t tb) {
 	t.Helper()
 	if le.e == nil {
 		return
@@ -65,14 +55,14 @@ func (le *lockEngine) close(t lockTB) {
 	le.e = nil
 }
 
-func (le *lockEngine) reopen(t lockTB) {
+func (le *lockEngine) reopen(t tb) {
 	t.Helper()
 	le.close(t)
 	le.open(t)
 }
 
 // record returns the stored vault record.
-func (le *lockEngine) record(t lockTB, name string) *vault.Record {
+func (le *lockEngine) record(t tb, name string) *vault.Record {
 	t.Helper()
 	v, err := le.e.loadVault(DefaultAccountID, name)
 	if err != nil {
@@ -82,7 +72,7 @@ func (le *lockEngine) record(t lockTB, name string) *vault.Record {
 }
 
 // lockTimers returns the due times of the stored lock timers, by timer ID.
-func (le *lockEngine) lockTimers(t lockTB) map[string][]time.Time {
+func (le *lockEngine) lockTimers(t tb) map[string][]time.Time {
 	t.Helper()
 	timers := map[string][]time.Time{}
 	lower, upper := store.TimerRange(math.MaxInt64 - 1)
@@ -99,7 +89,7 @@ func (le *lockEngine) lockTimers(t lockTB) map[string][]time.Time {
 	return timers
 }
 
-func mustLockOp[O any](t lockTB, what string) func(*O, error) *O {
+func mustLockOp[O any](t tb, what string) func(*O, error) *O {
 	return func(out *O, err error) *O {
 		t.Helper()
 		if err != nil {
@@ -109,27 +99,19 @@ func mustLockOp[O any](t lockTB, what string) func(*O, error) *O {
 	}
 }
 
-func wantLockCode(t lockTB, what string, err error, code firn.Code) {
-	t.Helper()
-	var fe *firn.Error
-	if !errors.As(err, &fe) || fe.Code != code {
-		t.Fatalf("%s: error %v, want %s", what, err, code)
-	}
-}
-
 // denyDescribe is a lock policy whose effect is easy to observe.
 const denyDescribe = `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"glacier:DescribeVault","Resource":"*"}]}`
 
 // harmless is a lock policy that denies nothing an in-process call does.
 const harmless = `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"glacier:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`
 
-func (le *lockEngine) initiate(t lockTB, name, doc string) string {
+func (le *lockEngine) initiate(t tb, name, doc string) string {
 	t.Helper()
 	return mustLockOp[firn.InitiateVaultLockOutput](t, "InitiateVaultLock")(le.e.InitiateVaultLock(context.Background(),
 		&firn.InitiateVaultLockInput{VaultName: name, Policy: &firn.VaultLockPolicy{Policy: doc}})).LockId
 }
 
-func (le *lockEngine) createVault(t lockTB, name string) {
+func (le *lockEngine) createVault(t tb, name string) {
 	t.Helper()
 	mustLockOp[firn.CreateVaultOutput](t, "CreateVault")(le.e.CreateVault(context.Background(), &firn.CreateVaultInput{VaultName: name}))
 }
@@ -238,7 +220,7 @@ func TestLockTimerDeletedVault(t *testing.T) {
 		t.Errorf("lock timers of a deleted vault: %v", got)
 	}
 	_, err := le.e.GetVaultLock(ctx, &firn.GetVaultLockInput{VaultName: "v"})
-	wantLockCode(t, "GetVaultLock of the new vault", err, firn.CodeResourceNotFound)
+	wantCode(t, "GetVaultLock of the new vault", err, firn.CodeResourceNotFound)
 }
 
 // TestLockTimerBusyVault runs the timer while the vault is held: the work
@@ -302,9 +284,9 @@ func (m *lockMachine) Initiate(t *rapid.T) {
 	out, err := m.le.e.InitiateVaultLock(context.Background(), &firn.InitiateVaultLockInput{VaultName: name, Policy: &firn.VaultLockPolicy{Policy: doc}})
 	switch {
 	case doc == `{"Statement":[]}`:
-		wantLockCode(t, "InitiateVaultLock of a bad policy", err, firn.CodeInvalidParameterValue)
+		wantCode(t, "InitiateVaultLock of a bad policy", err, firn.CodeInvalidParameterValue)
 	case lm.state != lock.None:
-		wantLockCode(t, "InitiateVaultLock over a lock", err, firn.CodeAccessDenied)
+		wantCode(t, "InitiateVaultLock over a lock", err, firn.CodeAccessDenied)
 	default:
 		if err != nil {
 			t.Fatalf("InitiateVaultLock: %v", err)
@@ -328,11 +310,11 @@ func (m *lockMachine) Complete(t *rapid.T) {
 	_, err := m.le.e.CompleteVaultLock(context.Background(), &firn.CompleteVaultLockInput{VaultName: name, LockId: id})
 	switch {
 	case lm.state == lock.None:
-		wantLockCode(t, "CompleteVaultLock without a lock", err, firn.CodeResourceNotFound)
+		wantCode(t, "CompleteVaultLock without a lock", err, firn.CodeResourceNotFound)
 	case id != lm.id && lm.state == lock.Locked:
-		wantLockCode(t, "CompleteVaultLock of a Locked lock with another ID", err, firn.CodeAccessDenied)
+		wantCode(t, "CompleteVaultLock of a Locked lock with another ID", err, firn.CodeAccessDenied)
 	case id != lm.id:
-		wantLockCode(t, "CompleteVaultLock with another ID", err, firn.CodeInvalidParameterValue)
+		wantCode(t, "CompleteVaultLock with another ID", err, firn.CodeInvalidParameterValue)
 	case err != nil:
 		t.Fatalf("CompleteVaultLock: %v", err)
 	default:
@@ -344,7 +326,7 @@ func (m *lockMachine) Abort(t *rapid.T) {
 	name, lm := m.pick(t)
 	_, err := m.le.e.AbortVaultLock(context.Background(), &firn.AbortVaultLockInput{VaultName: name})
 	if lm.state == lock.Locked {
-		wantLockCode(t, "AbortVaultLock of a Locked lock", err, firn.CodeAccessDenied)
+		wantCode(t, "AbortVaultLock of a Locked lock", err, firn.CodeAccessDenied)
 		return
 	}
 	if err != nil {
@@ -371,7 +353,7 @@ func (m *lockMachine) Check(t *rapid.T) {
 		lm := m.models[name]
 		out, err := m.le.e.GetVaultLock(ctx, &firn.GetVaultLockInput{VaultName: name})
 		if lm.state == lock.None {
-			wantLockCode(t, "GetVaultLock of "+name, err, firn.CodeResourceNotFound)
+			wantCode(t, "GetVaultLock of "+name, err, firn.CodeResourceNotFound)
 		} else {
 			if err != nil {
 				t.Fatalf("GetVaultLock of %s: %v", name, err)
@@ -387,7 +369,7 @@ func (m *lockMachine) Check(t *rapid.T) {
 		}
 		_, err = m.le.e.DescribeVault(ctx, &firn.DescribeVaultInput{VaultName: name})
 		if lm.doc == denyDescribe {
-			wantLockCode(t, "DescribeVault under a lock that denies it", err, firn.CodeAccessDenied)
+			wantCode(t, "DescribeVault under a lock that denies it", err, firn.CodeAccessDenied)
 		} else if err != nil {
 			t.Fatalf("DescribeVault of %s: %v", name, err)
 		}

@@ -27,10 +27,13 @@ import (
 
 const mib = 1 << 20
 
-// tb is the part of testing.TB that the helpers need, which *rapid.T has.
+// tb is the part of testing.TB that the helpers of the multipart and lock
+// tests need, which *rapid.T has.
 type tb interface {
 	Helper()
+	Error(args ...any)
 	Errorf(format string, args ...any)
+	Fatal(args ...any)
 	Fatalf(format string, args ...any)
 }
 
