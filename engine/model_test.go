@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -107,7 +106,7 @@ type mdlMachine struct {
 	opts  engine.Options
 	e     *engine.Engine
 	m     *model.Model
-	sent  *mdlNotifier
+	sent  *recorder // what the engine notified
 
 	// e2m and m2e map the engine's IDs to the model's and back.
 	e2m, m2e map[string]string
@@ -125,22 +124,9 @@ type mdlMachine struct {
 // mdlRef is a model ID and the account and vault it was created in.
 type mdlRef struct{ Account, Vault, ID string }
 
-// mdlNotifier records the engine's notifications.
-type mdlNotifier struct {
-	mu   sync.Mutex
-	sent []model.Notification
-}
-
-func (n *mdlNotifier) Notify(_ context.Context, x engine.Notification) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.sent = append(n.sent, model.Notification{Topic: x.Topic, Message: x.Message})
-	return nil
-}
-
 func newMdlMachine(rt *rapid.T) *mdlMachine {
 	clock := testkit.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-	mm := &mdlMachine{fs: vfs.NewMem(), clock: clock, sent: &mdlNotifier{}, e2m: map[string]string{}, m2e: map[string]string{},
+	mm := &mdlMachine{fs: vfs.NewMem(), clock: clock, sent: &recorder{}, e2m: map[string]string{}, m2e: map[string]string{},
 		sizes: map[string]int{}, partSize: map[string]int64{}, parts: map[string]map[int64][]byte{}}
 	mm.opts = engine.Options{Clock: clock, FS: mm.fs, MaxVaults: mdlMaxVaults, MaxArchiveSize: mdlMaxArchiveSize,
 		TickInterval: time.Hour, JobTiming: mdlTiming, LimitExpedited: rapid.Bool().Draw(rt, "LimitExpedited"),
@@ -602,8 +588,11 @@ func (mm *mdlMachine) actions() map[string]func(*rapid.T) {
 			if err := mm.e.DeliverNotifications(context.Background()); err != nil {
 				rt.Fatalf("DeliverNotifications: %v", err)
 			}
+			var got []model.Notification
 			mm.sent.mu.Lock()
-			got := slices.Clone(mm.sent.sent)
+			for _, n := range mm.sent.got {
+				got = append(got, model.Notification{Topic: n.Topic, Message: n.Message})
+			}
 			mm.sent.mu.Unlock()
 			mm.match(rt, "notifications", mdlNotes(got), mdlNotes(mm.m.Notifications()))
 		},
