@@ -9,8 +9,8 @@ import (
 
 // jobRecord is the stored form of a job.Record (key JobKey).
 type jobRecord struct {
-	ID          ID                      `json:"id"`
-	VaultID     ID                      `json:"vaultId"`
+	ID          [16]byte                `json:"id"`
+	VaultID     [16]byte                `json:"vaultId"`
 	VaultARN    string                  `json:"vaultArn"`
 	Action      firn.ActionCode         `json:"action"`
 	Description string                  `json:"description,omitempty"`
@@ -32,14 +32,14 @@ type jobRecord struct {
 }
 
 type archiveRetrievalRecord struct {
-	ArchiveID     string `json:"archiveId"`
-	ArchiveKey    ID     `json:"archiveKey"`
-	Size          int64  `json:"size"`
-	TreeHash      string `json:"treeHash"`
-	Description   string `json:"description,omitempty"`
-	Start         int64  `json:"start"`
-	End           int64  `json:"end"`
-	RangeTreeHash string `json:"rangeTreeHash,omitempty"`
+	ArchiveID     string   `json:"archiveId"`
+	ArchiveKey    [16]byte `json:"archiveKey"`
+	Size          int64    `json:"size"`
+	TreeHash      string   `json:"treeHash"`
+	Description   string   `json:"description,omitempty"`
+	Start         int64    `json:"start"`
+	End           int64    `json:"end"`
+	RangeTreeHash string   `json:"rangeTreeHash,omitempty"`
 }
 
 type jobInventoryRecord struct {
@@ -67,7 +67,7 @@ type filterRecord struct {
 
 type selectRecord struct {
 	ArchiveID      string                 `json:"archiveId"`
-	ArchiveKey     ID                     `json:"archiveKey"`
+	ArchiveKey     [16]byte               `json:"archiveKey"`
 	Size           int64                  `json:"size"`
 	TreeHash       string                 `json:"treeHash"`
 	Parameters     selectParametersRecord `json:"parameters"`
