@@ -58,7 +58,7 @@ func (e *Engine) Check(ctx context.Context) error {
 				sum += s.Size
 			}
 			if sum != a.Size {
-				bad("vault %s archive %x: segments hold %d bytes, archive size is %d", v.Name, a.ID, sum, a.Size)
+				bad("vault %s archive %s: segments hold %d bytes, archive size is %d", v.Name, a.ID, sum, a.Size)
 			}
 			holders[string(k)] = a.Segments
 			return true, nil

@@ -13,6 +13,7 @@ import (
 	"github.com/firnstore/firn/multipart"
 	"github.com/firnstore/firn/treehash"
 	"github.com/firnstore/firn/vault"
+	"github.com/oklog/ulid/v2"
 )
 
 // Multipart uploads. An upload is a record under store.UploadKey holding
@@ -139,7 +140,7 @@ func (e *Engine) InitiateMultipartUpload(ctx context.Context, in *firn.InitiateM
 	if err != nil {
 		return nil, err
 	}
-	id := multipart.FormatID(u.ID)
+	id := u.ID.String()
 	return &firn.InitiateMultipartUploadOutput{
 		UploadId: id,
 		Location: vault.Location(r.acct, v.Name) + "/multipart-uploads/" + id,
@@ -330,7 +331,7 @@ func (e *Engine) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteM
 		return nil, err
 	}
 	out := func(a *multipart.Completion) *firn.CompleteMultipartUploadOutput {
-		id := multipart.FormatID(a.ID)
+		id := a.ID.String()
 		return &firn.CompleteMultipartUploadOutput{ArchiveId: id, Checksum: a.TreeHash.String(), Location: vault.ArchiveLocation(r.acct, v.Name, id)}
 	}
 	if rec.State == multipart.Completed {
@@ -506,7 +507,7 @@ func (e *Engine) ListMultipartUploads(ctx context.Context, in *firn.ListMultipar
 			return false, nil
 		}
 		out.UploadsList = append(out.UploadsList, firn.UploadListElement{
-			MultipartUploadId:  multipart.FormatID(rec.ID),
+			MultipartUploadId:  rec.ID.String(),
 			VaultARN:           arn,
 			ArchiveDescription: rec.Description,
 			PartSizeInBytes:    rec.PartSize,
@@ -558,7 +559,7 @@ func (e *Engine) ListParts(ctx context.Context, in *firn.ListPartsInput) (*firn.
 		}
 	}
 	out := &firn.ListPartsOutput{
-		MultipartUploadId:  multipart.FormatID(rec.ID),
+		MultipartUploadId:  rec.ID.String(),
 		VaultARN:           e.vaultARN(v),
 		ArchiveDescription: rec.Description,
 		PartSizeInBytes:    rec.PartSize,
@@ -589,7 +590,7 @@ func (e *Engine) ListParts(ctx context.Context, in *firn.ListPartsInput) (*firn.
 // to uploads in progress, sit at the key of their range, respect the part
 // size and hold exactly one segment of their size.
 func (e *Engine) checkUploads(v *vault.Record, bad func(format string, args ...any)) error {
-	uploads := map[[16]byte]*store.UploadRecord{}
+	uploads := map[ulid.ULID]*store.UploadRecord{}
 	p := store.UploadPrefix(v.ID)
 	err := e.db.Scan(p, store.PrefixEnd(p), func(_, val []byte) (bool, error) {
 		var rec store.UploadRecord
@@ -603,7 +604,7 @@ func (e *Engine) checkUploads(v *vault.Record, bad func(format string, args ...a
 		return err
 	}
 	for id, rec := range uploads {
-		name := multipart.FormatID(id)
+		name := id.String()
 		if !rec.State.Valid() {
 			bad("vault %s upload %s: invalid state %q", v.Name, name, rec.State)
 		}
@@ -624,17 +625,17 @@ func (e *Engine) checkUploads(v *vault.Record, bad func(format string, args ...a
 		if err := unmarshal(val, &part); err != nil {
 			return false, err
 		}
-		var uid [16]byte
+		var uid ulid.ULID
 		copy(uid[:], k[len(p):])
 		index := binary.BigEndian.Uint32(k[len(p)+16:])
 		rec := uploads[uid]
 		switch {
 		case rec == nil || rec.State != multipart.InProgress:
-			bad("vault %s: part %d of upload %s, which is not in progress", v.Name, index, multipart.FormatID(uid))
+			bad("vault %s: part %d of upload %s, which is not in progress", v.Name, index, uid.String())
 		case part.Start != int64(index)*rec.PartSize || part.Size < 1 || part.Size > rec.PartSize:
-			bad("vault %s upload %s: part %d has range %s, part size %d", v.Name, multipart.FormatID(uid), index, part.Range, rec.PartSize)
+			bad("vault %s upload %s: part %d has range %s, part size %d", v.Name, uid.String(), index, part.Range, rec.PartSize)
 		case len(part.Segments) != 1 || part.Segments[0].Size != part.Size:
-			bad("vault %s upload %s: part %d of %d bytes holds segments %v", v.Name, multipart.FormatID(uid), index, part.Size, part.Segments)
+			bad("vault %s upload %s: part %d of %d bytes holds segments %v", v.Name, uid.String(), index, part.Size, part.Segments)
 		}
 		return true, nil
 	})

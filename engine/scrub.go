@@ -10,7 +10,6 @@ import (
 	"github.com/firnstore/firn/internal/blob"
 	"github.com/firnstore/firn/internal/store"
 	"github.com/firnstore/firn/job"
-	"github.com/firnstore/firn/multipart"
 	"github.com/firnstore/firn/treehash"
 	"github.com/firnstore/firn/vault"
 	"github.com/oklog/ulid/v2"
@@ -139,10 +138,10 @@ func (e *Engine) scrubVault(ctx context.Context, r *ScrubReport, v *vault.Record
 		if err := unmarshal(val, &part); err != nil {
 			return err
 		}
-		var uid [16]byte
+		var uid ulid.ULID
 		copy(uid[:], k[len(p):])
 		d := at
-		d.Kind, d.ID = "part", multipart.FormatID(uid)
+		d.Kind, d.ID = "part", uid.String()
 		d.Part = int(binary.BigEndian.Uint32(k[len(p)+16:]))
 		e.scrubRecord(r, d, k, part.Segments, nil, part.TreeHash.String())
 		return nil

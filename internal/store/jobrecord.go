@@ -151,11 +151,22 @@ func jobToRecord(j *job.Record) *jobRecord {
 		Message:     j.Message,
 		Completed:   j.Completed,
 		Expires:     j.Expiry,
-		Archive:     (*archiveRetrievalRecord)(j.Archive),
 		Segments:    segmentsToRecord(j.Segments),
 		SegmentSize: j.SegmentSize,
 		OutputSize:  j.OutputSize,
 		Notify:      j.Notify,
+	}
+	if a := j.Archive; a != nil {
+		r.Archive = &archiveRetrievalRecord{
+			ArchiveID:     a.ArchiveID,
+			ArchiveKey:    a.ArchiveKey,
+			Size:          a.Size,
+			TreeHash:      a.TreeHash,
+			Description:   a.Description,
+			Start:         a.Start,
+			End:           a.End,
+			RangeTreeHash: a.RangeTreeHash,
+		}
 	}
 	if inv := j.Inventory; inv != nil {
 		r.Inventory = &jobInventoryRecord{
@@ -194,11 +205,22 @@ func (r *jobRecord) job() job.Record {
 		Message:     r.Message,
 		Completed:   r.Completed,
 		Expiry:      r.Expires,
-		Archive:     (*job.ArchiveRetrieval)(r.Archive),
 		Segments:    segmentsFromRecord(r.Segments),
 		SegmentSize: r.SegmentSize,
 		OutputSize:  r.OutputSize,
 		Notify:      r.Notify,
+	}
+	if a := r.Archive; a != nil {
+		j.Archive = &job.ArchiveRetrieval{
+			ArchiveID:     a.ArchiveID,
+			ArchiveKey:    a.ArchiveKey,
+			Size:          a.Size,
+			TreeHash:      a.TreeHash,
+			Description:   a.Description,
+			Start:         a.Start,
+			End:           a.End,
+			RangeTreeHash: a.RangeTreeHash,
+		}
 	}
 	if inv := r.Inventory; inv != nil {
 		j.Inventory = &job.Inventory{
