@@ -43,25 +43,25 @@ type uploadLocks struct {
 }
 
 // upload returns the lock of upload id.
-func (l *uploadLocks) upload(id [16]byte) *sync.RWMutex {
+func (l *uploadLocks) upload(id ulid.ULID) *sync.RWMutex {
 	return &l.uploads[stripe(id)%uint64(len(l.uploads))]
 }
 
 // part returns the lock of part index of upload id.
-func (l *uploadLocks) part(id [16]byte, index int) *sync.Mutex {
+func (l *uploadLocks) part(id ulid.ULID, index int) *sync.Mutex {
 	return &l.parts[(stripe(id)+uint64(index))%uint64(len(l.parts))]
 }
 
 // stripe hashes an ID by its random low bytes.
-func stripe(id [16]byte) uint64 { return binary.BigEndian.Uint64(id[8:]) }
+func stripe(id ulid.ULID) uint64 { return binary.BigEndian.Uint64(id[8:]) }
 
-func partKey(vaultID [16]byte, u *multipart.Upload, start int64) []byte {
+func partKey(vaultID ulid.ULID, u *multipart.Upload, start int64) []byte {
 	return store.PartKey(vaultID, u.ID, uint32(start/u.PartSize))
 }
 
 // writeUpload records in b the writes that store rec with its timer moved
 // to due; it fails only if rec cannot be encoded.
-func writeUpload(b *store.Batch, vaultID [16]byte, rec *store.UploadRecord, due time.Time) error {
+func writeUpload(b *store.Batch, vaultID ulid.ULID, rec *store.UploadRecord, due time.Time) error {
 	tid := store.UploadTimerID(vaultID, rec.ID)
 	if !rec.Timer.IsZero() {
 		deleteTimer(b, rec.Timer, store.TimerUploadExpire, tid)
@@ -73,7 +73,7 @@ func writeUpload(b *store.Batch, vaultID [16]byte, rec *store.UploadRecord, due 
 
 // loadUpload returns upload id of vault v; idText is the ID as the client
 // sent it, for the error.
-func (e *Engine) loadUpload(v *vault.Record, id [16]byte, idText string) (*store.UploadRecord, error) {
+func (e *Engine) loadUpload(v *vault.Record, id ulid.ULID, idText string) (*store.UploadRecord, error) {
 	var rec store.UploadRecord
 	err := e.db.GetRecord(store.UploadKey(v.ID, id), &rec)
 	if errors.Is(err, store.ErrNotFound) {
@@ -86,7 +86,7 @@ func (e *Engine) loadUpload(v *vault.Record, id [16]byte, idText string) (*store
 }
 
 // loadParts returns the parts of an upload in order, with their segments.
-func (e *Engine) loadParts(vaultID [16]byte, u *multipart.Upload) ([]multipart.Part, []vault.Segment, error) {
+func (e *Engine) loadParts(vaultID ulid.ULID, u *multipart.Upload) ([]multipart.Part, []vault.Segment, error) {
 	var parts []multipart.Part
 	var segs []vault.Segment
 	p := store.PartPrefix(vaultID, u.ID)
@@ -106,7 +106,7 @@ func (e *Engine) loadParts(vaultID [16]byte, u *multipart.Upload) ([]multipart.P
 }
 
 // dropParts records in b the deletion of parts and their references.
-func dropParts(b *store.Batch, vaultID [16]byte, u *multipart.Upload, parts []multipart.Part, segs []vault.Segment) {
+func dropParts(b *store.Batch, vaultID ulid.ULID, u *multipart.Upload, parts []multipart.Part, segs []vault.Segment) {
 	for i, p := range parts {
 		k := partKey(vaultID, u, p.Start)
 		b.Delete(k)
@@ -212,7 +212,7 @@ func (e *Engine) UploadMultipartPart(ctx context.Context, in *firn.UploadMultipa
 // whose bytes are in seg, replacing the part of the same range, if any. The
 // upload is re-read under its lock: it may have been completed, aborted or
 // expired while the bytes were written.
-func (e *Engine) commitPart(r *request, uid [16]byte, idText string, rng multipart.Range, seg vault.Segment, sum [32]byte) error {
+func (e *Engine) commitPart(r *request, uid ulid.ULID, idText string, rng multipart.Range, seg vault.Segment, sum [32]byte) error {
 	v, unlock, err := e.lockVault(r.acct, r.name, shared)
 	if err != nil {
 		return err
@@ -406,7 +406,7 @@ func (e *Engine) AbortMultipartUpload(ctx context.Context, in *firn.AbortMultipa
 // next without an archive (abort or expiry), dropping its parts (with their
 // segments, as loadParts returns them). The caller holds the upload's lock
 // exclusively.
-func (e *Engine) endUpload(vaultID [16]byte, rec *store.UploadRecord, next multipart.Upload, parts []multipart.Part, segs []vault.Segment) error {
+func (e *Engine) endUpload(vaultID ulid.ULID, rec *store.UploadRecord, next multipart.Upload, parts []multipart.Part, segs []vault.Segment) error {
 	nextRec := store.UploadRecord{Upload: next, Timer: rec.Timer}
 	err := e.write(func(b *store.Batch) error {
 		dropParts(b, vaultID, &rec.Upload, parts, segs)
@@ -481,7 +481,7 @@ func (e *Engine) ListMultipartUploads(ctx context.Context, in *firn.ListMultipar
 	if err != nil {
 		return nil, err
 	}
-	var from [16]byte
+	var from ulid.ULID
 	if in.Marker != "" {
 		if from, err = multipart.ParseUploadMarker(in.Marker); err != nil {
 			return nil, err
