@@ -82,7 +82,7 @@ func (e *Engine) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput)
 		e.discardSegment(seg.ID)
 		return nil, err
 	}
-	id := ulid.ULID(a.ID).String()
+	id := a.ID.String()
 	return &firn.UploadArchiveOutput{
 		ArchiveId: id,
 		Checksum:  a.TreeHash,
@@ -150,13 +150,13 @@ func (e *Engine) writeArchive(ctx context.Context, body io.Reader) (vault.Segmen
 
 // parseArchiveID parses an archive ID; any malformed ID is an archive that
 // does not exist.
-func parseArchiveID(id string) ([16]byte, error) {
+func parseArchiveID(id string) (ulid.ULID, error) {
 	if id == "" {
-		return [16]byte{}, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: ArchiveId")
+		return ulid.ULID{}, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: ArchiveId")
 	}
 	u, err := ulid.ParseStrict(id)
 	if err != nil {
-		return [16]byte{}, vault.ArchiveNotFound(id)
+		return ulid.ULID{}, vault.ArchiveNotFound(id)
 	}
 	return u, nil
 }

@@ -439,7 +439,7 @@ func checkRestored(dir string, o *Options, info *RestoreInfo) error {
 		return fmt.Errorf("engine: restore: opening the restored engine: %w", err)
 	}
 	defer e.Close()
-	referenced := map[[16]byte]bool{}
+	referenced := map[ulid.ULID]bool{}
 	err = e.db.Scan(store.SegRefAll(), store.PrefixEnd(store.SegRefAll()), func(k, _ []byte) (bool, error) {
 		seg, _ := store.SegRefSplit(k)
 		referenced[seg] = true
@@ -452,7 +452,7 @@ func checkRestored(dir string, o *Options, info *RestoreInfo) error {
 	if err != nil {
 		return err
 	}
-	present := map[[16]byte]bool{}
+	present := map[ulid.ULID]bool{}
 	for _, id := range ids {
 		present[id] = true
 		if !referenced[id] {
@@ -465,8 +465,8 @@ func checkRestored(dir string, o *Options, info *RestoreInfo) error {
 			continue
 		}
 		// Not listed: look it up, wherever the engine keeps it.
-		if _, err := e.blobs.Stat(blob.ID(id)); errors.Is(err, blob.ErrNotFound) {
-			info.Missing = append(info.Missing, blob.ID(id).String())
+		if _, err := e.blobs.Stat(id); errors.Is(err, blob.ErrNotFound) {
+			info.Missing = append(info.Missing, id.String())
 		} else if err != nil {
 			return fmt.Errorf("engine: restore: %w", err)
 		}

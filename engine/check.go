@@ -8,6 +8,7 @@ import (
 	"github.com/firnstore/firn/internal/blob"
 	"github.com/firnstore/firn/internal/store"
 	"github.com/firnstore/firn/vault"
+	"github.com/oklog/ulid/v2"
 )
 
 // Check verifies the engine's invariants and reports every violation found:
@@ -58,7 +59,7 @@ func (e *Engine) Check(ctx context.Context) error {
 				sum += s.Size
 			}
 			if sum != a.Size {
-				bad("vault %s archive %x: segments hold %d bytes, archive size is %d", v.Name, a.ID, sum, a.Size)
+				bad("vault %s archive %s: segments hold %d bytes, archive size is %d", v.Name, a.ID, sum, a.Size)
 			}
 			holders[string(k)] = a.Segments
 			return true, nil
@@ -92,14 +93,14 @@ func (e *Engine) Check(ctx context.Context) error {
 	}
 
 	refs := map[string]bool{}
-	referenced := map[[16]byte]bool{}
+	referenced := map[ulid.ULID]bool{}
 	err = e.db.Scan(store.SegRefAll(), store.PrefixEnd(store.SegRefAll()), func(k, _ []byte) (bool, error) {
 		seg, owner := store.SegRefSplit(k)
 		refs[string(seg[:])+string(owner)] = true
 		referenced[seg] = true
 		segs, ok := holders[string(owner)]
 		if !ok {
-			bad("segment %s is referenced by %x, which is not a record", blob.ID(seg), owner)
+			bad("segment %s is referenced by %x, which is not a record", seg, owner)
 			return true, nil
 		}
 		held := false
@@ -107,7 +108,7 @@ func (e *Engine) Check(ctx context.Context) error {
 			held = held || s.ID == seg
 		}
 		if !held {
-			bad("segment %s is referenced by %x, which does not hold it", blob.ID(seg), owner)
+			bad("segment %s is referenced by %x, which does not hold it", seg, owner)
 		}
 		return true, nil
 	})
@@ -117,16 +118,16 @@ func (e *Engine) Check(ctx context.Context) error {
 	for owner, segs := range holders {
 		for _, s := range segs {
 			if !refs[string(s.ID[:])+owner] {
-				bad("record %x holds segment %s without a reference", []byte(owner), blob.ID(s.ID))
+				bad("record %x holds segment %s without a reference", []byte(owner), s.ID)
 			}
-			info, err := e.blobs.Stat(blob.ID(s.ID))
+			info, err := e.blobs.Stat(s.ID)
 			switch {
 			case errors.Is(err, blob.ErrNotFound):
-				bad("record %x holds segment %s, which does not exist", []byte(owner), blob.ID(s.ID))
+				bad("record %x holds segment %s, which does not exist", []byte(owner), s.ID)
 			case err != nil:
-				bad("segment %s: %v", blob.ID(s.ID), err)
+				bad("segment %s: %v", s.ID, err)
 			case info.Size != s.Size:
-				bad("segment %s holds %d bytes, record %x says %d", blob.ID(s.ID), info.Size, []byte(owner), s.Size)
+				bad("segment %s holds %d bytes, record %x says %d", s.ID, info.Size, []byte(owner), s.Size)
 			}
 		}
 	}

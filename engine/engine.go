@@ -49,7 +49,7 @@ type Engine struct {
 
 	// vaultLocks serialises the mutations of one vault that read and
 	// rewrite existing state; uploads of new archives share the lock.
-	vaultLocks sync.Map // [16]byte -> *sync.RWMutex
+	vaultLocks sync.Map // ulid.ULID -> *sync.RWMutex
 
 	// timers maps a timer kind to its handler; fixed at Open.
 	timers map[byte]timerHandler

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/firnstore/firn"
-	"github.com/firnstore/firn/internal/blob"
 	"github.com/firnstore/firn/internal/store"
 	"github.com/firnstore/firn/job"
 	"github.com/firnstore/firn/vault"
@@ -72,7 +71,7 @@ func (e *Engine) takeInventory(v *vault.Record) error {
 		return err
 	}
 	id := e.newID()
-	w, err := e.blobs.Create(blob.ID(id))
+	w, err := e.blobs.Create(id)
 	if err != nil {
 		return ioError(err)
 	}
@@ -128,7 +127,7 @@ func (e *Engine) scanArchives(v *vault.Record, from string, fn func(*job.Entry) 
 		if err := unmarshal(val, &a); err != nil {
 			return false, err
 		}
-		return fn(&job.Entry{ArchiveID: ulid.ULID(a.ID).String(), Description: a.Description, Created: a.Created, Size: a.Size, TreeHash: a.TreeHash})
+		return fn(&job.Entry{ArchiveID: a.ID.String(), Description: a.Description, Created: a.Created, Size: a.Size, TreeHash: a.TreeHash})
 	})
 }
 
@@ -171,7 +170,7 @@ func (e *Engine) scanSnapshot(v *vault.Record, from string, fn func(*job.Entry) 
 func (e *Engine) writeInventory(v *vault.Record, j *job.Record) (vault.Segment, int64, string, error) {
 	inv := j.Inventory
 	id := e.newID()
-	w, err := e.blobs.Create(blob.ID(id))
+	w, err := e.blobs.Create(id)
 	if err != nil {
 		return vault.Segment{}, 0, "", ioError(err)
 	}

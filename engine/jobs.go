@@ -57,7 +57,7 @@ func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*f
 		Created:     now,
 		Status:      firn.StatusInProgress,
 	}
-	id := ulid.ULID(j.ID).String()
+	id := j.ID.String()
 	var retrieved int64
 	switch req.Action {
 	case firn.ActionArchiveRetrieval:
@@ -269,7 +269,7 @@ func (e *Engine) withJob(k []byte, fn func(b *store.Batch, v *vault.Record, j *j
 
 // vaultByID locks the vault with the given ARN if it is still the vault
 // with that ID; v is nil (and unlock a no-op) when it is gone.
-func (e *Engine) vaultByID(arn string, id [16]byte) (*vault.Record, func(), error) {
+func (e *Engine) vaultByID(arn string, id ulid.ULID) (*vault.Record, func(), error) {
 	acct, name, ok := splitVaultARN(arn)
 	if !ok {
 		return nil, func() {}, nil
@@ -367,7 +367,7 @@ func (e *Engine) ListJobs(ctx context.Context, in *firn.ListJobsInput) (*firn.Li
 		if in.Completed != nil && *in.Completed != j.Done() {
 			return true, nil
 		}
-		id := ulid.ULID(j.ID).String()
+		id := j.ID.String()
 		if len(out.JobList) == limit {
 			out.Marker = id
 			return false, nil

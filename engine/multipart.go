@@ -13,6 +13,7 @@ import (
 	"github.com/firnstore/firn/multipart"
 	"github.com/firnstore/firn/treehash"
 	"github.com/firnstore/firn/vault"
+	"github.com/oklog/ulid/v2"
 )
 
 // Multipart uploads. An upload is a record under store.UploadKey holding
@@ -42,25 +43,25 @@ type uploadLocks struct {
 }
 
 // upload returns the lock of upload id.
-func (l *uploadLocks) upload(id [16]byte) *sync.RWMutex {
+func (l *uploadLocks) upload(id ulid.ULID) *sync.RWMutex {
 	return &l.uploads[stripe(id)%uint64(len(l.uploads))]
 }
 
 // part returns the lock of part index of upload id.
-func (l *uploadLocks) part(id [16]byte, index int) *sync.Mutex {
+func (l *uploadLocks) part(id ulid.ULID, index int) *sync.Mutex {
 	return &l.parts[(stripe(id)+uint64(index))%uint64(len(l.parts))]
 }
 
 // stripe hashes an ID by its random low bytes.
-func stripe(id [16]byte) uint64 { return binary.BigEndian.Uint64(id[8:]) }
+func stripe(id ulid.ULID) uint64 { return binary.BigEndian.Uint64(id[8:]) }
 
-func partKey(vaultID [16]byte, u *multipart.Upload, start int64) []byte {
+func partKey(vaultID ulid.ULID, u *multipart.Upload, start int64) []byte {
 	return store.PartKey(vaultID, u.ID, uint32(start/u.PartSize))
 }
 
 // writeUpload records in b the writes that store rec with its timer moved
 // to due; it fails only if rec cannot be encoded.
-func writeUpload(b *store.Batch, vaultID [16]byte, rec *store.UploadRecord, due time.Time) error {
+func writeUpload(b *store.Batch, vaultID ulid.ULID, rec *store.UploadRecord, due time.Time) error {
 	tid := store.UploadTimerID(vaultID, rec.ID)
 	if !rec.Timer.IsZero() {
 		deleteTimer(b, rec.Timer, store.TimerUploadExpire, tid)
@@ -72,7 +73,7 @@ func writeUpload(b *store.Batch, vaultID [16]byte, rec *store.UploadRecord, due 
 
 // loadUpload returns upload id of vault v; idText is the ID as the client
 // sent it, for the error.
-func (e *Engine) loadUpload(v *vault.Record, id [16]byte, idText string) (*store.UploadRecord, error) {
+func (e *Engine) loadUpload(v *vault.Record, id ulid.ULID, idText string) (*store.UploadRecord, error) {
 	var rec store.UploadRecord
 	err := e.db.GetRecord(store.UploadKey(v.ID, id), &rec)
 	if errors.Is(err, store.ErrNotFound) {
@@ -85,7 +86,7 @@ func (e *Engine) loadUpload(v *vault.Record, id [16]byte, idText string) (*store
 }
 
 // loadParts returns the parts of an upload in order, with their segments.
-func (e *Engine) loadParts(vaultID [16]byte, u *multipart.Upload) ([]multipart.Part, []vault.Segment, error) {
+func (e *Engine) loadParts(vaultID ulid.ULID, u *multipart.Upload) ([]multipart.Part, []vault.Segment, error) {
 	var parts []multipart.Part
 	var segs []vault.Segment
 	p := store.PartPrefix(vaultID, u.ID)
@@ -105,7 +106,7 @@ func (e *Engine) loadParts(vaultID [16]byte, u *multipart.Upload) ([]multipart.P
 }
 
 // dropParts records in b the deletion of parts and their references.
-func dropParts(b *store.Batch, vaultID [16]byte, u *multipart.Upload, parts []multipart.Part, segs []vault.Segment) {
+func dropParts(b *store.Batch, vaultID ulid.ULID, u *multipart.Upload, parts []multipart.Part, segs []vault.Segment) {
 	for i, p := range parts {
 		k := partKey(vaultID, u, p.Start)
 		b.Delete(k)
@@ -139,7 +140,7 @@ func (e *Engine) InitiateMultipartUpload(ctx context.Context, in *firn.InitiateM
 	if err != nil {
 		return nil, err
 	}
-	id := multipart.FormatID(u.ID)
+	id := u.ID.String()
 	return &firn.InitiateMultipartUploadOutput{
 		UploadId: id,
 		Location: vault.Location(r.acct, v.Name) + "/multipart-uploads/" + id,
@@ -211,7 +212,7 @@ func (e *Engine) UploadMultipartPart(ctx context.Context, in *firn.UploadMultipa
 // whose bytes are in seg, replacing the part of the same range, if any. The
 // upload is re-read under its lock: it may have been completed, aborted or
 // expired while the bytes were written.
-func (e *Engine) commitPart(r *request, uid [16]byte, idText string, rng multipart.Range, seg vault.Segment, sum [32]byte) error {
+func (e *Engine) commitPart(r *request, uid ulid.ULID, idText string, rng multipart.Range, seg vault.Segment, sum [32]byte) error {
 	v, unlock, err := e.lockVault(r.acct, r.name, shared)
 	if err != nil {
 		return err
@@ -330,7 +331,7 @@ func (e *Engine) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteM
 		return nil, err
 	}
 	out := func(a *multipart.Completion) *firn.CompleteMultipartUploadOutput {
-		id := multipart.FormatID(a.ID)
+		id := a.ID.String()
 		return &firn.CompleteMultipartUploadOutput{ArchiveId: id, Checksum: a.TreeHash.String(), Location: vault.ArchiveLocation(r.acct, v.Name, id)}
 	}
 	if rec.State == multipart.Completed {
@@ -405,7 +406,7 @@ func (e *Engine) AbortMultipartUpload(ctx context.Context, in *firn.AbortMultipa
 // next without an archive (abort or expiry), dropping its parts (with their
 // segments, as loadParts returns them). The caller holds the upload's lock
 // exclusively.
-func (e *Engine) endUpload(vaultID [16]byte, rec *store.UploadRecord, next multipart.Upload, parts []multipart.Part, segs []vault.Segment) error {
+func (e *Engine) endUpload(vaultID ulid.ULID, rec *store.UploadRecord, next multipart.Upload, parts []multipart.Part, segs []vault.Segment) error {
 	nextRec := store.UploadRecord{Upload: next, Timer: rec.Timer}
 	err := e.write(func(b *store.Batch) error {
 		dropParts(b, vaultID, &rec.Upload, parts, segs)
@@ -480,7 +481,7 @@ func (e *Engine) ListMultipartUploads(ctx context.Context, in *firn.ListMultipar
 	if err != nil {
 		return nil, err
 	}
-	var from [16]byte
+	var from ulid.ULID
 	if in.Marker != "" {
 		if from, err = multipart.ParseUploadMarker(in.Marker); err != nil {
 			return nil, err
@@ -506,7 +507,7 @@ func (e *Engine) ListMultipartUploads(ctx context.Context, in *firn.ListMultipar
 			return false, nil
 		}
 		out.UploadsList = append(out.UploadsList, firn.UploadListElement{
-			MultipartUploadId:  multipart.FormatID(rec.ID),
+			MultipartUploadId:  rec.ID.String(),
 			VaultARN:           arn,
 			ArchiveDescription: rec.Description,
 			PartSizeInBytes:    rec.PartSize,
@@ -558,7 +559,7 @@ func (e *Engine) ListParts(ctx context.Context, in *firn.ListPartsInput) (*firn.
 		}
 	}
 	out := &firn.ListPartsOutput{
-		MultipartUploadId:  multipart.FormatID(rec.ID),
+		MultipartUploadId:  rec.ID.String(),
 		VaultARN:           e.vaultARN(v),
 		ArchiveDescription: rec.Description,
 		PartSizeInBytes:    rec.PartSize,
@@ -589,7 +590,7 @@ func (e *Engine) ListParts(ctx context.Context, in *firn.ListPartsInput) (*firn.
 // to uploads in progress, sit at the key of their range, respect the part
 // size and hold exactly one segment of their size.
 func (e *Engine) checkUploads(v *vault.Record, bad func(format string, args ...any)) error {
-	uploads := map[[16]byte]*store.UploadRecord{}
+	uploads := map[ulid.ULID]*store.UploadRecord{}
 	p := store.UploadPrefix(v.ID)
 	err := e.db.Scan(p, store.PrefixEnd(p), func(_, val []byte) (bool, error) {
 		var rec store.UploadRecord
@@ -603,7 +604,7 @@ func (e *Engine) checkUploads(v *vault.Record, bad func(format string, args ...a
 		return err
 	}
 	for id, rec := range uploads {
-		name := multipart.FormatID(id)
+		name := id.String()
 		if !rec.State.Valid() {
 			bad("vault %s upload %s: invalid state %q", v.Name, name, rec.State)
 		}
@@ -624,17 +625,17 @@ func (e *Engine) checkUploads(v *vault.Record, bad func(format string, args ...a
 		if err := unmarshal(val, &part); err != nil {
 			return false, err
 		}
-		var uid [16]byte
+		var uid ulid.ULID
 		copy(uid[:], k[len(p):])
 		index := binary.BigEndian.Uint32(k[len(p)+16:])
 		rec := uploads[uid]
 		switch {
 		case rec == nil || rec.State != multipart.InProgress:
-			bad("vault %s: part %d of upload %s, which is not in progress", v.Name, index, multipart.FormatID(uid))
+			bad("vault %s: part %d of upload %s, which is not in progress", v.Name, index, uid.String())
 		case part.Start != int64(index)*rec.PartSize || part.Size < 1 || part.Size > rec.PartSize:
-			bad("vault %s upload %s: part %d has range %s, part size %d", v.Name, multipart.FormatID(uid), index, part.Range, rec.PartSize)
+			bad("vault %s upload %s: part %d has range %s, part size %d", v.Name, uid.String(), index, part.Range, rec.PartSize)
 		case len(part.Segments) != 1 || part.Segments[0].Size != part.Size:
-			bad("vault %s upload %s: part %d of %d bytes holds segments %v", v.Name, multipart.FormatID(uid), index, part.Size, part.Segments)
+			bad("vault %s upload %s: part %d of %d bytes holds segments %v", v.Name, uid.String(), index, part.Size, part.Segments)
 		}
 		return true, nil
 	})

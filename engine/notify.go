@@ -10,7 +10,6 @@ import (
 	"github.com/firnstore/firn/internal/store"
 	"github.com/firnstore/firn/job"
 	"github.com/firnstore/firn/vault"
-	"github.com/oklog/ulid/v2"
 )
 
 // Notification is a job-completion message for an Amazon SNS topic: the
@@ -65,7 +64,7 @@ func (e *Engine) scheduleNotifications(b *store.Batch, v *vault.Record, j *job.R
 	if len(topics) == 0 {
 		return nil
 	}
-	id := ulid.ULID(j.ID).String()
+	id := j.ID.String()
 	msg, err := json.Marshal(j.Describe(id))
 	if err != nil {
 		return err

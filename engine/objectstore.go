@@ -16,6 +16,7 @@ import (
 	"github.com/firnstore/firn/internal/blob"
 	"github.com/firnstore/firn/internal/store"
 	"github.com/firnstore/firn/vault"
+	"github.com/oklog/ulid/v2"
 )
 
 // ObjectStore locates the bucket of an S3-compatible object store (MinIO,
@@ -233,7 +234,7 @@ func (e *Engine) startObjectStore() {
 func (e *Engine) sweep(interval time.Duration, stop <-chan struct{}) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	var suspects map[[16]byte]bool
+	var suspects map[ulid.ULID]bool
 	for {
 		select {
 		case <-stop:
@@ -252,7 +253,7 @@ func (e *Engine) sweep(interval time.Duration, stop <-chan struct{}) {
 // cause one of a referenced segment. Nor is a segment of this engine's
 // uploads in flight a candidate (segStore.unsettled): timing cannot
 // guarantee that its metadata commits within an interval.
-func (e *Engine) sweepOnce(suspects map[[16]byte]bool) map[[16]byte]bool {
+func (e *Engine) sweepOnce(suspects map[ulid.ULID]bool) map[ulid.ULID]bool {
 	referenced := func(id blob.ID) (bool, error) {
 		p := store.SegRefPrefix(id)
 		return e.db.Any(p, store.PrefixEnd(p))
@@ -266,7 +267,7 @@ func (e *Engine) sweepOnce(suspects map[[16]byte]bool) map[[16]byte]bool {
 		e.opts.Logger.Warn("sweep: listing segments", "err", err)
 		return suspects
 	}
-	next := map[[16]byte]bool{}
+	next := map[ulid.ULID]bool{}
 	var garbage []vault.Segment
 	for _, id := range ids {
 		used, err := referenced(id)

@@ -9,6 +9,7 @@ import (
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/internal/store"
 	"github.com/firnstore/firn/vault"
+	"github.com/oklog/ulid/v2"
 )
 
 // The request path. Every operation takes the same steps in this order,
@@ -190,7 +191,7 @@ const (
 	exclusive lockMode = true
 )
 
-func (e *Engine) vaultLock(id [16]byte) *sync.RWMutex {
+func (e *Engine) vaultLock(id ulid.ULID) *sync.RWMutex {
 	if l, ok := e.vaultLocks.Load(id); ok {
 		return l.(*sync.RWMutex)
 	}

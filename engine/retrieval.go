@@ -8,7 +8,6 @@ import (
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/internal/store"
 	"github.com/firnstore/firn/job"
-	"github.com/oklog/ulid/v2"
 )
 
 // Provisioned capacity rules of the service.
@@ -223,7 +222,7 @@ func (e *Engine) PurchaseProvisionedCapacity(ctx context.Context, in *firn.Purch
 	if err != nil {
 		return nil, err
 	}
-	return &firn.PurchaseProvisionedCapacityOutput{CapacityId: ulid.ULID(u.ID).String()}, nil
+	return &firn.PurchaseProvisionedCapacityOutput{CapacityId: u.ID.String()}, nil
 }
 
 // ListProvisionedCapacity implements firn.Glacier: the account's unexpired
@@ -240,7 +239,7 @@ func (e *Engine) ListProvisionedCapacity(ctx context.Context, in *firn.ListProvi
 	out := &firn.ListProvisionedCapacityOutput{ProvisionedCapacityList: []firn.ProvisionedCapacityDescription{}}
 	for _, u := range units {
 		out.ProvisionedCapacityList = append(out.ProvisionedCapacityList, firn.ProvisionedCapacityDescription{
-			CapacityId: ulid.ULID(u.ID).String(), StartDate: u.Start, ExpirationDate: u.Expires,
+			CapacityId: u.ID.String(), StartDate: u.Start, ExpirationDate: u.Expires,
 		})
 	}
 	return out, nil

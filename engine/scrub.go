@@ -10,7 +10,6 @@ import (
 	"github.com/firnstore/firn/internal/blob"
 	"github.com/firnstore/firn/internal/store"
 	"github.com/firnstore/firn/job"
-	"github.com/firnstore/firn/multipart"
 	"github.com/firnstore/firn/treehash"
 	"github.com/firnstore/firn/vault"
 	"github.com/oklog/ulid/v2"
@@ -126,7 +125,7 @@ func (e *Engine) scrubVault(ctx context.Context, r *ScrubReport, v *vault.Record
 			return err
 		}
 		d := at
-		d.Kind, d.ID = "archive", ulid.ULID(a.ID).String()
+		d.Kind, d.ID = "archive", a.ID.String()
 		e.scrubRecord(r, d, k, a.Segments, nil, a.TreeHash)
 		return nil
 	})
@@ -139,10 +138,10 @@ func (e *Engine) scrubVault(ctx context.Context, r *ScrubReport, v *vault.Record
 		if err := unmarshal(val, &part); err != nil {
 			return err
 		}
-		var uid [16]byte
+		var uid ulid.ULID
 		copy(uid[:], k[len(p):])
 		d := at
-		d.Kind, d.ID = "part", multipart.FormatID(uid)
+		d.Kind, d.ID = "part", uid.String()
 		d.Part = int(binary.BigEndian.Uint32(k[len(p)+16:]))
 		e.scrubRecord(r, d, k, part.Segments, nil, part.TreeHash.String())
 		return nil
@@ -156,7 +155,7 @@ func (e *Engine) scrubVault(ctx context.Context, r *ScrubReport, v *vault.Record
 			return err
 		}
 		d := at
-		d.Kind, d.ID = "job", ulid.ULID(j.ID).String()
+		d.Kind, d.ID = "job", j.ID.String()
 		// A job reading an archive that still exists holds the archive's
 		// segments, which the archive's scrub has covered.
 		var archiveKey []byte
@@ -215,30 +214,29 @@ func (e *Engine) scrubRecord(r *ScrubReport, at Damage, owner []byte, segs []vau
 // the record's fields) if not, and ok false if the record no longer
 // references the segment, so that its absence is no damage.
 func (e *Engine) scrubSegment(owner []byte, s vault.Segment) (blob.Info, *Damage, bool) {
-	id := blob.ID(s.ID)
 	damage := func(err error) (blob.Info, *Damage, bool) {
 		if errors.Is(err, blob.ErrNotFound) {
 			if held, herr := e.db.Has(store.SegRefKey(s.ID, owner)); herr == nil && !held {
 				return blob.Info{}, nil, false
 			}
-			return blob.Info{}, &Damage{Segment: id.String(), Chunk: -1, Reason: "the segment is missing"}, true
+			return blob.Info{}, &Damage{Segment: s.ID.String(), Chunk: -1, Reason: "the segment is missing"}, true
 		}
-		d := &Damage{Segment: id.String(), Chunk: -1, Reason: "unreadable: " + err.Error()}
+		d := &Damage{Segment: s.ID.String(), Chunk: -1, Reason: "unreadable: " + err.Error()}
 		var ce *blob.CorruptError
 		if errors.As(err, &ce) {
 			d.Chunk, d.Reason = ce.Chunk, ce.Detail
 		}
 		return blob.Info{}, d, true
 	}
-	info, err := e.blobs.Stat(id)
+	info, err := e.blobs.Stat(s.ID)
 	if err != nil {
 		return damage(err)
 	}
 	if info.Size != s.Size {
-		return blob.Info{}, &Damage{Segment: id.String(), Chunk: -1,
+		return blob.Info{}, &Damage{Segment: s.ID.String(), Chunk: -1,
 			Reason: fmt.Sprintf("the segment holds %d bytes, the record says %d", info.Size, s.Size)}, true
 	}
-	if err := e.blobs.Verify(id); err != nil {
+	if err := e.blobs.Verify(s.ID); err != nil {
 		return damage(err)
 	}
 	return info, nil, true

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/firnstore/firn/internal/blob"
 	"github.com/firnstore/firn/internal/store"
 	"github.com/firnstore/firn/treehash"
 	"github.com/firnstore/firn/vault"
+	"github.com/oklog/ulid/v2"
 )
 
 // Segment lifetime: a segment is written and made durable before the
@@ -22,7 +22,7 @@ import (
 // and returns it with its tree hash. what names the upload in errors.
 func (e *Engine) writeSegment(ctx context.Context, body io.Reader, limit int64, what string) (vault.Segment, [32]byte, error) {
 	id := e.newID()
-	w, err := e.blobs.Create(blob.ID(id))
+	w, err := e.blobs.Create(id)
 	if err != nil {
 		return vault.Segment{}, [32]byte{}, ioError(err)
 	}
@@ -68,16 +68,16 @@ func (e *Engine) releaseSegments(segs []vault.Segment) {
 			// Left for reclaim at the next Open.
 			continue
 		}
-		if err := e.blobs.Delete(blob.ID(s.ID)); err != nil {
-			e.opts.Logger.Warn("deleting unreferenced segment", "segment", blob.ID(s.ID), "err", err)
+		if err := e.blobs.Delete(s.ID); err != nil {
+			e.opts.Logger.Warn("deleting unreferenced segment", "segment", s.ID, "err", err)
 		}
 	}
 }
 
 // discardSegment deletes a segment that no metadata references.
-func (e *Engine) discardSegment(id [16]byte) {
-	if err := e.blobs.Delete(blob.ID(id)); err != nil {
-		e.opts.Logger.Warn("discarding segment", "segment", blob.ID(id), "err", err)
+func (e *Engine) discardSegment(id ulid.ULID) {
+	if err := e.blobs.Delete(id); err != nil {
+		e.opts.Logger.Warn("discarding segment", "segment", id, "err", err)
 	}
 }
 

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/firnstore/firn/internal/blob"
 	"github.com/firnstore/firn/treehash"
 	"github.com/firnstore/firn/vault"
+	"github.com/oklog/ulid/v2"
 )
 
 // Reading stored segments: the bytes of a range of the segments that hold
@@ -39,7 +39,7 @@ func (e *Engine) rangeTreeHash(segs []vault.Segment, segSize int64, whole string
 		if covered >= last {
 			break
 		}
-		info, err := e.blobs.Stat(blob.ID(s.ID))
+		info, err := e.blobs.Stat(s.ID)
 		if err != nil {
 			return "", ioError(err)
 		}
@@ -76,7 +76,7 @@ func (e *Engine) openSegments(segs []vault.Segment, segSize, off, n int64) (io.R
 }
 
 type segPart struct {
-	id     [16]byte
+	id     ulid.ULID
 	off, n int64
 }
 
@@ -96,7 +96,7 @@ func (m *multiReader) next() error {
 	}
 	pt := m.parts[0]
 	m.parts = m.parts[1:]
-	r, err := m.blobs.Open(blob.ID(pt.id))
+	r, err := m.blobs.Open(pt.id)
 	if err != nil {
 		return err
 	}

@@ -128,7 +128,7 @@ func (w *segWriter) Abort() error {
 }
 
 // setInline records in b the bytes of inline segment id.
-func setInline(b *store.Batch, id [16]byte, data []byte) {
+func setInline(b *store.Batch, id blob.ID, data []byte) {
 	b.Set(store.InlineKey(id), data)
 }
 

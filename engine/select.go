@@ -10,10 +10,8 @@ import (
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/csvselect"
-	"github.com/firnstore/firn/internal/blob"
 	"github.com/firnstore/firn/job"
 	"github.com/firnstore/firn/vault"
-	"github.com/oklog/ulid/v2"
 )
 
 // Select jobs run an SQL expression (package csvselect) over a CSV archive
@@ -58,7 +56,7 @@ func (e *Engine) runSelect(v *vault.Record, j *job.Record) (segs []vault.Segment
 		return nil, 0, err.Error(), nil
 	}
 	q = q.WithNow(j.Due)
-	jobID := ulid.ULID(j.ID).String()
+	jobID := j.ID.String()
 	prefix := job.OutputPrefix(&s.OutputLocation, jobID)
 	ctx := context.Background()
 	in, err := e.openSegments(j.Segments, j.SegmentSize, 0, s.Size)
@@ -68,7 +66,7 @@ func (e *Engine) runSelect(v *vault.Record, j *job.Record) (segs []vault.Segment
 	defer in.Close()
 
 	id := e.newID()
-	w, err := e.blobs.Create(blob.ID(id))
+	w, err := e.blobs.Create(id)
 	if err != nil {
 		return nil, 0, "", ioError(err)
 	}

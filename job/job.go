@@ -6,6 +6,7 @@ import (
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/vault"
+	"github.com/oklog/ulid/v2"
 )
 
 // OutputLifetime is how long a completed job and its output remain.
@@ -14,8 +15,8 @@ const OutputLifetime = 24 * time.Hour
 // Record is the persisted state of one job; internal/store defines its stored
 // form.
 type Record struct {
-	ID          [16]byte
-	VaultID     [16]byte
+	ID          ulid.ULID
+	VaultID     ulid.ULID
 	VaultARN    string
 	Action      firn.ActionCode
 	Description string
@@ -48,7 +49,7 @@ type Record struct {
 // ArchiveRetrieval is the part of a job specific to archive retrieval.
 type ArchiveRetrieval struct {
 	ArchiveID   string
-	ArchiveKey  [16]byte
+	ArchiveKey  ulid.ULID
 	Size        int64
 	TreeHash    string
 	Description string
@@ -73,7 +74,7 @@ type Inventory struct {
 // Select is the part of a job specific to select.
 type Select struct {
 	ArchiveID      string
-	ArchiveKey     [16]byte
+	ArchiveKey     ulid.ULID
 	Size           int64
 	TreeHash       string
 	Parameters     firn.SelectParameters
@@ -96,7 +97,7 @@ func (j *Record) Expires() time.Time {
 // Succeed completes an in-progress job successfully at now.
 func (j *Record) Succeed(now time.Time, outputSize int64) error {
 	if j.Done() {
-		return fmt.Errorf("job: %x already %s", j.ID, j.Status)
+		return fmt.Errorf("job: %s already %s", j.ID, j.Status)
 	}
 	j.Status = firn.StatusSucceeded
 	j.Message = string(firn.StatusSucceeded)
@@ -109,7 +110,7 @@ func (j *Record) Succeed(now time.Time, outputSize int64) error {
 // saying why.
 func (j *Record) Fail(now time.Time, why string) error {
 	if j.Done() {
-		return fmt.Errorf("job: %x already %s", j.ID, j.Status)
+		return fmt.Errorf("job: %s already %s", j.ID, j.Status)
 	}
 	j.Status = firn.StatusFailed
 	j.Message = why

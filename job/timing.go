@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/firnstore/firn"
+	"github.com/oklog/ulid/v2"
 )
 
 // Window is a range of completion delays.
@@ -31,7 +32,7 @@ var RealisticTiming = Timing{
 
 // Delay is how long a job takes: a point of the action's and tier's window
 // chosen by seed (the job ID), so that it is deterministic.
-func (t Timing) Delay(action firn.ActionCode, tier string, seed [16]byte) time.Duration {
+func (t Timing) Delay(action firn.ActionCode, tier string, seed ulid.ULID) time.Duration {
 	w := t.Standard
 	switch {
 	case action == firn.ActionInventoryRetrieval:

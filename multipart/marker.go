@@ -29,14 +29,14 @@ func ParsePartMarker(s string, partSize int64) (int64, error) {
 
 // UploadMarker returns the ListMultipartUploads marker of the page starting
 // at upload id.
-func UploadMarker(id [16]byte) string { return FormatID(id) }
+func UploadMarker(id ulid.ULID) string { return id.String() }
 
 // ParseUploadMarker parses a ListMultipartUploads marker. A malformed one
 // is an InvalidParameterValueException.
-func ParseUploadMarker(s string) ([16]byte, error) {
+func ParseUploadMarker(s string) (ulid.ULID, error) {
 	id, err := ulid.ParseStrict(s)
 	if err != nil {
-		return [16]byte{}, firn.Errorf(firn.CodeInvalidParameterValue, "marker: %q is not a ListMultipartUploads marker", s)
+		return ulid.ULID{}, firn.Errorf(firn.CodeInvalidParameterValue, "marker: %q is not a ListMultipartUploads marker", s)
 	}
 	return id, nil
 }

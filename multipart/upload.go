@@ -56,7 +56,7 @@ func (h TreeHash) String() string { return treehash.Hex(h) }
 // Upload is the persisted state of one multipart upload; internal/store
 // defines its stored form.
 type Upload struct {
-	ID          [16]byte
+	ID          ulid.ULID
 	Description string
 	PartSize    int64
 	Created     time.Time
@@ -70,7 +70,7 @@ type Upload struct {
 // Completion records the archive a completed upload created, to answer a
 // repeated completion.
 type Completion struct {
-	ID       [16]byte
+	ID       ulid.ULID
 	Size     int64
 	TreeHash TreeHash
 }
@@ -85,19 +85,16 @@ type Part struct {
 	Uploaded time.Time
 }
 
-// FormatID returns the text of an upload ID (a ULID).
-func FormatID(id [16]byte) string { return ulid.ULID(id).String() }
-
 // ParseID parses an UploadId. An empty one is a
 // MissingParameterValueException; any malformed one names an upload that
 // does not exist (ResourceNotFoundException).
-func ParseID(s string) ([16]byte, error) {
+func ParseID(s string) (ulid.ULID, error) {
 	if s == "" {
-		return [16]byte{}, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: UploadId")
+		return ulid.ULID{}, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: UploadId")
 	}
 	id, err := ulid.ParseStrict(s)
 	if err != nil {
-		return [16]byte{}, NotFound(s)
+		return ulid.ULID{}, NotFound(s)
 	}
 	return id, nil
 }
@@ -124,7 +121,7 @@ func ValidatePartSize(n int64) error {
 // description and part size, or the error for an invalid description or
 // part size. The description is normalized as UploadArchive's
 // (vault.ArchiveDescription): leading and trailing spaces and tabs dropped.
-func New(id [16]byte, description string, partSize int64, now time.Time) (Upload, error) {
+func New(id ulid.ULID, description string, partSize int64, now time.Time) (Upload, error) {
 	description, err := vault.ArchiveDescription(description)
 	if err != nil {
 		return Upload{}, err
@@ -138,16 +135,15 @@ func New(id [16]byte, description string, partSize int64, now time.Time) (Upload
 // CheckInProgress returns nil if parts may be uploaded to and listed for u,
 // else a ResourceNotFoundException saying what became of it.
 func (u *Upload) CheckInProgress() error {
-	id := FormatID(u.ID)
 	switch u.State {
 	case InProgress:
 		return nil
 	case Completed:
-		return firn.Errorf(firn.CodeResourceNotFound, "The upload ID was not found: %s (the upload was completed as archive %s)", id, FormatID(u.Archive.ID))
+		return firn.Errorf(firn.CodeResourceNotFound, "The upload ID was not found: %s (the upload was completed as archive %s)", u.ID, u.Archive.ID)
 	case Aborted:
-		return firn.Errorf(firn.CodeResourceNotFound, "The upload ID was not found: %s (the upload was aborted)", id)
+		return firn.Errorf(firn.CodeResourceNotFound, "The upload ID was not found: %s (the upload was aborted)", u.ID)
 	default:
-		return firn.Errorf(firn.CodeResourceNotFound, "The upload ID was not found: %s (the upload expired after %v without a part upload)", id, InactivityLimit)
+		return firn.Errorf(firn.CodeResourceNotFound, "The upload ID was not found: %s (the upload expired after %v without a part upload)", u.ID, InactivityLimit)
 	}
 }
 
@@ -183,15 +179,14 @@ func (u *Upload) PartIndex(r Range) (int, error) {
 // If u is already Completed with the same size and checksum, Complete
 // returns u unchanged: completion is idempotent. An aborted or expired u is
 // a ResourceNotFoundException.
-func (u Upload) Complete(parts []Part, size int64, checksum TreeHash, archiveID [16]byte, now time.Time) (Upload, error) {
-	id := FormatID(u.ID)
+func (u Upload) Complete(parts []Part, size int64, checksum TreeHash, archiveID ulid.ULID, now time.Time) (Upload, error) {
 	if u.State == Completed {
 		a := u.Archive
 		switch {
 		case size != a.Size:
-			return u, firn.Errorf(firn.CodeInvalidParameterValue, "ArchiveSize: upload %s was completed as archive %s of %d bytes, not %d", id, FormatID(a.ID), a.Size, size)
+			return u, firn.Errorf(firn.CodeInvalidParameterValue, "ArchiveSize: upload %s was completed as archive %s of %d bytes, not %d", u.ID, a.ID, a.Size, size)
 		case checksum != a.TreeHash:
-			return u, firn.Errorf(firn.CodeInvalidParameterValue, "Checksum: upload %s was completed as archive %s with tree hash %s, not %s", id, FormatID(a.ID), a.TreeHash, checksum)
+			return u, firn.Errorf(firn.CodeInvalidParameterValue, "Checksum: upload %s was completed as archive %s with tree hash %s, not %s", u.ID, a.ID, a.TreeHash, checksum)
 		}
 		return u, nil
 	}
@@ -199,7 +194,7 @@ func (u Upload) Complete(parts []Part, size int64, checksum TreeHash, archiveID 
 		return u, err
 	}
 	if len(parts) == 0 {
-		return u, firn.Errorf(firn.CodeInvalidParameterValue, "ArchiveSize: upload %s has no parts; upload them before completing it", id)
+		return u, firn.Errorf(firn.CodeInvalidParameterValue, "ArchiveSize: upload %s has no parts; upload them before completing it", u.ID)
 	}
 	var total int64
 	for _, p := range parts {
@@ -245,7 +240,7 @@ func (u Upload) Abort(now time.Time) (Upload, error) {
 	case Aborted:
 		return u, nil
 	case Completed:
-		return u, firn.Errorf(firn.CodeInvalidParameterValue, "UploadId: upload %s was completed as archive %s and cannot be aborted; delete the archive instead", FormatID(u.ID), FormatID(u.Archive.ID))
+		return u, firn.Errorf(firn.CodeInvalidParameterValue, "UploadId: upload %s was completed as archive %s and cannot be aborted; delete the archive instead", u.ID, u.Archive.ID)
 	}
 	return u, u.CheckInProgress()
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/treehash"
+	"github.com/oklog/ulid/v2"
 	"pgregory.net/rapid"
 )
 
@@ -94,7 +95,7 @@ func TestPartIndex(t *testing.T) {
 	}
 	for _, s := range terminal(t) {
 		_, err := s.PartIndex(Range{0, 2 * mib})
-		wantCode(t, "PartIndex in state "+string(s.State), err, firn.CodeResourceNotFound, FormatID(s.ID))
+		wantCode(t, "PartIndex in state "+string(s.State), err, firn.CodeResourceNotFound, s.ID.String())
 	}
 }
 
@@ -207,12 +208,12 @@ func TestCompleteRepeat(t *testing.T) {
 		t.Errorf("repeated Complete = %+v, %v; want the upload unchanged", again, err)
 	}
 	_, err = done.Complete(nil, 2*mib+1, sum, [16]byte{8}, t0)
-	wantCode(t, "repeat with another size", err, firn.CodeInvalidParameterValue, "ArchiveSize", FormatID([16]byte{7}))
+	wantCode(t, "repeat with another size", err, firn.CodeInvalidParameterValue, "ArchiveSize", ulid.ULID{7}.String())
 	_, err = done.Complete(nil, 2*mib, TreeHash{1}, [16]byte{8}, t0)
 	wantCode(t, "repeat with another checksum", err, firn.CodeInvalidParameterValue, "Checksum")
 	for _, s := range terminal(t)[1:] {
 		_, err := s.Complete(ps, 2*mib, sum, [16]byte{8}, t0)
-		wantCode(t, "Complete in state "+string(s.State), err, firn.CodeResourceNotFound, FormatID(s.ID))
+		wantCode(t, "Complete in state "+string(s.State), err, firn.CodeResourceNotFound, s.ID.String())
 	}
 }
 
@@ -288,9 +289,9 @@ func TestParseID(t *testing.T) {
 	wantCode(t, "empty", err, firn.CodeMissingParameterValue, "UploadId")
 	_, err = ParseID("nope")
 	wantCode(t, "malformed", err, firn.CodeResourceNotFound, "nope")
-	id := [16]byte{0: 1, 15: 2}
-	if got, err := ParseID(FormatID(id)); err != nil || got != id {
-		t.Errorf("ParseID(FormatID(%x)) = %x, %v", id, got, err)
+	id := ulid.ULID{0: 1, 15: 2}
+	if got, err := ParseID(id.String()); err != nil || got != id {
+		t.Errorf("ParseID(%s) = %s, %v", id, got, err)
 	}
 }
 

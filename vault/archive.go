@@ -4,12 +4,13 @@ import (
 	"time"
 
 	"github.com/firnstore/firn"
+	"github.com/oklog/ulid/v2"
 )
 
 // ArchiveRecord is the persisted state of one archive; internal/store defines
 // its stored form.
 type ArchiveRecord struct {
-	ID          [16]byte
+	ID          ulid.ULID
 	Description string
 	Size        int64
 	TreeHash    string
@@ -23,7 +24,7 @@ type ArchiveRecord struct {
 
 // Segment is a reference to a stored run of archive bytes.
 type Segment struct {
-	ID   [16]byte
+	ID   ulid.ULID
 	Size int64
 }
 

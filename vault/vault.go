@@ -5,13 +5,14 @@ import (
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/lock"
+	"github.com/oklog/ulid/v2"
 )
 
 // Record is the persisted state of one vault; internal/store defines its
 // stored form.
 type Record struct {
 	// ID distinguishes this vault from an earlier one of the same name.
-	ID      [16]byte
+	ID      ulid.ULID
 	Account string
 	Name    string
 	Created time.Time

@@ -11,21 +11,18 @@ import (
 	"github.com/oklog/ulid/v2"
 )
 
-// ID names a segment. The caller chooses it (the engine passes ULIDs) and
-// never reuses it for different bytes.
-type ID [16]byte
+// ID names a segment: a ULID, whose 26-character text is the segment's
+// file name without extension. The caller chooses it and never reuses it
+// for different bytes.
+type ID = ulid.ULID
 
-// String returns the 26-character ULID text of id; it is also the segment's
-// file name without extension.
-func (id ID) String() string { return ulid.ULID(id).String() }
-
-// ParseID parses the text produced by [ID.String].
+// ParseID parses the text of an ID, as [ulid.ParseStrict] does.
 func ParseID(s string) (ID, error) {
-	u, err := ulid.ParseStrict(s)
+	id, err := ulid.ParseStrict(s)
 	if err != nil {
 		return ID{}, fmt.Errorf("blob: parse id %q: %w", s, err)
 	}
-	return ID(u), nil
+	return id, nil
 }
 
 // Codec is the compression applied to chunks. Its values are stored in

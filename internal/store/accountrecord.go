@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/firnstore/firn"
+	"github.com/oklog/ulid/v2"
 )
 
 // Account-wide record kinds, the byte after the account in 0x09 keys.
@@ -56,15 +57,28 @@ func (r *policyRecord) policy() firn.DataRetrievalPolicy {
 // CapacityUnit is the record of one provisioned capacity unit (key
 // AccountKey(account, AccountCapacity, ID)).
 type CapacityUnit struct {
-	ID      ID        `json:"id"`
+	ID      ulid.ULID
+	Start   time.Time
+	Expires time.Time
+}
+
+// capacityRecord is the stored form of a CapacityUnit.
+type capacityRecord struct {
+	ID      [16]byte  `json:"id"`
 	Start   time.Time `json:"start"`
 	Expires time.Time `json:"expires"`
 }
 
+func capacityToRecord(u *CapacityUnit) *capacityRecord {
+	return &capacityRecord{u.ID, u.Start, u.Expires}
+}
+
+func (r *capacityRecord) unit() CapacityUnit { return CapacityUnit{r.ID, r.Start, r.Expires} }
+
 // AccountLogKey is the key of the entry of a retrieval log (kind
 // AccountRetrievalLog or AccountExpeditedLog) for the job started at at.
 // Entries sort by time.
-func AccountLogKey(account string, kind byte, at time.Time, job ID) []byte {
+func AccountLogKey(account string, kind byte, at time.Time, job ulid.ULID) []byte {
 	return AccountKey(account, kind, be64(at), job[:])
 }
 

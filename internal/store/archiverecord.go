@@ -8,7 +8,7 @@ import (
 
 // archiveRecord is the stored form of a vault.ArchiveRecord (key ArchiveKey).
 type archiveRecord struct {
-	ID          ID              `json:"id"`
+	ID          [16]byte        `json:"id"`
 	Description string          `json:"description,omitempty"`
 	Size        int64           `json:"size"`
 	TreeHash    string          `json:"treeHash"`
@@ -20,8 +20,8 @@ type archiveRecord struct {
 // segmentRecord is the stored form of a vault.Segment, in every record
 // that holds segments.
 type segmentRecord struct {
-	ID   ID    `json:"id"`
-	Size int64 `json:"size"`
+	ID   [16]byte `json:"id"`
+	Size int64    `json:"size"`
 }
 
 func archiveToRecord(a *vault.ArchiveRecord) *archiveRecord {
@@ -56,7 +56,7 @@ func segmentsToRecord(s []vault.Segment) []segmentRecord {
 	}
 	out := make([]segmentRecord, len(s))
 	for i, seg := range s {
-		out[i] = segmentRecord(seg)
+		out[i] = segmentRecord{ID: seg.ID, Size: seg.Size}
 	}
 	return out
 }
@@ -67,7 +67,7 @@ func segmentsFromRecord(s []segmentRecord) []vault.Segment {
 	}
 	out := make([]vault.Segment, len(s))
 	for i, seg := range s {
-		out[i] = vault.Segment(seg)
+		out[i] = vault.Segment{ID: seg.ID, Size: seg.Size}
 	}
 	return out
 }

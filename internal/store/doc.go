@@ -55,8 +55,10 @@
 //
 // # Records
 //
-// Records are JSON objects. IDs are arrays of 16 numbers, times RFC 3339
-// with nanoseconds, tree hashes 64 lower-case hex digits, bytes base64.
+// Records are JSON objects. IDs are arrays of 16 numbers (the stored forms
+// hold them as [16]byte, since encoding/json writes a ulid.ULID as its
+// text), times RFC 3339 with nanoseconds, tree hashes 64 lower-case hex
+// digits, bytes base64.
 // Members marked "omitted" are absent when zero. Every member exists since
 // version 1 but the expires of jobs and locks (see Expiries).
 //

@@ -9,8 +9,8 @@ import (
 
 // jobRecord is the stored form of a job.Record (key JobKey).
 type jobRecord struct {
-	ID          ID                      `json:"id"`
-	VaultID     ID                      `json:"vaultId"`
+	ID          [16]byte                `json:"id"`
+	VaultID     [16]byte                `json:"vaultId"`
 	VaultARN    string                  `json:"vaultArn"`
 	Action      firn.ActionCode         `json:"action"`
 	Description string                  `json:"description,omitempty"`
@@ -32,14 +32,14 @@ type jobRecord struct {
 }
 
 type archiveRetrievalRecord struct {
-	ArchiveID     string `json:"archiveId"`
-	ArchiveKey    ID     `json:"archiveKey"`
-	Size          int64  `json:"size"`
-	TreeHash      string `json:"treeHash"`
-	Description   string `json:"description,omitempty"`
-	Start         int64  `json:"start"`
-	End           int64  `json:"end"`
-	RangeTreeHash string `json:"rangeTreeHash,omitempty"`
+	ArchiveID     string   `json:"archiveId"`
+	ArchiveKey    [16]byte `json:"archiveKey"`
+	Size          int64    `json:"size"`
+	TreeHash      string   `json:"treeHash"`
+	Description   string   `json:"description,omitempty"`
+	Start         int64    `json:"start"`
+	End           int64    `json:"end"`
+	RangeTreeHash string   `json:"rangeTreeHash,omitempty"`
 }
 
 type jobInventoryRecord struct {
@@ -67,7 +67,7 @@ type filterRecord struct {
 
 type selectRecord struct {
 	ArchiveID      string                 `json:"archiveId"`
-	ArchiveKey     ID                     `json:"archiveKey"`
+	ArchiveKey     [16]byte               `json:"archiveKey"`
 	Size           int64                  `json:"size"`
 	TreeHash       string                 `json:"treeHash"`
 	Parameters     selectParametersRecord `json:"parameters"`
@@ -151,11 +151,22 @@ func jobToRecord(j *job.Record) *jobRecord {
 		Message:     j.Message,
 		Completed:   j.Completed,
 		Expires:     j.Expiry,
-		Archive:     (*archiveRetrievalRecord)(j.Archive),
 		Segments:    segmentsToRecord(j.Segments),
 		SegmentSize: j.SegmentSize,
 		OutputSize:  j.OutputSize,
 		Notify:      j.Notify,
+	}
+	if a := j.Archive; a != nil {
+		r.Archive = &archiveRetrievalRecord{
+			ArchiveID:     a.ArchiveID,
+			ArchiveKey:    a.ArchiveKey,
+			Size:          a.Size,
+			TreeHash:      a.TreeHash,
+			Description:   a.Description,
+			Start:         a.Start,
+			End:           a.End,
+			RangeTreeHash: a.RangeTreeHash,
+		}
 	}
 	if inv := j.Inventory; inv != nil {
 		r.Inventory = &jobInventoryRecord{
@@ -194,11 +205,22 @@ func (r *jobRecord) job() job.Record {
 		Message:     r.Message,
 		Completed:   r.Completed,
 		Expiry:      r.Expires,
-		Archive:     (*job.ArchiveRetrieval)(r.Archive),
 		Segments:    segmentsFromRecord(r.Segments),
 		SegmentSize: r.SegmentSize,
 		OutputSize:  r.OutputSize,
 		Notify:      r.Notify,
+	}
+	if a := r.Archive; a != nil {
+		j.Archive = &job.ArchiveRetrieval{
+			ArchiveID:     a.ArchiveID,
+			ArchiveKey:    a.ArchiveKey,
+			Size:          a.Size,
+			TreeHash:      a.TreeHash,
+			Description:   a.Description,
+			Start:         a.Start,
+			End:           a.End,
+			RangeTreeHash: a.RangeTreeHash,
+		}
 	}
 	if inv := r.Inventory; inv != nil {
 		j.Inventory = &job.Inventory{

@@ -1,5 +1,7 @@
 package store
 
+import "github.com/oklog/ulid/v2"
+
 // Key prefixes. Never renumber: they are the on-disk format.
 const (
 	prefixFormat    = 0x01
@@ -16,9 +18,6 @@ const (
 	prefixInline    = 0x0c
 	accountIDLength = 12
 )
-
-// ID is a 16-byte binary ULID.
-type ID = [16]byte
 
 func key(prefix byte, parts ...[]byte) []byte {
 	n := 1
@@ -63,52 +62,52 @@ func VaultAll() []byte { return []byte{prefixVault} }
 func VaultNameFromKey(k []byte) string { return string(k[1+accountIDLength:]) }
 
 // ArchiveKey is the key of an archive record.
-func ArchiveKey(vault, archive ID) []byte { return key(prefixArchive, vault[:], archive[:]) }
+func ArchiveKey(vault, archive ulid.ULID) []byte { return key(prefixArchive, vault[:], archive[:]) }
 
 // ArchivePrefix is the prefix of a vault's archive records.
-func ArchivePrefix(vault ID) []byte { return key(prefixArchive, vault[:]) }
+func ArchivePrefix(vault ulid.ULID) []byte { return key(prefixArchive, vault[:]) }
 
 // CounterKey is the key of a vault's archive counters.
-func CounterKey(vault ID) []byte { return key(prefixCounters, vault[:]) }
+func CounterKey(vault ulid.ULID) []byte { return key(prefixCounters, vault[:]) }
 
 // SegRefKey is the key recording that owner (a key of this keyspace)
 // references segment seg.
-func SegRefKey(seg ID, owner []byte) []byte { return key(prefixSegRef, seg[:], owner) }
+func SegRefKey(seg ulid.ULID, owner []byte) []byte { return key(prefixSegRef, seg[:], owner) }
 
 // SegRefPrefix is the prefix of every reference to seg.
-func SegRefPrefix(seg ID) []byte { return key(prefixSegRef, seg[:]) }
+func SegRefPrefix(seg ulid.ULID) []byte { return key(prefixSegRef, seg[:]) }
 
 // SegRefAll is the prefix of every segment reference.
 func SegRefAll() []byte { return []byte{prefixSegRef} }
 
 // SegRefSplit splits a SegRefKey into segment and owner key.
-func SegRefSplit(k []byte) (seg ID, owner []byte) {
+func SegRefSplit(k []byte) (seg ulid.ULID, owner []byte) {
 	copy(seg[:], k[1:17])
 	return seg, k[17:]
 }
 
 // UploadKey is the key of a multipart upload record.
-func UploadKey(vault, upload ID) []byte { return key(prefixUpload, vault[:], upload[:]) }
+func UploadKey(vault, upload ulid.ULID) []byte { return key(prefixUpload, vault[:], upload[:]) }
 
 // UploadPrefix is the prefix of a vault's multipart upload records.
-func UploadPrefix(vault ID) []byte { return key(prefixUpload, vault[:]) }
+func UploadPrefix(vault ulid.ULID) []byte { return key(prefixUpload, vault[:]) }
 
 // PartKey is the key of a part record; parts sort by index.
-func PartKey(vault, upload ID, index uint32) []byte {
+func PartKey(vault, upload ulid.ULID, index uint32) []byte {
 	return key(prefixPart, vault[:], upload[:], []byte{byte(index >> 24), byte(index >> 16), byte(index >> 8), byte(index)})
 }
 
 // PartPrefix is the prefix of an upload's part records.
-func PartPrefix(vault, upload ID) []byte { return key(prefixPart, vault[:], upload[:]) }
+func PartPrefix(vault, upload ulid.ULID) []byte { return key(prefixPart, vault[:], upload[:]) }
 
 // PartVaultPrefix is the prefix of every part record of a vault.
-func PartVaultPrefix(vault ID) []byte { return key(prefixPart, vault[:]) }
+func PartVaultPrefix(vault ulid.ULID) []byte { return key(prefixPart, vault[:]) }
 
 // JobKey is the key of a job record.
-func JobKey(vault, job ID) []byte { return key(prefixJob, vault[:], job[:]) }
+func JobKey(vault, job ulid.ULID) []byte { return key(prefixJob, vault[:], job[:]) }
 
 // JobPrefix is the prefix of a vault's job records.
-func JobPrefix(vault ID) []byte { return key(prefixJob, vault[:]) }
+func JobPrefix(vault ulid.ULID) []byte { return key(prefixJob, vault[:]) }
 
 // AccountKey is the key of an account-wide record of the given kind.
 func AccountKey(account string, kind byte, rest ...[]byte) []byte {
@@ -139,20 +138,20 @@ func TimerSplit(k []byte) (dueUnixNano int64, kind byte, id []byte) {
 }
 
 // TombstoneKey is the key of a deleted archive's tombstone.
-func TombstoneKey(vault, archive ID) []byte { return key(prefixTombstone, vault[:], archive[:]) }
+func TombstoneKey(vault, archive ulid.ULID) []byte { return key(prefixTombstone, vault[:], archive[:]) }
 
 // TombstonePrefix is the prefix of a vault's tombstones.
-func TombstonePrefix(vault ID) []byte { return key(prefixTombstone, vault[:]) }
+func TombstonePrefix(vault ulid.ULID) []byte { return key(prefixTombstone, vault[:]) }
 
 // InlineKey is the key holding the bytes of segment seg when they are
 // stored in the metadata store rather than in a blob file.
-func InlineKey(seg ID) []byte { return key(prefixInline, seg[:]) }
+func InlineKey(seg ulid.ULID) []byte { return key(prefixInline, seg[:]) }
 
 // InlineAll is the prefix of every inline segment.
 func InlineAll() []byte { return []byte{prefixInline} }
 
 // InlineID returns the segment ID of an InlineKey.
-func InlineID(k []byte) (seg ID) {
+func InlineID(k []byte) (seg ulid.ULID) {
 	copy(seg[:], k[1:])
 	return seg
 }

@@ -31,7 +31,7 @@ func EncodeRecord(v any) ([]byte, error) {
 	case *firn.DataRetrievalPolicy:
 		w = policyToRecord(v)
 	case *CapacityUnit:
-		w = v
+		w = capacityToRecord(v)
 	case *OutboxEntry:
 		w = v
 	default:
@@ -65,7 +65,7 @@ func DecodeRecord(b []byte, v any) error {
 	case *firn.DataRetrievalPolicy:
 		err = decode(b, v, (*policyRecord).policy)
 	case *CapacityUnit:
-		err = json.Unmarshal(b, v)
+		err = decode(b, v, (*capacityRecord).unit)
 	case *OutboxEntry:
 		err = json.Unmarshal(b, v)
 	case *SegmentHolder:

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/oklog/ulid/v2"
 )
 
 func openMem(t *testing.T) *DB {
@@ -99,7 +100,7 @@ func TestNextTimer(t *testing.T) {
 	}
 	b = s.NewBatch()
 	b.Set(VaultKey("000000000000", "v"), nil)
-	b.AddCounters(CounterKey(ID{}), 1, 1, time.Unix(0, 0))
+	b.AddCounters(CounterKey(ulid.ULID{}), 1, 1, time.Unix(0, 0))
 	commitT(t, b)
 	if due, _, _ := s.NextTimer(); due != 500 {
 		t.Fatalf("a batch without timers moved NextTimer to %d", due)

@@ -1,5 +1,7 @@
 package store
 
+import "github.com/oklog/ulid/v2"
+
 // Timer kinds, the byte after the due time in a timer key (TimerKey), and
 // the layout of the ID that follows it. Never renumber. Timer values are
 // empty but for TimerNotify.
@@ -21,13 +23,13 @@ const (
 
 // UploadTimerID is the ID of an upload's TimerUploadExpire timer: vault ID
 // then upload ID.
-func UploadTimerID(vault, upload ID) []byte {
+func UploadTimerID(vault, upload ulid.ULID) []byte {
 	id := make([]byte, 0, 32)
 	return append(append(id, vault[:]...), upload[:]...)
 }
 
 // SplitUploadTimerID splits an UploadTimerID; ok is false if id is not one.
-func SplitUploadTimerID(id []byte) (vault, upload ID, ok bool) {
+func SplitUploadTimerID(id []byte) (vault, upload ulid.ULID, ok bool) {
 	if len(id) != 32 {
 		return vault, upload, false
 	}
@@ -39,7 +41,7 @@ func SplitUploadTimerID(id []byte) (vault, upload ID, ok bool) {
 // LockTimerID is the ID of a vault lock's TimerLockExpire timer: the
 // vault's ID, account and name (the name finds the record, the ID tells
 // the vault from a later one of the same name).
-func LockTimerID(vault ID, account, name string) []byte {
+func LockTimerID(vault ulid.ULID, account, name string) []byte {
 	id := make([]byte, 0, 16+len(account)+len(name))
 	id = append(id, vault[:]...)
 	id = append(id, account...)
@@ -47,7 +49,7 @@ func LockTimerID(vault ID, account, name string) []byte {
 }
 
 // SplitLockTimerID splits a LockTimerID; ok is false if id is not one.
-func SplitLockTimerID(id []byte) (vault ID, account, name string, ok bool) {
+func SplitLockTimerID(id []byte) (vault ulid.ULID, account, name string, ok bool) {
 	if len(id) <= 16+accountIDLength {
 		return vault, "", "", false
 	}

@@ -27,7 +27,7 @@ type PartRecord struct {
 
 // uploadRecord is the stored form of an UploadRecord.
 type uploadRecord struct {
-	ID          ID                     `json:"id"`
+	ID          [16]byte               `json:"id"`
 	Description string                 `json:"description,omitempty"`
 	PartSize    int64                  `json:"partSize"`
 	Created     time.Time              `json:"created"`
@@ -39,9 +39,9 @@ type uploadRecord struct {
 
 // uploadedArchiveRecord is the stored form of a multipart.Completion.
 type uploadedArchiveRecord struct {
-	ID       ID      `json:"id"`
-	Size     int64   `json:"size"`
-	TreeHash hexHash `json:"treeHash"`
+	ID       [16]byte `json:"id"`
+	Size     int64    `json:"size"`
+	TreeHash hexHash  `json:"treeHash"`
 }
 
 // partRecord is the stored form of a PartRecord.

@@ -10,7 +10,7 @@ import (
 
 // vaultRecord is the stored form of a vault.Record (key VaultKey).
 type vaultRecord struct {
-	ID            ID                   `json:"id"`
+	ID            [16]byte             `json:"id"`
 	Account       string               `json:"account"`
 	Name          string               `json:"name"`
 	Created       time.Time            `json:"created"`
