@@ -3,7 +3,7 @@
 // documented behaviour (validation, error codes and messages, limits,
 // listings, retrievals and their checksums, vault locks and access
 // policies, durability across a restart, and the resource handles of
-// package firn), each a test written against firn.Glacier alone. Firn runs
+// package client), each a test written against firn.Glacier alone. Firn runs
 // it against its engine, in process and behind its REST endpoint through
 // aws-sdk-go-v2; any other implementation can run it too, in the manner of
 // testing/fstest.TestFS:
