@@ -86,11 +86,7 @@ func (e *Engine) discardSegment(id ulid.ULID) {
 func (e *Engine) dropVaultRefs(b *store.Batch, v *vault.Record) ([]vault.Segment, error) {
 	var all []vault.Segment
 	for _, p := range [][]byte{store.PartVaultPrefix(v.ID), store.JobPrefix(v.ID)} {
-		err := e.db.Scan(p, store.PrefixEnd(p), func(k, val []byte) (bool, error) {
-			var h store.SegmentHolder
-			if err := unmarshal(val, &h); err != nil {
-				return false, err
-			}
+		err := scanRecords(e.db, p, store.PrefixEnd(p), func(k []byte, h *store.SegmentHolder) (bool, error) {
 			dropRefs(b, h.Segments, k)
 			all = append(all, h.Segments...)
 			return true, nil
