@@ -14,6 +14,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/ctxio"
 	"github.com/firnstore/firn/treehash"
 )
 
@@ -67,14 +68,14 @@ func newUpload(ctx context.Context, r io.Reader, checksum, what string) (*upload
 		u.body, u.spool = f, f
 		w = io.MultiWriter(f, w)
 	}
-	body := &bodyReader{ctx: ctx, r: r}
+	body := ctxio.NewReader(ctx, r)
 	if _, err := io.CopyBuffer(w, body, make([]byte, treehash.LeafSize)); err != nil {
 		u.close()
-		if body.err != nil {
+		if berr := body.Err(); berr != nil {
 			return nil, &firn.Error{
 				Code:    firn.CodeRequestTimeout,
-				Message: "the " + what + " body could not be read to its end: " + body.err.Error(),
-				Err:     body.err,
+				Message: "the " + what + " body could not be read to its end: " + berr.Error(),
+				Err:     berr,
 			}
 		}
 		return nil, toError(fmt.Errorf("awsglacier: spooling the %s body: %w", what, err))
@@ -102,27 +103,6 @@ func (u *upload) close() {
 		u.spool.Close()
 		os.Remove(u.spool.Name())
 	}
-}
-
-// bodyReader reads the caller's body, stops once ctx is done, and remembers
-// the body's own failure so that it is not mistaken for a failure to write
-// the temporary file.
-type bodyReader struct {
-	ctx context.Context
-	r   io.Reader
-	err error
-}
-
-func (b *bodyReader) Read(p []byte) (int, error) {
-	if err := b.ctx.Err(); err != nil {
-		b.err = err
-		return 0, err
-	}
-	n, err := b.r.Read(p)
-	if err != nil && err != io.EOF {
-		b.err = err
-	}
-	return n, err
 }
 
 // withContentSHA256 returns a per-call option that sets

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/ctxio"
 	"github.com/firnstore/firn/internal/store"
 	"github.com/firnstore/firn/treehash"
 	"github.com/firnstore/firn/vault"
@@ -128,7 +129,7 @@ var smallPool = sync.Pool{New: func() any {
 func (e *Engine) writeArchive(ctx context.Context, body io.Reader) (vault.Segment, [32]byte, *smallBody, error) {
 	limit := e.opts.MaxArchiveSize
 	buf := smallPool.Get().(*[]byte)
-	br := &bodyReader{ctx: ctx, r: io.LimitReader(body, limit+1)}
+	br := ctxio.NewReader(ctx, io.LimitReader(body, limit+1))
 	n, err := io.ReadFull(br, *buf)
 	if err == nil {
 		// Too large to store inline: stream it, starting with what was read.

@@ -271,21 +271,14 @@ func (e *Engine) backupLoop(interval time.Duration, stop <-chan struct{}) {
 		<-stop
 		cancel()
 	}()
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-		}
+	every(interval, stop, func() {
 		info, err := e.Backup(ctx)
 		if err != nil {
 			e.opts.Logger.Error("scheduled backup", "err", err)
-			continue
+			return
 		}
 		e.opts.Logger.Info("scheduled backup", "backup", info.ID, "files", info.Files, "bytes", info.Bytes)
-	}
+	})
 }
 
 // Restore puts in data directory dir the metadata of the latest complete

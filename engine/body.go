@@ -1,9 +1,7 @@
 package engine
 
 import (
-	"context"
 	"errors"
-	"io"
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/treehash"
@@ -13,26 +11,6 @@ import (
 // to its end, or until the request's context is done, and must hold 1 byte
 // to a limit and match the tree hash the client gives, if any; a body that
 // cannot be read is the client's failure, not the storage's.
-
-// bodyReader reads a request body, stops once ctx is done, and remembers
-// the body's own failure so that it is not mistaken for a storage failure.
-type bodyReader struct {
-	ctx context.Context
-	r   io.Reader
-	err error
-}
-
-func (b *bodyReader) Read(p []byte) (int, error) {
-	if err := b.ctx.Err(); err != nil {
-		b.err = err
-		return 0, err
-	}
-	n, err := b.r.Read(p)
-	if err != nil && err != io.EOF {
-		b.err = err
-	}
-	return n, err
-}
 
 // sizeError is the error for a body of n bytes when at most limit are
 // allowed, or nil if n is within 1..limit.

@@ -30,12 +30,8 @@ func (e *Engine) Check(ctx context.Context) error {
 	// holds segments.
 	holders := map[string][]vault.Segment{}
 	var vaults []vault.Record
-	err := e.db.Scan(store.VaultAll(), store.PrefixEnd(store.VaultAll()), func(_, val []byte) (bool, error) {
-		var v vault.Record
-		if err := unmarshal(val, &v); err != nil {
-			return false, err
-		}
-		vaults = append(vaults, v)
+	err := scanRecords(e.db, store.VaultAll(), store.PrefixEnd(store.VaultAll()), func(_ []byte, v *vault.Record) (bool, error) {
+		vaults = append(vaults, *v)
 		return true, nil
 	})
 	if err != nil {
@@ -47,11 +43,7 @@ func (e *Engine) Check(ctx context.Context) error {
 		}
 		var n, size int64
 		p := store.ArchivePrefix(v.ID)
-		err := e.db.Scan(p, store.PrefixEnd(p), func(k, val []byte) (bool, error) {
-			var a vault.ArchiveRecord
-			if err := unmarshal(val, &a); err != nil {
-				return false, err
-			}
+		err := scanRecords(e.db, p, store.PrefixEnd(p), func(k []byte, a *vault.ArchiveRecord) (bool, error) {
 			n++
 			size += a.Size
 			var sum int64
@@ -78,11 +70,7 @@ func (e *Engine) Check(ctx context.Context) error {
 			return err
 		}
 		for _, p := range [][]byte{store.PartVaultPrefix(v.ID), store.JobPrefix(v.ID)} {
-			err := e.db.Scan(p, store.PrefixEnd(p), func(k, val []byte) (bool, error) {
-				var h store.SegmentHolder
-				if err := unmarshal(val, &h); err != nil {
-					return false, err
-				}
+			err := scanRecords(e.db, p, store.PrefixEnd(p), func(k []byte, h *store.SegmentHolder) (bool, error) {
 				holders[string(k)] = h.Segments
 				return true, nil
 			})

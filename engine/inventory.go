@@ -122,11 +122,7 @@ func (e *Engine) scanArchives(v *vault.Record, from string, fn func(*job.Entry) 
 	if from != "" {
 		lower = store.ArchiveKey(v.ID, ulid.MustParseStrict(from))
 	}
-	return e.db.Scan(lower, store.PrefixEnd(prefix), func(_, val []byte) (bool, error) {
-		var a vault.ArchiveRecord
-		if err := unmarshal(val, &a); err != nil {
-			return false, err
-		}
+	return scanRecords(e.db, lower, store.PrefixEnd(prefix), func(_ []byte, a *vault.ArchiveRecord) (bool, error) {
 		return fn(&job.Entry{ArchiveID: a.ID.String(), Description: a.Description, Created: a.Created, Size: a.Size, TreeHash: a.TreeHash})
 	})
 }

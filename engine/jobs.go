@@ -353,11 +353,7 @@ func (e *Engine) ListJobs(ctx context.Context, in *firn.ListJobsInput) (*firn.Li
 	}
 	now := e.now()
 	out := &firn.ListJobsOutput{JobList: []firn.GlacierJobDescription{}}
-	err = e.db.Scan(lower, store.PrefixEnd(prefix), func(_, val []byte) (bool, error) {
-		var j job.Record
-		if err := unmarshal(val, &j); err != nil {
-			return false, err
-		}
+	err = scanRecords(e.db, lower, store.PrefixEnd(prefix), func(_ []byte, j *job.Record) (bool, error) {
 		if j.Done() && !now.Before(j.Expires()) {
 			return true, nil
 		}

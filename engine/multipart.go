@@ -90,11 +90,7 @@ func (e *Engine) loadParts(vaultID ulid.ULID, u *multipart.Upload) ([]multipart.
 	var parts []multipart.Part
 	var segs []vault.Segment
 	p := store.PartPrefix(vaultID, u.ID)
-	err := e.db.Scan(p, store.PrefixEnd(p), func(_, val []byte) (bool, error) {
-		var r store.PartRecord
-		if err := unmarshal(val, &r); err != nil {
-			return false, err
-		}
+	err := scanRecords(e.db, p, store.PrefixEnd(p), func(_ []byte, r *store.PartRecord) (bool, error) {
 		parts = append(parts, r.Part)
 		segs = append(segs, r.Segments...)
 		return true, nil
@@ -494,11 +490,7 @@ func (e *Engine) ListMultipartUploads(ctx context.Context, in *firn.ListMultipar
 	arn := e.vaultARN(v)
 	out := &firn.ListMultipartUploadsOutput{UploadsList: []firn.UploadListElement{}}
 	p := store.UploadPrefix(v.ID)
-	err = e.db.Scan(store.UploadKey(v.ID, from), store.PrefixEnd(p), func(_, val []byte) (bool, error) {
-		var rec store.UploadRecord
-		if err := unmarshal(val, &rec); err != nil {
-			return false, err
-		}
+	err = scanRecords(e.db, store.UploadKey(v.ID, from), store.PrefixEnd(p), func(_ []byte, rec *store.UploadRecord) (bool, error) {
 		if rec.State != multipart.InProgress {
 			return true, nil
 		}
@@ -567,11 +559,7 @@ func (e *Engine) ListParts(ctx context.Context, in *firn.ListPartsInput) (*firn.
 		Parts:              []firn.PartListElement{},
 	}
 	p := store.PartPrefix(v.ID, uid)
-	err = e.db.Scan(partKey(v.ID, &rec.Upload, from), store.PrefixEnd(p), func(_, val []byte) (bool, error) {
-		var part store.PartRecord
-		if err := unmarshal(val, &part); err != nil {
-			return false, err
-		}
+	err = scanRecords(e.db, partKey(v.ID, &rec.Upload, from), store.PrefixEnd(p), func(_ []byte, part *store.PartRecord) (bool, error) {
 		if len(out.Parts) == limit {
 			out.Marker = multipart.PartMarker(part.Start)
 			return false, nil
@@ -592,12 +580,8 @@ func (e *Engine) ListParts(ctx context.Context, in *firn.ListPartsInput) (*firn.
 func (e *Engine) checkUploads(v *vault.Record, bad func(format string, args ...any)) error {
 	uploads := map[ulid.ULID]*store.UploadRecord{}
 	p := store.UploadPrefix(v.ID)
-	err := e.db.Scan(p, store.PrefixEnd(p), func(_, val []byte) (bool, error) {
-		var rec store.UploadRecord
-		if err := unmarshal(val, &rec); err != nil {
-			return false, err
-		}
-		uploads[rec.ID] = &rec
+	err := scanRecords(e.db, p, store.PrefixEnd(p), func(_ []byte, rec *store.UploadRecord) (bool, error) {
+		uploads[rec.ID] = rec
 		return true, nil
 	})
 	if err != nil {
@@ -620,11 +604,7 @@ func (e *Engine) checkUploads(v *vault.Record, bad func(format string, args ...a
 		}
 	}
 	p = store.PartVaultPrefix(v.ID)
-	return e.db.Scan(p, store.PrefixEnd(p), func(k, val []byte) (bool, error) {
-		var part store.PartRecord
-		if err := unmarshal(val, &part); err != nil {
-			return false, err
-		}
+	return scanRecords(e.db, p, store.PrefixEnd(p), func(k []byte, part *store.PartRecord) (bool, error) {
 		var uid ulid.ULID
 		copy(uid[:], k[len(p):])
 		index := binary.BigEndian.Uint32(k[len(p)+16:])

@@ -232,17 +232,8 @@ func (e *Engine) startObjectStore() {
 // after Open, so that short-lived engines (a CLI command) never list the
 // bucket.
 func (e *Engine) sweep(interval time.Duration, stop <-chan struct{}) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
 	var suspects map[ulid.ULID]bool
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-		}
-		suspects = e.sweepOnce(suspects)
-	}
+	every(interval, stop, func() { suspects = e.sweepOnce(suspects) })
 }
 
 // sweepOnce deletes the segments that are unreferenced and were in

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -156,39 +157,19 @@ func (o *Options) EnsureDefaults() *Options {
 	if o != nil {
 		c = *o
 	}
-	if c.AccountID == "" {
-		c.AccountID = DefaultAccountID
-	}
-	if c.Region == "" {
-		c.Region = DefaultRegion
-	}
-	if c.Clock == nil {
-		c.Clock = firn.SystemClock{}
-	}
-	if c.FS == nil {
-		c.FS = vfs.Default
-	}
+	c.AccountID = cmp.Or(c.AccountID, DefaultAccountID)
+	c.Region = cmp.Or(c.Region, DefaultRegion)
+	c.Clock = cmp.Or[firn.Clock](c.Clock, firn.SystemClock{})
+	c.FS = cmp.Or(c.FS, vfs.Default)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	if c.MaxVaults == 0 {
-		c.MaxVaults = DefaultMaxVaults
-	}
-	if c.MaxArchiveSize == 0 {
-		c.MaxArchiveSize = DefaultMaxArchiveSize
-	}
-	if c.FreeTierBytesPerDay == 0 {
-		c.FreeTierBytesPerDay = defaultFreeTierPerDay
-	}
-	if c.TickInterval == 0 {
-		c.TickInterval = DefaultTickInterval
-	}
-	if c.BackupsKept == 0 {
-		c.BackupsKept = DefaultBackupsKept
-	}
-	if c.FreeSpaceReserve == 0 {
-		c.FreeSpaceReserve = DefaultFreeSpaceReserve
-	}
+	c.MaxVaults = cmp.Or(c.MaxVaults, DefaultMaxVaults)
+	c.MaxArchiveSize = cmp.Or(c.MaxArchiveSize, DefaultMaxArchiveSize)
+	c.FreeTierBytesPerDay = cmp.Or(c.FreeTierBytesPerDay, defaultFreeTierPerDay)
+	c.TickInterval = cmp.Or(c.TickInterval, DefaultTickInterval)
+	c.BackupsKept = cmp.Or(c.BackupsKept, DefaultBackupsKept)
+	c.FreeSpaceReserve = cmp.Or(c.FreeSpaceReserve, DefaultFreeSpaceReserve)
 	if c.MetadataFreeSpaceReserve == 0 {
 		c.MetadataFreeSpaceReserve = DefaultMetadataFreeSpaceReserve
 		if c.FreeSpaceReserve > 0 {
@@ -197,9 +178,7 @@ func (o *Options) EnsureDefaults() *Options {
 	}
 	if c.ObjectStore != nil {
 		s := *c.ObjectStore
-		if s.SweepInterval == 0 {
-			s.SweepInterval = DefaultSweepInterval
-		}
+		s.SweepInterval = cmp.Or(s.SweepInterval, DefaultSweepInterval)
 		c.ObjectStore = &s
 	}
 	return &c

@@ -92,12 +92,8 @@ const scrubPage = 256
 func (e *Engine) Scrub(ctx context.Context) (*ScrubReport, error) {
 	r := &ScrubReport{}
 	var vaults []vault.Record
-	err := e.eachRecord(ctx, store.VaultAll(), func(_, val []byte) error {
-		var v vault.Record
-		if err := unmarshal(val, &v); err != nil {
-			return err
-		}
-		vaults = append(vaults, v)
+	err := eachRecord(ctx, e.db, store.VaultAll(), func(_ []byte, v *vault.Record) error {
+		vaults = append(vaults, *v)
 		return nil
 	})
 	if err != nil {
@@ -119,11 +115,7 @@ func (e *Engine) scrubVault(ctx context.Context, r *ScrubReport, v *vault.Record
 		d.Kind = "inventory"
 		e.scrubRecord(r, d, store.VaultKey(v.Account, v.Name), v.Segments, nil, "")
 	}
-	err := e.eachRecord(ctx, store.ArchivePrefix(v.ID), func(k, val []byte) error {
-		var a vault.ArchiveRecord
-		if err := unmarshal(val, &a); err != nil {
-			return err
-		}
+	err := eachRecord(ctx, e.db, store.ArchivePrefix(v.ID), func(k []byte, a *vault.ArchiveRecord) error {
 		d := at
 		d.Kind, d.ID = "archive", a.ID.String()
 		e.scrubRecord(r, d, k, a.Segments, nil, a.TreeHash)
@@ -133,11 +125,7 @@ func (e *Engine) scrubVault(ctx context.Context, r *ScrubReport, v *vault.Record
 		return err
 	}
 	p := store.PartVaultPrefix(v.ID)
-	err = e.eachRecord(ctx, p, func(k, val []byte) error {
-		var part store.PartRecord
-		if err := unmarshal(val, &part); err != nil {
-			return err
-		}
+	err = eachRecord(ctx, e.db, p, func(k []byte, part *store.PartRecord) error {
 		var uid ulid.ULID
 		copy(uid[:], k[len(p):])
 		d := at
@@ -149,11 +137,7 @@ func (e *Engine) scrubVault(ctx context.Context, r *ScrubReport, v *vault.Record
 	if err != nil {
 		return err
 	}
-	return e.eachRecord(ctx, store.JobPrefix(v.ID), func(k, val []byte) error {
-		var j job.Record
-		if err := unmarshal(val, &j); err != nil {
-			return err
-		}
+	return eachRecord(ctx, e.db, store.JobPrefix(v.ID), func(k []byte, j *job.Record) error {
 		d := at
 		d.Kind, d.ID = "job", j.ID.String()
 		// A job reading an archive that still exists holds the archive's
@@ -243,13 +227,13 @@ func (e *Engine) scrubSegment(owner []byte, s vault.Segment) (blob.Info, *Damage
 }
 
 // eachRecord calls fn for every record with the given prefix, in key order,
-// reading them scrubPage at a time. It stops at the first error of fn, or
-// when ctx is done.
-func (e *Engine) eachRecord(ctx context.Context, prefix []byte, fn func(k, val []byte) error) error {
+// decoded as a T, reading them scrubPage at a time. It stops at the first
+// error of fn or of decoding, or when ctx is done.
+func eachRecord[T any](ctx context.Context, db *store.DB, prefix []byte, fn func(k []byte, rec *T) error) error {
 	lower, upper := prefix, store.PrefixEnd(prefix)
 	for {
 		var keys, vals [][]byte
-		err := e.db.Scan(lower, upper, func(k, v []byte) (bool, error) {
+		err := db.Scan(lower, upper, func(k, v []byte) (bool, error) {
 			keys, vals = append(keys, bytes.Clone(k)), append(vals, bytes.Clone(v))
 			return len(keys) < scrubPage, nil
 		})
@@ -260,7 +244,11 @@ func (e *Engine) eachRecord(ctx context.Context, prefix []byte, fn func(k, val [
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := fn(keys[i], vals[i]); err != nil {
+			var rec T
+			if err := unmarshal(vals[i], &rec); err != nil {
+				return err
+			}
+			if err := fn(keys[i], &rec); err != nil {
 				return err
 			}
 		}

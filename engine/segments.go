@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/firnstore/firn/internal/ctxio"
 	"github.com/firnstore/firn/internal/store"
 	"github.com/firnstore/firn/treehash"
 	"github.com/firnstore/firn/vault"
@@ -26,11 +27,11 @@ func (e *Engine) writeSegment(ctx context.Context, body io.Reader, limit int64, 
 	if err != nil {
 		return vault.Segment{}, [32]byte{}, ioError(err)
 	}
-	body = &bodyReader{ctx: ctx, r: io.LimitReader(body, limit+1)}
-	n, err := io.Copy(w, body)
+	br := ctxio.NewReader(ctx, io.LimitReader(body, limit+1))
+	n, err := io.Copy(w, br)
 	if err != nil {
 		w.Abort()
-		if berr := body.(*bodyReader).err; berr != nil {
+		if berr := br.Err(); berr != nil {
 			return vault.Segment{}, [32]byte{}, bodyError(what, berr)
 		}
 		return vault.Segment{}, [32]byte{}, ioError(err)
@@ -86,11 +87,7 @@ func (e *Engine) discardSegment(id ulid.ULID) {
 func (e *Engine) dropVaultRefs(b *store.Batch, v *vault.Record) ([]vault.Segment, error) {
 	var all []vault.Segment
 	for _, p := range [][]byte{store.PartVaultPrefix(v.ID), store.JobPrefix(v.ID)} {
-		err := e.db.Scan(p, store.PrefixEnd(p), func(k, val []byte) (bool, error) {
-			var h store.SegmentHolder
-			if err := unmarshal(val, &h); err != nil {
-				return false, err
-			}
+		err := scanRecords(e.db, p, store.PrefixEnd(p), func(k []byte, h *store.SegmentHolder) (bool, error) {
 			dropRefs(b, h.Segments, k)
 			all = append(all, h.Segments...)
 			return true, nil

@@ -44,3 +44,16 @@ func unmarshal(b []byte, v any) error {
 	}
 	return nil
 }
+
+// scanRecords calls fn, in key order, with each record in [lower, upper)
+// decoded as a T, until fn returns false or an error. A record that does
+// not decode ends the scan with the decoding error.
+func scanRecords[T any](db *store.DB, lower, upper []byte, fn func(key []byte, rec *T) (bool, error)) error {
+	return db.Scan(lower, upper, func(k, val []byte) (bool, error) {
+		var rec T
+		if err := unmarshal(val, &rec); err != nil {
+			return false, err
+		}
+		return fn(k, &rec)
+	})
+}

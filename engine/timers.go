@@ -91,6 +91,15 @@ func (e *Engine) tick() {
 // runTicker ticks every interval until stop is closed.
 func (e *Engine) runTicker(interval time.Duration, stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
+	every(interval, stop, func() {
+		e.space.expire()
+		e.tick()
+	})
+}
+
+// every calls fn every interval, the first time an interval from now, until
+// stop is closed; it returns once stop is closed and fn is not running.
+func every(interval time.Duration, stop <-chan struct{}, fn func()) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -98,8 +107,7 @@ func (e *Engine) runTicker(interval time.Duration, stop <-chan struct{}, done ch
 		case <-stop:
 			return
 		case <-t.C:
-			e.space.expire()
-			e.tick()
+			fn()
 		}
 	}
 }
