@@ -29,7 +29,7 @@ func TestArchitecture(t *testing.T) {
 		}
 	}
 
-	frontEnds := []string{"cmd", "examples", "internal/miniotest", "internal/e2e", "internal/fuzzci"}
+	frontEnds := []string{"cmd", "examples", "internal/miniotest", "internal/pgtest", "internal/e2e", "internal/fuzzci"}
 	err := filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
