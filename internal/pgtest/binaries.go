@@ -24,19 +24,22 @@ var (
 )
 
 func findBinaries() (binaries, error) {
-	binOnce.Do(func() { bins, binErr = lookBinaries() })
+	binOnce.Do(func() { bins, binErr = lookBinaries(debianDirs) })
 	return bins, binErr
 }
 
-// lookBinaries tries, in order, the PostgreSQL pg_config names, Debian's
-// versioned directories (newest first; Debian does not put initdb in
-// PATH), and PATH.
-func lookBinaries() (binaries, error) {
+// debianDirs are where Debian's packages put each major version's
+// programs; Debian does not put initdb in PATH.
+const debianDirs = "/usr/lib/postgresql/*/bin"
+
+// lookBinaries tries, in order, the directory pg_config names, the
+// directories of debianGlob (newest version first), and PATH.
+func lookBinaries(debianGlob string) (binaries, error) {
 	var dirs []string
 	if out, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
 		dirs = append(dirs, strings.TrimSpace(string(out)))
 	}
-	debian, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	debian, _ := filepath.Glob(debianGlob)
 	slices.SortFunc(debian, func(a, b string) int { return version(b) - version(a) })
 	dirs = append(dirs, debian...)
 	for _, dir := range dirs {
@@ -53,8 +56,7 @@ func lookBinaries() (binaries, error) {
 	return binaries{initdb, postgres}, nil
 }
 
-// version is the major version of a Debian directory
-// /usr/lib/postgresql/N/bin, or 0.
+// version is the major version N of a Debian directory .../N/bin, or 0.
 func version(dir string) int {
 	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(dir)))
 	return n

@@ -231,3 +231,33 @@ func TestSweep(t *testing.T) {
 		t.Fatalf("sweep kept an unlocked directory: %v", err)
 	}
 }
+
+// The programs come from the newest of Debian's versioned directories when
+// pg_config is not in PATH, and their absence is an error that says how
+// to install them.
+func TestLookBinaries(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	debian := t.TempDir()
+	if _, err := lookBinaries(filepath.Join(debian, "*", "bin")); !errors.Is(err, errMissing) {
+		t.Fatalf("no PostgreSQL: %v, want %v", err, errMissing)
+	}
+	if !strings.Contains(errMissing.Error(), "apt-get install postgresql") {
+		t.Errorf("%q does not say how to install PostgreSQL", errMissing)
+	}
+	for _, v := range []string{"9", "13"} {
+		bin := filepath.Join(debian, v, "bin")
+		if err := os.MkdirAll(bin, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"initdb", "postgres"} {
+			if err := os.WriteFile(filepath.Join(bin, name), nil, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	b, err := lookBinaries(filepath.Join(debian, "*", "bin"))
+	want := filepath.Join(debian, "13", "bin")
+	if err != nil || b.initdb != filepath.Join(want, "initdb") || b.postgres != filepath.Join(want, "postgres") {
+		t.Fatalf("lookBinaries = %+v, %v; want the programs in %s", b, err, want)
+	}
+}
