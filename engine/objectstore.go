@@ -25,7 +25,20 @@ import (
 //
 // Archive bytes keep the segment format of the local store, one object per
 // segment under Prefix + "segments/"; backups go under Prefix + "backups/".
-// At most one engine may use a bucket and prefix at a time.
+//
+// At most one engine uses a bucket and prefix at a time: it holds their
+// lease, the object Prefix + "lease.json", from Open to Close, renewing it
+// every LeaseRenewInterval (see lease.go for why no clock of another
+// machine is trusted). Open and Restore fail with an error wrapping
+// ErrBucketInUse, naming the holder's host, pid and data directory, while
+// another engine holds it; a lease its holder stopped renewing (a crash) is
+// taken over once watched unchanged for LeaseLifetime and a quarter, or at
+// once by an engine on the holder's host and data directory. An engine that
+// cannot renew its lease for LeaseLifetime (the store unreachable), or
+// finds it taken, stops writing to the bucket: mutations, Backup and
+// segment deletions return ServiceUnavailableException until the engine is
+// closed and opened again. The store must honour conditional writes
+// (If-None-Match and If-Match on PUT), as AWS S3 and MinIO do.
 type ObjectStore struct {
 	// Endpoint is the store's host[:port], without a scheme. Required.
 	Endpoint string
