@@ -165,7 +165,7 @@ command work on it with the archive bytes already in the bucket. Archives
 uploaded after that backup are not known to it; their bytes are deleted by
 the engine's sweep. The engine that wrote the backups must no longer run:
 only one may use a bucket and prefix, and restore, like every command, fails
-naming the engine that holds their lease (taken over a minute after its
+naming the engine that holds their lease (taken over some time after its
 holder crashed, 75 s with the default lifetime).
 
 restore checks every file against the backup's manifest, and that the
