@@ -75,11 +75,16 @@ type lease struct {
 	every time.Duration // ObjectStore.LeaseRenewInterval
 	log   *slog.Logger
 
+	// mu serialises the writes of the lease, and guards their state.
 	mu       sync.Mutex
 	rec      leaseRecord
 	etag     string      // of the version this engine wrote last
 	deadline *time.Timer // fails the lease a lifetime after the last renewal sent
-	err      error       // set once the lease is lost; permanent
+
+	// errMu guards err apart from mu, so that mutations checking the lease
+	// never wait for a renewal in flight.
+	errMu sync.Mutex
+	err   error // set once the lease is lost; permanent
 
 	lost     chan struct{} // closed once err is set
 	stop     chan struct{} // closed by halt
@@ -242,12 +247,12 @@ func (l *lease) renewLoop() {
 // renew renews the lease once; on finding another holder it fails the
 // lease at once.
 func (l *lease) renew() error {
-	ctx, cancel := context.WithTimeout(context.Background(), l.every)
+	ctx, cancel := context.WithTimeout(context.Background(), l.rec.Lifetime/2)
 	defer cancel()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.err != nil {
-		return l.err
+	if err := l.lostErr(); err != nil {
+		return err
 	}
 	err := l.write(ctx, l.etag)
 	if errors.Is(err, blob.ErrChanged) {
@@ -256,27 +261,32 @@ func (l *lease) renew() error {
 		if cur != nil {
 			holder = cur.String()
 		}
-		l.failLocked(fmt.Errorf("the lease of %s was taken by %s", l.b, holder))
+		l.fail(fmt.Errorf("the lease of %s was taken by %s", l.b, holder))
 	}
 	return err
 }
 
-func (l *lease) fail(err error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.failLocked(err)
-}
+// fail marks the lease lost, for err, unless it already is, and logs it
+// if loud.
+func (l *lease) fail(err error) { l.setErr(err, true) }
 
-func (l *lease) failLocked(err error) {
+func (l *lease) setErr(err error, loud bool) {
+	l.errMu.Lock()
+	defer l.errMu.Unlock()
 	if l.err != nil {
 		return
 	}
 	l.err = err
-	if l.deadline != nil {
-		l.deadline.Stop()
-	}
 	close(l.lost)
-	l.log.Error("the engine stops writing to its object store: another engine may hold it now; close and reopen the engine", "err", err)
+	if loud {
+		l.log.Error("the engine stops writing to its object store: another engine may hold it now; close and reopen the engine", "err", err)
+	}
+}
+
+func (l *lease) lostErr() error {
+	l.errMu.Lock()
+	defer l.errMu.Unlock()
+	return l.err
 }
 
 // check returns nil while l (which may be nil: no object store) is held,
@@ -285,12 +295,11 @@ func (l *lease) check() error {
 	if l == nil {
 		return nil
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.err == nil {
+	err := l.lostErr()
+	if err == nil {
 		return nil
 	}
-	return firn.Errorf(firn.CodeServiceUnavailable, "the engine has stopped writing to its object store: %v; close and reopen it", l.err)
+	return firn.Errorf(firn.CodeServiceUnavailable, "the engine has stopped writing to its object store: %v; close and reopen it", err)
 }
 
 // release stops the renewals and, unless the lease was lost, marks it
@@ -298,11 +307,11 @@ func (l *lease) check() error {
 // A failure is logged: the next Open then waits for the lease to expire.
 func (l *lease) release() {
 	l.halt()
-	ctx, cancel := context.WithTimeout(context.Background(), l.every)
+	ctx, cancel := context.WithTimeout(context.Background(), l.rec.Lifetime/2)
 	defer cancel()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.err != nil {
+	if l.lostErr() != nil {
 		return
 	}
 	l.rec.Released = true
@@ -310,6 +319,5 @@ func (l *lease) release() {
 		l.log.Warn("releasing the object store's lease", "err", err)
 	}
 	l.deadline.Stop()
-	l.err = errors.New("the engine is closed")
-	close(l.lost)
+	l.setErr(errors.New("the engine is closed"), false)
 }

@@ -17,10 +17,11 @@ import (
 	"github.com/firnstore/firn/internal/testkit"
 )
 
-// Short lease times: an abandoned lease is taken over after 1.25 s.
+// Short lease times, long beside a request to a loaded MinIO: an
+// abandoned lease is taken over after 2.5 s.
 const (
-	testLeaseLifetime = time.Second
-	testLeaseRenew    = 200 * time.Millisecond
+	testLeaseLifetime = 2 * time.Second
+	testLeaseRenew    = 400 * time.Millisecond
 )
 
 func TestLease(t *testing.T) {
