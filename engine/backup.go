@@ -101,6 +101,9 @@ func (e *Engine) Backup(ctx context.Context) (BackupInfo, error) {
 	}
 	e.backupMu.Lock()
 	defer e.backupMu.Unlock()
+	if err := e.lease.check(); err != nil {
+		return BackupInfo{}, err
+	}
 	backups, err := listBackups(ctx, e.bucket)
 	if err != nil {
 		return BackupInfo{}, err
@@ -142,6 +145,10 @@ func (e *Engine) Backup(ctx context.Context) (BackupInfo, error) {
 	}
 	mb, err := json.Marshal(&m)
 	if err != nil {
+		return BackupInfo{}, err
+	}
+	// The upload took long, perhaps longer than the lease lasts.
+	if err := e.lease.check(); err != nil {
 		return BackupInfo{}, err
 	}
 	if err := e.bucket.Put(ctx, dir+manifestName, bytes.NewReader(mb), int64(len(mb))); err != nil {
@@ -285,8 +292,9 @@ func (e *Engine) backupLoop(interval time.Duration, stop <-chan struct{}) {
 // backup in the object store of opts, so that Open(dir, opts) then opens an
 // engine serving every archive the backup knows, from the bytes already in
 // the bucket. dir must hold no metadata (a new machine's empty directory,
-// say); the engine that wrote the backups must no longer run, since at most
-// one engine may use a bucket and prefix.
+// say). It holds the object store's lease while it works, so it fails with
+// ErrBucketInUse while an engine, such as the one that wrote the backups,
+// uses the bucket and prefix.
 //
 // Every file is checked against the manifest's size and SHA-256 and
 // synced before the metadata directory takes its final name, so an
@@ -316,6 +324,28 @@ func Restore(ctx context.Context, dir string, opts *Options) (RestoreInfo, error
 	if err != nil {
 		return RestoreInfo{}, err
 	}
+	// Held while the metadata is put in place, then released for the
+	// restored engine's Open, which takes it at once.
+	l, err := acquireLease(ctx, b, dir, o)
+	if err != nil {
+		return RestoreInfo{}, err
+	}
+	info, err := restoreLatest(ctx, b, dir, o)
+	l.release()
+	if err != nil {
+		return RestoreInfo{}, err
+	}
+	if err := checkRestored(dir, o, &info); err != nil {
+		return RestoreInfo{}, err
+	}
+	return info, nil
+}
+
+// restoreLatest puts the latest complete backup in b in data directory
+// dir, as Restore describes.
+func restoreLatest(ctx context.Context, b *blob.Bucket, dir string, o *Options) (RestoreInfo, error) {
+	fs := o.FS
+	meta := filepath.Join(dir, "meta")
 	backups, err := listBackups(ctx, b)
 	if err != nil {
 		return RestoreInfo{}, err
@@ -366,9 +396,6 @@ func Restore(ctx context.Context, dir string, opts *Options) (RestoreInfo, error
 		return RestoreInfo{}, fmt.Errorf("engine: restore: %w", err)
 	}
 	if err := writeLocation(fs, dir, location{Bucket: o.ObjectStore.Bucket, Prefix: o.ObjectStore.Prefix}); err != nil {
-		return RestoreInfo{}, err
-	}
-	if err := checkRestored(dir, o, &info); err != nil {
 		return RestoreInfo{}, err
 	}
 	return info, nil

@@ -76,9 +76,11 @@ type Engine struct {
 	space *spaceGuard
 
 	// dir is the data directory. bucket holds the archive bytes and the
-	// backups when Options.ObjectStore is set, else it is nil.
+	// backups when Options.ObjectStore is set, and lease keeps it to this
+	// engine; else both are nil.
 	dir      string
 	bucket   *blob.Bucket
+	lease    *lease
 	backupMu sync.Mutex     // serialises Backups
 	bg       sync.WaitGroup // the sweep and scheduled backups, until Close
 
@@ -113,7 +115,7 @@ func Open(dir string, opts *Options) (*Engine, error) {
 		db.Close()
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	blobs, bucket, err := openBlobs(dir, o)
+	blobs, bucket, lease, err := openBlobs(dir, o)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("engine: %w", err)
@@ -121,17 +123,20 @@ func Open(dir string, opts *Options) (*Engine, error) {
 	e := &Engine{
 		opts:    o,
 		db:      db,
-		blobs:   &segStore{Store: blobs, db: db},
+		blobs:   &segStore{Store: blobs, db: db, lease: lease},
 		entropy: newIDSource(epoch),
 		timers:  map[byte]timerHandler{},
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
 	e.registerTimers()
-	e.dir, e.bucket = dir, bucket
+	e.dir, e.bucket, e.lease = dir, bucket, lease
 	e.space = newSpaceGuard(dir, o)
 	if err := e.reclaimAtOpen(); err != nil {
 		db.Close()
+		if lease != nil {
+			lease.release()
+		}
 		return nil, err
 	}
 	e.outbox = newOutbox(e)
@@ -178,6 +183,9 @@ func (e *Engine) Close() error {
 		close(e.stop)
 		<-e.done
 		e.bg.Wait()
+		if e.lease != nil {
+			e.lease.release()
+		}
 		e.tickMu.Lock()
 		defer e.tickMu.Unlock()
 		err = e.db.Close()

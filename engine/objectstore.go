@@ -25,7 +25,20 @@ import (
 //
 // Archive bytes keep the segment format of the local store, one object per
 // segment under Prefix + "segments/"; backups go under Prefix + "backups/".
-// At most one engine may use a bucket and prefix at a time.
+//
+// At most one engine uses a bucket and prefix at a time: it holds their
+// lease, the object Prefix + "lease.json", from Open to Close, renewing it
+// every LeaseRenewInterval (see lease.go for why no clock of another
+// machine is trusted). Open and Restore fail with an error wrapping
+// ErrBucketInUse, naming the holder's host, pid and data directory, while
+// another engine holds it; a lease its holder stopped renewing (a crash) is
+// taken over once watched unchanged for LeaseLifetime and a quarter, or at
+// once by an engine on the holder's host and data directory. An engine that
+// cannot renew its lease for LeaseLifetime (the store unreachable), or
+// finds it taken, stops writing to the bucket: mutations, Backup and
+// segment deletions return ServiceUnavailableException until the engine is
+// closed and opened again. The store must honour conditional writes
+// (If-None-Match and If-Match on PUT), as AWS S3 and MinIO do.
 type ObjectStore struct {
 	// Endpoint is the store's host[:port], without a scheme. Required.
 	Endpoint string
@@ -61,10 +74,24 @@ type ObjectStore struct {
 	// alone, never from what the store answers of an object. Default 1
 	// hour.
 	SweepInterval time.Duration
+	// LeaseLifetime is how long, in real time, the engine keeps writing to
+	// the bucket without renewing its lease, and so how long another
+	// engine watches an abandoned lease before taking it over (a quarter
+	// more). Longer tolerates longer outages of the store; shorter lets an
+	// engine replacing a crashed one start sooner. Default 60 s.
+	LeaseLifetime time.Duration
+	// LeaseRenewInterval is how often the lease is renewed; at most a third
+	// of LeaseLifetime, so that a renewal failing now and then does not
+	// stop the engine. Default LeaseLifetime / 6 (10 s).
+	LeaseRenewInterval time.Duration
 }
 
-// DefaultSweepInterval is the default ObjectStore.SweepInterval.
-const DefaultSweepInterval = time.Hour
+// Defaults of ObjectStore.
+const (
+	DefaultSweepInterval = time.Hour
+	DefaultLeaseLifetime = time.Minute
+	minLeaseLifetime     = 100 * time.Millisecond
+)
 
 func (s *ObjectStore) bucketConfig() blob.BucketConfig {
 	return blob.BucketConfig{
@@ -89,6 +116,12 @@ func (s *ObjectStore) validate() error {
 	if s.SweepInterval < 0 {
 		err = errors.Join(err, fmt.Errorf("ObjectStore.SweepInterval %v: must not be negative", s.SweepInterval))
 	}
+	if s.LeaseLifetime < 0 || (s.LeaseLifetime > 0 && s.LeaseLifetime < minLeaseLifetime) {
+		err = errors.Join(err, fmt.Errorf("ObjectStore.LeaseLifetime %v: must be 0 (the default) or at least %v", s.LeaseLifetime, minLeaseLifetime))
+	}
+	if s.LeaseRenewInterval < 0 || (s.LeaseLifetime > 0 && 3*s.LeaseRenewInterval > s.LeaseLifetime) {
+		err = errors.Join(err, fmt.Errorf("ObjectStore.LeaseRenewInterval %v: must not be negative, nor more than a third of LeaseLifetime %v", s.LeaseRenewInterval, s.LeaseLifetime))
+	}
 	return err
 }
 
@@ -106,40 +139,50 @@ func (l location) String() string { return "s3://" + l.Bucket + "/" + l.Prefix }
 
 // openBlobs opens the segment store Options select: dir/blobs, or the
 // object store, checking the data directory's record of where its segments
-// are. The bucket is nil for the local store.
-func openBlobs(dir string, o *Options) (*blob.Store, *blob.Bucket, error) {
+// are and taking the object store's lease before anything is written there.
+// The bucket and the lease are nil for the local store.
+func openBlobs(dir string, o *Options) (*blob.Store, *blob.Bucket, *lease, error) {
 	rec, err := readLocation(o.FS, dir)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if o.ObjectStore == nil {
 		if rec != nil {
-			return nil, nil, fmt.Errorf("engine: %s keeps its archive bytes in %s: set Options.ObjectStore", dir, rec)
+			return nil, nil, nil, fmt.Errorf("engine: %s keeps its archive bytes in %s: set Options.ObjectStore", dir, rec)
 		}
 		s, err := blob.Open(o.FS, filepath.Join(dir, "blobs"), o.blobOptions())
-		return s, nil, err
+		return s, nil, nil, err
 	}
 	want := location{Bucket: o.ObjectStore.Bucket, Prefix: o.ObjectStore.Prefix}
 	switch {
 	case rec != nil && *rec != want:
-		return nil, nil, fmt.Errorf("engine: %s keeps its archive bytes in %s, not %s", dir, rec, want)
+		return nil, nil, nil, fmt.Errorf("engine: %s keeps its archive bytes in %s, not %s", dir, rec, want)
 	case rec == nil:
 		if _, err := o.FS.Stat(filepath.Join(dir, "blobs")); err == nil {
-			return nil, nil, fmt.Errorf("engine: %s keeps its archive bytes locally, in %s", dir, filepath.Join(dir, "blobs"))
+			return nil, nil, nil, fmt.Errorf("engine: %s keeps its archive bytes locally, in %s", dir, filepath.Join(dir, "blobs"))
 		}
 	}
 	ctx := context.Background()
 	b, err := blob.OpenBucket(ctx, o.ObjectStore.bucketConfig())
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	l, err := acquireLease(ctx, b, dir, o)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	if rec == nil {
-		if err := writeLocation(o.FS, dir, want); err != nil {
-			return nil, nil, err
-		}
+		err = writeLocation(o.FS, dir, want)
 	}
-	s, err := blob.OpenS3(ctx, b, o.blobOptions())
-	return s, b, err
+	var s *blob.Store
+	if err == nil {
+		s, err = blob.OpenS3(ctx, b, o.blobOptions())
+	}
+	if err != nil {
+		l.release()
+		return nil, nil, nil, err
+	}
+	return s, b, l, nil
 }
 
 func readLocation(fs vfs.FS, dir string) (*location, error) {

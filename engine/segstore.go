@@ -27,7 +27,8 @@ const inlineMax = 64 << 10
 // (setInline). Its methods are safe for concurrent use.
 type segStore struct {
 	*blob.Store
-	db *store.DB
+	db    *store.DB
+	lease *lease // nil without an object store
 
 	mu sync.Mutex
 	// unsettled holds, once trackUnsettled is called, the blob segments
@@ -215,7 +216,9 @@ func (s *segStore) Verify(id blob.ID) error {
 //
 // Once the metadata store has failed it deletes nothing: a commit reported
 // as failed may have happened, and then references the segment; Open
-// reclaims the segments that no record references.
+// reclaims the segments that no record references. Nor does it delete an
+// object once the object store's lease is lost: the objects may be another
+// engine's now.
 func (s *segStore) Delete(id blob.ID) error {
 	if err := s.db.Failed(); err != nil {
 		return err
@@ -223,6 +226,9 @@ func (s *segStore) Delete(id blob.ID) error {
 	if _, ok, err := s.inline(id); err != nil {
 		return err
 	} else if !ok {
+		if err := s.lease.check(); err != nil {
+			return err
+		}
 		defer s.setUnsettled(id, false)
 		return s.Store.Delete(id)
 	}

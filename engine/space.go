@@ -200,11 +200,14 @@ func declaredSize(body io.Reader) int64 {
 }
 
 // admit is the check at the entry of every mutation: it fails once the
-// metadata store has failed, and refuses an operation of class c for the
+// metadata store has failed or the object store's lease is lost, and refuses an operation of class c for the
 // lack of free space (see Options.FreeSpaceReserve).
 func (e *Engine) admit(c opClass) error {
 	if err := e.db.Failed(); err != nil {
 		return ioError(err)
+	}
+	if err := e.lease.check(); err != nil {
+		return err
 	}
 	return e.space.admit(c, 0)
 }
@@ -215,6 +218,9 @@ func (e *Engine) admit(c opClass) error {
 func (e *Engine) admitUpload(body io.Reader, size int64) (io.Reader, func(), error) {
 	if err := e.db.Failed(); err != nil {
 		return nil, nil, ioError(err)
+	}
+	if err := e.lease.check(); err != nil {
+		return nil, nil, err
 	}
 	if err := e.space.admit(classUpload, size); err != nil {
 		return nil, nil, err

@@ -164,7 +164,9 @@ complete backup in the object store, after which serve and every other
 command work on it with the archive bytes already in the bucket. Archives
 uploaded after that backup are not known to it; their bytes are deleted by
 the engine's sweep. The engine that wrote the backups must no longer run:
-only one may use a bucket and prefix.
+only one may use a bucket and prefix, and restore, like every command, fails
+naming the engine that holds their lease (taken over some time after its
+holder crashed, 75 s with the default lifetime).
 
 restore checks every file against the backup's manifest, and that the
 bucket holds every segment of archive bytes the metadata references; it

@@ -1,6 +1,7 @@
 package blob
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -200,6 +201,65 @@ func (b *Bucket) Delete(ctx context.Context, name string) error {
 		return fmt.Errorf("blob: delete %s: %w", b.key(name), err)
 	}
 	return nil
+}
+
+// ErrChanged is wrapped by the error of a conditional write whose
+// condition failed: the object exists, or is not the version the caller
+// named.
+var ErrChanged = errors.New("blob: object changed")
+
+// maxVersioned bounds what GetVersioned reads of an object.
+const maxVersioned = 1 << 20
+
+// GetVersioned returns the bytes of small object name (at most 1 MiB) and
+// its ETag, which names this version for PutIf. It returns an error
+// wrapping fs.ErrNotExist if there is no such object. Unlike Get's, its
+// NoSuchKey is believed at once: it serves callers that write back with
+// PutIf, whose condition catches a wrong answer.
+func (b *Bucket) GetVersioned(ctx context.Context, name string) ([]byte, string, error) {
+	rc, info, _, err := b.core.GetObject(ctx, b.name, b.key(name), minio.GetObjectOptions{})
+	switch {
+	case isCode(err, minio.NoSuchKey):
+		return nil, "", fmt.Errorf("blob: get %s: %w: %w", b.key(name), fs.ErrNotExist, err)
+	case err != nil:
+		return nil, "", fmt.Errorf("blob: get %s: %w", b.key(name), err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, maxVersioned+1))
+	switch {
+	case err != nil:
+		return nil, "", fmt.Errorf("blob: get %s: %w", b.key(name), err)
+	case len(data) > maxVersioned:
+		return nil, "", fmt.Errorf("blob: get %s: larger than %d bytes", b.key(name), maxVersioned)
+	}
+	return data, info.ETag, nil
+}
+
+// PutIf stores data as object name on a condition the store checks
+// atomically with the write (S3 conditional writes, which MinIO and AWS S3
+// honour): with etag "", that no object of that name exists (If-None-Match:
+// *); otherwise that the object's ETag is etag (If-Match). It returns the
+// new version's ETag, or an error wrapping ErrChanged if the condition
+// failed. Of several PutIfs naming one version, at most one succeeds. A
+// request the client retried may fail with ErrChanged although its first
+// attempt wrote: callers tell by reading the object back.
+func (b *Bucket) PutIf(ctx context.Context, name string, data []byte, etag string) (string, error) {
+	var opts minio.PutObjectOptions
+	if etag == "" {
+		opts.SetMatchETagExcept("*")
+	} else {
+		opts.SetMatchETag(etag)
+	}
+	info, err := b.core.PutObject(ctx, b.name, b.key(name), bytes.NewReader(data), int64(len(data)), "", "", opts)
+	// S3 answers 409 ConditionalRequestConflict to a write that raced
+	// another conditional one.
+	if isCode(err, minio.PreconditionFailed) || isCode(err, "ConditionalRequestConflict") {
+		return "", fmt.Errorf("blob: put %s: %w: %w", b.key(name), ErrChanged, err)
+	}
+	if err != nil {
+		return "", fmt.Errorf("blob: put %s: %w", b.key(name), err)
+	}
+	return info.ETag, nil
 }
 
 // readConfirmed runs read, a request for object key, and returns its

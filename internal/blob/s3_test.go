@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -137,6 +138,7 @@ func TestS3(t *testing.T) {
 	t.Run("Corruption", func(t *testing.T) { testS3Corruption(t, env) })
 	t.Run("Bucket", func(t *testing.T) { testS3Bucket(t, env) })
 	t.Run("TransientNotFound", func(t *testing.T) { testS3TransientNotFound(t, env) })
+	t.Run("ConditionalWrites", func(t *testing.T) { testS3ConditionalWrites(t, env) })
 }
 
 func testS3RoundTrip(t *testing.T, env *s3Env) {
@@ -582,4 +584,55 @@ func FuzzObjectSize(f *testing.F) {
 			t.Fatalf("objectSize(%q, %q) = %d", contentRange, contentLength, n)
 		}
 	})
+}
+
+// testS3ConditionalWrites checks that the store honours PutIf's conditions,
+// and that of writers racing on one version exactly one wins.
+func testS3ConditionalWrites(t *testing.T, env *s3Env) {
+	ctx := context.Background()
+	b, err := OpenBucket(ctx, env.config(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.GetVersioned(ctx, "x"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("GetVersioned of a missing object: %v, want fs.ErrNotExist", err)
+	}
+	v1, err := b.PutIf(ctx, "x", []byte("one"), "")
+	if err != nil {
+		t.Fatalf("PutIf creating: %v", err)
+	}
+	if _, err := b.PutIf(ctx, "x", []byte("again"), ""); !errors.Is(err, ErrChanged) {
+		t.Fatalf("PutIf creating an existing object: %v, want ErrChanged", err)
+	}
+	v2, err := b.PutIf(ctx, "x", []byte("two"), v1)
+	if err != nil || v2 == v1 {
+		t.Fatalf("PutIf on the current ETag: %q, %v; want a new ETag", v2, err)
+	}
+	if _, err := b.PutIf(ctx, "x", []byte("stale"), v1); !errors.Is(err, ErrChanged) {
+		t.Fatalf("PutIf on a replaced ETag: %v, want ErrChanged", err)
+	}
+	if data, etag, err := b.GetVersioned(ctx, "x"); err != nil || string(data) != "two" || etag != v2 {
+		t.Fatalf("GetVersioned = %q, %q, %v; want \"two\", %q", data, etag, err, v2)
+	}
+
+	for name, base := range map[string]string{"fresh": "", "x": v2} {
+		const writers = 8
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		for i := range writers {
+			wg.Go(func() {
+				_, err := b.PutIf(ctx, name, []byte{byte(i)}, base)
+				switch {
+				case err == nil:
+					wins.Add(1)
+				case !errors.Is(err, ErrChanged):
+					t.Errorf("racing PutIf: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		if n := wins.Load(); n != 1 {
+			t.Errorf("%d of %d PutIfs on version %q of %s won, want exactly 1", n, writers, base, name)
+		}
+	}
 }
