@@ -1,10 +1,16 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
 )
+
+// ErrNoCheckpoint is returned by Checkpoint on PostgreSQL, whose backups
+// are the database's own (pg_dump, or continuous archiving for
+// point-in-time recovery).
+var ErrNoCheckpoint = errors.New("store: the metadata is in PostgreSQL: back it up with the database's own tools (pg_dump, or continuous archiving for point-in-time recovery)")
 
 // Checkpoint writes a consistent copy of the store, as of the last
 // committed batch, into dir on the store's filesystem; dir must not exist.
@@ -14,6 +20,9 @@ import (
 // run concurrently with reads and commits. In the failed state it returns
 // an error wrapping ErrFailed.
 func (s *DB) Checkpoint(dir string) error {
+	if s.pg != nil {
+		return ErrNoCheckpoint
+	}
 	if err := s.Failed(); err != nil {
 		return err
 	}

@@ -16,6 +16,9 @@ type Counters struct {
 
 // Counters returns the counters at key (zero if none were recorded).
 func (s *DB) Counters(key []byte) (Counters, error) {
+	if s.pg != nil {
+		return s.pg.counters(key)
+	}
 	v, err := s.Get(key)
 	if errors.Is(err, ErrNotFound) {
 		return Counters{}, nil

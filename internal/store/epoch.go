@@ -15,16 +15,19 @@ func EpochKey() []byte { return key(prefixFormat, []byte("epoch")) }
 // it, even within the same millisecond.
 func (s *DB) NextEpoch() (uint64, error) {
 	var n uint64
-	v, err := s.Get(EpochKey())
-	switch {
-	case errors.Is(err, ErrNotFound):
-	case err != nil:
-		return 0, err
-	default:
-		n, _ = binary.Uvarint(v)
-	}
-	n++
-	b := s.NewBatch()
-	b.Set(EpochKey(), binary.AppendUvarint(nil, n))
-	return n, b.Commit()
+	err := s.Update(func(b *Batch) error {
+		v, err := b.Get(EpochKey())
+		switch {
+		case errors.Is(err, ErrNotFound):
+			n = 0
+		case err != nil:
+			return err
+		default:
+			n, _ = binary.Uvarint(v)
+		}
+		n++
+		b.Set(EpochKey(), binary.AppendUvarint(nil, n))
+		return nil
+	})
+	return n, err
 }

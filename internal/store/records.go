@@ -91,16 +91,11 @@ func decode[R, T any](b []byte, dst *T, conv func(*R) T) error {
 
 // GetRecord decodes the record at key into v (see DecodeRecord), or returns
 // ErrNotFound.
-func (s *DB) GetRecord(key []byte, v any) error {
-	b, err := s.Get(key)
-	if err != nil {
-		return err
-	}
-	if err := DecodeRecord(b, v); err != nil {
-		return fmt.Errorf("%w at %x", err, key)
-	}
-	return nil
-}
+func (s *DB) GetRecord(key []byte, v any) error { return GetRecord(s, key, v) }
+
+// GetRecord decodes the record at key, read within the batch's
+// transaction, into v.
+func (b *Batch) GetRecord(key []byte, v any) error { return GetRecord(b, key, v) }
 
 // SetRecord records key = the stored form of the record v (see
 // EncodeRecord).

@@ -66,6 +66,7 @@ var ErrFailed = errors.New("store: failed")
 // reaches Pebble.
 type DB struct {
 	db *pebble.DB
+	pg *pgStore // the PostgreSQL backend, if OpenPostgres opened it; else Pebble's
 	fs *fenceFS
 	lg *slog.Logger // nil: discard
 
@@ -277,6 +278,10 @@ func (s *DB) checkFormat() error {
 // once, having released the directory (see DB); so it does if the store
 // fails while closing.
 func (s *DB) Close() error {
+	if s.pg != nil {
+		s.pg.pool.Close()
+		return nil
+	}
 	if err := s.Failed(); err != nil {
 		return s.closeFailed(err)
 	}
@@ -297,6 +302,9 @@ func (s *DB) closeFailed(err error) error {
 
 // Get returns a copy of the value of key, or ErrNotFound.
 func (s *DB) Get(key []byte) ([]byte, error) {
+	if s.pg != nil {
+		return s.pg.get(key)
+	}
 	if err := s.readable(); err != nil {
 		return nil, err
 	}
@@ -331,17 +339,24 @@ func overlapsVaults(lower, upper []byte) bool {
 }
 
 // Has reports whether key is present.
-func (s *DB) Has(key []byte) (bool, error) {
-	_, err := s.Get(key)
-	if errors.Is(err, ErrNotFound) {
-		return false, nil
-	}
-	return err == nil, err
-}
+func (s *DB) Has(key []byte) (bool, error) { return Has(s, key) }
+
+// Any reports whether some key lies in [lower, upper).
+func (s *DB) Any(lower, upper []byte) (bool, error) { return Any(s, lower, upper) }
+
+// Has reports whether key is present, within the batch's transaction.
+func (b *Batch) Has(key []byte) (bool, error) { return Has(b, key) }
+
+// Any reports whether some key lies in [lower, upper), within the batch's
+// transaction.
+func (b *Batch) Any(lower, upper []byte) (bool, error) { return Any(b, lower, upper) }
 
 // Scan calls fn for each key in [lower, upper) in order, until fn returns
 // false or an error. key and value are valid only during the call.
 func (s *DB) Scan(lower, upper []byte, fn func(key, value []byte) (bool, error)) error {
+	if s.pg != nil {
+		return s.pg.scan(lower, upper, fn)
+	}
 	if err := s.readable(); err != nil {
 		return err
 	}
@@ -368,22 +383,13 @@ func (s *DB) Scan(lower, upper []byte, fn func(key, value []byte) (bool, error))
 	return it.Close()
 }
 
-// Any reports whether some key lies in [lower, upper).
-func (s *DB) Any(lower, upper []byte) (bool, error) {
-	found := false
-	err := s.Scan(lower, upper, func(_, _ []byte) (bool, error) {
-		found = true
-		return false, nil
-	})
-	return found, err
-}
-
 // Batch is a set of writes committed atomically. It is not safe for
 // concurrent use. After Commit the batch is spent; Close may still be called
 // (it does nothing then), so callers can defer Close.
 type Batch struct {
 	s    *DB
-	b    *pebble.Batch
+	b    *pebble.Batch // nil on PostgreSQL
+	pg   *pgBatch      // nil on Pebble
 	done bool
 	// timer is the earliest due time of the timers the batch sets, if
 	// hasTimer.
@@ -394,7 +400,12 @@ type Batch struct {
 }
 
 // NewBatch returns an empty batch.
-func (s *DB) NewBatch() *Batch { return &Batch{s: s, b: s.db.NewBatch()} }
+func (s *DB) NewBatch() *Batch {
+	if s.pg != nil {
+		return &Batch{s: s, pg: &pgBatch{p: s.pg}}
+	}
+	return &Batch{s: s, b: s.db.NewBatch()}
+}
 
 // Set records key = value.
 func (b *Batch) Set(key, value []byte) {
@@ -404,18 +415,30 @@ func (b *Batch) Set(key, value []byte) {
 		}
 	}
 	b.vaults = b.vaults || isVaultKey(key)
+	if b.pg != nil {
+		b.pg.add(pgOp{kind: opSet, key: key, val: value})
+		return
+	}
 	_ = b.b.Set(key, value, nil)
 }
 
 // Delete records the deletion of key.
 func (b *Batch) Delete(key []byte) {
 	b.vaults = b.vaults || isVaultKey(key)
+	if b.pg != nil {
+		b.pg.add(pgOp{kind: opDelete, key: key})
+		return
+	}
 	_ = b.b.Delete(key, nil)
 }
 
 // DeleteRange records the deletion of every key in [lower, upper).
 func (b *Batch) DeleteRange(lower, upper []byte) {
 	b.vaults = b.vaults || overlapsVaults(lower, upper)
+	if b.pg != nil {
+		b.pg.add(pgOp{kind: opDeleteRange, key: lower, val: upper})
+		return
+	}
 	_ = b.b.DeleteRange(lower, upper, nil)
 }
 
@@ -423,11 +446,20 @@ func (b *Batch) DeleteRange(lower, upper []byte) {
 // CounterKey): deltas of the archive count and byte total, and the time of
 // the write (the counters keep the latest).
 func (b *Batch) AddCounters(key []byte, archives, bytes int64, at time.Time) {
+	if b.pg != nil {
+		b.pg.add(pgOp{kind: opCounters, key: key, c: Counters{archives, bytes, at.UnixNano()}})
+		return
+	}
 	_ = b.b.Merge(key, encodeCounters(Counters{archives, bytes, at.UnixNano()}), nil)
 }
 
 // Empty reports whether the batch holds no writes.
-func (b *Batch) Empty() bool { return b.b.Empty() }
+func (b *Batch) Empty() bool {
+	if b.pg != nil {
+		return len(b.pg.ops) == 0
+	}
+	return b.b.Empty()
+}
 
 // Commit applies the batch atomically and syncs it to stable storage.
 // Concurrent commits are grouped into one sync by Pebble. In the failed
@@ -441,6 +473,9 @@ func (b *Batch) commit(opts *pebble.WriteOptions) error {
 		return errors.New("store: batch already committed or closed")
 	}
 	b.done = true
+	if b.pg != nil {
+		return b.pg.commit()
+	}
 	if err := b.s.Failed(); err != nil {
 		b.b.Close()
 		return err
@@ -482,7 +517,12 @@ func (b *Batch) committed() {
 // NextTimer returns a time (unix ns) before which no timer key (see
 // TimerKey) is due, with ok false if that is not known yet, and a token
 // for SetNextTimer. Batches that set timers lower it when they commit.
+//
+// On PostgreSQL, where other engines set timers too, it is never known.
 func (s *DB) NextTimer() (due int64, ok bool, token uint64) {
+	if s.pg != nil {
+		return 0, false, 0
+	}
 	s.timerMu.Lock()
 	defer s.timerMu.Unlock()
 	return s.nextTimer, s.known, s.timerGen
@@ -512,7 +552,9 @@ func (b *Batch) CommitNoSync() error { return b.commit(pebble.NoSync) }
 func (b *Batch) Close() {
 	if !b.done {
 		b.done = true
-		b.b.Close()
+		if b.b != nil {
+			b.b.Close()
+		}
 	}
 }
 

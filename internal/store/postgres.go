@@ -1,0 +1,488 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// SchemaVersion is the version of the PostgreSQL schema (see
+// OpenPostgres). The keys and records in it are the same format as in
+// Pebble, versioned by FormatVersion; this number versions the tables
+// that hold them.
+const SchemaVersion = 1
+
+// pgTables names the table that holds the keys of each prefix. A table per
+// prefix keeps the reads of one kind of operation off the index pages that
+// another kind writes: uploads read a vault record and write archives, so
+// they never conflict with each other in PostgreSQL's serializable
+// isolation, which tracks reads by index page.
+var pgTables = [...]string{
+	prefixFormat:    "firn_meta",
+	prefixVault:     "firn_vault",
+	prefixArchive:   "firn_archive",
+	prefixSegRef:    "firn_segref",
+	prefixUpload:    "firn_upload",
+	prefixPart:      "firn_part",
+	prefixJob:       "firn_job",
+	prefixAccount:   "firn_account",
+	prefixTimer:     "firn_timer",
+	prefixTombstone: "firn_tombstone",
+	prefixInline:    "firn_inline",
+}
+
+// counterShards is how many rows hold the counters of one key: uploads add
+// to a random one, so concurrent uploads to a vault rarely update the same
+// row (which one of them would have to retry), and a read sums them.
+const counterShards = 64
+
+const (
+	// pgAttempts bounds the runs of an Update's transaction.
+	pgAttempts = 40
+	// pgScanPage is how many rows a scan reads per query.
+	pgScanPage = 512
+)
+
+// PostgresOptions configure OpenPostgres.
+type PostgresOptions struct {
+	// Logger receives the retries of conflicting transactions at debug
+	// level; nil discards them.
+	Logger *slog.Logger
+	// Timeout bounds each call to the database (a read, or one attempt of
+	// an Update); 0 means 30 seconds.
+	Timeout time.Duration
+}
+
+// pgStore is the PostgreSQL backend of a DB.
+type pgStore struct {
+	pool    *pgxpool.Pool
+	lg      *slog.Logger
+	timeout time.Duration
+}
+
+// OpenPostgres opens the store in the PostgreSQL database at url (a
+// postgres:// URL or DSN as pgx accepts, with pgxpool's pool_* settings),
+// creating its tables at the first Open. A database whose schema version
+// is not SchemaVersion, or whose format version this build does not read,
+// is refused.
+//
+// The SQL is kept to what CockroachDB and YugabyteDB run as well: plain
+// tables with primary keys, range scans with ORDER BY ... LIMIT, INSERT ...
+// ON CONFLICT, and SERIALIZABLE transactions retried on serialization
+// failures (SQLSTATE 40001 and 40P01). Commits are durable when the
+// database acknowledges them; the store has no failed state (DB.Failed is
+// always nil): a database that cannot be reached fails each call.
+func OpenPostgres(url string, opts PostgresOptions) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("store: postgres: %w", err)
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
+	p := &pgStore{lg: opts.Logger, timeout: cmp0(opts.Timeout, 30*time.Second)}
+	ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
+	defer cancel()
+	p.pool, err = pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: postgres: %w", err)
+	}
+	s := &DB{pg: p, failed: make(chan struct{})}
+	if err := p.createSchema(); err != nil {
+		p.pool.Close()
+		return nil, err
+	}
+	if err := s.checkFormat(); err != nil {
+		p.pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func cmp0(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+func (p *pgStore) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), p.timeout)
+}
+
+// createSchema creates the tables if they are missing and checks the
+// schema version. Engines opening a new database at once may race to
+// create the same table; the loser sees a duplicate and tries again.
+func (p *pgStore) createSchema() error {
+	stmts := []string{
+		`CREATE TABLE IF NOT EXISTS firn_schema (id INT PRIMARY KEY, version INT NOT NULL)`,
+		`CREATE TABLE IF NOT EXISTS firn_counters (k BYTEA NOT NULL, shard INT NOT NULL,
+			archives BIGINT NOT NULL, bytes BIGINT NOT NULL, last_write BIGINT NOT NULL,
+			PRIMARY KEY (k, shard))`,
+	}
+	for _, t := range pgTables {
+		if t != "" {
+			stmts = append(stmts, `CREATE TABLE IF NOT EXISTS `+t+` (k BYTEA PRIMARY KEY, v BYTEA NOT NULL)`)
+		}
+	}
+	stmts = append(stmts, `INSERT INTO firn_schema (id, version) VALUES (1, `+fmt.Sprint(SchemaVersion)+`) ON CONFLICT (id) DO NOTHING`)
+	var err error
+	for attempt := 0; attempt < 10; attempt++ {
+		if err = p.exec(stmts); err == nil || !duplicate(err) {
+			break
+		}
+		time.Sleep(time.Duration(rand.N(50)+10) * time.Millisecond)
+	}
+	if err != nil {
+		return fmt.Errorf("store: postgres: creating the schema: %w", err)
+	}
+	ctx, cancel := p.ctx()
+	defer cancel()
+	var v int
+	if err := p.pool.QueryRow(ctx, `SELECT version FROM firn_schema WHERE id = 1`).Scan(&v); err != nil {
+		return fmt.Errorf("store: postgres: reading the schema version: %w", err)
+	}
+	if v != SchemaVersion {
+		return fmt.Errorf("store: postgres: schema version %d, this build uses %d", v, SchemaVersion)
+	}
+	return nil
+}
+
+func (p *pgStore) exec(stmts []string) error {
+	ctx, cancel := p.ctx()
+	defer cancel()
+	for _, q := range stmts {
+		if _, err := p.pool.Exec(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// duplicate reports a race between two creators of one table.
+func duplicate(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "23505" || pe.Code == "42P07" || pe.Code == "40001")
+}
+
+// retriable reports whether a transaction that failed with err may run
+// again: a serialization failure or deadlock, or a failure before anything
+// was sent to the server.
+func retriable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	return pgconn.SafeToRetry(err)
+}
+
+// pgBatch is the PostgreSQL side of a Batch: the writes, applied at
+// commit, and the transaction the batch reads in (nil outside Update).
+type pgBatch struct {
+	p   *pgStore
+	ctx context.Context
+	tx  pgx.Tx
+	ops []pgOp
+	// conflict is the first retriable failure of a read, which fails the
+	// attempt whatever fn made of it.
+	conflict error
+}
+
+type pgOpKind int
+
+const (
+	opSet pgOpKind = iota
+	opDelete
+	opDeleteRange
+	opCounters
+)
+
+type pgOp struct {
+	kind     pgOpKind
+	key, val []byte // val: the value, or the upper bound of a range
+	c        Counters
+}
+
+func (b *pgBatch) add(op pgOp) { b.ops = append(b.ops, op) }
+
+// table returns the table of key's prefix.
+func table(key []byte) (string, error) {
+	if len(key) == 0 || int(key[0]) >= len(pgTables) || pgTables[key[0]] == "" {
+		return "", fmt.Errorf("store: postgres: no table holds key %x", key)
+	}
+	return pgTables[key[0]], nil
+}
+
+// querier is a pool or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func (b *pgBatch) read(err error) error {
+	if err != nil && b.conflict == nil && retriable(err) {
+		b.conflict = err
+	}
+	return err
+}
+
+func (b *pgBatch) get(key []byte) ([]byte, error) {
+	v, err := pgGet(b.ctx, b.tx, key)
+	return v, b.read(err)
+}
+
+func (b *pgBatch) scan(lower, upper []byte, fn func(k, v []byte) (bool, error)) error {
+	return b.read(pgScan(b.ctx, b.tx, lower, upper, fn))
+}
+
+func (b *pgBatch) counters(key []byte) (Counters, error) {
+	c, err := pgCounters(b.ctx, b.tx, key)
+	return c, b.read(err)
+}
+
+func pgGet(ctx context.Context, q querier, key []byte) ([]byte, error) {
+	t, err := table(key)
+	if err != nil {
+		return nil, err
+	}
+	var v []byte
+	err = q.QueryRow(ctx, `SELECT v FROM `+t+` WHERE k = $1`, key).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: postgres: get: %w", err)
+	}
+	if v == nil {
+		v = []byte{}
+	}
+	return v, nil
+}
+
+// pgScan scans [lower, upper) a page at a time, table by table; each page
+// is read whole before fn sees it, so that fn may query the same
+// connection.
+func pgScan(ctx context.Context, q querier, lower, upper []byte, fn func(k, v []byte) (bool, error)) error {
+	if len(lower) == 0 {
+		lower = []byte{0}
+	}
+	for p := int(lower[0]); p < len(pgTables); p++ {
+		if len(upper) > 0 && p > int(upper[0]) || len(upper) == 1 && p == int(upper[0]) {
+			return nil
+		}
+		if pgTables[p] == "" {
+			continue
+		}
+		from := lower
+		if p > int(lower[0]) {
+			from = []byte{byte(p)}
+		}
+		to := upper
+		if len(upper) == 0 || int(upper[0]) > p {
+			to = []byte{byte(p + 1)}
+		}
+		more, err := pgScanTable(ctx, q, pgTables[p], from, to, fn)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+func pgScanTable(ctx context.Context, q querier, t string, from, to []byte, fn func(k, v []byte) (bool, error)) (bool, error) {
+	type kv struct{ k, v []byte }
+	page := make([]kv, 0, pgScanPage)
+	for {
+		rows, err := q.Query(ctx, `SELECT k, v FROM `+t+` WHERE k >= $1 AND k < $2 ORDER BY k LIMIT `+fmt.Sprint(pgScanPage), from, to)
+		if err != nil {
+			return false, fmt.Errorf("store: postgres: scan: %w", err)
+		}
+		page = page[:0]
+		for rows.Next() {
+			var r kv
+			if err := rows.Scan(&r.k, &r.v); err != nil {
+				rows.Close()
+				return false, fmt.Errorf("store: postgres: scan: %w", err)
+			}
+			page = append(page, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return false, fmt.Errorf("store: postgres: scan: %w", err)
+		}
+		for _, r := range page {
+			if more, err := fn(r.k, r.v); err != nil || !more {
+				return false, err
+			}
+		}
+		if len(page) < pgScanPage {
+			return true, nil
+		}
+		from = append(page[len(page)-1].k, 0)
+	}
+}
+
+func pgCounters(ctx context.Context, q querier, key []byte) (Counters, error) {
+	var c Counters
+	err := q.QueryRow(ctx, `SELECT CAST(COALESCE(SUM(archives), 0) AS BIGINT), CAST(COALESCE(SUM(bytes), 0) AS BIGINT),
+		CAST(COALESCE(MAX(last_write), 0) AS BIGINT) FROM firn_counters WHERE k = $1`, key).Scan(&c.Archives, &c.Bytes, &c.LastWrite)
+	if err != nil {
+		return Counters{}, fmt.Errorf("store: postgres: counters: %w", err)
+	}
+	return c, nil
+}
+
+// get, scan and counters read the committed state, each in a transaction
+// of its own.
+func (p *pgStore) get(key []byte) ([]byte, error) {
+	ctx, cancel := p.ctx()
+	defer cancel()
+	return pgGet(ctx, p.pool, key)
+}
+
+func (p *pgStore) scan(lower, upper []byte, fn func(k, v []byte) (bool, error)) error {
+	ctx, cancel := p.ctx()
+	defer cancel()
+	// One read-only transaction, so that a long scan sees one state.
+	tx, err := p.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return fmt.Errorf("store: postgres: scan: %w", err)
+	}
+	defer tx.Rollback(context.Background())
+	return pgScan(ctx, tx, lower, upper, fn)
+}
+
+func (p *pgStore) counters(key []byte) (Counters, error) {
+	ctx, cancel := p.ctx()
+	defer cancel()
+	return pgCounters(ctx, p.pool, key)
+}
+
+// update is DB.Update.
+func (p *pgStore) update(s *DB, fn func(b *Batch) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = p.attempt(s, fn)
+		if err == nil || !retriable(err) {
+			return err
+		}
+		if attempt == pgAttempts {
+			return fmt.Errorf("%w (%d attempts): %w", ErrConflict, attempt, err)
+		}
+		if p.lg != nil {
+			p.lg.Debug("retrying a conflicting transaction", "attempt", attempt, "err", err, "component", "postgres")
+		}
+		// Jittered, growing to 64 ms, so that the conflicting
+		// transactions do not meet again.
+		time.Sleep(time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6))))
+	}
+}
+
+func (p *pgStore) attempt(s *DB, fn func(b *Batch) error) error {
+	ctx, cancel := p.ctx()
+	defer cancel()
+	tx, err := p.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+	if err != nil {
+		return fmt.Errorf("store: postgres: begin: %w", err)
+	}
+	defer tx.Rollback(context.Background())
+	b := &Batch{s: s, pg: &pgBatch{p: p, ctx: ctx, tx: tx}}
+	err = fn(b)
+	if b.pg.conflict != nil {
+		return b.pg.conflict
+	}
+	if err != nil {
+		return err
+	}
+	return b.pg.apply(ctx, tx)
+}
+
+// commit applies the writes of a batch made by NewBatch, which read
+// nothing, so it may be retried as a whole.
+func (b *pgBatch) commit() error {
+	var err error
+	for attempt := 1; attempt <= pgAttempts; attempt++ {
+		if err = b.commitOnce(); err == nil || !retriable(err) {
+			return err
+		}
+		time.Sleep(time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6))))
+	}
+	return fmt.Errorf("%w (%d attempts): %w", ErrConflict, pgAttempts, err)
+}
+
+func (b *pgBatch) commitOnce() error {
+	ctx, cancel := b.p.ctx()
+	defer cancel()
+	tx, err := b.p.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+	if err != nil {
+		return fmt.Errorf("store: postgres: begin: %w", err)
+	}
+	defer tx.Rollback(context.Background())
+	return b.apply(ctx, tx)
+}
+
+// apply sends the batch's writes in one round trip and commits.
+func (b *pgBatch) apply(ctx context.Context, tx pgx.Tx) error {
+	if len(b.ops) > 0 {
+		var q pgx.Batch
+		for _, op := range b.ops {
+			if err := queue(&q, op); err != nil {
+				return err
+			}
+		}
+		if err := tx.SendBatch(ctx, &q).Close(); err != nil {
+			return fmt.Errorf("store: postgres: write: %w", err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("store: postgres: commit: %w", err)
+	}
+	return nil
+}
+
+func queue(q *pgx.Batch, op pgOp) error {
+	switch op.kind {
+	case opCounters:
+		q.Queue(`INSERT INTO firn_counters (k, shard, archives, bytes, last_write) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (k, shard) DO UPDATE SET archives = firn_counters.archives + excluded.archives,
+			bytes = firn_counters.bytes + excluded.bytes, last_write = GREATEST(firn_counters.last_write, excluded.last_write)`,
+			op.key, rand.N(counterShards), op.c.Archives, op.c.Bytes, op.c.LastWrite)
+		return nil
+	case opDeleteRange:
+		queueDeleteRange(q, op.key, op.val)
+		return nil
+	}
+	t, err := table(op.key)
+	if err != nil {
+		return err
+	}
+	if op.kind == opDelete {
+		q.Queue(`DELETE FROM `+t+` WHERE k = $1`, op.key)
+		return nil
+	}
+	v := op.val
+	if v == nil {
+		v = []byte{}
+	}
+	q.Queue(`INSERT INTO `+t+` (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = excluded.v`, op.key, v)
+	return nil
+}
+
+// queueDeleteRange deletes [lower, upper) from every table it spans, the
+// counters included.
+func queueDeleteRange(q *pgx.Batch, lower, upper []byte) {
+	q.Queue(`DELETE FROM firn_counters WHERE k >= $1 AND k < $2`, lower, upper)
+	for p, t := range pgTables {
+		if t == "" || len(lower) > 0 && p < int(lower[0]) || len(upper) > 0 && (p > int(upper[0]) || len(upper) == 1 && p == int(upper[0])) {
+			continue
+		}
+		q.Queue(`DELETE FROM `+t+` WHERE k >= $1 AND k < $2`, lower, upper)
+	}
+}
