@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -248,6 +249,17 @@ func (b *pgBatch) counters(key []byte) (Counters, error) {
 }
 
 func pgGet(ctx context.Context, q querier, key []byte) ([]byte, error) {
+	if len(key) > 0 && key[0] == prefixCounters {
+		// Pebble's merged value, so that both backends read the same.
+		c, n, err := pgCounterRows(ctx, q, key)
+		if err == nil && n == 0 {
+			err = ErrNotFound
+		}
+		if err != nil {
+			return nil, err
+		}
+		return encodeCounters(c), nil
+	}
 	t, err := table(key)
 	if err != nil {
 		return nil, err
@@ -266,29 +278,28 @@ func pgGet(ctx context.Context, q querier, key []byte) ([]byte, error) {
 	return v, nil
 }
 
-// pgScan scans [lower, upper) a page at a time, table by table; each page
-// is read whole before fn sees it, so that fn may query the same
-// connection.
+// overlaps reports whether [lower, upper) holds keys of prefix p; an empty
+// upper bounds nothing.
+func overlaps(p byte, lower, upper []byte) bool {
+	return bytes.Compare(lower, []byte{p + 1}) < 0 && (len(upper) == 0 || bytes.Compare(upper, []byte{p}) > 0)
+}
+
+// pgScan scans [lower, upper) a page at a time, table by table, counters
+// included; each page is read whole before fn sees it, so that fn may
+// query the same connection.
 func pgScan(ctx context.Context, q querier, lower, upper []byte, fn func(k, v []byte) (bool, error)) error {
-	if len(lower) == 0 {
-		lower = []byte{0}
-	}
-	for p := int(lower[0]); p < len(pgTables); p++ {
-		if len(upper) > 0 && p > int(upper[0]) || len(upper) == 1 && p == int(upper[0]) {
-			return nil
-		}
-		if pgTables[p] == "" {
+	for p := range byte(len(pgTables)) {
+		if !overlaps(p, lower, upper) || pgTables[p] == "" && p != prefixCounters {
 			continue
 		}
-		from := lower
-		if p > int(lower[0]) {
-			from = []byte{byte(p)}
+		from, to := []byte{p}, []byte{p + 1}
+		if bytes.Compare(lower, from) > 0 {
+			from = lower
 		}
-		to := upper
-		if len(upper) == 0 || int(upper[0]) > p {
-			to = []byte{byte(p + 1)}
+		if len(upper) > 0 && bytes.Compare(upper, to) < 0 {
+			to = upper
 		}
-		more, err := pgScanTable(ctx, q, pgTables[p], from, to, fn)
+		more, err := pgScanTable(ctx, q, p, from, to, fn)
 		if err != nil || !more {
 			return err
 		}
@@ -296,18 +307,32 @@ func pgScan(ctx context.Context, q querier, lower, upper []byte, fn func(k, v []
 	return nil
 }
 
-func pgScanTable(ctx context.Context, q querier, t string, from, to []byte, fn func(k, v []byte) (bool, error)) (bool, error) {
+// pgScanTable scans [from, to) of the table of prefix p; the counters'
+// values are their sums, encoded as in Pebble.
+func pgScanTable(ctx context.Context, q querier, p byte, from, to []byte, fn func(k, v []byte) (bool, error)) (bool, error) {
+	query := `SELECT k, v FROM ` + pgTables[p] + ` WHERE k >= $1 AND k < $2 ORDER BY k LIMIT ` + fmt.Sprint(pgScanPage)
+	if p == prefixCounters {
+		query = `SELECT k, CAST(SUM(archives) AS BIGINT), CAST(SUM(bytes) AS BIGINT), CAST(MAX(last_write) AS BIGINT)
+			FROM firn_counters WHERE k >= $1 AND k < $2 GROUP BY k ORDER BY k LIMIT ` + fmt.Sprint(pgScanPage)
+	}
 	type kv struct{ k, v []byte }
 	page := make([]kv, 0, pgScanPage)
 	for {
-		rows, err := q.Query(ctx, `SELECT k, v FROM `+t+` WHERE k >= $1 AND k < $2 ORDER BY k LIMIT `+fmt.Sprint(pgScanPage), from, to)
+		rows, err := q.Query(ctx, query, from, to)
 		if err != nil {
 			return false, fmt.Errorf("store: postgres: scan: %w", err)
 		}
 		page = page[:0]
 		for rows.Next() {
 			var r kv
-			if err := rows.Scan(&r.k, &r.v); err != nil {
+			if p == prefixCounters {
+				var c Counters
+				err = rows.Scan(&r.k, &c.Archives, &c.Bytes, &c.LastWrite)
+				r.v = encodeCounters(c)
+			} else {
+				err = rows.Scan(&r.k, &r.v)
+			}
+			if err != nil {
 				rows.Close()
 				return false, fmt.Errorf("store: postgres: scan: %w", err)
 			}
@@ -330,13 +355,21 @@ func pgScanTable(ctx context.Context, q querier, t string, from, to []byte, fn f
 }
 
 func pgCounters(ctx context.Context, q querier, key []byte) (Counters, error) {
+	c, _, err := pgCounterRows(ctx, q, key)
+	return c, err
+}
+
+// pgCounterRows returns the counters at key and the number of rows
+// holding them.
+func pgCounterRows(ctx context.Context, q querier, key []byte) (Counters, int64, error) {
 	var c Counters
-	err := q.QueryRow(ctx, `SELECT CAST(COALESCE(SUM(archives), 0) AS BIGINT), CAST(COALESCE(SUM(bytes), 0) AS BIGINT),
-		CAST(COALESCE(MAX(last_write), 0) AS BIGINT) FROM firn_counters WHERE k = $1`, key).Scan(&c.Archives, &c.Bytes, &c.LastWrite)
+	var n int64
+	err := q.QueryRow(ctx, `SELECT COUNT(*), CAST(COALESCE(SUM(archives), 0) AS BIGINT), CAST(COALESCE(SUM(bytes), 0) AS BIGINT),
+		CAST(COALESCE(MAX(last_write), 0) AS BIGINT) FROM firn_counters WHERE k = $1`, key).Scan(&n, &c.Archives, &c.Bytes, &c.LastWrite)
 	if err != nil {
-		return Counters{}, fmt.Errorf("store: postgres: counters: %w", err)
+		return Counters{}, 0, fmt.Errorf("store: postgres: counters: %w", err)
 	}
-	return c, nil
+	return c, n, nil
 }
 
 // get, scan and counters read the committed state, each in a transaction
@@ -459,6 +492,10 @@ func queue(q *pgx.Batch, op pgOp) error {
 		queueDeleteRange(q, op.key, op.val)
 		return nil
 	}
+	if op.kind == opDelete && len(op.key) > 0 && op.key[0] == prefixCounters {
+		q.Queue(`DELETE FROM firn_counters WHERE k = $1`, op.key)
+		return nil
+	}
 	t, err := table(op.key)
 	if err != nil {
 		return err
@@ -476,13 +513,21 @@ func queue(q *pgx.Batch, op pgOp) error {
 }
 
 // queueDeleteRange deletes [lower, upper) from every table it spans, the
-// counters included.
+// counters included. An empty upper deletes nothing, as in Pebble.
 func queueDeleteRange(q *pgx.Batch, lower, upper []byte) {
-	q.Queue(`DELETE FROM firn_counters WHERE k >= $1 AND k < $2`, lower, upper)
-	for p, t := range pgTables {
-		if t == "" || len(lower) > 0 && p < int(lower[0]) || len(upper) > 0 && (p > int(upper[0]) || len(upper) == 1 && p == int(upper[0])) {
-			continue
+	if len(upper) == 0 {
+		return
+	}
+	if lower == nil {
+		lower = []byte{} // NULL would match nothing
+	}
+	for p := range byte(len(pgTables)) {
+		t := pgTables[p]
+		if p == prefixCounters {
+			t = "firn_counters"
 		}
-		q.Queue(`DELETE FROM `+t+` WHERE k >= $1 AND k < $2`, lower, upper)
+		if t != "" && overlaps(p, lower, upper) {
+			q.Queue(`DELETE FROM `+t+` WHERE k >= $1 AND k < $2`, lower, upper)
+		}
 	}
 }
