@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -79,7 +82,8 @@ type pgStore struct {
 // ON CONFLICT, and SERIALIZABLE transactions retried on serialization
 // failures (SQLSTATE 40001 and 40P01). Commits are durable when the
 // database acknowledges them; the store has no failed state (DB.Failed is
-// always nil): a database that cannot be reached fails each call.
+// always nil): a database that cannot be reached fails each call with an
+// error wrapping ErrUnavailable.
 func OpenPostgres(url string, opts PostgresOptions) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -142,13 +146,13 @@ func (p *pgStore) createSchema() error {
 		time.Sleep(time.Duration(rand.N(50)+10) * time.Millisecond)
 	}
 	if err != nil {
-		return fmt.Errorf("store: postgres: creating the schema: %w", err)
+		return pgError("creating the schema", err)
 	}
 	ctx, cancel := p.ctx()
 	defer cancel()
 	var v int
 	if err := p.pool.QueryRow(ctx, `SELECT version FROM firn_schema WHERE id = 1`).Scan(&v); err != nil {
-		return fmt.Errorf("store: postgres: reading the schema version: %w", err)
+		return pgError("reading the schema version", err)
 	}
 	if v != SchemaVersion {
 		return fmt.Errorf("store: postgres: schema version %d, this build uses %d", v, SchemaVersion)
@@ -167,21 +171,62 @@ func (p *pgStore) exec(stmts []string) error {
 	return nil
 }
 
+// ErrUnavailable is wrapped by the errors of a PostgreSQL store that
+// cannot reach its database: the connection is refused, lost or timed out,
+// or the server is shutting down or starting up. The call may or may not
+// have taken effect if it was a commit; a later call, on the same DB, may
+// succeed once the database is back, as the pool reconnects.
+var ErrUnavailable = errors.New("store: database unavailable")
+
+// pgError wraps the error of a call to the database, with ErrUnavailable
+// if it says that the database cannot be reached.
+func pgError(op string, err error) error {
+	if unavailable(err) {
+		return fmt.Errorf("store: postgres: %s: %w: %w", op, ErrUnavailable, err)
+	}
+	return fmt.Errorf("store: postgres: %s: %w", op, err)
+}
+
+func unavailable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// Class 08 is the connection exceptions; 57P01 to 57P03 a server
+		// shutting down, crashed, or not yet accepting connections.
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || pgconn.Timeout(err) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
 // duplicate reports a race between two creators of one table.
 func duplicate(err error) bool {
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && (pe.Code == "23505" || pe.Code == "42P07" || pe.Code == "40001")
+	// 23505 and 42710: the row type or index of a table made at the same
+	// time; 42P07: the table itself.
+	return errors.As(err, &pe) && (pe.Code == "23505" || pe.Code == "42710" || pe.Code == "42P07" || pe.Code == "40001")
 }
 
 // retriable reports whether a transaction that failed with err may run
 // again: a serialization failure or deadlock, or a failure before anything
 // was sent to the server.
 func retriable(err error) bool {
+	return conflict(err) || pgconn.SafeToRetry(err)
+}
+
+// conflict reports a serialization failure or deadlock.
+func conflict(err error) bool {
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.Code == "40001" || pe.Code == "40P01"
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// exhausted is the error of a transaction whose attempts ran out with err.
+func exhausted(attempts int, err error) error {
+	if conflict(err) {
+		return fmt.Errorf("%w (%d attempts): %w", ErrConflict, attempts, err)
 	}
-	return pgconn.SafeToRetry(err)
+	return err
 }
 
 // pgBatch is the PostgreSQL side of a Batch: the writes, applied at
@@ -270,7 +315,7 @@ func pgGet(ctx context.Context, q querier, key []byte) ([]byte, error) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store: postgres: get: %w", err)
+		return nil, pgError("get", err)
 	}
 	if v == nil {
 		v = []byte{}
@@ -320,7 +365,7 @@ func pgScanTable(ctx context.Context, q querier, p byte, from, to []byte, fn fun
 	for {
 		rows, err := q.Query(ctx, query, from, to)
 		if err != nil {
-			return false, fmt.Errorf("store: postgres: scan: %w", err)
+			return false, pgError("scan", err)
 		}
 		page = page[:0]
 		for rows.Next() {
@@ -334,13 +379,13 @@ func pgScanTable(ctx context.Context, q querier, p byte, from, to []byte, fn fun
 			}
 			if err != nil {
 				rows.Close()
-				return false, fmt.Errorf("store: postgres: scan: %w", err)
+				return false, pgError("scan", err)
 			}
 			page = append(page, r)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return false, fmt.Errorf("store: postgres: scan: %w", err)
+			return false, pgError("scan", err)
 		}
 		for _, r := range page {
 			if more, err := fn(r.k, r.v); err != nil || !more {
@@ -367,7 +412,7 @@ func pgCounterRows(ctx context.Context, q querier, key []byte) (Counters, int64,
 	err := q.QueryRow(ctx, `SELECT COUNT(*), CAST(COALESCE(SUM(archives), 0) AS BIGINT), CAST(COALESCE(SUM(bytes), 0) AS BIGINT),
 		CAST(COALESCE(MAX(last_write), 0) AS BIGINT) FROM firn_counters WHERE k = $1`, key).Scan(&n, &c.Archives, &c.Bytes, &c.LastWrite)
 	if err != nil {
-		return Counters{}, 0, fmt.Errorf("store: postgres: counters: %w", err)
+		return Counters{}, 0, pgError("counters", err)
 	}
 	return c, n, nil
 }
@@ -386,7 +431,7 @@ func (p *pgStore) scan(lower, upper []byte, fn func(k, v []byte) (bool, error)) 
 	// One read-only transaction, so that a long scan sees one state.
 	tx, err := p.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return fmt.Errorf("store: postgres: scan: %w", err)
+		return pgError("scan", err)
 	}
 	defer tx.Rollback(context.Background())
 	return pgScan(ctx, tx, lower, upper, fn)
@@ -407,7 +452,7 @@ func (p *pgStore) update(s *DB, fn func(b *Batch) error) error {
 			return err
 		}
 		if attempt == pgAttempts {
-			return fmt.Errorf("%w (%d attempts): %w", ErrConflict, attempt, err)
+			return exhausted(attempt, err)
 		}
 		if p.lg != nil {
 			p.lg.Debug("retrying a conflicting transaction", "attempt", attempt, "err", err, "component", "postgres")
@@ -423,7 +468,7 @@ func (p *pgStore) attempt(s *DB, fn func(b *Batch) error) error {
 	defer cancel()
 	tx, err := p.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
 	if err != nil {
-		return fmt.Errorf("store: postgres: begin: %w", err)
+		return pgError("begin", err)
 	}
 	defer tx.Rollback(context.Background())
 	b := &Batch{s: s, pg: &pgBatch{p: p, ctx: ctx, tx: tx}}
@@ -447,7 +492,7 @@ func (b *pgBatch) commit() error {
 		}
 		time.Sleep(time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6))))
 	}
-	return fmt.Errorf("%w (%d attempts): %w", ErrConflict, pgAttempts, err)
+	return exhausted(pgAttempts, err)
 }
 
 func (b *pgBatch) commitOnce() error {
@@ -455,7 +500,7 @@ func (b *pgBatch) commitOnce() error {
 	defer cancel()
 	tx, err := b.p.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
 	if err != nil {
-		return fmt.Errorf("store: postgres: begin: %w", err)
+		return pgError("begin", err)
 	}
 	defer tx.Rollback(context.Background())
 	return b.apply(ctx, tx)
@@ -471,11 +516,11 @@ func (b *pgBatch) apply(ctx context.Context, tx pgx.Tx) error {
 			}
 		}
 		if err := tx.SendBatch(ctx, &q).Close(); err != nil {
-			return fmt.Errorf("store: postgres: write: %w", err)
+			return pgError("write", err)
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("store: postgres: commit: %w", err)
+		return pgError("commit", err)
 	}
 	return nil
 }
