@@ -1,6 +1,7 @@
-// Package store is Firn's metadata store: the Pebble keyspace, its record
-// codecs, and a small view/update API over Pebble. It is the only package
-// that imports Pebble's DB; the engine sees keys, records and batches.
+// Package store is Firn's metadata store: the keyspace, its record codecs,
+// and a small view/update API over its two backends, Pebble (Open) and
+// PostgreSQL (OpenPostgres). It is the only package that imports Pebble's
+// DB or pgx; the engine sees keys, records and batches.
 //
 // # The format
 //
@@ -16,11 +17,10 @@
 // change that an older build would misread bumps FormatVersion, which Open
 // checks; adding a record member that older builds may ignore does not
 // (see Expiries).
-// The format lives here rather than in a package of its own because Pebble
-// is its only backend: its keys are Pebble keys, its counters a Pebble
-// merge operator. The files that define it import no Pebble, so that a
-// second metadata backend can take them to a package of their own
-// (internal/format) unchanged.
+// The format lives here, beside both backends: PostgreSQL stores the same
+// keys and record bytes as Pebble (see PostgreSQL). The files that define
+// it import neither backend, so that they can move to a package of their
+// own (internal/format) unchanged.
 //
 // # Keyspace
 //
@@ -52,6 +52,56 @@
 // IDs are ULIDs in their 16-byte binary form, so keys sort in creation
 // order and listings cost O(page). Accounts are the 12 ASCII digits. Times
 // in keys are unix nanoseconds, big endian.
+//
+// # PostgreSQL
+//
+// OpenPostgres keeps the keyspace in tables, one per key prefix, each
+// (k BYTEA PRIMARY KEY, v BYTEA NOT NULL) holding whole keys and the same
+// record bytes as Pebble: firn_meta (0x01), firn_vault, firn_archive,
+// firn_segref, firn_upload, firn_part, firn_job, firn_account, firn_timer,
+// firn_tombstone, firn_inline. The counters (0x04) are firn_counters (k,
+// shard, archives, bytes, last_write): AddCounters adds to one of 64 rows
+// of its key, chosen at random, so that concurrent uploads to one vault
+// rarely touch the same row; reads sum them (Get and Scan return the sum
+// encoded as Pebble's merge would). firn_schema holds SchemaVersion, which
+// OpenPostgres checks, beside FormatVersion, which it checks as Open does.
+// Scans go table by table in key order, a page (512 rows) per query.
+//
+// A table per prefix matters on PostgreSQL: its serializable isolation
+// tracks reads by index page, so one index for every key would make an
+// upload that reads a vault record conflict with one that writes an
+// archive. Databases that track reads by key range do not need it, and it
+// costs them nothing.
+//
+// The SQL is what CockroachDB and YugabyteDB run as well, so that a
+// deployment can move to one of them unchanged: plain tables with primary
+// keys, BYTEA, range scans with ORDER BY ... LIMIT, INSERT ... ON CONFLICT
+// DO UPDATE, GREATEST, and SERIALIZABLE transactions; no advisory locks,
+// LISTEN/NOTIFY, extensions or stored procedures. Known differences: on
+// CockroachDB, contention surfaces as SQLSTATE 40001 at any statement or at
+// commit, retried here on the client as on PostgreSQL, not with its
+// SAVEPOINT cockroach_restart protocol;
+// CockroachDB and YugabyteDB, being distributed, have no page-level
+// predicate locks, so the table-per-prefix reasoning above is PostgreSQL's;
+// and their commits cost a consensus round, so that hot keys limit
+// throughput sooner. None of this is tested here: the tests run PostgreSQL
+// only.
+//
+// Transactions: Update runs fn in one SERIALIZABLE transaction with its
+// writes, which are sent at commit; reads through the batch do not see its
+// own writes. A serialization failure or deadlock (40001, 40P01) runs fn
+// again on a fresh batch, with a jittered, growing pause, at most 40 times;
+// then the error wraps ErrConflict. A batch of NewBatch, which reads
+// nothing, commits in one transaction, retried the same way. A database
+// that cannot be reached fails each call with an error wrapping
+// ErrUnavailable, retried only if nothing reached the server (a pooled
+// connection found closed); the pool reconnects once the database is back.
+// There is no failed state: DB.Failed is always nil.
+//
+// What Pebble's store keeps in memory it does not keep on PostgreSQL,
+// where other engines write too: the cache of vault records is off (every
+// Get reads the database), and NextTimer never knows the next timer, so
+// that the engine scans the timers at each tick.
 //
 // # Records
 //
