@@ -95,6 +95,9 @@ func (e *Engine) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput)
 // and counters, plus the writes extra records (nil: none).
 func (e *Engine) commitArchive(v *vault.Record, a *vault.ArchiveRecord, extra func(b *store.Batch) error) error {
 	return e.write(func(b *store.Batch) error {
+		if _, err := e.reread(b, v); err != nil {
+			return err
+		}
 		k := store.ArchiveKey(v.ID, a.ID)
 		if err := b.SetRecord(k, a); err != nil {
 			return err
@@ -216,6 +219,13 @@ func (e *Engine) DeleteArchive(ctx context.Context, in *firn.DeleteArchiveInput)
 	}
 	err = e.write(func(b *store.Batch) error {
 		k := store.ArchiveKey(v.ID, a.ID)
+		if e.shared {
+			// Another engine may have deleted it since it was loaded;
+			// the counters must drop once.
+			if there, err := b.Has(k); err != nil || !there {
+				return err
+			}
+		}
 		b.Delete(k)
 		dropRefs(b, a.Segments, k)
 		b.AddCounters(store.CounterKey(v.ID), -1, -a.Size, e.now())

@@ -6,6 +6,7 @@ import (
 	"github.com/firnstore/firn/engine"
 	"github.com/firnstore/firn/firntest/conformance"
 	"github.com/firnstore/firn/internal/enginetarget"
+	"github.com/firnstore/firn/internal/miniotest"
 )
 
 // TestConformance runs the conformance suite against the engine, in
@@ -27,4 +28,14 @@ func TestConformanceConfiguredAccount(t *testing.T) {
 	conformance.Run(t, func(t *testing.T) *conformance.Target {
 		return enginetarget.New(t, engine.Options{AccountID: "210987654321", Region: "eu-west-1"})
 	}, "Reopen/StateMachine", "Vault/CreateVault/Limit1000", "Archive/Upload/TreeHashVectors", "Archive/ReadBack", "Archive/Concurrency")
+}
+
+// TestConformanceShared runs the suite against an engine whose metadata is
+// in PostgreSQL and whose archive bytes are in MinIO, as engines sharing
+// one state run.
+func TestConformanceShared(t *testing.T) {
+	c := miniotest.Start(t)
+	conformance.Run(t, func(t *testing.T) *conformance.Target {
+		return enginetarget.NewShared(t, engine.Options{}, c)
+	})
 }

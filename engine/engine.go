@@ -42,6 +42,11 @@ type Engine struct {
 	opts  *Options
 	db    *store.DB
 	blobs *segStore
+	// shared is set when the metadata is in a database other engines may
+	// share (Options.Metadata): what this engine reads may change under it
+	// whatever its locks, so decisions are made on what a transaction
+	// reads (see store.DB.Update), and nothing is cached.
+	shared bool
 
 	idMu    sync.Mutex
 	entropy io.Reader
@@ -103,10 +108,7 @@ func Open(dir string, opts *Options) (*Engine, error) {
 	if err := o.Validate(); err != nil {
 		return nil, fmt.Errorf("engine: invalid options: %w", err)
 	}
-	if err := mkdirAll(o.FS, filepath.Join(dir, "meta")); err != nil {
-		return nil, fmt.Errorf("engine: %w", err)
-	}
-	db, err := store.Open(filepath.Join(dir, "meta"), store.Options{FS: o.FS, Logger: o.Logger, MemTableSize: o.memTableSize})
+	db, err := openMetadata(dir, o)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
@@ -125,6 +127,7 @@ func Open(dir string, opts *Options) (*Engine, error) {
 		db:      db,
 		blobs:   &segStore{Store: blobs, db: db, lease: lease},
 		entropy: newIDSource(epoch),
+		shared:  o.Metadata != "",
 		timers:  map[byte]timerHandler{},
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
@@ -145,6 +148,18 @@ func Open(dir string, opts *Options) (*Engine, error) {
 	go e.runTicker(o.TickInterval, e.stop, e.done)
 	e.startObjectStore()
 	return e, nil
+}
+
+// openMetadata opens the metadata store Options select: Pebble in
+// dir/meta, or the database of Options.Metadata.
+func openMetadata(dir string, o *Options) (*store.DB, error) {
+	if o.Metadata != "" {
+		return store.OpenPostgres(o.Metadata, store.PostgresOptions{Logger: o.Logger})
+	}
+	if err := mkdirAll(o.FS, filepath.Join(dir, "meta")); err != nil {
+		return nil, err
+	}
+	return store.Open(filepath.Join(dir, "meta"), store.Options{FS: o.FS, Logger: o.Logger, MemTableSize: o.memTableSize})
 }
 
 // mkdirAll creates dir and its missing parents, syncing the parent of each

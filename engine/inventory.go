@@ -62,6 +62,10 @@ func (e *Engine) refreshInventory(v *vault.Record) (*vault.Record, error) {
 	return v, e.takeInventory(v)
 }
 
+// errInventoryTaken ends the commit of an inventory that another engine
+// took first.
+var errInventoryTaken = errors.New("engine: the inventory was taken by another engine")
+
 // takeInventory takes v's due inventory, if any; the caller holds v's
 // exclusive lock. The archive list goes to a new segment that replaces the
 // previous inventory's.
@@ -97,15 +101,33 @@ func (e *Engine) takeInventory(v *vault.Record) error {
 	if err != nil {
 		return ioError(err)
 	}
-	old := v.Segments
-	v.Inventory = &inv
-	v.Segments = []vault.Segment{{ID: id, Size: info.Size}}
+	var old []vault.Segment
 	err = e.write(func(b *store.Batch) error {
-		k := store.VaultKey(v.Account, v.Name)
+		cur, err := e.reread(b, v)
+		if err != nil {
+			return err
+		}
+		if cur.Inventory != nil && !cur.Inventory.Date.Before(point) {
+			// Another engine took it meanwhile: this one is spare.
+			*v = *cur
+			return errInventoryTaken
+		}
+		old = cur.Segments
+		cur.Inventory = &inv
+		cur.Segments = []vault.Segment{{ID: id, Size: info.Size}}
+		k := store.VaultKey(cur.Account, cur.Name)
 		dropRefs(b, old, k)
-		addRefs(b, v.Segments, k)
-		return b.SetRecord(k, v)
+		addRefs(b, cur.Segments, k)
+		if err := b.SetRecord(k, cur); err != nil {
+			return err
+		}
+		*v = *cur
+		return nil
 	})
+	if errors.Is(err, errInventoryTaken) {
+		e.discardSegment(id)
+		return nil
+	}
 	if err != nil {
 		e.discardSegment(id)
 		return err

@@ -110,6 +110,10 @@ func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*f
 	defer e.retrievalMu.Unlock()
 	var released []vault.Segment
 	err = e.write(func(b *store.Batch) error {
+		released = nil
+		if _, err := e.reread(b, v); err != nil {
+			return err
+		}
 		if retrieved > 0 {
 			if err := e.admitRetrieval(b, r.acct, j, retrieved); err != nil {
 				return err
@@ -154,7 +158,7 @@ func (e *Engine) completeJob(b *store.Batch, v *vault.Record, j *job.Record, k [
 	var err error
 	switch {
 	case j.Archive != nil:
-		if ok, herr := e.db.Has(store.ArchiveKey(v.ID, j.Archive.ArchiveKey)); herr != nil {
+		if ok, herr := b.Has(store.ArchiveKey(v.ID, j.Archive.ArchiveKey)); herr != nil {
 			return nil, ioError(herr)
 		} else if !ok {
 			err = fail("The archive was deleted before the job completed: " + j.Archive.ArchiveID)
@@ -171,7 +175,7 @@ func (e *Engine) completeJob(b *store.Batch, v *vault.Record, j *job.Record, k [
 		addRefs(b, j.Segments, k)
 		err = j.Succeed(now, size)
 	case j.Select != nil:
-		if ok, herr := e.db.Has(store.ArchiveKey(v.ID, j.Select.ArchiveKey)); herr != nil {
+		if ok, herr := b.Has(store.ArchiveKey(v.ID, j.Select.ArchiveKey)); herr != nil {
 			return nil, ioError(herr)
 		} else if !ok {
 			err = fail("The archive was deleted before the job completed: " + j.Select.ArchiveID)
@@ -246,21 +250,34 @@ func (e *Engine) withJob(k []byte, fn func(b *store.Batch, v *vault.Record, j *j
 		}
 		defer unlock()
 	}
-	jp := &j
-	if v == nil {
-		jp = nil
-	} else if err := e.db.GetRecord(k, &j); errors.Is(err, store.ErrNotFound) {
-		jp = nil
-	} else if err != nil {
+	var released []vault.Segment
+	err = e.write(func(b *store.Batch) error {
+		// The vault and the job are read again in the transaction, so
+		// that of engines running one timer at once, only one does its
+		// work (the others find it done).
+		released = nil
+		cur, jp := v, (*job.Record)(nil)
+		if cur != nil {
+			var err error
+			if cur, err = e.reread(b, v); errors.Is(err, firn.ErrResourceNotFound) {
+				cur = nil
+			} else if err != nil {
+				return err
+			}
+		}
+		if cur != nil {
+			var fresh job.Record
+			if err := b.GetRecord(k, &fresh); err == nil {
+				jp = &fresh
+			} else if !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		var err error
+		released, err = fn(b, cur, jp)
 		return err
-	}
-	b := e.db.NewBatch()
-	defer b.Close()
-	released, err := fn(b, v, jp)
+	})
 	if err != nil {
-		return err
-	}
-	if err := b.Commit(); err != nil {
 		return err
 	}
 	e.releaseSegments(released)

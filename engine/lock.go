@@ -122,39 +122,38 @@ func (e *Engine) GetVaultLock(ctx context.Context, in *firn.GetVaultLockInput) (
 // timer. A timer whose vault or lock has gone or changed is just deleted.
 // Repeating it is harmless.
 func (e *Engine) onLockExpire(due int64, id []byte) error {
-	drop := func() error {
-		return e.write(func(b *store.Batch) error {
-			b.Delete(store.TimerKey(due, store.TimerLockExpire, id))
-			return nil
-		})
-	}
 	vid, acct, name, ok := store.SplitLockTimerID(id)
-	if !ok {
-		return drop()
+	if ok {
+		// Ticks may run in operations that hold the vault's lock: do not
+		// wait for it. The timer stays due and the next tick retries;
+		// meanwhile readers already ignore the expired lock.
+		l := e.vaultLock(vid)
+		if !l.TryLock() {
+			return nil
+		}
+		defer l.Unlock()
 	}
-	// Ticks may run in operations that hold the vault's lock: do not wait
-	// for it. The timer stays due and the next tick retries; meanwhile
-	// readers already ignore the expired lock.
-	l := e.vaultLock(vid)
-	if !l.TryLock() {
-		return nil
-	}
-	defer l.Unlock()
-	v, err := e.loadVault(acct, name)
-	if errors.Is(err, firn.ErrResourceNotFound) || errors.Is(err, firn.ErrInvalidParameterValue) ||
-		err == nil && v.ID != vid {
-		return drop()
-	}
-	if err != nil {
-		return err
-	}
-	if v.Lock.State != lock.InProgress || v.Lock.Expires().UnixNano() != due || !v.Lock.Expired(e.now()) {
-		return drop()
-	}
-	v.Lock = lock.Lock{}
+	// The vault is read in the transaction that changes it: of engines
+	// running the timer at once, one removes the lock, the others find it
+	// gone, and none removes a lock initiated since.
 	return e.write(func(b *store.Batch) error {
 		b.Delete(store.TimerKey(due, store.TimerLockExpire, id))
-		return b.SetRecord(store.VaultKey(acct, name), v)
+		if !ok || vault.ValidateName(name) != nil {
+			return nil
+		}
+		var v vault.Record
+		err := b.GetRecord(store.VaultKey(acct, name), &v)
+		if errors.Is(err, store.ErrNotFound) || err == nil && v.ID != vid {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if v.Lock.State != lock.InProgress || v.Lock.Expires().UnixNano() != due || !v.Lock.Expired(e.now()) {
+			return nil
+		}
+		v.Lock = lock.Lock{}
+		return b.SetRecord(store.VaultKey(acct, name), &v)
 	})
 }
 

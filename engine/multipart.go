@@ -59,16 +59,16 @@ func partKey(vaultID ulid.ULID, u *multipart.Upload, start int64) []byte {
 	return store.PartKey(vaultID, u.ID, uint32(start/u.PartSize))
 }
 
-// writeUpload records in b the writes that store rec with its timer moved
-// to due; it fails only if rec cannot be encoded.
-func writeUpload(b *store.Batch, vaultID ulid.ULID, rec *store.UploadRecord, due time.Time) error {
+// writeUpload records in b the writes that store a copy of rec with its
+// timer moved to due; it fails only if rec cannot be encoded.
+func writeUpload(b *store.Batch, vaultID ulid.ULID, rec store.UploadRecord, due time.Time) error {
 	tid := store.UploadTimerID(vaultID, rec.ID)
 	if !rec.Timer.IsZero() {
 		deleteTimer(b, rec.Timer, store.TimerUploadExpire, tid)
 	}
 	rec.Timer = due
 	setTimer(b, due, store.TimerUploadExpire, tid)
-	return b.SetRecord(store.UploadKey(vaultID, rec.ID), rec)
+	return b.SetRecord(store.UploadKey(vaultID, rec.ID), &rec)
 }
 
 // loadUpload returns upload id of vault v; idText is the ID as the client
@@ -132,7 +132,12 @@ func (e *Engine) InitiateMultipartUpload(ctx context.Context, in *firn.InitiateM
 		return nil, err
 	}
 	rec := store.UploadRecord{Upload: u}
-	err = e.write(func(b *store.Batch) error { return writeUpload(b, v.ID, &rec, u.Due(u.Created)) })
+	err = e.write(func(b *store.Batch) error {
+		if _, err := e.reread(b, v); err != nil {
+			return err
+		}
+		return writeUpload(b, v.ID, rec, u.Due(u.Created))
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +202,7 @@ func (e *Engine) UploadMultipartPart(ctx context.Context, in *firn.UploadMultipa
 		e.discardSegment(seg.ID)
 		return nil, err
 	}
-	if err := e.commitPart(r, uid, in.UploadId, rng, seg, sum); err != nil {
+	if err := retryStale(func() error { return e.commitPart(r, uid, in.UploadId, rng, seg, sum) }); err != nil {
 		e.discardSegment(seg.ID)
 		return nil, err
 	}
@@ -230,17 +235,23 @@ func (e *Engine) commitPart(r *request, uid ulid.ULID, idText string, rng multip
 	defer pl.Unlock()
 
 	k := partKey(v.ID, &rec.Upload, rng.Start)
-	var old store.PartRecord
-	switch err := e.db.GetRecord(k, &old); {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		return ioError(err)
-	}
 	rec2 := store.PartRecord{
 		Part:     multipart.Part{Range: rng, TreeHash: sum, Uploaded: e.now()},
 		Segments: []vault.Segment{seg},
 	}
+	var old store.PartRecord
 	err = e.write(func(b *store.Batch) error {
+		// The upload must still be the one loaded: another engine may
+		// have completed or aborted it.
+		if err := e.unchanged(b, store.UploadKey(v.ID, uid), rec); err != nil {
+			return err
+		}
+		old = store.PartRecord{}
+		switch err := b.GetRecord(k, &old); {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return err
+		}
 		if err := b.SetRecord(k, &rec2); err != nil {
 			return err
 		}
@@ -308,6 +319,22 @@ func (e *Engine) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteM
 	if err := e.admit(classMetadata); err != nil {
 		return nil, err
 	}
+	var out *firn.CompleteMultipartUploadOutput
+	err = retryStale(func() error {
+		var err error
+		out, err = e.completeUpload(v, uid, in, sum)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// completeUpload is CompleteMultipartUpload once its input is checked and
+// the vault locked. On a shared database it fails with errStale if the
+// upload or its parts changed in another engine after it read them.
+func (e *Engine) completeUpload(v *vault.Record, uid ulid.ULID, in *firn.CompleteMultipartUploadInput, sum *[32]byte) (*firn.CompleteMultipartUploadOutput, error) {
 	ul := e.mp.upload(uid)
 	ul.Lock()
 	defer ul.Unlock()
@@ -328,7 +355,7 @@ func (e *Engine) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteM
 	}
 	out := func(a *multipart.Completion) *firn.CompleteMultipartUploadOutput {
 		id := a.ID.String()
-		return &firn.CompleteMultipartUploadOutput{ArchiveId: id, Checksum: a.TreeHash.String(), Location: vault.ArchiveLocation(r.acct, v.Name, id)}
+		return &firn.CompleteMultipartUploadOutput{ArchiveId: id, Checksum: a.TreeHash.String(), Location: vault.ArchiveLocation(v.Account, v.Name, id)}
 	}
 	if rec.State == multipart.Completed {
 		return out(rec.Archive), nil
@@ -347,8 +374,11 @@ func (e *Engine) CompleteMultipartUpload(ctx context.Context, in *firn.CompleteM
 	}
 	nextRec := store.UploadRecord{Upload: next, Timer: rec.Timer}
 	err = e.commitArchive(v, &a, func(b *store.Batch) error {
+		if err := e.partsUnchanged(b, v.ID, rec, parts, segs); err != nil {
+			return err
+		}
 		dropParts(b, v.ID, &rec.Upload, parts, segs)
-		return writeUpload(b, v.ID, &nextRec, next.Due(next.Ended))
+		return writeUpload(b, v.ID, nextRec, next.Due(next.Ended))
 	})
 	if err != nil {
 		return nil, err
@@ -377,22 +407,22 @@ func (e *Engine) AbortMultipartUpload(ctx context.Context, in *firn.AbortMultipa
 	ul := e.mp.upload(uid)
 	ul.Lock()
 	defer ul.Unlock()
-	rec, err := e.loadUpload(v, uid, in.UploadId)
+	err = retryStale(func() error {
+		rec, err := e.loadUpload(v, uid, in.UploadId)
+		if err != nil {
+			return err
+		}
+		next, err := rec.Abort(e.now())
+		if err != nil || rec.State == multipart.Aborted {
+			return err
+		}
+		parts, segs, err := e.loadParts(v.ID, &rec.Upload)
+		if err != nil {
+			return err
+		}
+		return e.endUpload(v.ID, rec, next, parts, segs)
+	})
 	if err != nil {
-		return nil, err
-	}
-	next, err := rec.Abort(e.now())
-	if err != nil {
-		return nil, err
-	}
-	if rec.State == multipart.Aborted {
-		return &firn.AbortMultipartUploadOutput{}, nil
-	}
-	parts, segs, err := e.loadParts(v.ID, &rec.Upload)
-	if err != nil {
-		return nil, err
-	}
-	if err := e.endUpload(v.ID, rec, next, parts, segs); err != nil {
 		return nil, err
 	}
 	return &firn.AbortMultipartUploadOutput{}, nil
@@ -405,8 +435,11 @@ func (e *Engine) AbortMultipartUpload(ctx context.Context, in *firn.AbortMultipa
 func (e *Engine) endUpload(vaultID ulid.ULID, rec *store.UploadRecord, next multipart.Upload, parts []multipart.Part, segs []vault.Segment) error {
 	nextRec := store.UploadRecord{Upload: next, Timer: rec.Timer}
 	err := e.write(func(b *store.Batch) error {
+		if err := e.partsUnchanged(b, vaultID, rec, parts, segs); err != nil {
+			return err
+		}
 		dropParts(b, vaultID, &rec.Upload, parts, segs)
-		return writeUpload(b, vaultID, &nextRec, next.Due(next.Ended))
+		return writeUpload(b, vaultID, nextRec, next.Due(next.Ended))
 	})
 	if err != nil {
 		return err
@@ -442,7 +475,12 @@ func (e *Engine) runUploadTimer(due int64, id []byte) error {
 	ul := e.mp.upload(uid)
 	ul.Lock()
 	defer ul.Unlock()
+	return retryStale(func() error { return e.expireUpload(due, vid, uid, drop) })
+}
 
+// expireUpload is runUploadTimer with the upload's lock held.
+func (e *Engine) expireUpload(due int64, vid, uid ulid.ULID, drop func(keys ...[]byte) error) error {
+	timerKey := store.TimerKey(due, store.TimerUploadExpire, store.UploadTimerID(vid, uid))
 	var rec store.UploadRecord
 	err := e.db.GetRecord(store.UploadKey(vid, uid), &rec)
 	if errors.Is(err, store.ErrNotFound) || err == nil && rec.Timer.UnixNano() != due {
@@ -462,7 +500,12 @@ func (e *Engine) runUploadTimer(due int64, id []byte) error {
 	if next, expired := rec.Expire(last, e.now()); expired {
 		return e.endUpload(vid, &rec, next, parts, segs)
 	}
-	return e.write(func(b *store.Batch) error { return writeUpload(b, vid, &rec, rec.Due(last)) })
+	return e.write(func(b *store.Batch) error {
+		if err := e.partsUnchanged(b, vid, &rec, parts, segs); err != nil {
+			return err
+		}
+		return writeUpload(b, vid, rec, rec.Due(last))
+	})
 }
 
 // ListMultipartUploads implements firn.Glacier. It lists the vault's
@@ -619,4 +662,35 @@ func (e *Engine) checkUploads(v *vault.Record, bad func(format string, args ...a
 		}
 		return true, nil
 	})
+}
+
+// partsUnchanged returns errStale, on a shared database, unless upload rec
+// and its parts, as b's transaction reads them, are rec and parts: another
+// engine may have completed or aborted the upload, or added a part, since
+// they were loaded (each part has one segment, in segs). Elsewhere the upload's lock keeps them current.
+func (e *Engine) partsUnchanged(b *store.Batch, vaultID ulid.ULID, rec *store.UploadRecord, parts []multipart.Part, segs []vault.Segment) error {
+	if !e.shared {
+		return nil
+	}
+	if err := e.unchanged(b, store.UploadKey(vaultID, rec.ID), rec); err != nil {
+		return err
+	}
+	n := 0
+	p := store.PartPrefix(vaultID, rec.ID)
+	stale := false
+	err := scanRecords(b, p, store.PrefixEnd(p), func(_ []byte, r *store.PartRecord) (bool, error) {
+		if n >= len(parts) || r.Range != parts[n].Range || r.TreeHash != parts[n].TreeHash || len(r.Segments) != 1 || r.Segments[0] != segs[n] {
+			stale = true
+			return false, nil
+		}
+		n++
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	if stale || n != len(parts) {
+		return errStale
+	}
+	return nil
 }

@@ -142,6 +142,17 @@ func (l location) String() string { return "s3://" + l.Bucket + "/" + l.Prefix }
 // are and taking the object store's lease before anything is written there.
 // The bucket and the lease are nil for the local store.
 func openBlobs(dir string, o *Options) (*blob.Store, *blob.Bucket, *lease, error) {
+	if o.Metadata != "" {
+		// Shared by any number of engines: no lease, and nothing in
+		// dir to check, as the database records what the bucket holds.
+		ctx := context.Background()
+		b, err := blob.OpenBucket(ctx, o.ObjectStore.bucketConfig())
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		s, err := blob.OpenS3(ctx, b, o.blobOptions())
+		return s, b, nil, err
+	}
 	rec, err := readLocation(o.FS, dir)
 	if err != nil {
 		return nil, nil, nil, err
@@ -317,7 +328,7 @@ func (e *Engine) sweepOnce(suspects map[ulid.ULID]bool) map[ulid.ULID]bool {
 	}
 	if len(garbage) > 0 {
 		e.opts.Logger.Info("sweep: deleting unreferenced segments", "count", len(garbage))
-		e.releaseSegments(garbage)
+		e.deleteUnreferenced(garbage)
 	}
 	return next
 }

@@ -72,6 +72,19 @@ type Options struct {
 	// service's 10 GB monthly free retrieval spread over a month.
 	FreeTierBytesPerDay int64
 
+	// Metadata, when set, is the URL of a PostgreSQL database that keeps
+	// the metadata instead of the data directory's "meta"
+	// (postgres://user:password@host:5432/db, or a DSN; pgxpool's pool_*
+	// settings apply; CockroachDB and YugabyteDB speak the protocol too).
+	// Any number of engines, in as many processes and machines, may then
+	// share the database and ObjectStore's bucket and prefix, which it
+	// requires; each rule holds across them, by the database's
+	// transactions. The data directory then holds only the local select
+	// output (see SelectOutput); backups are the database's own (Backup
+	// returns ErrMetadataInDatabase). Default "": Pebble in the data
+	// directory, one engine at a time.
+	Metadata string
+
 	// ObjectStore, when set, keeps archive bytes in a bucket of an
 	// S3-compatible object store instead of under the data directory's
 	// "blobs", and lets Backup store metadata backups beside them; the
@@ -209,6 +222,12 @@ func (o *Options) Validate() error {
 	}
 	if o.ObjectStore != nil {
 		errs = append(errs, o.ObjectStore.validate())
+	}
+	if o.Metadata != "" && o.ObjectStore == nil {
+		errs = append(errs, errors.New("Metadata: engines sharing a database need ObjectStore for the archive bytes"))
+	}
+	if o.Metadata != "" && o.BackupInterval > 0 {
+		errs = append(errs, errors.New("BackupInterval: with Metadata, backups are the database's own"))
 	}
 	if o.BackupInterval < 0 || (o.BackupInterval > 0 && o.ObjectStore == nil) {
 		errs = append(errs, fmt.Errorf("BackupInterval %v: must not be negative, and needs ObjectStore", o.BackupInterval))

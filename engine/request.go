@@ -151,11 +151,49 @@ func (r *request) update(fn func(v *vault.Record, b *store.Batch) error) error {
 		return err
 	}
 	return r.e.write(func(b *store.Batch) error {
-		if err := fn(v, b); err != nil {
+		cur, err := r.current(b, v)
+		if err != nil {
 			return err
 		}
-		return b.SetRecord(store.VaultKey(r.acct, v.Name), v)
+		if err := fn(cur, b); err != nil {
+			return err
+		}
+		return b.SetRecord(store.VaultKey(r.acct, cur.Name), cur)
 	})
+}
+
+// current is reread for the request's vault, which is authorized again
+// when it is read afresh.
+func (r *request) current(b *store.Batch, v *vault.Record) (*vault.Record, error) {
+	cur, err := r.e.reread(b, v)
+	if err != nil || cur == v {
+		return cur, err
+	}
+	if err := r.authorize(cur, time.Time{}); err != nil {
+		return nil, err
+	}
+	return cur, nil
+}
+
+// reread returns vault v, loaded before b's transaction began, as the
+// transaction reads it. On a shared database another engine may have
+// changed the record since, or deleted or replaced the vault
+// (ResourceNotFoundException), and reading it makes the commit conflict
+// with such a change; elsewhere the vault's lock, held by the caller,
+// keeps v current, and v itself is returned.
+func (e *Engine) reread(b *store.Batch, v *vault.Record) (*vault.Record, error) {
+	if !e.shared {
+		return v, nil
+	}
+	var cur vault.Record
+	err := b.GetRecord(store.VaultKey(v.Account, v.Name), &cur)
+	if errors.Is(err, store.ErrNotFound) || err == nil && cur.ID != v.ID {
+		return nil, vault.NotFound(e.opts.Region, v.Account, v.Name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &cur, nil
 }
 
 // viewVault is the whole path of an operation that reads the vault named

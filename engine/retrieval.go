@@ -28,7 +28,7 @@ func (e *Engine) admitRetrieval(b *store.Batch, acct string, j *job.Record, n in
 	now := e.now()
 	switch j.Tier {
 	case firn.TierStandard:
-		p, err := e.retrievalPolicy(acct)
+		p, err := e.retrievalPolicy(b, acct)
 		if err != nil {
 			return err
 		}
@@ -38,9 +38,9 @@ func (e *Engine) admitRetrieval(b *store.Batch, acct string, j *job.Record, n in
 		if len(p.Rules) > 0 {
 			switch p.Rules[0].Strategy {
 			case firn.StrategyBytesPerHour:
-				hour, err = e.sumLog(acct, store.AccountRetrievalLog, job.WindowStart(now, time.Hour))
+				hour, err = e.sumLog(b, acct, store.AccountRetrievalLog, job.WindowStart(now, time.Hour))
 			case firn.StrategyFreeTier:
-				day, err = e.sumLog(acct, store.AccountRetrievalLog, job.StartOfDay(now))
+				day, err = e.sumLog(b, acct, store.AccountRetrievalLog, job.StartOfDay(now))
 			}
 			if err != nil {
 				return err
@@ -57,11 +57,11 @@ func (e *Engine) admitRetrieval(b *store.Batch, acct string, j *job.Record, n in
 		if !e.opts.LimitExpedited {
 			return nil
 		}
-		units, err := e.capacity(acct)
+		units, err := e.capacity(b, acct)
 		if err != nil {
 			return err
 		}
-		recent, err := e.countLog(acct, store.AccountExpeditedLog, job.WindowStart(now, expeditedWindow))
+		recent, err := e.countLog(b, acct, store.AccountExpeditedLog, job.WindowStart(now, expeditedWindow))
 		if err != nil {
 			return err
 		}
@@ -82,7 +82,7 @@ func (e *Engine) admitRetrieval(b *store.Batch, acct string, j *job.Record, n in
 func (e *Engine) trimLog(b *store.Batch, acct string, kind byte, now time.Time) error {
 	p := store.AccountKey(acct, kind)
 	end := store.AccountLogStart(acct, kind, now.Add(-retrievalLogRetention))
-	old, err := e.db.Any(p, end)
+	old, err := b.Any(p, end)
 	if err != nil {
 		return ioError(err)
 	}
@@ -93,25 +93,25 @@ func (e *Engine) trimLog(b *store.Batch, acct string, kind byte, now time.Time) 
 }
 
 // sumLog adds the byte counts of an account log's entries at or after from.
-func (e *Engine) sumLog(acct string, kind byte, from time.Time) (int64, error) {
+func (e *Engine) sumLog(rd store.Reader, acct string, kind byte, from time.Time) (int64, error) {
 	var sum int64
-	err := e.scanLog(acct, kind, from, func(n int64) { sum += n })
+	err := e.scanLog(rd, acct, kind, from, func(n int64) { sum += n })
 	return sum, err
 }
 
 // countLog counts an account log's entries at or after from.
-func (e *Engine) countLog(acct string, kind byte, from time.Time) (int64, error) {
+func (e *Engine) countLog(rd store.Reader, acct string, kind byte, from time.Time) (int64, error) {
 	var count int64
-	err := e.scanLog(acct, kind, from, func(int64) { count++ })
+	err := e.scanLog(rd, acct, kind, from, func(int64) { count++ })
 	return count, err
 }
 
 // scanLog calls fn with the byte count of each entry of an account log at
 // or after from. The bound is inclusive so that a window that starts at an
 // instant, such as a UTC day at midnight, holds the entries made at it.
-func (e *Engine) scanLog(acct string, kind byte, from time.Time, fn func(n int64)) error {
+func (e *Engine) scanLog(rd store.Reader, acct string, kind byte, from time.Time, fn func(n int64)) error {
 	p := store.AccountKey(acct, kind)
-	err := e.db.Scan(store.AccountLogStart(acct, kind, from), store.PrefixEnd(p), func(_, v []byte) (bool, error) {
+	err := rd.Scan(store.AccountLogStart(acct, kind, from), store.PrefixEnd(p), func(_, v []byte) (bool, error) {
 		fn(store.AccountLogBytes(v))
 		return true, nil
 	})
@@ -121,9 +121,9 @@ func (e *Engine) scanLog(acct string, kind byte, from time.Time, fn func(n int64
 	return nil
 }
 
-func (e *Engine) retrievalPolicy(acct string) (firn.DataRetrievalPolicy, error) {
+func (e *Engine) retrievalPolicy(rd store.Reader, acct string) (firn.DataRetrievalPolicy, error) {
 	var p firn.DataRetrievalPolicy
-	err := e.db.GetRecord(store.AccountKey(acct, store.AccountRetrievalPolicy), &p)
+	err := store.GetRecord(rd, store.AccountKey(acct, store.AccountRetrievalPolicy), &p)
 	if errors.Is(err, store.ErrNotFound) {
 		return job.DefaultRetrievalPolicy(), nil
 	}
@@ -165,7 +165,7 @@ func (e *Engine) GetDataRetrievalPolicy(ctx context.Context, in *firn.GetDataRet
 	if err != nil {
 		return nil, err
 	}
-	p, err := e.retrievalPolicy(r.acct)
+	p, err := e.retrievalPolicy(e.db, r.acct)
 	if err != nil {
 		return nil, err
 	}
@@ -173,11 +173,11 @@ func (e *Engine) GetDataRetrievalPolicy(ctx context.Context, in *firn.GetDataRet
 }
 
 // capacity returns the account's unexpired capacity units, oldest first.
-func (e *Engine) capacity(acct string) ([]store.CapacityUnit, error) {
+func (e *Engine) capacity(rd store.Reader, acct string) ([]store.CapacityUnit, error) {
 	now := e.now()
 	var units []store.CapacityUnit
 	p := store.AccountKey(acct, store.AccountCapacity)
-	err := e.db.Scan(p, store.PrefixEnd(p), func(_, v []byte) (bool, error) {
+	err := rd.Scan(p, store.PrefixEnd(p), func(_, v []byte) (bool, error) {
 		var u store.CapacityUnit
 		if err := unmarshal(v, &u); err != nil {
 			return false, err
@@ -207,16 +207,18 @@ func (e *Engine) PurchaseProvisionedCapacity(ctx context.Context, in *firn.Purch
 	}
 	e.retrievalMu.Lock()
 	defer e.retrievalMu.Unlock()
-	units, err := e.capacity(r.acct)
-	if err != nil {
-		return nil, err
-	}
-	if len(units) >= maxCapacityUnits {
-		return nil, firn.Errorf(firn.CodeLimitExceeded, "%s: account %s already has %d units, the maximum", provisionedCapacityFmt, r.acct, maxCapacityUnits)
-	}
 	now := e.now()
 	u := store.CapacityUnit{ID: e.newID(), Start: now, Expires: job.CapacityExpiration(now)}
 	err = e.write(func(b *store.Batch) error {
+		// Counted in the transaction that adds, for the limit to hold
+		// across engines.
+		units, err := e.capacity(b, r.acct)
+		if err != nil {
+			return err
+		}
+		if len(units) >= maxCapacityUnits {
+			return firn.Errorf(firn.CodeLimitExceeded, "%s: account %s already has %d units, the maximum", provisionedCapacityFmt, r.acct, maxCapacityUnits)
+		}
 		return b.SetRecord(store.AccountKey(r.acct, store.AccountCapacity, u.ID[:]), &u)
 	})
 	if err != nil {
@@ -232,7 +234,7 @@ func (e *Engine) ListProvisionedCapacity(ctx context.Context, in *firn.ListProvi
 	if err != nil {
 		return nil, err
 	}
-	units, err := e.capacity(r.acct)
+	units, err := e.capacity(e.db, r.acct)
 	if err != nil {
 		return nil, err
 	}

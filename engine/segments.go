@@ -61,7 +61,20 @@ func dropRefs(b *store.Batch, segs []vault.Segment, owner []byte) {
 
 // releaseSegments deletes the segments that are no longer referenced. The
 // caller holds the lock under which new references to them could be added.
+//
+// On a shared database it deletes nothing, leaving the segments to the
+// sweep (ObjectStore.SweepInterval): a transaction of another engine that
+// read the record holding them before this one dropped it may still commit
+// a new reference, which no lock of this engine's excludes.
 func (e *Engine) releaseSegments(segs []vault.Segment) {
+	if !e.shared {
+		e.deleteUnreferenced(segs)
+	}
+}
+
+// deleteUnreferenced deletes the segments of segs that no record
+// references.
+func (e *Engine) deleteUnreferenced(segs []vault.Segment) {
 	for _, s := range segs {
 		p := store.SegRefPrefix(s.ID)
 		used, err := e.db.Any(p, store.PrefixEnd(p))
@@ -75,8 +88,13 @@ func (e *Engine) releaseSegments(segs []vault.Segment) {
 	}
 }
 
-// discardSegment deletes a segment that no metadata references.
+// discardSegment deletes a segment that no metadata references. On a
+// shared database it leaves it to the sweep: a commit reported as failed
+// may have happened.
 func (e *Engine) discardSegment(id ulid.ULID) {
+	if e.shared {
+		return
+	}
 	if err := e.blobs.Delete(id); err != nil {
 		e.opts.Logger.Warn("discarding segment", "segment", id, "err", err)
 	}
@@ -87,7 +105,7 @@ func (e *Engine) discardSegment(id ulid.ULID) {
 func (e *Engine) dropVaultRefs(b *store.Batch, v *vault.Record) ([]vault.Segment, error) {
 	var all []vault.Segment
 	for _, p := range [][]byte{store.PartVaultPrefix(v.ID), store.JobPrefix(v.ID)} {
-		err := scanRecords(e.db, p, store.PrefixEnd(p), func(k []byte, h *store.SegmentHolder) (bool, error) {
+		err := scanRecords(b, p, store.PrefixEnd(p), func(k []byte, h *store.SegmentHolder) (bool, error) {
 			dropRefs(b, h.Segments, k)
 			all = append(all, h.Segments...)
 			return true, nil

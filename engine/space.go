@@ -57,6 +57,11 @@ type spaceGuard struct {
 // guard off.
 func newSpaceGuard(dir string, o *Options) *spaceGuard {
 	g := &spaceGuard{upload: o.FreeSpaceReserve, meta: o.MetadataFreeSpaceReserve, charge: o.ObjectStore == nil, log: o.Logger}
+	if o.Metadata != "" {
+		// Nothing is written locally: the database and the object
+		// store manage their own space.
+		g.upload, g.meta = 0, 0
+	}
 	if g.upload <= 0 && g.meta <= 0 {
 		return g
 	}

@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/internal/store"
@@ -11,14 +13,70 @@ import (
 // write commits the writes fn records in b, in one synced batch; if fn
 // fails, nothing is written. An error that is not already the service's
 // own, from fn or the commit, is a storage failure (ioError).
+//
+// The reads fn makes through b are part of the commit's transaction (see
+// store.DB.Update): a rule that fn decides from them holds across engines
+// sharing a database. fn may run more than once, so it must have no effect
+// but on b and on variables it sets afresh each run.
 func (e *Engine) write(fn func(b *store.Batch) error) error {
-	b := e.db.NewBatch()
-	defer b.Close()
-	if err := fn(b); err != nil {
+	if err := e.db.Update(fn); err != nil {
 		return ioError(err)
 	}
-	if err := b.Commit(); err != nil {
-		return ioError(err)
+	return nil
+}
+
+// errStale ends a transaction on a shared database when what the
+// operation read before it began has changed in another engine: the
+// operation then runs again from its reads (see retryStale).
+var errStale = errors.New("engine: the state read changed in another engine")
+
+// staleAttempts bounds the runs of an operation that keeps finding its
+// reads changed.
+const staleAttempts = 20
+
+// retryStale runs op until it does not fail with errStale, at most
+// staleAttempts times.
+func retryStale(op func() error) error {
+	var err error
+	for range staleAttempts {
+		if err = op(); !errors.Is(err, errStale) {
+			return err
+		}
+	}
+	return err
+}
+
+// unchanged returns errStale, on a shared database, unless the record at k
+// as b's transaction reads it encodes as rec does; an absent record counts
+// as changed. rec was read from k before the transaction began. Elsewhere
+// the locks the caller holds keep rec current and it returns nil.
+func (e *Engine) unchanged(b *store.Batch, k []byte, rec any) error {
+	if !e.shared {
+		return nil
+	}
+	cur, err := b.Get(k)
+	if errors.Is(err, store.ErrNotFound) {
+		return errStale
+	}
+	if err != nil {
+		return err
+	}
+	// Both sides are encoded by this build, so that a record an older
+	// build wrote compares by content.
+	fresh := reflect.New(reflect.TypeOf(rec).Elem()).Interface()
+	if err := unmarshal(cur, fresh); err != nil {
+		return err
+	}
+	have, err := store.EncodeRecord(fresh)
+	if err != nil {
+		return err
+	}
+	want, err := store.EncodeRecord(rec)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(have, want) {
+		return errStale
 	}
 	return nil
 }
@@ -48,7 +106,7 @@ func unmarshal(b []byte, v any) error {
 // scanRecords calls fn, in key order, with each record in [lower, upper)
 // decoded as a T, until fn returns false or an error. A record that does
 // not decode ends the scan with the decoding error.
-func scanRecords[T any](db *store.DB, lower, upper []byte, fn func(key []byte, rec *T) (bool, error)) error {
+func scanRecords[T any](db store.Reader, lower, upper []byte, fn func(key []byte, rec *T) (bool, error)) error {
 	return db.Scan(lower, upper, func(k, val []byte) (bool, error) {
 		var rec T
 		if err := unmarshal(val, &rec); err != nil {

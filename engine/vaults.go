@@ -27,26 +27,27 @@ func (e *Engine) CreateVault(ctx context.Context, in *firn.CreateVaultInput) (*f
 	out := &firn.CreateVaultOutput{Location: vault.Location(r.acct, in.VaultName)}
 	e.acctMu.Lock()
 	defer e.acctMu.Unlock()
-	exists, err := e.db.Has(store.VaultKey(r.acct, in.VaultName))
-	if err != nil {
-		return nil, ioError(err)
-	}
-	if exists {
-		return out, nil
-	}
-	n := 0
-	err = e.db.Scan(store.VaultPrefix(r.acct), store.PrefixEnd(store.VaultPrefix(r.acct)), func(_, _ []byte) (bool, error) {
-		n++
-		return n < e.opts.MaxVaults, nil
+	// The vault's absence and the count are read in the transaction that
+	// writes the record, so that the limit holds across engines.
+	err = e.write(func(b *store.Batch) error {
+		exists, err := b.Has(store.VaultKey(r.acct, in.VaultName))
+		if err != nil || exists {
+			return err
+		}
+		n := 0
+		err = b.Scan(store.VaultPrefix(r.acct), store.PrefixEnd(store.VaultPrefix(r.acct)), func(_, _ []byte) (bool, error) {
+			n++
+			return n < e.opts.MaxVaults, nil
+		})
+		if err != nil {
+			return err
+		}
+		if n >= e.opts.MaxVaults {
+			return firn.Errorf(firn.CodeLimitExceeded, "VaultName: account %s already has %d vaults, the maximum", r.acct, e.opts.MaxVaults)
+		}
+		v := vault.Record{ID: e.newID(), Account: r.acct, Name: in.VaultName, Created: e.now()}
+		return b.SetRecord(store.VaultKey(r.acct, v.Name), &v)
 	})
-	if err != nil {
-		return nil, ioError(err)
-	}
-	if n >= e.opts.MaxVaults {
-		return nil, firn.Errorf(firn.CodeLimitExceeded, "VaultName: account %s already has %d vaults, the maximum", r.acct, e.opts.MaxVaults)
-	}
-	v := vault.Record{ID: e.newID(), Account: r.acct, Name: in.VaultName, Created: e.now()}
-	err = e.write(func(b *store.Batch) error { return b.SetRecord(store.VaultKey(r.acct, v.Name), &v) })
 	if err != nil {
 		return nil, err
 	}
@@ -154,18 +155,24 @@ func (e *Engine) DeleteVault(ctx context.Context, in *firn.DeleteVaultInput) (*f
 		return nil, err
 	}
 	defer unlock()
-	c, err := e.db.Counters(store.CounterKey(v.ID))
-	if err != nil {
-		return nil, ioError(err)
-	}
 	if err := e.takeInventory(v); err != nil {
 		return nil, err
 	}
-	if !e.deletable(v, c) {
-		return nil, firn.Errorf(firn.CodeInvalidParameterValue, "Vault not empty or recently written to: %s", e.vaultARN(v))
-	}
 	var segs []vault.Segment
 	err = e.write(func(b *store.Batch) error {
+		// Read in the transaction that deletes, so that no engine's
+		// upload lands in between.
+		v, err := r.current(b, v)
+		if err != nil {
+			return err
+		}
+		c, err := b.Counters(store.CounterKey(v.ID))
+		if err != nil {
+			return err
+		}
+		if !e.deletable(v, c) {
+			return firn.Errorf(firn.CodeInvalidParameterValue, "Vault not empty or recently written to: %s", e.vaultARN(v))
+		}
 		k := store.VaultKey(v.Account, v.Name)
 		b.Delete(k)
 		dropRefs(b, v.Segments, k)
@@ -173,7 +180,6 @@ func (e *Engine) DeleteVault(ctx context.Context, in *firn.DeleteVaultInput) (*f
 		for _, p := range [][]byte{store.TombstonePrefix(v.ID), store.UploadPrefix(v.ID), store.PartVaultPrefix(v.ID), store.JobPrefix(v.ID)} {
 			b.DeleteRange(p, store.PrefixEnd(p))
 		}
-		var err error
 		segs, err = e.dropVaultRefs(b, v)
 		return err
 	})

@@ -19,6 +19,8 @@ import (
 	"github.com/firnstore/firn/engine"
 	"github.com/firnstore/firn/firntest"
 	"github.com/firnstore/firn/firntest/conformance"
+	"github.com/firnstore/firn/internal/miniotest"
+	"github.com/firnstore/firn/internal/pgtest"
 )
 
 // New opens an engine with opts on a fresh in-memory file system and a
@@ -28,6 +30,31 @@ import (
 // (engine.Engine.Check) runs before each close: at each Reopen and when t
 // ends.
 func New(t *testing.T, opts engine.Options) *conformance.Target {
+	t.Helper()
+	return newTarget(t, opts, func(t *testing.T, o engine.Options) *conformance.Target { return New(t, o) })
+}
+
+// NewShared is New for an engine whose metadata is in a fresh PostgreSQL
+// database (pgtest.NewDatabase) and whose archive bytes are in a fresh
+// bucket of c (Options.Metadata and Options.ObjectStore): the
+// configuration in which any number of engines share one state. Reopen
+// opens a new engine on the same database and bucket.
+func NewShared(t *testing.T, opts engine.Options, c *miniotest.Cluster) *conformance.Target {
+	t.Helper()
+	opts.Metadata = pgtest.NewDatabase(t)
+	opts.ObjectStore = &engine.ObjectStore{
+		Endpoint:        c.Endpoint(0),
+		Bucket:          c.NewBucket(),
+		AccessKeyID:     miniotest.AccessKey,
+		SecretAccessKey: miniotest.SecretKey,
+	}
+	return newTarget(t, opts, func(t *testing.T, o engine.Options) *conformance.Target {
+		return NewShared(t, o, c)
+	})
+}
+
+// newTarget is New with the constructor that WithLimits calls.
+func newTarget(t *testing.T, opts engine.Options, renew func(*testing.T, engine.Options) *conformance.Target) *conformance.Target {
 	t.Helper()
 	notes := &notifications{}
 	opts.FS = vfs.NewMem()
@@ -78,7 +105,7 @@ func New(t *testing.T, opts engine.Options) *conformance.Target {
 			o := opts
 			o.MaxVaults, o.MaxArchiveSize = l.MaxVaults, l.MaxArchiveSize
 			o.JobTiming, o.LimitExpedited, o.FreeTierBytesPerDay = l.JobTiming, l.LimitExpedited, l.FreeTierBytesPerDay
-			return New(t, o)
+			return renew(t, o)
 		},
 		Notifications: func() []conformance.Notification {
 			// Delivery is in the background; wait for what is due.
