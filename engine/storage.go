@@ -92,6 +92,10 @@ func ioError(err error) error {
 		return &firn.Error{Code: firn.CodeServiceUnavailable, Message: "the metadata store failed (" + err.Error() +
 			"); the engine accepts no writes until it is reopened, which keeps every acknowledged one; a request that failed with this error may or may not have happened", Err: err}
 	}
+	if errors.Is(err, store.ErrUnavailable) {
+		return &firn.Error{Code: firn.CodeServiceUnavailable, Message: "the metadata database cannot be reached (" + err.Error() +
+			"); a request that failed with this error may or may not have happened, and may be retried", Err: err}
+	}
 	return &firn.Error{Code: firn.CodeServiceUnavailable, Message: "storage failure; the request changed nothing and may be retried", Err: err}
 }
 
