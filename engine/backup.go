@@ -61,6 +61,11 @@ var (
 	// ErrNoObjectStore is returned by Backup and Restore without
 	// Options.ObjectStore.
 	ErrNoObjectStore = errors.New("engine: no object store (Options.ObjectStore) for backups")
+	// ErrMetadataInDatabase is returned by Backup and Restore when the
+	// metadata is in a database (Options.Metadata): its backups are the
+	// database's own, pg_dump or continuous archiving for point-in-time
+	// recovery, and the archive bytes stay in the object store.
+	ErrMetadataInDatabase = errors.New("engine: the metadata is in a database (Options.Metadata): back it up with the database's own tools (pg_dump, or continuous archiving for point-in-time recovery); the archive bytes stay in the object store")
 	// ErrNoBackup is returned by Restore when the object store holds no
 	// complete backup.
 	ErrNoBackup = errors.New("engine: the object store holds no complete backup")
@@ -92,10 +97,14 @@ type manifestFile struct {
 // store and returns its description; when it returns nil the backup is
 // complete. Afterwards it deletes the complete backups beyond the newest
 // Options.BackupsKept and what interrupted backups left. It returns
-// ErrNoObjectStore if the engine has no object store. Backup may run
+// ErrNoObjectStore if the engine has no object store, and
+// ErrMetadataInDatabase if its metadata is in a database. Backup may run
 // concurrently with other operations (it sees all those that returned
 // before it began); concurrent Backups run one at a time.
 func (e *Engine) Backup(ctx context.Context) (BackupInfo, error) {
+	if e.shared {
+		return BackupInfo{}, ErrMetadataInDatabase
+	}
 	if e.bucket == nil {
 		return BackupInfo{}, ErrNoObjectStore
 	}
@@ -301,11 +310,15 @@ func (e *Engine) backupLoop(interval time.Duration, stop <-chan struct{}) {
 // interrupted Restore leaves dir without metadata and can be run again.
 // The result tells which referenced segments the bucket lacks, if any, and
 // how many it holds that the backup does not reference (uploaded after
-// it). Restore returns ErrNoObjectStore without opts.ObjectStore,
+// it). Restore returns ErrMetadataInDatabase with opts.Metadata,
+// ErrNoObjectStore without opts.ObjectStore,
 // ErrNoBackup if there is no complete backup, and an error if dir holds
 // metadata.
 func Restore(ctx context.Context, dir string, opts *Options) (RestoreInfo, error) {
 	o := opts.EnsureDefaults()
+	if o.Metadata != "" {
+		return RestoreInfo{}, ErrMetadataInDatabase
+	}
 	if o.ObjectStore == nil {
 		return RestoreInfo{}, ErrNoObjectStore
 	}

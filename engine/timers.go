@@ -41,6 +41,15 @@ func (e *Engine) tick() {
 	if next, ok, _ := e.db.NextTimer(); ok && e.now().UnixNano() < next || e.db.Failed() != nil {
 		return
 	}
+	if e.shared {
+		// Other engines set timers too, so the next one is never known:
+		// one read says whether any is due, without the lock, which
+		// would make every operation wait for every other.
+		lower, upper := store.TimerRange(e.now().UnixNano())
+		if due, err := e.db.Any(lower, upper); err == nil && !due {
+			return
+		}
+	}
 	e.tickMu.Lock()
 	defer e.tickMu.Unlock()
 	_, _, token := e.db.NextTimer()
@@ -77,6 +86,9 @@ func (e *Engine) tick() {
 	}
 	if notify || len(work) > 0 { // a job completed here records its notifications
 		e.outbox.wakeUp()
+	}
+	if e.shared {
+		return
 	}
 	next := int64(math.MaxInt64)
 	err = e.db.Scan(store.TimerAll(), store.PrefixEnd(store.TimerAll()), func(k, _ []byte) (bool, error) {

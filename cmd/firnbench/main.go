@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/firnstore/firn/engine"
 	"io"
 	"os"
 	"os/signal"
@@ -46,6 +47,12 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	jsonPath := fl.String("json", "", "also write the results as JSON to `file`")
 	runExpr := fl.String("run", "", "run only the benchmarks whose group matches `regexp` ("+groupNames()+")")
 	cpuProfile := fl.String("cpuprofile", "", "write a CPU profile of the whole run to `file`")
+	postgres := fl.String("postgres", "", "the shared group's PostgreSQL database `URL` (it creates Firn's tables there)")
+	var store engine.ObjectStore
+	fl.StringVar(&store.Endpoint, "s3-endpoint", "", "the shared group's object store `host:port`")
+	fl.StringVar(&store.Bucket, "s3-bucket", "", "the shared group's `bucket` (it writes under a new prefix)")
+	fl.StringVar(&store.AccessKeyID, "s3-access-key", "", "the object store's access `key`")
+	fl.StringVar(&store.SecretAccessKey, "s3-secret-key", "", "the object store's secret `key`")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -54,6 +61,9 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg := config{quick: *quick, dir: *dir, log: stderr}
+	if *postgres != "" && store.Endpoint != "" && store.Bucket != "" {
+		cfg.shared = &sharedSetup{postgres: *postgres, store: store}
+	}
 	if *runExpr != "" {
 		re, err := regexp.Compile(*runExpr)
 		if err != nil {

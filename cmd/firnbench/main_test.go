@@ -9,6 +9,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/firnstore/firn/internal/miniotest"
+	"github.com/firnstore/firn/internal/pgtest"
 )
 
 func TestMain(m *testing.M) {
@@ -29,7 +32,11 @@ func TestQuick(t *testing.T) {
 	dir := t.TempDir()
 	jsonPath := filepath.Join(dir, "out.json")
 	var stdout, stderr bytes.Buffer
-	if code := realMain([]string{"-quick", "-dir", dir, "-json", jsonPath}, &stdout, &stderr); code != 0 {
+	c := miniotest.Start(t)
+	args := []string{"-quick", "-dir", dir, "-json", jsonPath,
+		"-postgres", pgtest.NewDatabase(t), "-s3-endpoint", c.Endpoint(0), "-s3-bucket", c.NewBucket(),
+		"-s3-access-key", miniotest.AccessKey, "-s3-secret-key", miniotest.SecretKey}
+	if code := realMain(args, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit status %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
 	}
 	var rep Report
@@ -49,6 +56,8 @@ func TestQuick(t *testing.T) {
 		"rss upload from file",
 		"listing ListVaults page", "listing ListJobs page",
 		"inventory time", "inventory peak heap",
+		"shared small uploads x1", "shared small uploads x32", "shared DescribeVault", "shared ListJobs page",
+		"shared upload", "shared small uploads, 2 engines", "shared small uploads, 3 engines",
 	}
 	var got []string
 	for _, r := range rep.Results {

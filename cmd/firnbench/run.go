@@ -24,25 +24,30 @@ type config struct {
 	dir   string         // "" for a new temporary directory
 	run   *regexp.Regexp // nil: every group
 	log   io.Writer      // progress lines
+	// shared is where the shared group runs; nil skips it unless -run
+	// selects it, which is then an error.
+	shared *sharedSetup
 }
 
 // sizes are the workloads; see fullSizes and quickSizes.
 type sizes struct {
-	hash       int           // tree hash input
-	reps       int           // runs of each side of a durable-write row, alternating; the best counts
-	cpuReps    int           // runs of each side of a hashing or reading row; the best counts
-	upload     int           // UploadArchive, multipart and GetJobOutput archives
-	partSize   int           // multipart part size
-	uploaders  int           // concurrent part uploads
-	small      int           // small archive size
-	smallTime  time.Duration // how long each side of a small-upload row runs at most
-	smallOps   int           // ... and how many calls it makes at most
-	rss        int64         // archive uploaded from a file in the RSS child
-	vaults     int           // vaults for the ListVaults rows
-	jobs       int           // jobs for the ListJobs rows
-	pageReps   int           // pages timed at each end (median)
-	archives   int           // archives in the inventory
-	populators int           // goroutines creating vaults, jobs and archives
+	hash         int           // tree hash input
+	reps         int           // runs of each side of a durable-write row, alternating; the best counts
+	cpuReps      int           // runs of each side of a hashing or reading row; the best counts
+	upload       int           // UploadArchive, multipart and GetJobOutput archives
+	partSize     int           // multipart part size
+	uploaders    int           // concurrent part uploads
+	small        int           // small archive size
+	smallTime    time.Duration // how long each side of a small-upload row runs at most
+	smallOps     int           // ... and how many calls it makes at most
+	rss          int64         // archive uploaded from a file in the RSS child
+	vaults       int           // vaults for the ListVaults rows
+	jobs         int           // jobs for the ListJobs rows
+	pageReps     int           // pages timed at each end (median)
+	archives     int           // archives in the inventory
+	populators   int           // goroutines creating vaults, jobs and archives
+	sharedJobs   int           // jobs for the shared ListJobs row
+	sharedUpload int           // the shared large upload
 }
 
 var fullSizes = sizes{
@@ -52,6 +57,7 @@ var fullSizes = sizes{
 	rss:    4 << 30,
 	vaults: 10_000, jobs: 100_000, pageReps: 200,
 	archives: 1_000_000, populators: 8,
+	sharedJobs: 1000, sharedUpload: 64 << 20,
 }
 
 var quickSizes = sizes{
@@ -61,6 +67,7 @@ var quickSizes = sizes{
 	rss:    4 << 20,
 	vaults: 25, jobs: 120, pageReps: 5,
 	archives: 100, populators: 4,
+	sharedJobs: 20, sharedUpload: 4 << 20,
 }
 
 // group is a set of rows measured together.
@@ -81,6 +88,7 @@ var groups = []group{
 	{"rss", benchRSS, false},
 	{"listing", benchListing, false},
 	{"inventory", benchInventory, false},
+	{"shared", benchShared, true},
 }
 
 func groupNames() string {
@@ -97,13 +105,15 @@ type bench struct {
 	dir  string
 	log  io.Writer
 	data map[string][]byte // generated payloads by kind and size
+	// shared is config.shared.
+	shared *sharedSetup
 }
 
 // run runs the selected groups in order. A group that fails is recorded in
 // the report's Errors and the others still run; the error returned names
 // the failures, or ctx's error if the run was interrupted.
 func run(ctx context.Context, cfg config) (*Report, error) {
-	b := &bench{sizes: fullSizes, log: cfg.log, data: map[string][]byte{}}
+	b := &bench{sizes: fullSizes, log: cfg.log, data: map[string][]byte{}, shared: cfg.shared}
 	if cfg.quick {
 		b.sizes = quickSizes
 	}
@@ -128,6 +138,10 @@ func run(ctx context.Context, cfg config) (*Report, error) {
 		}
 		if err := ctx.Err(); err != nil {
 			return rep, err
+		}
+		if g.name == "shared" && cfg.shared == nil && cfg.run == nil {
+			fmt.Fprintf(b.log, "firnbench: shared: not run: it %v\n", errNoShared)
+			continue
 		}
 		fmt.Fprintf(b.log, "firnbench: %s\n", g.name)
 		if !g.payloads && len(b.data) > 0 {

@@ -285,7 +285,7 @@ func (b *pgBatch) get(key []byte) ([]byte, error) {
 }
 
 func (b *pgBatch) scan(lower, upper []byte, fn func(k, v []byte) (bool, error)) error {
-	return b.read(pgScan(b.ctx, b.tx, lower, upper, fn))
+	return b.read(pgScan(txContext{b.ctx}, b.tx, lower, upper, fn))
 }
 
 func (b *pgBatch) counters(key []byte) (Counters, error) {
@@ -332,7 +332,7 @@ func overlaps(p byte, lower, upper []byte) bool {
 // pgScan scans [lower, upper) a page at a time, table by table, counters
 // included; each page is read whole before fn sees it, so that fn may
 // query the same connection.
-func pgScan(ctx context.Context, q querier, lower, upper []byte, fn func(k, v []byte) (bool, error)) error {
+func pgScan(pc pager, q querier, lower, upper []byte, fn func(k, v []byte) (bool, error)) error {
 	for p := range byte(len(pgTables)) {
 		if !overlaps(p, lower, upper) || pgTables[p] == "" && p != prefixCounters {
 			continue
@@ -344,7 +344,7 @@ func pgScan(ctx context.Context, q querier, lower, upper []byte, fn func(k, v []
 		if len(upper) > 0 && bytes.Compare(upper, to) < 0 {
 			to = upper
 		}
-		more, err := pgScanTable(ctx, q, p, from, to, fn)
+		more, err := pgScanTable(pc, q, p, from, to, fn)
 		if err != nil || !more {
 			return err
 		}
@@ -354,7 +354,7 @@ func pgScan(ctx context.Context, q querier, lower, upper []byte, fn func(k, v []
 
 // pgScanTable scans [from, to) of the table of prefix p; the counters'
 // values are their sums, encoded as in Pebble.
-func pgScanTable(ctx context.Context, q querier, p byte, from, to []byte, fn func(k, v []byte) (bool, error)) (bool, error) {
+func pgScanTable(pc pager, q querier, p byte, from, to []byte, fn func(k, v []byte) (bool, error)) (bool, error) {
 	query := `SELECT k, v FROM ` + pgTables[p] + ` WHERE k >= $1 AND k < $2 ORDER BY k LIMIT ` + fmt.Sprint(pgScanPage)
 	if p == prefixCounters {
 		query = `SELECT k, CAST(SUM(archives) AS BIGINT), CAST(SUM(bytes) AS BIGINT), CAST(MAX(last_write) AS BIGINT)
@@ -363,8 +363,10 @@ func pgScanTable(ctx context.Context, q querier, p byte, from, to []byte, fn fun
 	type kv struct{ k, v []byte }
 	page := make([]kv, 0, pgScanPage)
 	for {
+		ctx, cancel := pc.page()
 		rows, err := q.Query(ctx, query, from, to)
 		if err != nil {
+			cancel()
 			return false, pgError("scan", err)
 		}
 		page = page[:0]
@@ -379,11 +381,13 @@ func pgScanTable(ctx context.Context, q querier, p byte, from, to []byte, fn fun
 			}
 			if err != nil {
 				rows.Close()
+				cancel()
 				return false, pgError("scan", err)
 			}
 			page = append(page, r)
 		}
 		rows.Close()
+		cancel()
 		if err := rows.Err(); err != nil {
 			return false, pgError("scan", err)
 		}
@@ -426,16 +430,29 @@ func (p *pgStore) get(key []byte) ([]byte, error) {
 }
 
 func (p *pgStore) scan(lower, upper []byte, fn func(k, v []byte) (bool, error)) error {
-	ctx, cancel := p.ctx()
-	defer cancel()
-	// One read-only transaction, so that a long scan sees one state.
-	tx, err := p.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return pgError("scan", err)
-	}
-	defer tx.Rollback(context.Background())
-	return pgScan(ctx, tx, lower, upper, fn)
+	// No transaction: most scans fit a page, and a long one (an
+	// inventory) may outlast any timeout. Each page reads the state as of
+	// its own query; each is bounded by the timeout.
+	return pgScan(pageContext{p.timeout}, p.pool, lower, upper, fn)
 }
+
+// pager gives the context of each page query of a scan.
+type pager interface {
+	page() (context.Context, context.CancelFunc)
+}
+
+// pageContext gives each page query of a scan outside a transaction a
+// timeout of its own.
+type pageContext struct{ timeout time.Duration }
+
+func (c pageContext) page() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), c.timeout)
+}
+
+// txContext runs every page query of a scan in a transaction's context.
+type txContext struct{ ctx context.Context }
+
+func (c txContext) page() (context.Context, context.CancelFunc) { return c.ctx, func() {} }
 
 func (p *pgStore) counters(key []byte) (Counters, error) {
 	ctx, cancel := p.ctx()
