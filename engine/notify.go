@@ -34,7 +34,10 @@ type Notification struct {
 // real time and by Close, which does not wait for a call that ignores it:
 // that call's result is lost, and its notification is tried again once the
 // engine is reopened (while the call runs, an engine reopened with the
-// same Notifier may call it too).
+// same Notifier may call it too). Engines sharing a database
+// (Options.Metadata) deliver each notification through one of them, whose
+// Notifier is called; if that engine dies mid-call, another tries again a
+// minute of Options.Clock after the call began.
 type Notifier interface {
 	Notify(ctx context.Context, n Notification) error
 }

@@ -30,11 +30,21 @@ var errClosed = errors.New("engine: closed")
 // outbox when it finds entries due or does work that may record some, does
 // not find the entry due while the attempt is under way (unless it outlasts
 // notifyRetry).
+//
+// On a shared database the move is the claim: it happens in a transaction
+// that first reads the entry, so of the engines whose outboxes found it due
+// one moves it and the others skip it. A notification is then delivered
+// once while its claimer lives, and again by whichever engine finds its
+// claim lapsed, notifyRetry later, if the claimer dies first. Other
+// engines' commits wake no outbox here: the tick, which scans the timer
+// index on every call on a shared database, wakes it when it finds entries
+// due.
 type outbox struct {
-	db  *store.DB
-	n   Notifier // nil: notifications are dropped
-	log *slog.Logger
-	now func() time.Time
+	db     *store.DB
+	shared bool     // the database is shared: claim each entry (see above)
+	n      Notifier // nil: notifications are dropped
+	log    *slog.Logger
+	now    func() time.Time
 
 	wake  chan struct{}   // a pass is wanted; buffered, so waking never blocks
 	flush chan chan error // DeliverNotifications: a pass, then its result
@@ -51,7 +61,7 @@ type outbox struct {
 // newOutbox returns e's outbox, with a pass pending for the notifications
 // left due by an earlier run; run starts it.
 func newOutbox(e *Engine) *outbox {
-	o := &outbox{db: e.db, n: e.opts.Notifier, log: e.opts.Logger, now: e.now,
+	o := &outbox{db: e.db, shared: e.shared, n: e.opts.Notifier, log: e.opts.Logger, now: e.now,
 		wake: make(chan struct{}, 1), flush: make(chan chan error)}
 	o.ctx, o.cancel = context.WithCancel(context.Background())
 	o.wakeUp()
@@ -139,11 +149,12 @@ func (o *outbox) deliver(k, val []byte) error {
 	}
 	_, _, id := store.TimerSplit(k)
 	retry := store.TimerKey(o.now().Add(notifyRetry).UnixNano(), store.TimerNotify, id)
-	if err := o.commit(func(b *store.Batch) { b.Delete(k); b.Set(retry, val) }); err != nil {
+	claimed, err := o.claim(k, val, retry)
+	if err != nil || !claimed {
 		return err
 	}
 	var n Notification
-	err := store.DecodeRecord(val, (*store.OutboxEntry)(&n))
+	err = store.DecodeRecord(val, (*store.OutboxEntry)(&n))
 	if err == nil {
 		err = o.notify(n)
 	}
@@ -152,6 +163,40 @@ func (o *outbox) deliver(k, val []byte) error {
 		return nil
 	}
 	return o.commit(func(b *store.Batch) { b.Delete(retry) })
+}
+
+// claim moves the entry k, whose value is val, to retry, and reports
+// whether it did: on a shared database not if another engine has moved or
+// deleted it since it was read. Deleting retry after the attempt then
+// deletes only this engine's claim: a claim that lapsed and was taken over
+// is at another key.
+func (o *outbox) claim(k, val, retry []byte) (bool, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return false, errClosed
+	}
+	var claimed bool
+	err := o.db.Update(func(b *store.Batch) error {
+		claimed = false
+		if o.shared {
+			cur, err := b.Get(k)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(cur, val) {
+				return nil
+			}
+		}
+		b.Delete(k)
+		b.Set(retry, val)
+		claimed = true
+		return nil
+	})
+	return claimed, err
 }
 
 // notify calls the notifier; a panic is a failure.
