@@ -284,7 +284,8 @@ func envOr(key, def string) string {
 }
 
 func (a *app) checkGlobals(cmd *cobra.Command, _ []string) error {
-	if !cmd.Flags().Changed("metadata") {
+	if !cmd.Flags().Changed("metadata") && a.endpoint == "" {
+		// An endpoint given explicitly wins over the environment.
 		a.metadata = os.Getenv(metadataEnv)
 	}
 	if a.dataDir != "" && a.endpoint != "" {

@@ -8,7 +8,7 @@ import (
 )
 
 const metadataHelp = `Metadata in a database: with --metadata URL (default: the environment
-variable FIRN_METADATA), the metadata lives in a PostgreSQL database (or
+variable FIRN_METADATA, unless --endpoint-url is given), the metadata lives in a PostgreSQL database (or
 CockroachDB, YugabyteDB) instead of the data directory, and the archive bytes
 in the object store, which --metadata requires (--s3-endpoint, --s3-bucket).
 Any number of 'firn serve' processes and other commands, on as many machines,
@@ -23,8 +23,8 @@ recovery): 'firn backup', 'firn restore' and serve --backup-interval refuse
 to run with --metadata.`
 
 // metadataEnv names the environment variable that --metadata defaults to.
-// It is read only when the flag is absent, so that --help never shows
-// a password it may hold.
+// It is read only when neither the flag nor --endpoint-url is given, so
+// that --help never shows a password it may hold.
 const metadataEnv = "FIRN_METADATA"
 
 // metadataDataDir is the default --data with --metadata.

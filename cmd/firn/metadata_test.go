@@ -60,7 +60,6 @@ func TestMetadata(t *testing.T) {
 	env.global = append(env.global, s3...)
 	env.ok("vault", "create", "from-env")
 	c1.okJSON(&v, "vault", "describe", "from-env")
-	t.Setenv(metadataEnv, "")
 
 	// Two servers on the database: what goes through one is seen through
 	// the other.
@@ -70,7 +69,7 @@ func TestMetadata(t *testing.T) {
 	srv2 := &cli{t: t, dir: c1.dir, global: []string{"--endpoint-url", url2}, stateDir: c1.stateDir}
 	third, thirdData := c1.file("third.bin", 200<<10, 3)
 	var up3 firn.UploadArchiveOutput
-	srv1.okJSON(&up3, "upload", "v", third)
+	srv1.okJSON(&up3, "upload", "v", third) // --endpoint-url wins over FIRN_METADATA
 	if got := srv2.retrieve("v", up3.ArchiveId); !bytes.Equal(got, thirdData) {
 		t.Error("archive uploaded through one server read back different bytes through the other")
 	}
