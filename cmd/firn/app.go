@@ -46,6 +46,7 @@ type app struct {
 
 	// Global flags.
 	dataDir  string
+	metadata string // --metadata: a PostgreSQL URL, or ""
 	endpoint string
 	region   string
 	account  string
@@ -219,7 +220,11 @@ Commands work on a data directory directly (--data, default ./firn-data;
 not while a server has it open) or on an endpoint (--endpoint-url: a firn
 server, or Amazon S3 Glacier itself). Against an endpoint, requests are signed
 with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment, else with
-the AWS_PROFILE (or default) profile of ~/.aws/credentials, else unsigned.`,
+the AWS_PROFILE (or default) profile of ~/.aws/credentials, else unsigned.
+
+With --metadata and an object store (--s3-*), commands work on metadata in a
+PostgreSQL database and archive bytes in a bucket, which any number of
+'firn serve' processes and commands may share (see 'firn serve --help').`,
 		Example: `  firn serve --data ./firn-data
   firn vault create photos
   firn upload photos ./holiday.tar --description "holiday 2026"
@@ -243,7 +248,8 @@ the AWS_PROFILE (or default) profile of ~/.aws/credentials, else unsigned.`,
 	// Every command's help ends with the exit statuses.
 	root.SetHelpTemplate(root.HelpTemplate() + "\n" + exitCodesHelp + "\n")
 	pf := root.PersistentFlags()
-	pf.StringVar(&a.dataDir, "data", "", "data directory to work on directly (default "+defaultDataDir+" unless --endpoint-url is given)")
+	pf.StringVar(&a.dataDir, "data", "", "data directory to work on directly (default "+defaultDataDir+" unless --endpoint-url is given; with --metadata, only select output, see 'firn serve --help')")
+	pf.StringVar(&a.metadata, "metadata", "", "PostgreSQL URL, such as postgres://firn@db:5432/firn, of the database keeping the metadata; needs --s3-* (default $"+metadataEnv+"; see 'firn serve --help')")
 	pf.StringVar(&a.endpoint, "endpoint-url", "", "Glacier endpoint to talk to, such as http://127.0.0.1:9000")
 	pf.StringVar(&a.region, "region", envOr("AWS_REGION", envOr("AWS_DEFAULT_REGION", engine.DefaultRegion)), "AWS region: signs requests, and names ARNs in a data directory")
 	pf.StringVar(&a.account, "account-id", "-", `account ID; "-" is the credentials' own account`)
@@ -278,13 +284,29 @@ func envOr(key, def string) string {
 }
 
 func (a *app) checkGlobals(cmd *cobra.Command, _ []string) error {
+	if !cmd.Flags().Changed("metadata") && a.endpoint == "" {
+		// An endpoint given explicitly wins over the environment.
+		a.metadata = os.Getenv(metadataEnv)
+	}
 	if a.dataDir != "" && a.endpoint != "" {
 		return usagef("--data and --endpoint-url exclude each other: work on a data directory or talk to an endpoint")
 	}
 	if a.endpoint != "" && !strings.HasPrefix(a.endpoint, "http://") && !strings.HasPrefix(a.endpoint, "https://") {
 		return usagef("--endpoint-url %q: must start with http:// or https://", a.endpoint)
 	}
-	if a.dataDir == "" && a.endpoint == "" {
+	if a.metadata != "" {
+		if a.endpoint != "" {
+			return usagef("--metadata and --endpoint-url exclude each other: work on the database or talk to an endpoint")
+		}
+		if err := checkMetadata(a.metadata); err != nil {
+			return err
+		}
+	}
+	switch {
+	case a.dataDir != "" || a.endpoint != "":
+	case a.metadata != "":
+		a.dataDir = metadataDataDir()
+	default:
 		a.dataDir = defaultDataDir
 	}
 	return nil
@@ -367,11 +389,22 @@ func listAll[In, Item any](ctx context.Context, a *app, all func(context.Context
 	return items, nil
 }
 
-// openEngine opens the engine in the data directory. An explicit 12-digit
+// openEngine opens the engine of the global flags.
+func (a *app) openEngine(log *slog.Logger) (*engine.Engine, error) {
+	opts, err := a.engineOptions()
+	if err != nil {
+		return nil, err
+	}
+	opts.Logger = log
+	return a.openEngineWith(opts)
+}
+
+// engineOptions returns the engine options of the global flags: the
+// metadata database and the object store. An explicit 12-digit
 // --account-id becomes the engine's own account, so that "-" and it name
 // the same vaults.
-func (a *app) openEngine(log *slog.Logger) (*engine.Engine, error) {
-	opts := &engine.Options{Region: a.region, Logger: log}
+func (a *app) engineOptions() (*engine.Options, error) {
+	opts := &engine.Options{Region: a.region, Metadata: a.metadata}
 	if a.account != "-" && a.account != "" {
 		opts.AccountID = a.account
 	}
@@ -379,7 +412,10 @@ func (a *app) openEngine(log *slog.Logger) (*engine.Engine, error) {
 	if opts.ObjectStore, err = a.s3.options(); err != nil {
 		return nil, err
 	}
-	return a.openEngineWith(opts)
+	if a.metadata != "" && opts.ObjectStore == nil {
+		return nil, usagef("--metadata needs an object store for the archive bytes: give --s3-endpoint and --s3-bucket")
+	}
+	return opts, nil
 }
 
 func (a *app) openEngineWith(opts *engine.Options) (*engine.Engine, error) {
@@ -387,6 +423,10 @@ func (a *app) openEngineWith(opts *engine.Options) (*engine.Engine, error) {
 		opts.FS = a.engineFS
 	}
 	e, err := engine.Open(a.dataDir, opts)
+	if err != nil && opts.Metadata != "" {
+		return nil, localErr(fmt.Errorf("opening metadata %s with archive bytes in s3://%s/%s: %w", metadataName(opts.Metadata), opts.ObjectStore.Bucket, opts.ObjectStore.Prefix, err),
+			"check --metadata and --s3-*: is the database server up and reachable, does the database exist (createdb), may its user create tables in it?")
+	}
 	if err != nil {
 		return nil, localErr(fmt.Errorf("opening data directory %s: %w", a.dataDir, err),
 			"if 'firn serve' is running on this directory, talk to it with --endpoint-url instead of --data")

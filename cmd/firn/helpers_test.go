@@ -16,8 +16,8 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// Keep the user's AWS settings out of the tests.
-	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"} {
+	// Keep the user's AWS and firn settings out of the tests.
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", metadataEnv} {
 		os.Unsetenv(k)
 	}
 	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(os.TempDir(), "firn-test-no-such-credentials"))

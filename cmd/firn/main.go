@@ -14,6 +14,12 @@
 // AWS_SESSION_TOKEN) from the environment, else with the AWS_PROFILE (or
 // "default") profile of the shared credentials file, else sent unsigned.
 //
+// With --metadata URL (or FIRN_METADATA) and an object store (--s3-*), the
+// metadata lives in a PostgreSQL database and the archive bytes in a
+// bucket, which any number of servers and commands may share at once:
+//
+//	firn serve --metadata postgres://firn@db:5432/firn --s3-endpoint http://minio:9000 --s3-bucket firn
+//
 //	firn vault create|list|describe|delete
 //	firn upload VAULT FILE            (multipart, parallel and resumable above --threshold)
 //	firn archive delete VAULT ARCHIVE_ID

@@ -101,11 +101,23 @@ func transportTrusting(caFile string) (http.RoundTripper, error) {
 	return tr, nil
 }
 
+// errBackupsInDatabase refuses firn's own backups of metadata that a
+// database keeps: only the database's tools take a copy consistent with
+// its transactions.
+var errBackupsInDatabase = &exitError{
+	code: exitUsage,
+	err:  errors.New("with --metadata, backups are the database's own: firn backup, firn restore and serve --backup-interval only copy a data directory's metadata"),
+	hint: "back the database up with pg_dump (restore with pg_restore), or with continuous archiving and point-in-time recovery (PostgreSQL's manual, \"Backup and Restore\"); the archive bytes stay in the object store",
+}
+
 // dataDirOptions returns the engine options for commands that work on the
 // data directory themselves, with the object store of the flags.
 func (a *app) dataDirOptions() (*engine.Options, error) {
 	if a.endpoint != "" {
 		return nil, usagef("this command works on a data directory: give --data, not --endpoint-url")
+	}
+	if a.metadata != "" {
+		return nil, errBackupsInDatabase
 	}
 	s, err := a.s3.options()
 	if err != nil {
@@ -128,7 +140,9 @@ func (a *app) backupCmd() *cobra.Command {
 		Long: `backup stores a consistent copy of the metadata of the data directory (--data)
 in its object store, beside the archive bytes, under PREFIX backups/. It keeps
 the 7 latest backups. The directory must not be open in a running server: that
-one backs up by itself with --backup-interval.
+one backs up by itself with --backup-interval. Metadata in a database
+(--metadata) is backed up with the database's own tools, pg_dump or
+continuous archiving: backup refuses to run with --metadata.
 
 ` + objectStoreHelp,
 		Example: `  FIRN_S3_SECRET_ACCESS_KEY=... firn backup --data ./firn-data --s3-endpoint https://s3.example.com --s3-bucket cold --s3-access-key-id AKIA...`,
@@ -171,6 +185,10 @@ holder crashed, 75 s with the default lifetime).
 restore checks every file against the backup's manifest, and that the
 bucket holds every segment of archive bytes the metadata references; it
 exits with status 3 if some are missing, naming them.
+
+Metadata in a database (--metadata) is restored with the database's own
+tools, pg_restore or point-in-time recovery: restore refuses to run with
+--metadata.
 
 ` + objectStoreHelp,
 		Example: `  FIRN_S3_SECRET_ACCESS_KEY=... firn restore --data ./firn-data --s3-endpoint https://s3.example.com --s3-bucket cold --s3-access-key-id AKIA...

@@ -47,15 +47,23 @@ configured with the same region).
 ` + objectStoreHelp + ` With --backup-interval, serve backs the
 metadata up that often.
 
+` + metadataHelp + ` Start as many servers as needed, on
+other machines or ports, and put any HTTP load balancer in front of them:
+each request may go to any of them, and a job, upload or lock started
+through one is seen by all.
+
 Uploads are refused (ServiceUnavailableException) when they would leave less
 than --reserve free on the data directory's file system, other writes below
 --metadata-reserve; deletes always work, so that space can be freed, and
 writes resume as soon as it is. If a write of the metadata fails all the same
 (the disk filled from elsewhere), the server answers every write with
 ServiceUnavailableException and keeps serving reads until it is stopped;
-restart it once space is freed: nothing acknowledged is lost.`,
+restart it once space is freed: nothing acknowledged is lost. With
+--metadata nothing but select output is written locally, and neither reserve
+applies: the database and the object store manage their own space.`,
 		Example: `  firn serve --addr 127.0.0.1:9000 --data ./firn-data
-  aws glacier list-vaults --account-id - --endpoint-url http://127.0.0.1:9000 --region us-east-1 --no-sign-request`,
+  aws glacier list-vaults --account-id - --endpoint-url http://127.0.0.1:9000 --region us-east-1 --no-sign-request
+  FIRN_METADATA=postgres://firn@db:5432/firn FIRN_S3_SECRET_ACCESS_KEY=... firn serve --addr :9000 --s3-endpoint http://minio:9000 --s3-bucket firn --s3-access-key-id firn`,
 		Args: args(),
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
 			if a.endpoint != "" {
@@ -71,11 +79,12 @@ restart it once space is freed: nothing acknowledged is lost.`,
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 				return usagef("--log-level %q: use debug, info, warn or error", logLevel)
 			}
-			opts := &engine.Options{
-				AccountID: account,
-				Region:    a.region,
-				Logger:    slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level})),
+			opts, err := a.engineOptions()
+			if err != nil {
+				return err
 			}
+			opts.AccountID = account
+			opts.Logger = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
 			switch timing {
 			case "instant":
 			case "realistic":
@@ -94,9 +103,8 @@ restart it once space is freed: nothing acknowledged is lost.`,
 			sopts.Logger = opts.Logger
 			sopts.Region, sopts.AccountID = a.region, account
 			sopts.BodyIdleTimeout = bodyIdle
-			var err error
-			if opts.ObjectStore, err = a.s3.options(); err != nil {
-				return err
+			if backupInterval != 0 && opts.Metadata != "" {
+				return errBackupsInDatabase
 			}
 			if backupInterval != 0 && opts.ObjectStore == nil {
 				return usagef("--backup-interval needs an object store (--s3-endpoint, --s3-bucket)")
@@ -165,6 +173,9 @@ func (a *app) serve(ctx context.Context, addr string, opts *engine.Options, sopt
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(a.stdout, "firn serving the Glacier API at %s (data %s, account %s, region %s)\n",
 		url, absPath(a.dataDir), opts.AccountID, opts.Region)
+	if opts.Metadata != "" {
+		fmt.Fprintf(a.stdout, "metadata in %s\n", metadataName(opts.Metadata))
+	}
 	if s := opts.ObjectStore; s != nil {
 		fmt.Fprintf(a.stdout, "archive bytes in s3://%s/%s at %s\n", s.Bucket, s.Prefix, s.Endpoint)
 	}

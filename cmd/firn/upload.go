@@ -270,10 +270,14 @@ func (a *app) uploadMultipart(ctx context.Context, g firn.Glacier, vaultName str
 	return &uploadResult{ArchiveId: out.ArchiveId, Checksum: out.Checksum, Location: out.Location}, nil
 }
 
-// target names where archives go: the endpoint, or the data directory.
+// target names where archives go: the endpoint, the metadata database
+// or the data directory.
 func (a *app) target() string {
-	if a.endpoint != "" {
+	switch {
+	case a.endpoint != "":
 		return a.endpoint
+	case a.metadata != "":
+		return metadataName(a.metadata)
 	}
 	return absPath(a.dataDir)
 }
