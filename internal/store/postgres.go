@@ -69,7 +69,17 @@ type pgStore struct {
 	pool    *pgxpool.Pool
 	lg      *slog.Logger
 	timeout time.Duration
+	// txSlots bounds the open transactions to half the pool: a
+	// transaction's function may read outside it (the engine reads an
+	// archive's bytes while completing a job), which takes a second
+	// connection, so a pool full of transactions would wait for ever.
+	txSlots chan struct{}
 }
+
+// defaultMaxConns is the pool size when the URL sets no pool_max_conns:
+// pgxpool's default (4 on small machines) would allow 2 transactions at
+// once.
+const defaultMaxConns = 16
 
 // OpenPostgres opens the store in the PostgreSQL database at url (a
 // postgres:// URL or DSN as pgx accepts, with pgxpool's pool_* settings),
@@ -92,7 +102,11 @@ func OpenPostgres(url string, opts PostgresOptions) (*DB, error) {
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
-	p := &pgStore{lg: opts.Logger, timeout: cmp0(opts.Timeout, 30*time.Second)}
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = defaultMaxConns
+	}
+	p := &pgStore{lg: opts.Logger, timeout: cmp0(opts.Timeout, 30*time.Second),
+		txSlots: make(chan struct{}, max(cfg.MaxConns/2, 1))}
 	ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
 	defer cancel()
 	p.pool, err = pgxpool.NewWithConfig(ctx, cfg)
@@ -480,9 +494,24 @@ func (p *pgStore) update(s *DB, fn func(b *Batch) error) error {
 	}
 }
 
+// slot waits for a transaction slot (see txSlots) and returns its release.
+func (p *pgStore) slot(ctx context.Context) (func(), error) {
+	select {
+	case p.txSlots <- struct{}{}:
+		return func() { <-p.txSlots }, nil
+	case <-ctx.Done():
+		return nil, pgError("begin", ctx.Err())
+	}
+}
+
 func (p *pgStore) attempt(s *DB, fn func(b *Batch) error) error {
 	ctx, cancel := p.ctx()
 	defer cancel()
+	release, err := p.slot(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	tx, err := p.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
 	if err != nil {
 		return pgError("begin", err)
@@ -515,6 +544,11 @@ func (b *pgBatch) commit() error {
 func (b *pgBatch) commitOnce() error {
 	ctx, cancel := b.p.ctx()
 	defer cancel()
+	release, err := b.p.slot(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	tx, err := b.p.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
 	if err != nil {
 		return pgError("begin", err)
