@@ -102,7 +102,7 @@ func (e *Engine) commitArchive(v *vault.Record, a *vault.ArchiveRecord, extra fu
 		if err := b.SetRecord(k, a); err != nil {
 			return err
 		}
-		addRefs(b, a.Segments, k)
+		e.addRefs(b, a.Segments, k)
 		b.AddCounters(store.CounterKey(v.ID), 1, a.Size, a.Created)
 		if extra == nil {
 			return nil

@@ -125,7 +125,7 @@ func Open(dir string, opts *Options) (*Engine, error) {
 	e := &Engine{
 		opts:    o,
 		db:      db,
-		blobs:   &segStore{Store: blobs, db: db, lease: lease},
+		blobs:   newSegStore(blobs, db, lease, o),
 		entropy: newIDSource(epoch),
 		shared:  o.Metadata != "",
 		timers:  map[byte]timerHandler{},

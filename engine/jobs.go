@@ -120,7 +120,7 @@ func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*f
 			}
 		}
 		k := store.JobKey(v.ID, j.ID)
-		addRefs(b, j.Segments, k)
+		e.addRefs(b, j.Segments, k)
 		if j.Due.After(now) {
 			setTimer(b, j.Due, store.TimerJobComplete, k)
 		} else {
@@ -172,7 +172,7 @@ func (e *Engine) completeJob(b *store.Batch, v *vault.Record, j *job.Record, k [
 		}
 		j.Segments = []vault.Segment{seg}
 		j.Inventory.NextMarker = next
-		addRefs(b, j.Segments, k)
+		e.addRefs(b, j.Segments, k)
 		err = j.Succeed(now, size)
 	case j.Select != nil:
 		if ok, herr := b.Has(store.ArchiveKey(v.ID, j.Select.ArchiveKey)); herr != nil {
@@ -192,7 +192,7 @@ func (e *Engine) completeJob(b *store.Batch, v *vault.Record, j *job.Record, k [
 		dropRefs(b, j.Segments, k)
 		released = j.Segments
 		j.Segments, j.SegmentSize = segs, 0
-		addRefs(b, j.Segments, k)
+		e.addRefs(b, j.Segments, k)
 		err = j.Succeed(now, size)
 	}
 	if err != nil {

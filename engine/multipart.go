@@ -256,7 +256,7 @@ func (e *Engine) commitPart(r *request, uid ulid.ULID, idText string, rng multip
 			return err
 		}
 		dropRefs(b, old.Segments, k)
-		addRefs(b, rec2.Segments, k)
+		e.addRefs(b, rec2.Segments, k)
 		return nil
 	})
 	if err != nil {

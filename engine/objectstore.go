@@ -74,6 +74,15 @@ type ObjectStore struct {
 	// alone, never from what the store answers of an object. Default 1
 	// hour.
 	SweepInterval time.Duration
+	// IntentLifetime is, on a shared database (Options.Metadata), how long
+	// by the engines' Clocks the sweeps of all engines spare a segment
+	// being written: an engine records its intent to write a segment in
+	// the database before writing it, and the commit that first references
+	// the segment deletes the intent. It must exceed the longest upload
+	// plus the clocks' disagreement, or a sweep may delete a segment still
+	// being written; a writer that crashed leaves its segment for that
+	// long. Default 24 hours.
+	IntentLifetime time.Duration
 	// LeaseLifetime is how long, in real time, the engine keeps writing to
 	// the bucket without renewing its lease, and so how long another
 	// engine watches an abandoned lease before taking it over (a quarter
@@ -88,9 +97,10 @@ type ObjectStore struct {
 
 // Defaults of ObjectStore.
 const (
-	DefaultSweepInterval = time.Hour
-	DefaultLeaseLifetime = time.Minute
-	minLeaseLifetime     = 100 * time.Millisecond
+	DefaultSweepInterval  = time.Hour
+	DefaultIntentLifetime = 24 * time.Hour
+	DefaultLeaseLifetime  = time.Minute
+	minLeaseLifetime      = 100 * time.Millisecond
 )
 
 func (s *ObjectStore) bucketConfig() blob.BucketConfig {
@@ -115,6 +125,9 @@ func (s *ObjectStore) validate() error {
 	err := cfg.Validate()
 	if s.SweepInterval < 0 {
 		err = errors.Join(err, fmt.Errorf("ObjectStore.SweepInterval %v: must not be negative", s.SweepInterval))
+	}
+	if s.IntentLifetime < 0 {
+		err = errors.Join(err, fmt.Errorf("ObjectStore.IntentLifetime %v: must not be negative", s.IntentLifetime))
 	}
 	if s.LeaseLifetime < 0 || (s.LeaseLifetime > 0 && s.LeaseLifetime < minLeaseLifetime) {
 		err = errors.Join(err, fmt.Errorf("ObjectStore.LeaseLifetime %v: must be 0 (the default) or at least %v", s.LeaseLifetime, minLeaseLifetime))
@@ -297,7 +310,13 @@ func (e *Engine) sweep(interval time.Duration, stop <-chan struct{}) {
 // cluster recovering from a node's restart) can delay a deletion, never
 // cause one of a referenced segment. Nor is a segment of this engine's
 // uploads in flight a candidate (segStore.unsettled): timing cannot
-// guarantee that its metadata commits within an interval.
+// guarantee that its metadata commits within an interval; nor, on a shared
+// database, a segment with an intent younger than ObjectStore.IntentLifetime,
+// which another engine may be writing. An older intent's writer crashed:
+// its segment is a candidate, and the intent is deleted with it, or at
+// once when no segment is listed for it. The intents of referenced
+// segments that their first reference could not delete (see addRefs) are
+// deleted.
 func (e *Engine) sweepOnce(suspects map[ulid.ULID]bool) map[ulid.ULID]bool {
 	referenced := func(id blob.ID) (bool, error) {
 		p := store.SegRefPrefix(id)
@@ -312,14 +331,27 @@ func (e *Engine) sweepOnce(suspects map[ulid.ULID]bool) map[ulid.ULID]bool {
 		e.opts.Logger.Warn("sweep: listing segments", "err", err)
 		return suspects
 	}
+	// Intents are read after the listing and before the references: a
+	// listed segment's intent was committed before it was written, and is
+	// deleted only by its first reference or by its writer giving up.
+	writing, has, err := e.intents(ids)
+	if err != nil {
+		e.opts.Logger.Warn("sweep: reading intents", "err", err)
+		return suspects
+	}
 	next := map[ulid.ULID]bool{}
 	var garbage []vault.Segment
+	var done [][]byte // intents of referenced segments
 	for _, id := range ids {
 		used, err := referenced(id)
 		switch {
 		case err != nil:
 			e.opts.Logger.Warn("sweep: reading references", "segment", id, "err", err)
-		case used, e.blobs.isUnsettled(id):
+		case used:
+			if has[id] {
+				done = append(done, store.IntentKey(id))
+			}
+		case writing[id], e.blobs.isUnsettled(id):
 		case suspects[id]:
 			garbage = append(garbage, vault.Segment{ID: id})
 		default:
@@ -330,5 +362,55 @@ func (e *Engine) sweepOnce(suspects map[ulid.ULID]bool) map[ulid.ULID]bool {
 		e.opts.Logger.Info("sweep: deleting unreferenced segments", "count", len(garbage))
 		e.deleteUnreferenced(garbage)
 	}
+	e.deleteIntents(done)
 	return next
+}
+
+// intents returns the segments with an intent younger than
+// ObjectStore.IntentLifetime and those with any intent, and deletes the
+// older intents of segments not in listed: their writers crashed before
+// writing, or the deletion of their segment did not reach the intent.
+func (e *Engine) intents(listed []blob.ID) (young, has map[ulid.ULID]bool, err error) {
+	if !e.shared {
+		return nil, nil, nil
+	}
+	in := make(map[ulid.ULID]bool, len(listed))
+	for _, id := range listed {
+		in[id] = true
+	}
+	young, has = map[ulid.ULID]bool{}, map[ulid.ULID]bool{}
+	var stale [][]byte
+	cutoff := e.opts.Clock.Now().Add(-e.opts.ObjectStore.IntentLifetime)
+	p := store.IntentAll()
+	err = e.db.Scan(p, store.PrefixEnd(p), func(k, v []byte) (bool, error) {
+		id := store.IntentID(k)
+		has[id] = true
+		switch t, ok := store.IntentTime(v); {
+		case ok && t.After(cutoff):
+			young[id] = true
+		case !in[id]:
+			stale = append(stale, append([]byte(nil), k...))
+		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	e.deleteIntents(stale)
+	return young, has, nil
+}
+
+// deleteIntents deletes the intents at keys; one that stays is deleted by
+// a later sweep.
+func (e *Engine) deleteIntents(keys [][]byte) {
+	if len(keys) == 0 {
+		return
+	}
+	b := e.db.NewBatch()
+	for _, k := range keys {
+		b.Delete(k)
+	}
+	if err := b.Commit(); err != nil {
+		e.opts.Logger.Warn("sweep: deleting intents", "count", len(keys), "err", err)
+	}
 }

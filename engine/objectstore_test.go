@@ -749,6 +749,7 @@ func TestObjectStoreOptions(t *testing.T) {
 		{Options{ObjectStore: &ObjectStore{}}, []string{"Endpoint: required", "Bucket: required"}},
 		{Options{ObjectStore: &ObjectStore{Endpoint: "h:1", Bucket: "b", SweepInterval: -1, PartSize: 1}}, []string{"SweepInterval", "PartSize"}},
 		{Options{ObjectStore: &ObjectStore{Endpoint: "h:1", Bucket: "b", LeaseLifetime: time.Millisecond}}, []string{"LeaseLifetime"}},
+		{Options{ObjectStore: &ObjectStore{Endpoint: "h:1", Bucket: "b", IntentLifetime: -1}}, []string{"IntentLifetime"}},
 		{Options{ObjectStore: &ObjectStore{Endpoint: "h:1", Bucket: "b", LeaseLifetime: time.Second, LeaseRenewInterval: time.Second / 2}}, []string{"LeaseRenewInterval"}},
 		{Options{BackupInterval: time.Hour}, []string{"BackupInterval"}},
 		{Options{BackupsKept: -1}, []string{"BackupsKept"}},

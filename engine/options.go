@@ -192,6 +192,7 @@ func (o *Options) EnsureDefaults() *Options {
 	if c.ObjectStore != nil {
 		s := *c.ObjectStore
 		s.SweepInterval = cmp.Or(s.SweepInterval, DefaultSweepInterval)
+		s.IntentLifetime = cmp.Or(s.IntentLifetime, DefaultIntentLifetime)
 		s.LeaseLifetime = cmp.Or(s.LeaseLifetime, DefaultLeaseLifetime)
 		s.LeaseRenewInterval = cmp.Or(s.LeaseRenewInterval, s.LeaseLifetime/6)
 		c.ObjectStore = &s

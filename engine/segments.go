@@ -47,9 +47,18 @@ func (e *Engine) writeSegment(ctx context.Context, body io.Reader, limit int64, 
 	return vault.Segment{ID: id, Size: info.Size}, treehash.Root(info.Leaves), nil
 }
 
-func addRefs(b *store.Batch, segs []vault.Segment, owner []byte) {
+// addRefs records in b that owner references segs. On a shared database
+// it deletes their intents (see segStore.Create) in the same batch: a
+// referenced segment needs none, and b may be the first reference. The
+// intent of a segment written during b's transaction (a job's output)
+// stays, being newer than what the transaction reads on PostgreSQL; the
+// sweep deletes it.
+func (e *Engine) addRefs(b *store.Batch, segs []vault.Segment, owner []byte) {
 	for _, s := range segs {
 		b.Set(store.SegRefKey(s.ID, owner), nil)
+		if e.shared {
+			b.Delete(store.IntentKey(s.ID))
+		}
 	}
 }
 
@@ -89,10 +98,11 @@ func (e *Engine) deleteUnreferenced(segs []vault.Segment) {
 }
 
 // discardSegment deletes a segment that no metadata references. On a
-// shared database it leaves it to the sweep: a commit reported as failed
-// may have happened.
+// shared database it leaves it to the sweep, deleting only its intent: a
+// commit reported as failed may have happened.
 func (e *Engine) discardSegment(id ulid.ULID) {
 	if e.shared {
+		e.blobs.dropIntent(id)
 		return
 	}
 	if err := e.blobs.Delete(id); err != nil {

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"sync"
+
+	"github.com/firnstore/firn"
 
 	"github.com/firnstore/firn/internal/blob"
 	"github.com/firnstore/firn/internal/store"
@@ -29,6 +32,11 @@ type segStore struct {
 	*blob.Store
 	db    *store.DB
 	lease *lease // nil without an object store
+	// intents is set on a shared database: Create records an intent
+	// before writing a blob segment (see store.IntentKey).
+	intents bool
+	clock   firn.Clock
+	log     *slog.Logger
 
 	mu sync.Mutex
 	// unsettled holds, once trackUnsettled is called, the blob segments
@@ -36,6 +44,10 @@ type segStore struct {
 	// those of uploads in flight, which the sweep must spare however long
 	// their metadata takes to commit. Nil while not tracking.
 	unsettled map[blob.ID]struct{}
+}
+
+func newSegStore(blobs *blob.Store, db *store.DB, l *lease, o *Options) *segStore {
+	return &segStore{Store: blobs, db: db, lease: l, intents: o.Metadata != "", clock: o.Clock, log: o.Logger}
 }
 
 // trackUnsettled starts recording the segments created from now on, for
@@ -52,12 +64,23 @@ func (s *segStore) trackUnsettled() {
 
 // Create starts writing blob segment id, as blob.Store.Create does, and
 // records it as unsettled until the Writer fails or the segment is deleted
-// or found referenced.
+// or found referenced. On a shared database it first commits the intent to
+// write id, which the Writer's failure deletes, as does the first
+// reference to id (Engine.addRefs): the sweeps of other engines, which
+// know nothing of this one's unsettled segments, spare id meanwhile.
 func (s *segStore) Create(id blob.ID) (*segWriter, error) {
+	if s.intents {
+		b := s.db.NewBatch()
+		b.Set(store.IntentKey(id), store.IntentValue(s.clock.Now()))
+		if err := b.Commit(); err != nil {
+			return nil, err
+		}
+	}
 	s.setUnsettled(id, true)
 	w, err := s.Store.Create(id)
 	if err != nil {
 		s.setUnsettled(id, false)
+		s.dropIntent(id)
 		return nil, err
 	}
 	return &segWriter{Writer: w, s: s, id: id}, nil
@@ -104,8 +127,24 @@ func (s *segStore) settleReferenced(referenced func(blob.ID) (bool, error)) erro
 	return nil
 }
 
+// dropIntent deletes the intent to write segment id, on a shared database:
+// its writer gave up, so that the segment, if any of it was stored, is
+// garbage for the sweep. An intent left by a failure here expires (see
+// ObjectStore.IntentLifetime).
+func (s *segStore) dropIntent(id blob.ID) {
+	if !s.intents {
+		return
+	}
+	b := s.db.NewBatch()
+	b.Delete(store.IntentKey(id))
+	if err := b.Commit(); err != nil {
+		s.log.Warn("deleting the intent to write a segment", "segment", id, "err", err)
+	}
+}
+
 // segWriter is a blob.Writer whose segment its segStore stops recording as
-// unsettled when the Writer fails: nothing then remains to spare.
+// unsettled, and whose intent it deletes, when the Writer fails: nothing
+// then remains to spare.
 type segWriter struct {
 	*blob.Writer
 	s  *segStore
@@ -117,6 +156,7 @@ func (w *segWriter) Commit() (blob.Info, error) {
 	info, err := w.Writer.Commit()
 	if err != nil {
 		w.s.setUnsettled(w.id, false)
+		w.s.dropIntent(w.id)
 	}
 	return info, err
 }
@@ -125,6 +165,7 @@ func (w *segWriter) Commit() (blob.Info, error) {
 func (w *segWriter) Abort() error {
 	err := w.Writer.Abort()
 	w.s.setUnsettled(w.id, false)
+	w.s.dropIntent(w.id)
 	return err
 }
 
@@ -218,7 +259,8 @@ func (s *segStore) Verify(id blob.ID) error {
 // as failed may have happened, and then references the segment; Open
 // reclaims the segments that no record references. Nor does it delete an
 // object once the object store's lease is lost: the objects may be another
-// engine's now.
+// engine's now. On a shared database, a blob segment's intent, if any, is
+// deleted after the segment.
 func (s *segStore) Delete(id blob.ID) error {
 	if err := s.db.Failed(); err != nil {
 		return err
@@ -230,7 +272,15 @@ func (s *segStore) Delete(id blob.ID) error {
 			return err
 		}
 		defer s.setUnsettled(id, false)
-		return s.Store.Delete(id)
+		if err := s.Store.Delete(id); err != nil {
+			return err
+		}
+		if !s.intents {
+			return nil
+		}
+		b := s.db.NewBatch()
+		b.Delete(store.IntentKey(id))
+		return b.Commit()
 	}
 	b := s.db.NewBatch()
 	b.Delete(store.InlineKey(id))

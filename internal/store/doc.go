@@ -48,6 +48,9 @@
 //	                                         value), for idempotent deletes
 //	0x0c segmentID(16)                    -> the bytes of a small segment stored here
 //	                                         instead of in a blob file (since version 2)
+//	0x0d segmentID(16)                    -> intent to write a blob segment: when its
+//	                                         writer began, unix ns, 8 bytes big endian;
+//	                                         only on a shared database (IntentKey)
 //
 // IDs are ULIDs in their 16-byte binary form, so keys sort in creation
 // order and listings cost O(page). Accounts are the 12 ASCII digits. Times
@@ -59,7 +62,7 @@
 // (k BYTEA PRIMARY KEY, v BYTEA NOT NULL) holding whole keys and the same
 // record bytes as Pebble: firn_meta (0x01), firn_vault, firn_archive,
 // firn_segref, firn_upload, firn_part, firn_job, firn_account, firn_timer,
-// firn_tombstone, firn_inline. The counters (0x04) are firn_counters (k,
+// firn_tombstone, firn_inline, firn_intent. The counters (0x04) are firn_counters (k,
 // shard, archives, bytes, last_write): AddCounters adds to one of 64 rows
 // of its key, chosen at random, so that concurrent uploads to one vault
 // rarely touch the same row; reads sum them (Get and Scan return the sum

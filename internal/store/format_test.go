@@ -108,6 +108,8 @@ func TestFormatKeys(t *testing.T) {
 		{"tombstone.prefix", TombstonePrefix(id1)},
 		{"inline", InlineKey(id3)},
 		{"inline.all", InlineAll()},
+		{"intent", IntentKey(id3)},
+		{"intent.all", IntentAll()},
 	}))
 }
 
@@ -125,6 +127,9 @@ func TestFormatKeySplits(t *testing.T) {
 	}
 	if got := InlineID(InlineKey(id3)); got != id3 {
 		t.Errorf("InlineID = %x", got)
+	}
+	if got := IntentID(IntentKey(id3)); got != id3 {
+		t.Errorf("IntentID = %x", got)
 	}
 }
 
@@ -187,7 +192,14 @@ func TestFormatValues(t *testing.T) {
 		{"epoch", epoch},
 		{"counters.operand", encodeCounters(Counters{Archives: -1, Bytes: -5, LastWrite: t0.UnixNano()})},
 		{"counters.merged", merged},
+		{"intent", IntentValue(t0)},
 	}))
+	if got, ok := IntentTime(IntentValue(t0)); !ok || !got.Equal(t0) {
+		t.Errorf("IntentTime = %v, %v; want %v", got, ok, t0)
+	}
+	if _, ok := IntentTime([]byte{1}); ok {
+		t.Error("IntentTime accepts a value of one byte")
+	}
 	c, err := s.Counters(CounterKey(id1))
 	if want := (Counters{Archives: 2, Bytes: 1<<40 - 5, LastWrite: t0.UnixNano()}); err != nil || c != want {
 		t.Errorf("Counters = %+v, %v; want %+v", c, err, want)

@@ -16,6 +16,7 @@ const (
 	prefixTimer     = 0x0a
 	prefixTombstone = 0x0b
 	prefixInline    = 0x0c
+	prefixIntent    = 0x0d
 	accountIDLength = 12
 )
 

@@ -40,6 +40,7 @@ var pgTables = [...]string{
 	prefixTimer:     "firn_timer",
 	prefixTombstone: "firn_tombstone",
 	prefixInline:    "firn_inline",
+	prefixIntent:    "firn_intent",
 }
 
 // counterShards is how many rows hold the counters of one key: uploads add
