@@ -163,7 +163,7 @@ func openBlobs(dir string, o *Options) (*blob.Store, *blob.Bucket, *lease, error
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		s, err := blob.OpenS3(ctx, b, o.blobOptions())
+		s, err := blob.OpenS3Shared(ctx, b, o.blobOptions())
 		return s, b, nil, err
 	}
 	rec, err := readLocation(o.FS, dir)

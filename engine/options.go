@@ -81,7 +81,11 @@ type Options struct {
 	// requires; each rule holds across them, by the database's
 	// transactions. The data directory then holds only the local select
 	// output (see SelectOutput); backups are the database's own (Backup
-	// returns ErrMetadataInDatabase). Default "": Pebble in the data
+	// returns ErrMetadataInDatabase). Multipart uploads to the object
+	// store that a crashed engine abandons are not aborted at Open, as
+	// they could be another engine's in flight: give the bucket a
+	// lifecycle rule that aborts incomplete multipart uploads (after a
+	// day, say) where the store keeps them (AWS S3 and Ceph do). Default "": Pebble in the data
 	// directory, one engine at a time.
 	Metadata string
 

@@ -64,6 +64,19 @@ const (
 // most one Store may use a bucket and prefix at a time. It returns an error
 // if opts are invalid or the store fails.
 func OpenS3(ctx context.Context, b *Bucket, opts *Options) (*Store, error) {
+	return openS3(ctx, b, opts, true)
+}
+
+// OpenS3Shared is OpenS3 for a bucket and prefix that several Stores, in
+// as many processes, use at once: it aborts no multipart upload, as an
+// unfinished one may be another Store's in flight. Those a crash abandons
+// stay until the bucket's lifecycle rule (AbortIncompleteMultipartUpload)
+// removes them.
+func OpenS3Shared(ctx context.Context, b *Bucket, opts *Options) (*Store, error) {
+	return openS3(ctx, b, opts, false)
+}
+
+func openS3(ctx context.Context, b *Bucket, opts *Options, abort bool) (*Store, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -73,8 +86,10 @@ func OpenS3(ctx context.Context, b *Bucket, opts *Options) (*Store, error) {
 	}
 	o.EnsureDefaults()
 	be := &s3Backend{b: b, dir: b.key(segmentsDir)}
-	if err := be.abortIncomplete(ctx); err != nil {
-		return nil, err
+	if abort {
+		if err := be.abortIncomplete(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return newStore(be, o)
 }
