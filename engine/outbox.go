@@ -135,15 +135,26 @@ func (o *outbox) due(upper []byte) ([]outboxEntry, error) {
 // only the store's errors: a failed attempt is retried later.
 func (o *outbox) deliver(k, val []byte) error {
 	if o.n == nil {
-		return o.commit(func(b *store.Batch) { b.Delete(k) })
+		return o.commit(func(b *store.Batch) error { b.Delete(k); return nil })
 	}
 	_, _, id := store.TimerSplit(k)
 	retry := store.TimerKey(o.now().Add(notifyRetry).UnixNano(), store.TimerNotify, id)
-	if err := o.commit(func(b *store.Batch) { b.Delete(k); b.Set(retry, val) }); err != nil {
+	claimed := false
+	err := o.commit(func(b *store.Batch) error {
+		// Read in the transaction that moves it: of the engines sharing a
+		// database that found the entry due, one attempts it.
+		there, err := b.Has(k)
+		if claimed = there && err == nil; claimed {
+			b.Delete(k)
+			b.Set(retry, val)
+		}
+		return err
+	})
+	if err != nil || !claimed {
 		return err
 	}
 	var n Notification
-	err := store.DecodeRecord(val, (*store.OutboxEntry)(&n))
+	err = store.DecodeRecord(val, (*store.OutboxEntry)(&n))
 	if err == nil {
 		err = o.notify(n)
 	}
@@ -151,7 +162,7 @@ func (o *outbox) deliver(k, val []byte) error {
 		o.log.Warn("delivering notification", "topic", n.Topic, "id", n.ID, "err", err)
 		return nil
 	}
-	return o.commit(func(b *store.Batch) { b.Delete(retry) })
+	return o.commit(func(b *store.Batch) error { b.Delete(retry); return nil })
 }
 
 // notify calls the notifier; a panic is a failure.
@@ -166,17 +177,15 @@ func (o *outbox) notify(n Notification) (err error) {
 	return o.n.Notify(ctx, n)
 }
 
-// commit commits what write records, unless the outbox is closed.
-func (o *outbox) commit(write func(*store.Batch)) error {
+// commit commits what write records, with its reads, in one transaction
+// (store.DB.Update), unless the outbox is closed.
+func (o *outbox) commit(write func(*store.Batch) error) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.closed {
 		return errClosed
 	}
-	b := o.db.NewBatch()
-	defer b.Close()
-	write(b)
-	return b.Commit()
+	return o.db.Update(write)
 }
 
 // close cancels a Notify call in flight and ends the outbox's use of the
