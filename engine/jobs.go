@@ -109,8 +109,10 @@ func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*f
 	e.retrievalMu.Lock()
 	defer e.retrievalMu.Unlock()
 	var released []vault.Segment
+	initial := *j
 	err = e.write(func(b *store.Batch) error {
-		released = nil
+		// A job completed in a run the database retried is in progress again.
+		released, *j = nil, initial
 		if _, err := e.reread(b, v); err != nil {
 			return err
 		}

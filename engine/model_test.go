@@ -6,12 +6,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"maps"
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +21,9 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/engine"
+	"github.com/firnstore/firn/internal/miniotest"
 	"github.com/firnstore/firn/internal/model"
+	"github.com/firnstore/firn/internal/pgtest"
 	"github.com/firnstore/firn/internal/testkit"
 	"github.com/firnstore/firn/job"
 	"pgregory.net/rapid"
@@ -37,10 +41,44 @@ func TestModel(t *testing.T) {
 	if testing.Short() {
 		minSteps /= 10
 	}
+	runModel(t, minSteps, func(rt *rapid.T) *mdlMachine { return newMdlMachine(rt, 1, nil) })
+}
+
+// TestModelShared is TestModel for three engines on one PostgreSQL
+// database and one MinIO bucket: each call goes to an engine drawn at
+// random, and every answer must be the one model's. Its checks are fewer
+// (mdlSharedChecks), as each needs a database and PostgreSQL commits are
+// slower than Pebble's.
+func TestModelShared(t *testing.T) {
+	c := miniotest.Start(t)
+	// The flag is rapid's only knob for the number of checks; no engine
+	// test runs in parallel with this one.
+	if f := flag.Lookup("rapid.checks"); f.Value.String() == f.DefValue {
+		if err := flag.Set("rapid.checks", strconv.Itoa(mdlSharedChecks)); err != nil {
+			t.Fatal(err)
+		}
+		defer flag.Set("rapid.checks", f.DefValue)
+	}
+	runModel(t, 0, func(rt *rapid.T) *mdlMachine {
+		return newMdlMachine(rt, 3, func(o *engine.Options) {
+			o.Metadata = pgtest.NewDatabase(t)
+			o.ObjectStore = &engine.ObjectStore{Endpoint: c.Endpoint(0), Bucket: c.NewBucket(),
+				AccessKeyID: miniotest.AccessKey, SecretAccessKey: miniotest.SecretKey}
+		})
+	})
+}
+
+// mdlSharedChecks is the number of rapid checks of TestModelShared (five
+// times fewer with -short, as rapid does).
+const mdlSharedChecks = 20
+
+// runModel runs rapid checks of the machines that machine makes until at
+// least minSteps steps ran, and at least once.
+func runModel(t *testing.T, minSteps int, machine func(*rapid.T) *mdlMachine) {
 	steps := 0
-	for steps < minSteps && !t.Failed() {
+	for first := true; (first || steps < minSteps) && !t.Failed(); first = false {
 		rapid.Check(t, func(rt *rapid.T) {
-			mm := newMdlMachine(rt)
+			mm := machine(rt)
 			defer mm.close(rt)
 			mm.setup(rt)
 			acts := mm.actions()
@@ -57,6 +95,7 @@ func TestModel(t *testing.T) {
 			}
 			rt.Repeat(map[string]func(*rapid.T){"step": func(rt *rapid.T) {
 				steps++
+				mm.choose(rt)
 				acts[rapid.SampledFrom(ops).Draw(rt, "op")](rt)
 			}})
 		})
@@ -98,15 +137,17 @@ const (
 // mdlULID matches the IDs of the engine and of the model in outputs.
 var mdlULID = regexp.MustCompile(`\b[0-9A-HJKMNP-TV-Z]{26}\b`)
 
-// mdlMachine is one rapid check: the engine and the model on one clock,
+// mdlMachine is one rapid check: the engines and the model on one clock,
 // and what the test knows of the IDs they issued.
 type mdlMachine struct {
 	fs    vfs.FS
 	clock *testkit.Clock
 	opts  engine.Options
-	e     *engine.Engine
+	es    []*engine.Engine // on one state; nil while closed
+	e     *engine.Engine   // es[cur], which the next call goes to
+	cur   int
 	m     *model.Model
-	sent  *recorder // what the engine notified
+	sent  *recorder // what the engines notified
 
 	// e2m and m2e map the engine's IDs to the model's and back.
 	e2m, m2e map[string]string
@@ -124,34 +165,66 @@ type mdlMachine struct {
 // mdlRef is a model ID and the account and vault it was created in.
 type mdlRef struct{ Account, Vault, ID string }
 
-func newMdlMachine(rt *rapid.T) *mdlMachine {
+// newMdlMachine makes a machine of n engines; shared, when not nil, sets
+// the options that let them share one state.
+func newMdlMachine(rt *rapid.T, n int, shared func(*engine.Options)) *mdlMachine {
 	clock := testkit.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	mm := &mdlMachine{fs: vfs.NewMem(), clock: clock, sent: &recorder{}, e2m: map[string]string{}, m2e: map[string]string{},
 		sizes: map[string]int{}, partSize: map[string]int64{}, parts: map[string]map[int64][]byte{}}
 	mm.opts = engine.Options{Clock: clock, FS: mm.fs, MaxVaults: mdlMaxVaults, MaxArchiveSize: mdlMaxArchiveSize,
 		TickInterval: time.Hour, JobTiming: mdlTiming, LimitExpedited: rapid.Bool().Draw(rt, "LimitExpedited"),
 		FreeTierBytesPerDay: mdlFreeTier, Notifier: mm.sent}
+	if shared != nil {
+		shared(&mm.opts)
+	}
 	mm.m = model.New(model.Options{Clock: clock, MaxVaults: mdlMaxVaults, MaxArchiveSize: mdlMaxArchiveSize,
 		JobTiming: mdlTiming, LimitExpedited: mm.opts.LimitExpedited, FreeTierBytesPerDay: mdlFreeTier})
-	mm.open(rt)
+	mm.es = make([]*engine.Engine, n)
+	for i := range n {
+		mm.open(rt, i)
+	}
+	mm.e = mm.es[0]
 	return mm
 }
 
-func (mm *mdlMachine) open(rt *rapid.T) {
-	e, err := engine.Open("model", &mm.opts)
+// choose draws the engine of the next step's calls. A millisecond passes
+// when it changes: engines issue IDs in order within one millisecond of
+// the clock, not across engines, and listings follow the IDs' order.
+func (mm *mdlMachine) choose(rt *rapid.T) {
+	if len(mm.es) == 1 {
+		return
+	}
+	if i := rapid.IntRange(0, len(mm.es)-1).Draw(rt, "engine"); i != mm.cur {
+		mm.clock.Advance(time.Millisecond)
+		mm.cur, mm.e = i, mm.es[i]
+	}
+}
+
+// open opens engine i, in a data directory of its own.
+func (mm *mdlMachine) open(rt *rapid.T, i int) {
+	e, err := engine.Open(fmt.Sprintf("model%d", i), &mm.opts)
 	if err != nil {
 		rt.Logf("engine.Open: %v", err)
 		rt.Fatalf("engine.Open failed")
 	}
-	mm.e = e
+	mm.es[i] = e
 }
 
+// close checks and closes every engine.
 func (mm *mdlMachine) close(rt *rapid.T) {
-	if mm.e == nil {
+	for i := range mm.es {
+		mm.closeOne(rt, i)
+	}
+	mm.e = nil
+}
+
+// closeOne checks and closes engine i.
+func (mm *mdlMachine) closeOne(rt *rapid.T, i int) {
+	e := mm.es[i]
+	if e == nil {
 		return
 	}
-	e := mm.e
-	mm.e = nil
+	mm.es[i] = nil
 	// Delivered before Close, which would leave a delivery in flight to be
 	// repeated after the reopen.
 	err := e.DeliverNotifications(context.Background())
@@ -578,15 +651,19 @@ func (mm *mdlMachine) actions() map[string]func(*rapid.T) {
 			// monotonic entropy does not ensure that, so a millisecond
 			// passes.
 			mm.clock.Advance(time.Millisecond)
-			mm.close(rt)
-			mm.open(rt)
+			mm.closeOne(rt, mm.cur)
+			mm.open(rt, mm.cur)
+			mm.e = mm.es[mm.cur]
 		},
 		"Notifications": func(rt *rapid.T) {
 			// A notification is delivered once the job's completion is
-			// recorded; DeliverNotifications waits for that.
+			// recorded; DeliverNotifications waits for that, on every
+			// engine, as any may be delivering.
 			mm.tick(rt)
-			if err := mm.e.DeliverNotifications(context.Background()); err != nil {
-				rt.Fatalf("DeliverNotifications: %v", err)
+			for _, e := range mm.es {
+				if err := e.DeliverNotifications(context.Background()); err != nil {
+					rt.Fatalf("DeliverNotifications: %v", err)
+				}
 			}
 			var got []model.Notification
 			mm.sent.mu.Lock()

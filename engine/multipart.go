@@ -348,6 +348,18 @@ func (e *Engine) completeUpload(v *vault.Record, uid ulid.ULID, in *firn.Complet
 		if parts, segs, err = e.loadParts(v.ID, &rec.Upload); err != nil {
 			return nil, err
 		}
+		// Another engine may have completed or aborted the upload, dropping
+		// its parts, between the two reads: judged on the parts, it would
+		// have none.
+		if e.shared {
+			again, err := e.loadUpload(v, uid, in.UploadId)
+			if err != nil {
+				return nil, err
+			}
+			if again.State != rec.State {
+				return nil, errStale
+			}
+		}
 	}
 	next, err := rec.Complete(parts, in.ArchiveSize, *sum, e.newID(), e.now())
 	if err != nil {
