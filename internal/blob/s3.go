@@ -64,7 +64,7 @@ const (
 // most one Store may use a bucket and prefix at a time. It returns an error
 // if opts are invalid or the store fails.
 func OpenS3(ctx context.Context, b *Bucket, opts *Options) (*Store, error) {
-	return openS3(ctx, b, opts, true)
+	return openS3Store(ctx, b, opts, true)
 }
 
 // OpenS3Shared is OpenS3 for a bucket and prefix that several Stores, in
@@ -73,10 +73,10 @@ func OpenS3(ctx context.Context, b *Bucket, opts *Options) (*Store, error) {
 // stay until the bucket's lifecycle rule (AbortIncompleteMultipartUpload)
 // removes them.
 func OpenS3Shared(ctx context.Context, b *Bucket, opts *Options) (*Store, error) {
-	return openS3(ctx, b, opts, false)
+	return openS3Store(ctx, b, opts, false)
 }
 
-func openS3(ctx context.Context, b *Bucket, opts *Options, abort bool) (*Store, error) {
+func openS3Store(ctx context.Context, b *Bucket, opts *Options, abort bool) (*Store, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
