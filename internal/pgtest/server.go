@@ -341,7 +341,11 @@ func (s *Server) kill() {
 	if proc == nil {
 		return
 	}
+	// Stopped, the postmaster forks no child that the list would miss.
+	syscall.Kill(proc.Pid, syscall.SIGSTOP)
+	kids := children(proc.Pid)
 	syscall.Kill(-proc.Pid, syscall.SIGKILL)
+	killAll(kids)
 	<-exited
 }
 
