@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,10 +24,10 @@ const shutdownGrace = 30 * time.Second
 
 func (a *app) serveCmd() *cobra.Command {
 	var (
-		addr, account, credsFile, logLevel, timing string
-		backupInterval, bodyIdle                   time.Duration
-		reserve                                    = byteSize(engine.DefaultFreeSpaceReserve)
-		metaReserve                                byteSize
+		addr, account, credsFile, logLevel, timing, metadata string
+		backupInterval, bodyIdle                             time.Duration
+		reserve                                              = byteSize(engine.DefaultFreeSpaceReserve)
+		metaReserve                                          byteSize
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -72,6 +73,7 @@ restart it once space is freed: nothing acknowledged is lost.`,
 				return usagef("--log-level %q: use debug, info, warn or error", logLevel)
 			}
 			opts := &engine.Options{
+				Metadata:  metadata,
 				AccountID: account,
 				Region:    a.region,
 				Logger:    slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level})),
@@ -109,6 +111,7 @@ restart it once space is freed: nothing acknowledged is lost.`,
 		}),
 	}
 	f := cmd.Flags()
+	f.StringVar(&metadata, "metadata", os.Getenv("FIRN_METADATA"), "PostgreSQL URL to keep the metadata in, shared by any number of servers (needs --s3-endpoint and --s3-bucket)")
 	f.StringVar(&addr, "addr", "127.0.0.1:9000", "host:port to listen on; port 0 picks a free one")
 	f.StringVar(&account, "account", engine.DefaultAccountID, `the server's own 12-digit account: what "-" means for unsigned requests, and the account of keys without aws_account_id`)
 	f.StringVar(&credsFile, "credentials", "", "credentials file: require SigV4 signatures by its keys (format below)")
