@@ -3,7 +3,9 @@ package engine_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -64,13 +66,20 @@ func TestSharedDatabaseRestart(t *testing.T) {
 	for _, w := range ws {
 		wg.Go(func() { w.run(&ph, stop) })
 	}
+	failed := func() bool {
+		for _, w := range ws {
+			if w.failed.Load() != nil {
+				return true
+			}
+		}
+		return false
+	}
 	// waitCalls waits until every worker has made n more calls wholly in
 	// the current phase, or one has failed.
 	waitCalls := func(n int) {
-		t.Helper()
 		for _, w := range ws {
 			target := w.inPhase.Load() + int64(n)
-			for w.inPhase.Load() < target && w.failed.Load() == nil {
+			for w.inPhase.Load() < target && !failed() {
 				time.Sleep(10 * time.Millisecond)
 			}
 		}
@@ -89,7 +98,7 @@ func TestSharedDatabaseRestart(t *testing.T) {
 		ph.change(phaseChanging)
 		srv.Restart()
 		ph.change(phaseUp)
-		if t.Failed() {
+		if t.Failed() || failed() {
 			break
 		}
 	}
@@ -227,9 +236,9 @@ func (w *restartWorker) run(ph *phases, stop <-chan struct{}) {
 			time.Sleep(20 * time.Millisecond)
 		}
 		if after := ph.load(); after != before {
-			// Straddled a change: anything but an unavailable database
-			// is still wrong.
-			if err != nil && firn.CodeOf(err) != firn.CodeServiceUnavailable {
+			// Straddled a change: anything but an unavailable database,
+			// or a job output cut off by it, is still wrong.
+			if err != nil && firn.CodeOf(err) != firn.CodeServiceUnavailable && !errors.Is(err, errBody) {
 				w.fail(fmt.Errorf("call %d, %s, as the database went down or up: %w", n, what, err))
 				return
 			}
@@ -238,7 +247,7 @@ func (w *restartWorker) run(ph *phases, stop <-chan struct{}) {
 		switch before & 3 {
 		case phaseUp:
 			if err != nil {
-				w.fail(fmt.Errorf("call %d, %s, with the database up: %w", n, what, err))
+				w.fail(fmt.Errorf("call %d, %s, with the database up: %w (cause: %v)", n, what, err, errors.Unwrap(err)))
 				return
 			}
 		case phaseDown:
@@ -329,5 +338,18 @@ func (w *restartWorker) retrieve(ctx context.Context, id string) ([]byte, error)
 		return nil, err
 	}
 	w.jobs = append(w.jobs, j.JobId)
-	return readOutput(ctx, w.e, w.vault, j.JobId)
+	o, err := w.e.GetJobOutput(ctx, &firn.GetJobOutputInput{VaultName: w.vault, JobId: j.JobId})
+	if err != nil {
+		return nil, err
+	}
+	defer o.Body.Close()
+	b, err := io.ReadAll(o.Body)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errBody, err)
+	}
+	return b, nil
 }
+
+// errBody marks a failure while reading a job's output, after
+// GetJobOutput answered: the stream has no error code to carry.
+var errBody = errors.New("reading the job output")
