@@ -87,7 +87,16 @@ func TestServer(t *testing.T) {
 	if _, err := conn.Exec(ctx, "INSERT INTO kv VALUES ('b', 'y')"); err != nil {
 		t.Fatal(err)
 	}
+	var backend int
+	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&backend); err != nil {
+		t.Fatal(err)
+	}
 	s.Kill()
+	// Gone with the postmaster, as in a crash: a backend left to notice
+	// its death could still commit.
+	if _, _, alive := readStat(fmt.Sprintf("/proc/%d/stat", backend)); alive {
+		t.Fatalf("backend %d outlived Kill", backend)
+	}
 	if err := conn.Ping(ctx); err == nil {
 		t.Fatal("Ping succeeded on a killed server")
 	}

@@ -209,8 +209,12 @@ func (s *Server) run() error {
 	go func() {
 		// Pdeathsig comes when the thread that started the process ends,
 		// not the process: this goroutine keeps its thread until the
-		// server exits.
+		// server exits. It then gives the thread back rather than end it
+		// locked, which would end the thread: the children that other
+		// code started from it earlier (MinIO's nodes, with Pdeathsig of
+		// their own) would be killed.
 		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
 		err := cmd.Start()
 		started <- err
 		if err == nil {
@@ -341,7 +345,11 @@ func (s *Server) kill() {
 	if proc == nil {
 		return
 	}
+	// Stopped, the postmaster forks no child that the list would miss.
+	syscall.Kill(proc.Pid, syscall.SIGSTOP)
+	kids := children(proc.Pid)
 	syscall.Kill(-proc.Pid, syscall.SIGKILL)
+	killAll(kids)
 	<-exited
 }
 
