@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"github.com/firnstore/firn/internal/store"
 	"io"
 
 	"github.com/firnstore/firn/treehash"
@@ -97,6 +98,10 @@ func (m *multiReader) next() error {
 	pt := m.parts[0]
 	m.parts = m.parts[1:]
 	r, err := m.blobs.Open(pt.id)
+	if errors.Is(err, store.ErrUnavailable) {
+		// An inline segment's bytes are in the database.
+		return ioError(err)
+	}
 	if err != nil {
 		return err
 	}
