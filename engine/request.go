@@ -271,6 +271,11 @@ func (e *Engine) lockVault(acct, name string, mode lockMode) (*vault.Record, fun
 	} else {
 		l.RLock()
 	}
+	if e.shared {
+		// Another engine may replace it whatever the lock: the
+		// transaction that commits reads it again (reread).
+		return v, unlock, nil
+	}
 	v2, err := e.loadVault(acct, name)
 	if err != nil {
 		unlock()

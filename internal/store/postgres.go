@@ -51,8 +51,11 @@ const counterShards = 64
 const (
 	// pgAttempts bounds the runs of an Update's transaction.
 	pgAttempts = 40
-	// pgScanPage is how many rows a scan reads per query.
-	pgScanPage = 512
+	// pgScanPage is the most rows a scan reads per query. Its first query
+	// reads pgFirstPage, and each next one twice as many, as most scans
+	// stop early (a listing's page, an existence check).
+	pgScanPage  = 512
+	pgFirstPage = 16
 )
 
 // PostgresOptions configure OpenPostgres.
@@ -370,16 +373,17 @@ func pgScan(pc pager, q querier, lower, upper []byte, fn func(k, v []byte) (bool
 // pgScanTable scans [from, to) of the table of prefix p; the counters'
 // values are their sums, encoded as in Pebble.
 func pgScanTable(pc pager, q querier, p byte, from, to []byte, fn func(k, v []byte) (bool, error)) (bool, error) {
-	query := `SELECT k, v FROM ` + pgTables[p] + ` WHERE k >= $1 AND k < $2 ORDER BY k LIMIT ` + fmt.Sprint(pgScanPage)
+	query := `SELECT k, v FROM ` + pgTables[p] + ` WHERE k >= $1 AND k < $2 ORDER BY k LIMIT $3`
 	if p == prefixCounters {
 		query = `SELECT k, CAST(SUM(archives) AS BIGINT), CAST(SUM(bytes) AS BIGINT), CAST(MAX(last_write) AS BIGINT)
-			FROM firn_counters WHERE k >= $1 AND k < $2 GROUP BY k ORDER BY k LIMIT ` + fmt.Sprint(pgScanPage)
+			FROM firn_counters WHERE k >= $1 AND k < $2 GROUP BY k ORDER BY k LIMIT $3`
 	}
 	type kv struct{ k, v []byte }
-	page := make([]kv, 0, pgScanPage)
+	page := make([]kv, 0, pgFirstPage)
+	limit := pgFirstPage
 	for {
 		ctx, cancel := pc.page()
-		rows, err := q.Query(ctx, query, from, to)
+		rows, err := q.Query(ctx, query, from, to, limit)
 		if err != nil {
 			cancel()
 			return false, pgError("scan", err)
@@ -411,10 +415,11 @@ func pgScanTable(pc pager, q querier, p byte, from, to []byte, fn func(k, v []by
 				return false, err
 			}
 		}
-		if len(page) < pgScanPage {
+		if len(page) < limit {
 			return true, nil
 		}
 		from = append(page[len(page)-1].k, 0)
+		limit = min(2*limit, pgScanPage)
 	}
 }
 
