@@ -62,13 +62,16 @@
 // (k BYTEA PRIMARY KEY, v BYTEA NOT NULL) holding whole keys and the same
 // record bytes as Pebble: firn_meta (0x01), firn_vault, firn_archive,
 // firn_segref, firn_upload, firn_part, firn_job, firn_account, firn_timer,
-// firn_tombstone, firn_inline, firn_intent. The counters (0x04) are firn_counters (k,
-// shard, archives, bytes, last_write): AddCounters adds to one of 64 rows
-// of its key, chosen at random, so that concurrent uploads to one vault
-// rarely touch the same row; reads sum them (Get and Scan return the sum
-// encoded as Pebble's merge would). firn_schema holds SchemaVersion, which
-// OpenPostgres checks, beside FormatVersion, which it checks as Open does.
-// Scans go table by table in key order, a page (512 rows) per query.
+// firn_tombstone, firn_inline, firn_intent. The counters (0x04) are
+// firn_counters (k, shard, archives, bytes, last_write): a commit adds to
+// one of 64 rows of its key, each open transaction of a store to a row of
+// its own, and stores of successive epochs to disjoint rows (as long as
+// fewer than 64 / (pool size / 2) are open), so that concurrent uploads to
+// one vault do not update one row; reads sum them (Get and Scan return the
+// sum encoded as Pebble's merge would). firn_schema holds SchemaVersion,
+// which OpenPostgres checks, beside FormatVersion, which it checks as Open
+// does. Scans go table by table in key order, 16 rows in the first query
+// and twice as many in each next, up to 512.
 //
 // A table per prefix matters on PostgreSQL: its serializable isolation
 // tracks reads by index page, so one index for every key would make an

@@ -29,5 +29,8 @@ func (s *DB) NextEpoch() (uint64, error) {
 		b.Set(EpochKey(), binary.AppendUvarint(nil, n))
 		return nil
 	})
+	if err == nil && s.pg != nil {
+		s.pg.setShardBase(n)
+	}
 	return n, err
 }

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -43,9 +44,10 @@ var pgTables = [...]string{
 	prefixIntent:    "firn_intent",
 }
 
-// counterShards is how many rows hold the counters of one key: uploads add
-// to a random one, so concurrent uploads to a vault rarely update the same
-// row (which one of them would have to retry), and a read sums them.
+// counterShards is how many rows hold the counters of one key, which a
+// read sums: each open transaction of a store adds to a row of its own
+// (see pgStore.shards), so concurrent uploads to a vault do not update one
+// row, which all but one of them would have to retry.
 const counterShards = 64
 
 const (
@@ -78,6 +80,12 @@ type pgStore struct {
 	// archive's bytes while completing a job), which takes a second
 	// connection, so a pool full of transactions would wait for ever.
 	txSlots chan struct{}
+	// shards holds the counter shards this store's transactions add to,
+	// one per transaction slot, so that its concurrent transactions never
+	// update one counter row; shardBase places them apart from other
+	// stores' (see setShardBase).
+	shards    chan int
+	shardBase atomic.Int64
 }
 
 // defaultMaxConns is the pool size when the URL sets no pool_max_conns:
@@ -109,8 +117,13 @@ func OpenPostgres(url string, opts PostgresOptions) (*DB, error) {
 	if !strings.Contains(url, "pool_max_conns") {
 		cfg.MaxConns = defaultMaxConns
 	}
+	slots := int(max(cfg.MaxConns/2, 1))
 	p := &pgStore{lg: opts.Logger, timeout: cmp0(opts.Timeout, 30*time.Second),
-		txSlots: make(chan struct{}, max(cfg.MaxConns/2, 1))}
+		txSlots: make(chan struct{}, slots), shards: make(chan int, slots)}
+	for i := range slots {
+		p.shards <- i
+	}
+	p.setShardBase(rand.Uint64())
 	ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
 	defer cancel()
 	p.pool, err = pgxpool.NewWithConfig(ctx, cfg)
@@ -480,6 +493,16 @@ func (p *pgStore) counters(key []byte) (Counters, error) {
 	return pgCounters(ctx, p.pool, key)
 }
 
+// setShardBase places this store's counter shards (see shards) by n,
+// distinct for each store open on the database (its epoch, see
+// NextEpoch): stores whose n differ by less than counterShards / slots
+// add to disjoint rows.
+func (p *pgStore) setShardBase(n uint64) {
+	slots := uint64(cap(p.shards))
+	groups := max(counterShards/slots, 1)
+	p.shardBase.Store(int64(n % groups * slots))
+}
+
 // update is DB.Update.
 func (p *pgStore) update(s *DB, fn func(b *Batch) error) error {
 	var err error
@@ -566,9 +589,12 @@ func (b *pgBatch) commitOnce() error {
 // apply sends the batch's writes in one round trip and commits.
 func (b *pgBatch) apply(ctx context.Context, tx pgx.Tx) error {
 	if len(b.ops) > 0 {
+		shard := <-b.p.shards
+		defer func() { b.p.shards <- shard }()
+		shard += int(b.p.shardBase.Load())
 		var q pgx.Batch
 		for _, op := range b.ops {
-			if err := queue(&q, op); err != nil {
+			if err := queue(&q, op, shard); err != nil {
 				return err
 			}
 		}
@@ -582,13 +608,13 @@ func (b *pgBatch) apply(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-func queue(q *pgx.Batch, op pgOp) error {
+func queue(q *pgx.Batch, op pgOp, shard int) error {
 	switch op.kind {
 	case opCounters:
 		q.Queue(`INSERT INTO firn_counters (k, shard, archives, bytes, last_write) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (k, shard) DO UPDATE SET archives = firn_counters.archives + excluded.archives,
 			bytes = firn_counters.bytes + excluded.bytes, last_write = GREATEST(firn_counters.last_write, excluded.last_write)`,
-			op.key, rand.N(counterShards), op.c.Archives, op.c.Bytes, op.c.LastWrite)
+			op.key, shard%counterShards, op.c.Archives, op.c.Bytes, op.c.LastWrite)
 		return nil
 	case opDeleteRange:
 		queueDeleteRange(q, op.key, op.val)
