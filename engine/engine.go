@@ -1,11 +1,16 @@
 // Package engine is Firn's in-process Glacier engine: it implements
-// firn.Glacier over a Pebble metadata store and a blob store for archive
-// bytes, both on one vfs.FS.
+// firn.Glacier over a metadata store and a blob store for archive bytes:
+// by default both on one vfs.FS (Pebble and segment files); the bytes may
+// be in an S3-compatible object store (Options.ObjectStore), and the
+// metadata in PostgreSQL (Options.Metadata), which any number of engines
+// then share.
 //
 // Every operation validates its input, loads the state it needs, applies
-// the domain rules, and commits exactly one synced Pebble batch; archive
-// bytes are made durable before the metadata that references them. Bad input
-// changes nothing. An *Engine is safe for concurrent use.
+// the domain rules, and commits exactly one synced transaction (a Pebble
+// batch, or a SERIALIZABLE PostgreSQL transaction that also holds the reads
+// its rules were decided on); archive bytes are made durable before the
+// metadata that references them. Bad input changes nothing. An *Engine is
+// safe for concurrent use.
 //
 // # A full disk
 //
