@@ -34,6 +34,54 @@ func TestSharedTimers(t *testing.T) {
 	t.Run("Jobs", func(t *testing.T) { testSharedJobs(t, c) })
 	t.Run("Expiry", func(t *testing.T) { testSharedExpiry(t, c) })
 	t.Run("DeadClaimer", func(t *testing.T) { testSharedDeadClaimer(t, c) })
+	t.Run("InventoryCadence", func(t *testing.T) { testSharedInventory(t, c) })
+}
+
+// testSharedInventory: with a daily inventory cadence, the engines that
+// find an inventory due at once take it once between them: every engine
+// then describes the vault alike, and its record holds one snapshot.
+func testSharedInventory(t *testing.T, c *miniotest.Cluster) {
+	ctx := context.Background()
+	g := openSharedGroupWith(t, c, func(o *Options) { o.InventoryInterval = 24 * time.Hour })
+	if _, err := g.es[0].CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
+		t.Fatal(err)
+	}
+	var size, n int64 = 0, 6
+	for i := range n {
+		body := bytes.Repeat([]byte{byte(i)}, 100+int(i))
+		size += int64(len(body))
+		if _, err := g.es[i%3].UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for day := 1; day <= 2; day++ {
+		g.clock.Advance(24*time.Hour + time.Minute)
+		got := make([]*firn.DescribeVaultOutput, 3)
+		g.all(func(i int, e *Engine) {
+			d, err := e.DescribeVault(ctx, &firn.DescribeVaultInput{VaultName: "v"})
+			if err != nil {
+				t.Errorf("day %d, engine %d: DescribeVault: %v", day, i, err)
+			}
+			got[i] = d
+		})
+		if t.Failed() {
+			return
+		}
+		for i, d := range got {
+			if d.NumberOfArchives != n || d.SizeInBytes != size || !d.LastInventoryDate.Equal(got[0].LastInventoryDate) || d.LastInventoryDate.IsZero() {
+				t.Errorf("day %d, engine %d: %d archives, %d bytes, inventory of %v; want %d, %d, the same date on every engine (%v)",
+					day, i, d.NumberOfArchives, d.SizeInBytes, d.LastInventoryDate, n, size, got[0].LastInventoryDate)
+			}
+		}
+		if v := vaultRecord(t, g.es[day%3], "v"); len(v.Segments) != 1 {
+			t.Errorf("day %d: the vault record holds %d inventory snapshots, want 1", day, len(v.Segments))
+		}
+		// A write, so that the next day's inventory is due again.
+		if _, err := g.es[day%3].UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader([]byte("more"))}); err != nil {
+			t.Fatal(err)
+		}
+		n, size = n+1, size+4
+	}
 }
 
 // sharedTiming gives every tier one exact delay, so that the test knows
@@ -89,6 +137,12 @@ type sharedGroup struct {
 // bucket of c; engine i notifies notifiers[i] if given and not nil.
 func openSharedGroup(t *testing.T, c *miniotest.Cluster, notifiers ...Notifier) *sharedGroup {
 	t.Helper()
+	return openSharedGroupWith(t, c, nil, notifiers...)
+}
+
+// openSharedGroupWith is openSharedGroup with options that set changes.
+func openSharedGroupWith(t *testing.T, c *miniotest.Cluster, set func(*Options), notifiers ...Notifier) *sharedGroup {
+	t.Helper()
 	url, bucket := pgtest.NewDatabase(t), c.NewBucket()
 	g := &sharedGroup{clock: testkit.NewClock(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC))}
 	for i := range 3 {
@@ -97,13 +151,17 @@ func openSharedGroup(t *testing.T, c *miniotest.Cluster, notifiers ...Notifier) 
 		if i < len(notifiers) && notifiers[i] != nil {
 			n = notifiers[i]
 		}
-		e, err := Open(t.TempDir(), &Options{
+		o := &Options{
 			Metadata: url,
 			ObjectStore: &ObjectStore{Endpoint: c.Endpoint(i), Bucket: bucket,
 				AccessKeyID: miniotest.AccessKey, SecretAccessKey: miniotest.SecretKey},
 			FS: vfs.NewMem(), Clock: g.clock, Notifier: n, JobTiming: sharedTiming,
 			TickInterval: time.Hour, Logger: slog.New(slog.DiscardHandler),
-		})
+		}
+		if set != nil {
+			set(o)
+		}
+		e, err := Open(t.TempDir(), o)
 		if err != nil {
 			t.Fatalf("engine %d: %v", i, err)
 		}
