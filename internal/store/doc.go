@@ -58,6 +58,15 @@
 //
 // # PostgreSQL
 //
+// Both backends hold the same ordered keyspace and the same records, read
+// and written through the same API (Reader, Batch, Update): the engine has
+// one code path, the format one home and one set of golden files, and a
+// rule is checked the same way on both. Tables per record type, with
+// columns for their members, were the alternative: they would let the
+// database index and check more, but every record would have two encodings
+// and every operation two implementations. The key-value view costs
+// PostgreSQL nothing it needs here: every query is by key or key range.
+//
 // OpenPostgres keeps the keyspace in tables, one per key prefix, each
 // (k BYTEA PRIMARY KEY, v BYTEA NOT NULL) holding whole keys and the same
 // record bytes as Pebble: firn_meta (0x01), firn_vault, firn_archive,
@@ -104,10 +113,17 @@
 // connection found closed); the pool reconnects once the database is back.
 // There is no failed state: DB.Failed is always nil.
 //
+// A scan outside a transaction (DB.Scan) reads each page in a query of its
+// own, so that a long one (an inventory) holds no transaction open; each
+// page sees the state as of its query. The pool has 16 connections unless
+// the URL sets pool_max_conns, and at most half of them hold a transaction
+// at a time: a transaction's function may read outside it, on a second
+// connection, which a pool full of transactions would never free.
+//
 // What Pebble's store keeps in memory it does not keep on PostgreSQL,
 // where other engines write too: the cache of vault records is off (every
 // Get reads the database), and NextTimer never knows the next timer, so
-// that the engine scans the timers at each tick.
+// that the engine asks the database at each tick whether one is due.
 //
 // # Records
 //
