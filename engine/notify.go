@@ -29,21 +29,26 @@ type Notification struct {
 // from a goroutine of its own, never inside an operation, one call at a
 // time; first attempts follow the order of completion. A call that returns
 // an error or panics is tried again a minute of Options.Clock after it
-// began, until one returns nil, after a reopen too: delivery is at least
+// began, then after 2, 4, ... minutes up to an hour between attempts, until
+// one returns nil, after a reopen too: delivery is at least
 // once, and Notification.ID tells a repeat. ctx is canceled after 30 s of
 // real time and by Close, which does not wait for a call that ignores it:
 // that call's result is lost, and its notification is tried again once the
 // engine is reopened (while the call runs, an engine reopened with the
 // same Notifier may call it too). Engines sharing a database
 // (Options.Metadata) deliver each notification through one of them, whose
-// Notifier is called; if that engine dies mid-call, another tries again a
-// minute of Options.Clock after the call began.
+// Notifier is called; if that engine dies mid-call, another tries again
+// when the call's retry is due.
 type Notifier interface {
 	Notify(ctx context.Context, n Notification) error
 }
 
-// notifyRetry is how long after a failed delivery it is tried again.
-const notifyRetry = time.Minute
+// notifyRetry is how long after a first failed delivery it is tried again;
+// each further failure doubles the delay, up to notifyMaxRetry.
+const (
+	notifyRetry    = time.Minute
+	notifyMaxRetry = time.Hour
+)
 
 // scheduleNotifications records in b one outbox entry per topic to notify
 // of j's completion: the job's own SNSTopic, and the vault's topic if its

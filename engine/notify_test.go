@@ -284,6 +284,38 @@ func TestNotifierFailure(t *testing.T) {
 	}
 }
 
+// TestNotifierBackoff checks that a notification that keeps failing is
+// retried 1, 2, 4, ... minutes after each attempt, an hour apart at most.
+func TestNotifierBackoff(t *testing.T) {
+	clock := firntest.NewClock(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC))
+	r := &recorder{before: func(context.Context, int) error {
+		return errors.New("NotFound: topic does not exist")
+	}}
+	e := openNotifying(t, vfs.NewMem(), clock, r)
+	defer e.Close()
+	if _, err := e.CreateVault(t.Context(), &firn.CreateVaultInput{VaultName: "v"}); err != nil {
+		t.Fatal(err)
+	}
+	initiateNotifying(t, e)
+	clock.Advance(5 * time.Minute)
+	deliver(t, e)
+	wantDelivered(t, r, 1)
+	calls := 1
+	for _, delay := range []time.Duration{1, 2, 4, 8, 16, 32, 60, 60} {
+		delay *= time.Minute
+		clock.Advance(delay - time.Second)
+		deliver(t, e)
+		wantDelivered(t, r, calls)
+		clock.Advance(time.Second)
+		deliver(t, e)
+		calls++
+		wantDelivered(t, r, calls)
+	}
+	if err := e.Check(t.Context()); err != nil {
+		t.Error(err)
+	}
+}
+
 // TestNotificationCrash checks that a crash during delivery, after the job
 // completed, loses no notification, and that notifications go out in the
 // order of the jobs' completion.

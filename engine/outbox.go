@@ -24,18 +24,21 @@ var errClosed = errors.New("engine: closed")
 // outbox delivers the notifications recorded in the timer index (store.TimerNotify
 // entries, written in the batch that completes the job) to Options.Notifier
 // from a goroutine of its own, so that no operation waits for a notifier.
-// Before each attempt it moves the entry notifyRetry later, and after a
-// success it deletes it: a failure, a panic, a crash or a Close during the
+// Before each attempt it moves the entry later (notifyRetry after the first
+// attempt, twice as long after each further one, see retryDelay), and after
+// a success it deletes it: a failure, a panic, a crash or a Close during the
 // attempt leaves the entry to be tried again, and the tick, which wakes the
 // outbox when it finds entries due or does work that may record some, does
 // not find the entry due while the attempt is under way (unless it outlasts
-// notifyRetry).
+// its delay). Each entry is tried in turn: one whose topic fails waits for
+// its own retry and delays the others only by its call (notifyTimeout at
+// most).
 //
 // On a shared database the move is the claim: it happens in a transaction
 // that first reads the entry, so of the engines whose outboxes found it due
 // one moves it and the others skip it. A notification is then delivered
 // once while its claimer lives, and again by whichever engine finds its
-// claim lapsed, notifyRetry later, if the claimer dies first. Other
+// claim lapsed, its delay later, if the claimer dies first. Other
 // engines' commits wake no outbox here: the tick, which scans the timer
 // index on every call on a shared database, wakes it when it finds entries
 // due.
@@ -147,30 +150,54 @@ func (o *outbox) deliver(k, val []byte) error {
 	if o.n == nil {
 		return o.commit(func(b *store.Batch) { b.Delete(k) })
 	}
+	var ent store.OutboxEntry
+	derr := store.DecodeRecord(val, &ent)
+	next := val // an entry that does not decode keeps failing, at notifyRetry
+	if derr == nil {
+		ent.Attempts++
+		v, err := store.EncodeRecord(&ent)
+		if err != nil {
+			return err
+		}
+		next = v
+	}
 	_, _, id := store.TimerSplit(k)
-	retry := store.TimerKey(o.now().Add(notifyRetry).UnixNano(), store.TimerNotify, id)
-	claimed, err := o.claim(k, val, retry)
+	retry := store.TimerKey(o.now().Add(retryDelay(ent.Attempts)).UnixNano(), store.TimerNotify, id)
+	claimed, err := o.claim(k, val, retry, next)
 	if err != nil || !claimed {
 		return err
 	}
-	var n Notification
-	err = store.DecodeRecord(val, (*store.OutboxEntry)(&n))
+	err = derr
 	if err == nil {
-		err = o.notify(n)
+		err = o.notify(Notification{ID: ent.ID, Topic: ent.Topic, Subject: ent.Subject, Message: ent.Message})
 	}
 	if err != nil {
-		o.log.Warn("delivering notification", "topic", n.Topic, "id", n.ID, "err", err)
+		o.log.Warn("delivering notification", "topic", ent.Topic, "id", ent.ID, "attempt", ent.Attempts,
+			"retry", o.now().Add(retryDelay(ent.Attempts)), "err", err)
 		return nil
 	}
 	return o.commit(func(b *store.Batch) { b.Delete(retry) })
 }
 
-// claim moves the entry k, whose value is val, to retry, and reports
+// retryDelay is how long after the start of the attempt-th delivery (from
+// 1) it is tried again: notifyRetry, doubling with each attempt up to
+// notifyMaxRetry, so that a topic failing for days costs a few attempts an
+// hour, not one a minute.
+func retryDelay(attempt int) time.Duration {
+	d := notifyRetry
+	for i := 1; i < attempt && d < notifyMaxRetry; i++ {
+		d *= 2
+	}
+	return min(d, notifyMaxRetry)
+}
+
+// claim moves the entry k, whose value is val, to retry with the value
+// next, and reports
 // whether it did: on a shared database not if another engine has moved or
 // deleted it since it was read. Deleting retry after the attempt then
 // deletes only this engine's claim: a claim that lapsed and was taken over
 // is at another key.
-func (o *outbox) claim(k, val, retry []byte) (bool, error) {
+func (o *outbox) claim(k, val, retry, next []byte) (bool, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.closed {
@@ -192,7 +219,7 @@ func (o *outbox) claim(k, val, retry []byte) (bool, error) {
 			}
 		}
 		b.Delete(k)
-		b.Set(retry, val)
+		b.Set(retry, next)
 		claimed = true
 		return nil
 	})
@@ -239,8 +266,8 @@ func (o *outbox) close() {
 // first. The engine delivers in the background anyway; DeliverNotifications
 // is for a caller that must know the delivery happened, such as a test that
 // advances a fake clock, or a shutdown that drains the notifications before
-// Close. A failed Notify is not its error (that notification is retried a
-// minute of Options.Clock later, as usual); it returns ctx's error if ctx ends first,
+// Close. A failed Notify is not its error (that notification is retried
+// later, as usual: see Notifier); it returns ctx's error if ctx ends first,
 // the failure in the failed state (see the package doc), or an error once
 // the engine is closed.
 func (e *Engine) DeliverNotifications(ctx context.Context) error {

@@ -132,7 +132,9 @@
 // text), times RFC 3339 with nanoseconds, tree hashes 64 lower-case hex
 // digits, bytes base64.
 // Members marked "omitted" are absent when zero. Every member exists since
-// version 1 but the expires of jobs and locks (see Expiries).
+// version 1 but the expires of jobs and locks (see Expiries) and the
+// Attempts of notifications, added within version 2: an older build ignores
+// it and retries at its fixed delay.
 //
 //	vault (vault.Record): id, account, name, created, tags (omitted),
 //	  notifications {SNSTopic, Events} (omitted), accessPolicy (omitted),
@@ -159,7 +161,7 @@
 //	  BytesPerHour}].
 //	capacity unit (CapacityUnit): id, start, expires.
 //	notification (OutboxEntry, the value of a TimerNotify timer): ID, Topic,
-//	  Subject, Message.
+//	  Subject, Message, Attempts (omitted).
 //
 // # Expiries
 //
