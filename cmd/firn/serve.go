@@ -27,6 +27,7 @@ func (a *app) serveCmd() *cobra.Command {
 		backupInterval, bodyIdle                   time.Duration
 		reserve                                    = byteSize(engine.DefaultFreeSpaceReserve)
 		metaReserve                                byteSize
+		notify                                     snsFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -60,7 +61,9 @@ writes resume as soon as it is. If a write of the metadata fails all the same
 ServiceUnavailableException and keeps serving reads until it is stopped;
 restart it once space is freed: nothing acknowledged is lost. With
 --metadata nothing but select output is written locally, and neither reserve
-applies: the database and the object store manage their own space.`,
+applies: the database and the object store manage their own space.
+
+` + snsHelp,
 		Example: `  firn serve --addr 127.0.0.1:9000 --data ./firn-data
   aws glacier list-vaults --account-id - --endpoint-url http://127.0.0.1:9000 --region us-east-1 --no-sign-request
   FIRN_METADATA=postgres://firn@db:5432/firn FIRN_S3_SECRET_ACCESS_KEY=... firn serve --addr :9000 --s3-endpoint http://minio:9000 --s3-bucket firn --s3-access-key-id firn`,
@@ -110,6 +113,12 @@ applies: the database and the object store manage their own space.`,
 				return usagef("--backup-interval needs an object store (--s3-endpoint, --s3-bucket)")
 			}
 			opts.BackupInterval = backupInterval
+			if opts.Notifier, err = notify.notifier(cmd.Context(), a.region); err != nil {
+				return err
+			}
+			if d := notify.describe(); d != "" {
+				opts.Logger.Info(d)
+			}
 			if opts.FreeSpaceReserve, opts.MetadataFreeSpaceReserve, err = reserves(cmd, reserve, metaReserve); err != nil {
 				return err
 			}
@@ -125,6 +134,7 @@ applies: the database and the object store manage their own space.`,
 	f.DurationVar(&bodyIdle, "body-idle-timeout", server.DefaultBodyIdleTimeout, "answer a request whose body sends nothing for this long with 408 RequestTimeoutException and close its connection")
 	f.DurationVar(&backupInterval, "backup-interval", 0, "back the metadata up to the object store this often, such as 1h (default: never)")
 	f.Var(&reserve, "reserve", "free space that uploads must leave on the data directory's file system; 0 turns the check off")
+	notify.register(f)
 	f.Var(&metaReserve, "metadata-reserve", "free space below which writes other than deletes are refused (default: an eighth of --reserve); 0 turns the check off")
 	return cmd
 }
