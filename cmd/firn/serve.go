@@ -28,6 +28,7 @@ func (a *app) serveCmd() *cobra.Command {
 		reserve                                    = byteSize(engine.DefaultFreeSpaceReserve)
 		metaReserve                                byteSize
 		notify                                     snsFlags
+		tlsCert, tlsKey                            string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -42,6 +43,11 @@ Without --credentials every request is accepted, signed or not, as local
 emulators do. With it, every request must carry a valid AWS Signature
 Version 4 made with one of the file's keys for --region (clients must be
 configured with the same region).
+
+With --tls-cert and --tls-key, serve speaks HTTPS only (aws:SecureTransport
+is then true in policies). It reloads the pair on SIGHUP and within seconds
+of either file changing, without dropping connections; a pair that fails to
+load is logged and the current one kept.
 
 ` + credentialsHelp + `
 
@@ -122,7 +128,16 @@ applies: the database and the object store manage their own space.
 			if opts.FreeSpaceReserve, opts.MetadataFreeSpaceReserve, err = reserves(cmd, reserve, metaReserve); err != nil {
 				return err
 			}
-			return a.serve(cmd.Context(), addr, opts, sopts)
+			if (tlsCert == "") != (tlsKey == "") {
+				return usagef("--tls-cert and --tls-key go together: give both, or neither to serve plain HTTP")
+			}
+			var certs *certReloader
+			if tlsCert != "" {
+				if certs, err = newCertReloader(tlsCert, tlsKey, opts.Logger); err != nil {
+					return localErr(err, "--tls-cert is a PEM certificate (chain), --tls-key its PEM private key")
+				}
+			}
+			return a.serve(cmd.Context(), addr, opts, sopts, certs)
 		}),
 	}
 	f := cmd.Flags()
@@ -135,6 +150,8 @@ applies: the database and the object store manage their own space.
 	f.DurationVar(&backupInterval, "backup-interval", 0, "back the metadata up to the object store this often, such as 1h (default: never)")
 	f.Var(&reserve, "reserve", "free space that uploads must leave on the data directory's file system; 0 turns the check off")
 	notify.register(f)
+	f.StringVar(&tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (chain); reloaded on SIGHUP and when the file changes")
+	f.StringVar(&tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
 	f.Var(&metaReserve, "metadata-reserve", "free space below which writes other than deletes are refused (default: an eighth of --reserve); 0 turns the check off")
 	return cmd
 }
@@ -157,8 +174,8 @@ func reserves(cmd *cobra.Command, reserve, metaReserve byteSize) (int64, int64, 
 }
 
 // serve runs the server until ctx is done, then shuts it down gracefully
-// and closes the engine.
-func (a *app) serve(ctx context.Context, addr string, opts *engine.Options, sopts server.Options) (err error) {
+// and closes the engine. With certs it serves HTTPS.
+func (a *app) serve(ctx context.Context, addr string, opts *engine.Options, sopts server.Options, certs *certReloader) (err error) {
 	log := opts.Logger
 	eng, err := a.openEngineWith(opts)
 	if err != nil {
@@ -180,7 +197,15 @@ func (a *app) serve(ctx context.Context, addr string, opts *engine.Options, sopt
 	srv := server.NewHTTPServer(addr, h)
 	srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 
-	url := "http://" + ln.Addr().String()
+	scheme, trust, note := "http", "", ""
+	if certs != nil {
+		ln = certs.listener(ln)
+		host, _, _ := net.SplitHostPort(ln.Addr().String())
+		scheme = "https"
+		trust, note = certs.cliFlags(host)
+	}
+	defer reloadOnHangup(log, certs)()
+	url := scheme + "://" + ln.Addr().String()
 	fmt.Fprintf(a.stdout, "firn serving the Glacier API at %s (data %s, account %s, region %s)\n",
 		url, absPath(a.dataDir), opts.AccountID, opts.Region)
 	if opts.Metadata != "" {
@@ -190,9 +215,9 @@ func (a *app) serve(ctx context.Context, addr string, opts *engine.Options, sopt
 		fmt.Fprintf(a.stdout, "archive bytes in s3://%s/%s at %s\n", s.Bucket, s.Prefix, s.Endpoint)
 	}
 	if len(sopts.Credentials) == 0 {
-		fmt.Fprintf(a.stdout, "try: aws glacier list-vaults --account-id - --endpoint-url %s --region %s --no-sign-request\n", url, opts.Region)
+		fmt.Fprintf(a.stdout, "try: aws glacier list-vaults --account-id - --endpoint-url %s --region %s --no-sign-request%s%s\n", url, opts.Region, trust, note)
 	} else {
-		fmt.Fprintf(a.stdout, "try: aws glacier list-vaults --account-id - --endpoint-url %s --region %s   (signed with a key of %d)\n", url, opts.Region, len(sopts.Credentials))
+		fmt.Fprintf(a.stdout, "try: aws glacier list-vaults --account-id - --endpoint-url %s --region %s%s   (signed with a key of %d)%s\n", url, opts.Region, trust, len(sopts.Credentials), note)
 	}
 	if a.onListen != nil {
 		a.onListen(ln.Addr().String())

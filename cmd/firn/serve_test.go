@@ -43,6 +43,14 @@ func (s *syncBuffer) String() string {
 // URL and a function that stops it like SIGINT does and returns its result.
 func startServe(t *testing.T, args ...string) (string, func() result) {
 	t.Helper()
+	url, stop, _ := startServeOutput(t, args...)
+	return url, stop
+}
+
+// startServeOutput is startServe, also returning serve's standard output
+// so far.
+func startServeOutput(t *testing.T, args ...string) (string, func() result, *syncBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb syncBuffer
 	a := newApp(&out, &errb)
@@ -63,7 +71,7 @@ func startServe(t *testing.T, args ...string) (string, func() result) {
 	select {
 	case addr := <-addrs:
 		t.Cleanup(func() { stop() })
-		return "http://" + addr, stop
+		return "http://" + addr, stop, &out
 	case code := <-done:
 		cancel()
 		t.Fatalf("serve exited with %d\nstdout: %s\nstderr: %s", code, out.String(), errb.String())
@@ -71,7 +79,7 @@ func startServe(t *testing.T, args ...string) (string, func() result) {
 		cancel()
 		t.Fatal("serve did not listen within 10 s")
 	}
-	return "", nil
+	return "", nil, nil
 }
 
 func TestServe(t *testing.T) {
