@@ -84,6 +84,9 @@ func NewS3Output(cfg S3OutputConfig) (*S3Output, error) {
 	return &S3Output{client: c, partSize: uint64(cmp.Or(cfg.PartSize, 16<<20))}, nil
 }
 
+// String returns the store's URL, http://host[:port] or https://.
+func (o *S3Output) String() string { return o.client.EndpointURL().String() }
+
 // Put implements SelectOutput: it stores body as object key of
 // loc.BucketName with loc's properties. A body with a Len method (such as
 // a strings.Reader) is sent in one request; others are streamed as a

@@ -27,6 +27,7 @@ func (a *app) serveCmd() *cobra.Command {
 		backupInterval, bodyIdle                   time.Duration
 		reserve                                    = byteSize(engine.DefaultFreeSpaceReserve)
 		metaReserve                                byteSize
+		selectOut                                  selectOutputFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -46,6 +47,8 @@ configured with the same region).
 
 ` + objectStoreHelp + ` With --backup-interval, serve backs the
 metadata up that often.
+
+` + selectOutputHelp + `
 
 ` + metadataHelp + ` Start as many servers as needed, on
 other machines or ports, and put any HTTP load balancer in front of them:
@@ -113,6 +116,9 @@ applies: the database and the object store manage their own space.`,
 			if opts.FreeSpaceReserve, opts.MetadataFreeSpaceReserve, err = reserves(cmd, reserve, metaReserve); err != nil {
 				return err
 			}
+			if opts.SelectOutput, err = selectOut.output(opts.ObjectStore); err != nil {
+				return err
+			}
 			return a.serve(cmd.Context(), addr, opts, sopts)
 		}),
 	}
@@ -125,6 +131,7 @@ applies: the database and the object store manage their own space.`,
 	f.DurationVar(&bodyIdle, "body-idle-timeout", server.DefaultBodyIdleTimeout, "answer a request whose body sends nothing for this long with 408 RequestTimeoutException and close its connection")
 	f.DurationVar(&backupInterval, "backup-interval", 0, "back the metadata up to the object store this often, such as 1h (default: never)")
 	f.Var(&reserve, "reserve", "free space that uploads must leave on the data directory's file system; 0 turns the check off")
+	selectOut.register(f)
 	f.Var(&metaReserve, "metadata-reserve", "free space below which writes other than deletes are refused (default: an eighth of --reserve); 0 turns the check off")
 	return cmd
 }
@@ -178,6 +185,9 @@ func (a *app) serve(ctx context.Context, addr string, opts *engine.Options, sopt
 	}
 	if s := opts.ObjectStore; s != nil {
 		fmt.Fprintf(a.stdout, "archive bytes in s3://%s/%s at %s\n", s.Bucket, s.Prefix, s.Endpoint)
+	}
+	if s, ok := opts.SelectOutput.(fmt.Stringer); ok {
+		fmt.Fprintf(a.stdout, "select results in the buckets jobs name at %s\n", s)
 	}
 	if len(sopts.Credentials) == 0 {
 		fmt.Fprintf(a.stdout, "try: aws glacier list-vaults --account-id - --endpoint-url %s --region %s --no-sign-request\n", url, opts.Region)
