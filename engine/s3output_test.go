@@ -296,3 +296,62 @@ func TestS3Output(t *testing.T) {
 		})
 	}
 }
+
+// TestS3OutputEncrypted writes select results to a MinIO that encrypts:
+// SSE-S3 and SSE-KMS with its key are applied; SSE-KMS with a key it lacks
+// fails the job.
+func TestS3OutputEncrypted(t *testing.T) {
+	c := miniotest.StartKMS(t)
+	out, err := NewS3Output(S3OutputConfig{Endpoint: c.Endpoint(0), AccessKeyID: miniotest.AccessKey, SecretAccessKey: miniotest.SecretKey, Transport: c.Transport()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := Open(t.TempDir(), &Options{SelectOutput: out, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { closeChecked(t, e) })
+	env := &s3OutEnv{c: c, e: e}
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		enc  firn.Encryption
+		ok   bool
+	}{
+		{"SSE-S3", firn.Encryption{EncryptionType: "AES256"}, true},
+		{"SSE-KMS", firn.Encryption{EncryptionType: "aws:kms", KMSKeyId: miniotest.KMSKeyID, KMSContext: `{"dept":"ops"}`}, true},
+		{"SSE-KMS/UnknownKey", firn.Encryption{EncryptionType: "aws:kms", KMSKeyId: "no-such-key"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bucket := c.NewBucket()
+			d := env.selectJob(t, "SELECT s.name FROM archive s", &firn.S3Location{BucketName: bucket, Prefix: "enc", Encryption: &tc.enc})
+			if !tc.ok {
+				if d.StatusCode != firn.StatusFailed || !strings.Contains(d.StatusMessage, "encryption aws:kms") {
+					t.Fatalf("job %s: %q, want Failed naming the encryption", d.StatusCode, d.StatusMessage)
+				}
+				return
+			}
+			if d.StatusCode != firn.StatusSucceeded {
+				t.Fatalf("job %s: %s", d.StatusCode, d.StatusMessage)
+			}
+			got := env.objects(t, bucket, "enc/")
+			if len(got) != 3 || got["enc/"+d.JobId+"/results/part-00000.csv"] != "ann\nbob\ncid\n" {
+				t.Errorf("objects %v", got)
+			}
+			for k := range got {
+				info, err := c.Client().StatObject(ctx, bucket, k, minio.StatObjectOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v := info.Metadata.Get("X-Amz-Server-Side-Encryption"); v != tc.enc.EncryptionType {
+					t.Errorf("%s: stored with encryption %q, want %q", k, v, tc.enc.EncryptionType)
+				}
+				if tc.enc.KMSKeyId != "" {
+					if v := info.Metadata.Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id"); !strings.HasSuffix(v, tc.enc.KMSKeyId) {
+						t.Errorf("%s: stored with KMS key %q, want %q", k, v, tc.enc.KMSKeyId)
+					}
+				}
+			}
+		})
+	}
+}
