@@ -53,8 +53,11 @@ type Options struct {
 	// 3 every 5 minutes, further ones fail with
 	// InsufficientCapacityException. Default false: unlimited.
 	LimitExpedited bool
-	// SelectOutput stores the results of select jobs. Default: DirOutput
-	// on FS under the data directory's "select-output".
+	// SelectOutput stores the results of select jobs: S3Output writes them
+	// to the bucket each job's OutputLocation names, in an S3-compatible
+	// object store, as the service does. Default: DirOutput on FS under the
+	// data directory's "select-output". Either way the results are also
+	// the job's output for GetJobOutput, an extension of the service.
 	SelectOutput SelectOutput
 	// Compression is how archive chunks are stored: CompressionS2 (the
 	// default: compressed when that makes a chunk smaller, fast),

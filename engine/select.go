@@ -80,7 +80,14 @@ func (e *Engine) runSelect(v *vault.Record, j *job.Record) (segs []vault.Segment
 	}()
 	_, runErr := q.Run(ctx, in, io.MultiWriter(w, pw))
 	pw.CloseWithError(runErr)
-	if perr := <-putErr; runErr == nil && perr != nil {
+	perr := <-putErr
+	if errors.Is(perr, ErrOutputRefused) {
+		// The query stopped at the refusal, if it had not ended: the
+		// store's answer, not the query's, is why the job failed.
+		w.Abort()
+		return nil, 0, perr.Error(), nil
+	}
+	if runErr == nil && perr != nil {
 		w.Abort()
 		return nil, 0, "", ioError(fmt.Errorf("select output: %w", perr))
 	}
@@ -88,8 +95,10 @@ func (e *Engine) runSelect(v *vault.Record, j *job.Record) (segs []vault.Segment
 	if errors.As(runErr, &rt) {
 		w.Abort()
 		msg := rt.Error()
-		if err := e.putSelectErrors(ctx, s, prefix, msg); err != nil {
-			return nil, 0, "", err
+		if err := e.putSelectErrors(ctx, s, prefix, msg); errors.Is(err, ErrOutputRefused) {
+			return nil, 0, msg + "; " + err.Error(), nil
+		} else if err != nil {
+			return nil, 0, "", ioError(fmt.Errorf("select output: %w", err))
 		}
 		return nil, 0, msg, nil
 	}
@@ -109,6 +118,9 @@ func (e *Engine) runSelect(v *vault.Record, j *job.Record) (segs []vault.Segment
 	} {
 		if err := e.opts.SelectOutput.Put(ctx, s.OutputLocation.S3, o.key, strings.NewReader(o.body)); err != nil {
 			e.discardSegment(id)
+			if errors.Is(err, ErrOutputRefused) {
+				return nil, 0, err.Error(), nil
+			}
 			return nil, 0, "", ioError(fmt.Errorf("select output: %w", err))
 		}
 	}
@@ -122,7 +134,7 @@ func (e *Engine) putSelectErrors(ctx context.Context, s *job.Select, prefix, msg
 		{prefix + "/error_manifest.txt", prefix + "/errors/error.txt\n"},
 	} {
 		if err := e.opts.SelectOutput.Put(ctx, s.OutputLocation.S3, o.key, strings.NewReader(o.body)); err != nil {
-			return ioError(fmt.Errorf("select output: %w", err))
+			return err
 		}
 	}
 	return nil

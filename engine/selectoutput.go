@@ -14,11 +14,13 @@ import (
 // SelectOutput stores the objects select jobs write: results, a manifest
 // and the job description, as Glacier Select writes them to S3. Put must be
 // durable when it returns; it is called from one goroutine at a time per
-// job.
+// job. DirOutput keeps them in local files, S3Output in an object store.
 type SelectOutput interface {
 	// Put stores the object key of the location's bucket, reading body to
 	// its end. loc carries the object properties the job asked for
-	// (encryption, ACLs, tagging, metadata, storage class).
+	// (encryption, ACLs, tagging, metadata, storage class). An error
+	// wrapping ErrOutputRefused fails the job with the error's message;
+	// after any other the job is run again later.
 	Put(ctx context.Context, loc *firn.S3Location, key string, body io.Reader) error
 }
 

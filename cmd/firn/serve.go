@@ -29,6 +29,7 @@ func (a *app) serveCmd() *cobra.Command {
 		metaReserve                                byteSize
 		notify                                     snsFlags
 		tlsCert, tlsKey                            string
+		selectOut                                  selectOutputFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -53,6 +54,8 @@ load is logged and the current one kept.
 
 ` + objectStoreHelp + ` With --backup-interval, serve backs the
 metadata up that often.
+
+` + selectOutputHelp + `
 
 ` + metadataHelp + ` Start as many servers as needed, on
 other machines or ports, and put any HTTP load balancer in front of them:
@@ -128,6 +131,9 @@ applies: the database and the object store manage their own space.
 			if opts.FreeSpaceReserve, opts.MetadataFreeSpaceReserve, err = reserves(cmd, reserve, metaReserve); err != nil {
 				return err
 			}
+			if opts.SelectOutput, err = selectOut.output(opts.ObjectStore); err != nil {
+				return err
+			}
 			if (tlsCert == "") != (tlsKey == "") {
 				return usagef("--tls-cert and --tls-key go together: give both, or neither to serve plain HTTP")
 			}
@@ -152,6 +158,7 @@ applies: the database and the object store manage their own space.
 	notify.register(f)
 	f.StringVar(&tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (chain); reloaded on SIGHUP and when the file changes")
 	f.StringVar(&tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
+	selectOut.register(f)
 	f.Var(&metaReserve, "metadata-reserve", "free space below which writes other than deletes are refused (default: an eighth of --reserve); 0 turns the check off")
 	return cmd
 }
@@ -213,6 +220,9 @@ func (a *app) serve(ctx context.Context, addr string, opts *engine.Options, sopt
 	}
 	if s := opts.ObjectStore; s != nil {
 		fmt.Fprintf(a.stdout, "archive bytes in s3://%s/%s at %s\n", s.Bucket, s.Prefix, s.Endpoint)
+	}
+	if s, ok := opts.SelectOutput.(fmt.Stringer); ok {
+		fmt.Fprintf(a.stdout, "select results in the buckets jobs name at %s\n", s)
 	}
 	if len(sopts.Credentials) == 0 {
 		fmt.Fprintf(a.stdout, "try: aws glacier list-vaults --account-id - --endpoint-url %s --region %s --no-sign-request%s%s\n", url, opts.Region, trust, note)

@@ -17,6 +17,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/pem"
 	"encoding/xml"
 	"errors"
@@ -68,6 +69,7 @@ type Cluster struct {
 	portLock *os.File
 
 	roots *x509.CertPool // trusts the certificate of a TLS cluster; nil for http
+	env   []string       // the nodes' environment beyond the common one
 
 	mu    sync.Mutex
 	procs [Nodes]*exec.Cmd // nil while a node is down
@@ -89,7 +91,18 @@ func StartTLS(t testing.TB) *Cluster {
 	return start(t, true)
 }
 
-func start(t testing.TB, tls bool) *Cluster {
+// KMSKeyID is the one key of a cluster from StartKMS.
+const KMSKeyID = "firn-test-key"
+
+// StartKMS is Start for a cluster that encrypts objects on request
+// (SSE-S3, and SSE-KMS with KMSKeyID), with a static key of MinIO's own
+// KMS (MINIO_KMS_SECRET_KEY) rather than an external one.
+func StartKMS(t testing.TB) *Cluster {
+	t.Helper()
+	return start(t, false, "MINIO_KMS_SECRET_KEY="+KMSKeyID+":"+base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)))
+}
+
+func start(t testing.TB, tls bool, env ...string) *Cluster {
 	t.Helper()
 	bin := Binary(t)
 	var err error
@@ -101,7 +114,7 @@ func start(t testing.TB, tls bool) *Cluster {
 			t.Fatal(derr)
 		}
 		port, lock := freePort(t)
-		c := &Cluster{t: t, bin: bin, dir: dir, port: port, portLock: lock}
+		c := &Cluster{t: t, bin: bin, dir: dir, port: port, portLock: lock, env: env}
 		if tls {
 			if err := c.makeCert(); err != nil {
 				t.Fatal(err)
@@ -175,6 +188,7 @@ func (c *Cluster) start(i int) error {
 		// this names the endpoint that is this node's own.
 		"_MINIO_SERVER_LOCAL="+c.Endpoint(i),
 	)
+	cmd.Env = append(cmd.Env, c.env...)
 	// Killed with the test binary, should it die without cleaning up.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
