@@ -21,8 +21,9 @@ type RequestInfo struct {
 	// percent-encoded, without the query.
 	Method, Path string
 	// AccountID and VaultName are the account and vault of the routed
-	// path, the account "-" resolved to the signing key's; "" before
-	// routing, and VaultName for operations on no vault.
+	// path; on a signed request the account "-" is resolved to the
+	// signing key's. Both are "" before routing, and VaultName for
+	// operations on no vault.
 	AccountID, VaultName string
 	// Status is the HTTP status of the response.
 	Status int
