@@ -25,6 +25,12 @@
 // Opening the data directory again, in the same process or another, once
 // the cause is fixed, recovers every acknowledged operation, as after a
 // crash. Nothing in the engine ever exits or wedges the process.
+//
+// # Monitoring
+//
+// Stats counts the jobs by action and status, the due timers, the
+// notification backlog and the free space against the reserves; Ready
+// says whether the engine can commit a write now. Both only read.
 package engine
 
 import (

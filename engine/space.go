@@ -113,6 +113,20 @@ func (g *spaceGuard) refresh() error {
 	return nil
 }
 
+// measureNow measures the free space, and reports false when the guard
+// measures none or the measurement failed.
+func (g *spaceGuard) measureNow() (int64, bool) {
+	if g.measure == nil {
+		return 0, false
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.refresh() != nil {
+		return 0, false
+	}
+	return g.free, true
+}
+
 // expire makes the next operation measure again; the engine's ticker calls
 // it, so that space taken or freed by others is seen within a tick.
 func (g *spaceGuard) expire() {

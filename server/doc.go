@@ -111,6 +111,14 @@
 // Without credentials every request is accepted, signed or not, as local
 // emulators do; [New] says so in its log.
 //
+// # Observing requests
+//
+// [Options].Observe is called once per request after it is answered, with
+// a [RequestInfo]: the request ID, the operation it was routed to, account,
+// vault, status, error code, body bytes each way, duration and TLS. Access
+// logs and metrics are built on it; it carries no credential, signature or
+// query string.
+//
 // [firn.WithSecureTransport] records whether the request arrived over TLS on
 // this server; behind a TLS-terminating proxy every request counts as
 // insecure.

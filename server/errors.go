@@ -76,6 +76,7 @@ func (h *handler) writeError(c *call, err error) {
 	if b.Message == "" {
 		b.Message = b.Code
 	}
+	c.errCode = b.Code
 	writeJSON(c.w, status, b)
 }
 

@@ -96,6 +96,7 @@ func (h *handler) listTagsForVault(c *call) error {
 func (h *handler) changeTags(c *call) error {
 	switch op := c.query.Get("operation"); op {
 	case "add":
+		c.op = "AddTagsToVault"
 		var body struct {
 			Tags map[string]string `json:"Tags"`
 		}
@@ -106,6 +107,7 @@ func (h *handler) changeTags(c *call) error {
 			return err
 		}
 	case "remove":
+		c.op = "RemoveTagsFromVault"
 		var body struct {
 			TagKeys []string `json:"TagKeys"`
 		}

@@ -13,28 +13,36 @@ import (
 // opFunc serves one operation.
 type opFunc func(h *handler, c *call) error
 
+// operation is one Glacier operation the handler serves.
+type operation struct {
+	// name is the API's name, as in [RequestInfo].Operation; "" for the
+	// tags POST, which its operation query parameter names (changeTags).
+	name string
+	fn   opFunc
+}
+
 // resource maps the methods of one path shape to operations.
-type resource map[string]opFunc
+type resource map[string]operation
 
 // The path shapes after /{accountId}, from the REST API of the Amazon S3
 // Glacier Developer Guide, and the methods each one serves.
 var (
-	resVaults     = resource{"GET": (*handler).listVaults}
-	resVault      = resource{"GET": (*handler).describeVault, "PUT": (*handler).createVault, "DELETE": (*handler).deleteVault}
-	resArchives   = resource{"POST": (*handler).uploadArchive}
-	resArchive    = resource{"DELETE": (*handler).deleteArchive}
-	resUploads    = resource{"GET": (*handler).listMultipartUploads, "POST": (*handler).initiateMultipartUpload}
-	resUpload     = resource{"GET": (*handler).listParts, "PUT": (*handler).uploadMultipartPart, "POST": (*handler).completeMultipartUpload, "DELETE": (*handler).abortMultipartUpload}
-	resJobs       = resource{"GET": (*handler).listJobs, "POST": (*handler).initiateJob}
-	resJob        = resource{"GET": (*handler).describeJob}
-	resJobOutput  = resource{"GET": (*handler).getJobOutput}
-	resTags       = resource{"GET": (*handler).listTagsForVault, "POST": (*handler).changeTags}
-	resPolicy     = resource{"GET": (*handler).getVaultAccessPolicy, "PUT": (*handler).setVaultAccessPolicy, "DELETE": (*handler).deleteVaultAccessPolicy}
-	resNotify     = resource{"GET": (*handler).getVaultNotifications, "PUT": (*handler).setVaultNotifications, "DELETE": (*handler).deleteVaultNotifications}
-	resLock       = resource{"GET": (*handler).getVaultLock, "POST": (*handler).initiateVaultLock, "DELETE": (*handler).abortVaultLock}
-	resLockID     = resource{"POST": (*handler).completeVaultLock}
-	resRetrieval  = resource{"GET": (*handler).getDataRetrievalPolicy, "PUT": (*handler).setDataRetrievalPolicy}
-	resCapacities = resource{"GET": (*handler).listProvisionedCapacity, "POST": (*handler).purchaseProvisionedCapacity}
+	resVaults     = resource{"GET": {"ListVaults", (*handler).listVaults}}
+	resVault      = resource{"GET": {"DescribeVault", (*handler).describeVault}, "PUT": {"CreateVault", (*handler).createVault}, "DELETE": {"DeleteVault", (*handler).deleteVault}}
+	resArchives   = resource{"POST": {"UploadArchive", (*handler).uploadArchive}}
+	resArchive    = resource{"DELETE": {"DeleteArchive", (*handler).deleteArchive}}
+	resUploads    = resource{"GET": {"ListMultipartUploads", (*handler).listMultipartUploads}, "POST": {"InitiateMultipartUpload", (*handler).initiateMultipartUpload}}
+	resUpload     = resource{"GET": {"ListParts", (*handler).listParts}, "PUT": {"UploadMultipartPart", (*handler).uploadMultipartPart}, "POST": {"CompleteMultipartUpload", (*handler).completeMultipartUpload}, "DELETE": {"AbortMultipartUpload", (*handler).abortMultipartUpload}}
+	resJobs       = resource{"GET": {"ListJobs", (*handler).listJobs}, "POST": {"InitiateJob", (*handler).initiateJob}}
+	resJob        = resource{"GET": {"DescribeJob", (*handler).describeJob}}
+	resJobOutput  = resource{"GET": {"GetJobOutput", (*handler).getJobOutput}}
+	resTags       = resource{"GET": {"ListTagsForVault", (*handler).listTagsForVault}, "POST": {"", (*handler).changeTags}}
+	resPolicy     = resource{"GET": {"GetVaultAccessPolicy", (*handler).getVaultAccessPolicy}, "PUT": {"SetVaultAccessPolicy", (*handler).setVaultAccessPolicy}, "DELETE": {"DeleteVaultAccessPolicy", (*handler).deleteVaultAccessPolicy}}
+	resNotify     = resource{"GET": {"GetVaultNotifications", (*handler).getVaultNotifications}, "PUT": {"SetVaultNotifications", (*handler).setVaultNotifications}, "DELETE": {"DeleteVaultNotifications", (*handler).deleteVaultNotifications}}
+	resLock       = resource{"GET": {"GetVaultLock", (*handler).getVaultLock}, "POST": {"InitiateVaultLock", (*handler).initiateVaultLock}, "DELETE": {"AbortVaultLock", (*handler).abortVaultLock}}
+	resLockID     = resource{"POST": {"CompleteVaultLock", (*handler).completeVaultLock}}
+	resRetrieval  = resource{"GET": {"GetDataRetrievalPolicy", (*handler).getDataRetrievalPolicy}, "PUT": {"SetDataRetrievalPolicy", (*handler).setDataRetrievalPolicy}}
+	resCapacities = resource{"GET": {"ListProvisionedCapacity", (*handler).listProvisionedCapacity}, "POST": {"PurchaseProvisionedCapacity", (*handler).purchaseProvisionedCapacity}}
 )
 
 // vaultSubresources are the path shapes /vaults/{v}/NAME.
@@ -58,7 +66,7 @@ var vaultItems = map[string]resource{
 
 // routed is a request resolved to its operation and path parameters.
 type routed struct {
-	op                  opFunc
+	op                  operation
 	account, vault, res string
 }
 

@@ -123,6 +123,11 @@ type Options struct {
 	// refused at once with 400 ThrottlingException, which SDKs retry
 	// with backoff. Default DefaultPreAuthBodyBudget.
 	PreAuthBodyBudget int64
+	// Observe, when set, is called once for every request, after it is
+	// answered (or its connection broken), in the request's goroutine:
+	// access logs and metrics hook here. It must be safe for concurrent
+	// use and quick, since the connection waits for it; it may keep info.
+	Observe func(info *RequestInfo)
 }
 
 // handler serves the API; it is immutable after New and safe for concurrent
@@ -140,6 +145,7 @@ type handler struct {
 	// maxPreAuth and preAuth bound bodies read before authentication.
 	maxPreAuth int64
 	preAuth    *budget
+	observer   func(*RequestInfo)
 	// netClock dates read deadlines: the system clock, replaced only in
 	// tests, since deadlines are in the network's time, not Options.Clock's.
 	netClock firn.Clock
@@ -163,6 +169,7 @@ func New(g firn.Glacier, opts Options) http.Handler {
 		maxJSON:    opts.MaxJSONBody,
 		idle:       opts.BodyIdleTimeout,
 		maxPreAuth: opts.MaxPreAuthBody,
+		observer:   opts.Observe,
 		netClock:   firn.SystemClock{},
 	}
 	if h.region == "" {
@@ -234,6 +241,8 @@ type call struct {
 	r       *http.Request
 	ctx     context.Context
 	id      string // x-amzn-RequestId
+	op      string // the operation's name, once routed
+	errCode string // the code of the error answered
 	account string
 	vault   string
 	// res is the ID in the path after the vault's sub-resource: archive,
@@ -247,9 +256,22 @@ type call struct {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{w: w, r: r, id: rand.Text()}
-	c.deadline = &readDeadline{set: http.NewResponseController(w).SetReadDeadline, clock: h.netClock, idle: h.idle}
-	w.Header().Set("X-Amzn-Requestid", c.id)
-	w.Header().Set("Date", h.clock.Now().UTC().Format(http.TimeFormat))
+	if h.observer == nil {
+		h.answer(c)
+		return
+	}
+	o := h.observe(c)
+	answered := false
+	defer func() { o.done(answered) }()
+	h.answer(c)
+	answered = true
+}
+
+// answer serves c and writes its error, if any.
+func (h *handler) answer(c *call) {
+	c.deadline = &readDeadline{set: http.NewResponseController(c.w).SetReadDeadline, clock: h.netClock, idle: h.idle}
+	c.w.Header().Set("X-Amzn-Requestid", c.id)
+	c.w.Header().Set("Date", h.clock.Now().UTC().Format(http.TimeFormat))
 	if err := h.serve(c); err != nil {
 		h.writeError(c, err)
 	}
@@ -294,11 +316,11 @@ func (h *handler) serve(c *call) error {
 	if err != nil {
 		return err
 	}
-	c.account, c.vault, c.res = rt.account, rt.vault, rt.res
+	c.op, c.account, c.vault, c.res = rt.op.name, rt.account, rt.vault, rt.res
 	if c.account == "-" && id != nil {
 		c.account = id.account
 	}
-	return rt.op(h, c)
+	return rt.op.fn(h, c)
 }
 
 // identity is who signed a request.

@@ -30,6 +30,7 @@ func (a *app) serveCmd() *cobra.Command {
 		notify                                     snsFlags
 		tlsCert, tlsKey                            string
 		selectOut                                  selectOutputFlags
+		adminAddr, logFormat                       string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -72,6 +73,14 @@ restart it once space is freed: nothing acknowledged is lost. With
 --metadata nothing but select output is written locally, and neither reserve
 applies: the database and the object store manage their own space.
 
+Every request is logged at info level, one line with its request ID,
+operation, account, vault, status, error code, bytes and duration (never
+credentials, signatures or query strings); --log-format json makes every
+log line JSON. --admin-addr serves, on a listener of its own, /metrics
+(Prometheus), /healthz (200 while the process runs) and /readyz (503 in the
+failed state, while the metadata database cannot be read, or below
+--reserve), and /debug/pprof/.
+
 ` + snsHelp,
 		Example: `  firn serve --addr 127.0.0.1:9000 --data ./firn-data
   aws glacier list-vaults --account-id - --endpoint-url http://127.0.0.1:9000 --region us-east-1 --no-sign-request
@@ -96,7 +105,9 @@ applies: the database and the object store manage their own space.
 				return err
 			}
 			opts.AccountID = account
-			opts.Logger = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+			if opts.Logger, err = newLogger(a.stderr, logFormat, level); err != nil {
+				return err
+			}
 			switch timing {
 			case "instant":
 			case "realistic":
@@ -143,14 +154,16 @@ applies: the database and the object store manage their own space.
 					return localErr(err, "--tls-cert is a PEM certificate (chain), --tls-key its PEM private key")
 				}
 			}
-			return a.serve(cmd.Context(), addr, opts, sopts, certs)
+			return a.serve(cmd.Context(), addr, adminAddr, opts, sopts, certs)
 		}),
 	}
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", "127.0.0.1:9000", "host:port to listen on; port 0 picks a free one")
 	f.StringVar(&account, "account", engine.DefaultAccountID, `the server's own 12-digit account: what "-" means for unsigned requests, and the account of keys without aws_account_id`)
 	f.StringVar(&credsFile, "credentials", "", "credentials file: require SigV4 signatures by its keys (format below)")
-	f.StringVar(&logLevel, "log-level", "info", "log level: debug (logs every request), info, warn or error")
+	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info (logs every request), warn or error")
+	f.StringVar(&logFormat, "log-format", "text", "log format: text (key=value) or json")
+	f.StringVar(&adminAddr, "admin-addr", "", "host:port to serve /metrics (Prometheus), /healthz, /readyz and /debug/pprof/ on (default: none)")
 	f.StringVar(&timing, "job-timing", "instant", "how long jobs take: instant, or realistic (the service's published times, hours for Standard)")
 	f.DurationVar(&bodyIdle, "body-idle-timeout", server.DefaultBodyIdleTimeout, "answer a request whose body sends nothing for this long with 408 RequestTimeoutException and close its connection")
 	f.DurationVar(&backupInterval, "backup-interval", 0, "back the metadata up to the object store this often, such as 1h (default: never)")
@@ -181,8 +194,9 @@ func reserves(cmd *cobra.Command, reserve, metaReserve byteSize) (int64, int64, 
 }
 
 // serve runs the server until ctx is done, then shuts it down gracefully
-// and closes the engine. With certs it serves HTTPS.
-func (a *app) serve(ctx context.Context, addr string, opts *engine.Options, sopts server.Options, certs *certReloader) (err error) {
+// and closes the engine. With certs it serves HTTPS; with adminAddr it
+// serves the admin endpoint there too.
+func (a *app) serve(ctx context.Context, addr, adminAddr string, opts *engine.Options, sopts server.Options, certs *certReloader) (err error) {
 	log := opts.Logger
 	eng, err := a.openEngineWith(opts)
 	if err != nil {
@@ -197,11 +211,18 @@ func (a *app) serve(ctx context.Context, addr string, opts *engine.Options, sopt
 	if err != nil {
 		return localErr(err, "pick another --addr, or stop what is listening there")
 	}
-	var h http.Handler = server.New(eng, sopts)
-	if log.Enabled(ctx, slog.LevelDebug) {
-		h = logRequests(log, h)
+	logAccess := accessLog(log)
+	sopts.Observe = logAccess
+	if adminAddr != "" {
+		adm, err := startAdmin(adminAddr, eng, log)
+		if err != nil {
+			return err
+		}
+		defer adm.close()
+		sopts.Observe = func(info *server.RequestInfo) { adm.metrics.observe(info); logAccess(info) }
+		fmt.Fprintf(a.stdout, "admin endpoint (/metrics, /healthz, /readyz, /debug/pprof/) at http://%s\n", adm.addr)
 	}
-	srv := server.NewHTTPServer(addr, h)
+	srv := server.NewHTTPServer(addr, server.New(eng, sopts))
 	srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 
 	scheme, trust, note := "http", "", ""
@@ -255,29 +276,3 @@ func (a *app) serve(ctx context.Context, addr string, opts *engine.Options, sopt
 	log.Info("stopped")
 	return nil
 }
-
-// logRequests logs every request at debug level, with its status and
-// duration.
-func logRequests(log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r)
-		log.Debug("request", "method", r.Method, "path", r.URL.EscapedPath(), "query", r.URL.RawQuery,
-			"status", sw.status, "duration", time.Since(start), "requestId", w.Header().Get("X-Amzn-Requestid"))
-	})
-}
-
-// statusWriter records the status code written through it.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
-// Unwrap gives http.ResponseController the underlying writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

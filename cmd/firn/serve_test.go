@@ -137,7 +137,7 @@ func TestServe(t *testing.T) {
 	if want := "aws glacier list-vaults --account-id - --endpoint-url " + url; !strings.Contains(res.stdout, want) {
 		t.Errorf("startup message lacks %q:\n%s", want, res.stdout)
 	}
-	for _, want := range []string{"SigV4 verification disabled", "msg=request method=PUT path=/-/vaults/photos", "msg=stopped"} {
+	for _, want := range []string{"SigV4 verification disabled", "msg=request request_id=", "operation=CreateVault method=PUT path=/-/vaults/photos account=- vault=photos status=201", "msg=stopped"} {
 		if !strings.Contains(res.stderr, want) {
 			t.Errorf("log lacks %q:\n%s", want, res.stderr)
 		}

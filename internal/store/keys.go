@@ -110,6 +110,9 @@ func JobKey(vault, job ulid.ULID) []byte { return key(prefixJob, vault[:], job[:
 // JobPrefix is the prefix of a vault's job records.
 func JobPrefix(vault ulid.ULID) []byte { return key(prefixJob, vault[:]) }
 
+// JobAll is the prefix of every job record of every vault.
+func JobAll() []byte { return []byte{prefixJob} }
+
 // AccountKey is the key of an account-wide record of the given kind.
 func AccountKey(account string, kind byte, rest ...[]byte) []byte {
 	return key(prefixAccount, append([][]byte{[]byte(account), {kind}}, rest...)...)
