@@ -137,6 +137,10 @@ func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*f
 		return nil, err
 	}
 	e.releaseSegments(released)
+	if j.Done() {
+		// Completed here: its notifications are due now.
+		e.outbox.wakeUp()
+	}
 	out := &firn.InitiateJobOutput{JobId: id, Location: job.Location(r.acct, v.Name, id)}
 	if j.Select != nil {
 		out.JobOutputPath = j.Select.OutputPath
