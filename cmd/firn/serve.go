@@ -84,7 +84,8 @@ failed state, while the metadata database cannot be read, or below
 ` + snsHelp,
 		Example: `  firn serve --addr 127.0.0.1:9000 --data ./firn-data
   aws glacier list-vaults --account-id - --endpoint-url http://127.0.0.1:9000 --region us-east-1 --no-sign-request
-  FIRN_METADATA=postgres://firn@db:5432/firn FIRN_S3_SECRET_ACCESS_KEY=... firn serve --addr :9000 --s3-endpoint http://minio:9000 --s3-bucket firn --s3-access-key-id firn`,
+  FIRN_METADATA=postgres://firn@db:5432/firn FIRN_S3_SECRET_ACCESS_KEY=... firn serve --addr :9000 --s3-endpoint http://minio:9000 --s3-bucket firn --s3-access-key-id firn
+  firn serve --addr :9443 --tls-cert tls.crt --tls-key tls.key --credentials credentials --admin-addr 127.0.0.1:9090 --log-format json --sns`,
 		Args: args(),
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
 			if a.endpoint != "" {
