@@ -27,7 +27,7 @@ import (
 	"github.com/firnstore/firn/treehash"
 )
 
-// serveNodeEnv, set to a JSON list of arguments, makes TestServeNode run
+// serveNodeEnv, set to a JSON list of arguments, makes the test binary run
 // 'firn serve' with them as a process of its own, for TestServeSharedKill
 // to SIGKILL.
 const serveNodeEnv = "FIRN_TEST_SERVE_NODE"
@@ -113,18 +113,15 @@ func TestServeSharedKill(t *testing.T) {
 	}
 }
 
-// TestServeNode is a node of TestServeSharedKill; run directly, it is
-// skipped.
-func TestServeNode(t *testing.T) {
-	env := os.Getenv(serveNodeEnv)
-	if env == "" {
-		t.Skip("a node of TestServeSharedKill")
-	}
+// serveNode runs 'firn serve' with the arguments of serveNodeEnv, as a
+// node of TestServeSharedKill; TestMain calls it before any test runs.
+func serveNode(env string) int {
 	var args []string
 	if err := json.Unmarshal([]byte(env), &args); err != nil {
-		t.Fatal(err)
+		fmt.Fprintln(os.Stderr, err)
+		return 2
 	}
-	os.Exit(run(stopContext(context.Background()), args, os.Stdout, os.Stderr))
+	return run(stopContext(context.Background()), args, os.Stdout, os.Stderr)
 }
 
 // sharedCluster is the serve processes of TestServeSharedKill. A node's
@@ -151,7 +148,7 @@ func (cl *sharedCluster) start(i int) {
 	t := cl.t
 	t.Helper()
 	args, _ := json.Marshal(append(cl.args, "--data", filepath.Join(cl.dir, fmt.Sprint(i))))
-	cmd := exec.Command(os.Args[0], "-test.run=^TestServeNode$", "-test.count=1")
+	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), serveNodeEnv+"="+string(args))
 	stderr := &syncBuffer{}
 	cmd.Stderr = stderr
