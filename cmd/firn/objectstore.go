@@ -54,29 +54,47 @@ func (f *objectStoreFlags) options() (*engine.ObjectStore, error) {
 	if f.endpoint == "" || f.bucket == "" {
 		return nil, usagef("--s3-endpoint and --s3-bucket go together")
 	}
-	u, err := url.Parse(f.endpoint)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
-		return nil, usagef("--s3-endpoint %q: give http://host[:port] or https://host[:port]", f.endpoint)
+	ep, err := parseEndpoint("--s3", f.endpoint, f.caFile)
+	if err != nil {
+		return nil, err
 	}
-	s := &engine.ObjectStore{
-		Endpoint:        u.Host,
-		TLS:             u.Scheme == "https",
+	return &engine.ObjectStore{
+		Endpoint:        ep.host,
+		TLS:             ep.tls,
+		Transport:       ep.transport,
 		Bucket:          f.bucket,
 		Prefix:          f.prefix,
 		Region:          f.region,
 		AccessKeyID:     f.accessKeyID,
 		SecretAccessKey: f.secretAccessKey,
 		SessionToken:    os.Getenv("FIRN_S3_SESSION_TOKEN"),
+	}, nil
+}
+
+// endpoint is where an object store is reached.
+type endpoint struct {
+	host      string
+	tls       bool
+	transport http.RoundTripper // nil: minio-go's
+}
+
+// parseEndpoint checks the flags flag+"-endpoint" (http[s]://host[:port])
+// and flag+"-ca-file" (PEM certificates to trust besides the system's).
+func parseEndpoint(flag, rawURL, caFile string) (endpoint, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return endpoint{}, usagef("%s-endpoint %q: give http://host[:port] or https://host[:port]", flag, rawURL)
 	}
-	if f.caFile != "" {
-		if !s.TLS {
-			return nil, usagef("--s3-ca-file needs an https:// --s3-endpoint")
+	ep := endpoint{host: u.Host, tls: u.Scheme == "https"}
+	if caFile != "" {
+		if !ep.tls {
+			return endpoint{}, usagef("%s-ca-file needs an https:// %s-endpoint", flag, flag)
 		}
-		if s.Transport, err = transportTrusting(f.caFile); err != nil {
-			return nil, localErr(err, "give a file of PEM certificates")
+		if ep.transport, err = transportTrusting(caFile); err != nil {
+			return endpoint{}, localErr(err, "give a file of PEM certificates")
 		}
 	}
-	return s, nil
+	return ep, nil
 }
 
 // transportTrusting returns minio-go's transport, trusting the

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net/url"
 	"os"
 
 	"github.com/spf13/pflag"
@@ -56,27 +55,19 @@ func (f *selectOutputFlags) output(archives *engine.ObjectStore) (engine.SelectO
 			Transport:       archives.Transport,
 		})
 	}
-	u, err := url.Parse(f.endpoint)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
-		return nil, usagef("--select-s3-endpoint %q: give http://host[:port] or https://host[:port]", f.endpoint)
+	ep, err := parseEndpoint("--select-s3", f.endpoint, f.caFile)
+	if err != nil {
+		return nil, err
 	}
-	cfg := engine.S3OutputConfig{
-		Endpoint:        u.Host,
-		TLS:             u.Scheme == "https",
+	return newS3Output(engine.S3OutputConfig{
+		Endpoint:        ep.host,
+		TLS:             ep.tls,
+		Transport:       ep.transport,
 		Region:          f.region,
 		AccessKeyID:     f.accessKeyID,
 		SecretAccessKey: f.secretAccessKey,
 		SessionToken:    os.Getenv("FIRN_SELECT_S3_SESSION_TOKEN"),
-	}
-	if f.caFile != "" {
-		if !cfg.TLS {
-			return nil, usagef("--select-s3-ca-file needs an https:// --select-s3-endpoint")
-		}
-		if cfg.Transport, err = transportTrusting(f.caFile); err != nil {
-			return nil, localErr(err, "give a file of PEM certificates")
-		}
-	}
-	return newS3Output(cfg)
+	})
 }
 
 func newS3Output(cfg engine.S3OutputConfig) (engine.SelectOutput, error) {
