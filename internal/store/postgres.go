@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -118,7 +119,7 @@ func OpenPostgres(url string, opts PostgresOptions) (*DB, error) {
 		cfg.MaxConns = defaultMaxConns
 	}
 	slots := int(max(cfg.MaxConns/2, 1))
-	p := &pgStore{lg: opts.Logger, timeout: cmp0(opts.Timeout, 30*time.Second),
+	p := &pgStore{lg: opts.Logger, timeout: cmp.Or(opts.Timeout, 30*time.Second),
 		txSlots: make(chan struct{}, slots), shards: make(chan int, slots)}
 	for i := range slots {
 		p.shards <- i
@@ -140,13 +141,6 @@ func OpenPostgres(url string, opts PostgresOptions) (*DB, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-func cmp0(d, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return d
 }
 
 func (p *pgStore) ctx() (context.Context, context.CancelFunc) {
