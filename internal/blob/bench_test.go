@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,8 +18,11 @@ const benchSize = 64 << 20
 
 // loop runs body b.N times and reports, besides wall time, the CPU time per
 // operation, which a busy machine distorts less.
-func loop(b *testing.B, body func(i uint64)) {
-	b.SetBytes(benchSize)
+func loop(b *testing.B, body func(i uint64)) { loopBytes(b, benchSize, body) }
+
+// loopBytes is loop for a body that handles n bytes.
+func loopBytes(b *testing.B, n int64, body func(i uint64)) {
+	b.SetBytes(n)
 	var start time.Duration
 	for i := uint64(0); b.Loop(); i++ {
 		if i == 0 {
@@ -32,8 +37,18 @@ var benchKinds = []string{"random", "text"}
 
 func benchData(kind string) []byte {
 	rng := rand.New(rand.NewPCG(13, 13))
-	if kind == "text" {
+	switch kind {
+	case "text":
 		return textBytes(rng, benchSize)
+	case "mixed":
+		// Runs of 8 chunks, text then random: a body whose compressibility
+		// changes as it is written, as a tar of logs and media does.
+		b := make([]byte, 0, benchSize)
+		for len(b) < benchSize {
+			b = append(b, textBytes(rng, 8*ChunkSize)...)
+			b = append(b, randomBytes(rng, 8*ChunkSize)...)
+		}
+		return b[:benchSize]
 	}
 	return randomBytes(rng, benchSize)
 }
@@ -57,6 +72,48 @@ func BenchmarkWrite(b *testing.B) {
 					}
 				})
 				b.ReportMetric(float64(info.StoredSize)/float64(info.Size), "stored/raw")
+			})
+		}
+	}
+}
+
+// BenchmarkWriteConcurrent writes and commits 64 MiB segments with the
+// default codec from 1 and from 4 Writers at once, of incompressible,
+// compressible and mixed bodies; MB/s counts the bytes of all writers.
+func BenchmarkWriteConcurrent(b *testing.B) {
+	for _, kind := range []string{"random", "text", "mixed"} {
+		data := benchData(kind)
+		for _, writers := range []int{1, 4} {
+			b.Run(fmt.Sprintf("%s/writers=%d", kind, writers), func(b *testing.B) {
+				s, err := Open(vfs.Default, b.TempDir(), nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var stored, raw atomic.Int64
+				loopBytes(b, int64(writers)*benchSize, func(i uint64) {
+					var wg sync.WaitGroup
+					for k := range uint64(writers) {
+						wg.Go(func() {
+							w, err := s.Create(testID(i*uint64(writers) + k))
+							if err != nil {
+								b.Error(err)
+								return
+							}
+							w.Write(data) // an error here is Commit's too
+							info, err := w.Commit()
+							if err == nil {
+								err = s.Delete(info.ID)
+							}
+							if err != nil {
+								b.Error(err)
+							}
+							stored.Add(info.StoredSize)
+							raw.Add(info.Size)
+						})
+					}
+					wg.Wait()
+				})
+				b.ReportMetric(float64(stored.Load())/float64(raw.Load()), "stored/raw")
 			})
 		}
 	}

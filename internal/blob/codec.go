@@ -29,8 +29,9 @@ func putBuf(b *[]byte) { bufPool.Put(b) }
 
 // encode compresses raw with the store's codec. It returns the pooled output
 // buffer, with the stored bytes at frameHeaderSize, or nil if compressing
-// does not make raw smaller and it must be stored raw.
-func (s *Store) encode(raw []byte) (*[]byte, []byte) {
+// does not make raw smaller and it must be stored raw; and, either way, the
+// length raw compressed to.
+func (s *Store) encode(raw []byte) (*[]byte, []byte, int) {
 	out := outPool.Get().(*[]byte)
 	dst := (*out)[frameHeaderSize:]
 	var enc []byte
@@ -42,12 +43,12 @@ func (s *Store) encode(raw []byte) (*[]byte, []byte) {
 	}
 	if len(enc) == 0 || len(enc) >= len(raw) {
 		outPool.Put(out)
-		return nil, nil
+		return nil, nil, len(enc)
 	}
 	if &enc[0] != &dst[0] {
 		copy(dst, enc) // the encoder chose to allocate
 	}
-	return out, dst[:len(enc)]
+	return out, dst[:len(enc)], len(enc)
 }
 
 // decode decompresses the stored bytes of compressed chunk i of segment id

@@ -10,6 +10,11 @@
 // before returning any byte, and scrubbed with [Store.Verify], which also
 // recomputes every SHA-256 tree-hash leaf.
 //
+// Whether a chunk is compressed is decided chunk by chunk as a segment is
+// written, from measurements of the pipeline, so that compressing never
+// makes a write slower than storing raw (see [Options].Codec); each chunk
+// records its codec, so the decision needs nothing of the format.
+//
 // All file I/O goes through a [vfs.FS], so tests run on vfs.NewMem,
 // vfs.NewCrashableMem (power loss) and errorfs (fault injection).
 //

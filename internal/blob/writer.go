@@ -36,6 +36,10 @@ type Writer struct {
 	queue   chan *chunk
 	drained chan struct{} // closed when the write goroutine exits
 
+	// m measures the pipeline for the policy; seq counts the chunks sealed.
+	m   meter
+	seq uint64
+
 	// Owned by the write goroutine until drained is closed.
 	chunks []chunkMeta
 	off    int64 // end of the last frame written
@@ -48,6 +52,8 @@ type Writer struct {
 type chunk struct {
 	buf    *[]byte // raw bytes at frameHeaderSize
 	n      int     // raw bytes in buf
+	start  mark    // when filling began
+	mode   mode
 	out    *[]byte // compressed frame, or nil if stored raw in buf
 	frame  []byte  // header and stored bytes, in buf or out
 	meta   chunkMeta
@@ -64,6 +70,7 @@ func newWriter(s *Store, id ID, p pendingObject) *Writer {
 		queue:   make(chan *chunk, s.opts.Concurrency),
 		drained: make(chan struct{}),
 	}
+	w.m.c = s.learnedCosts()
 	go w.writeLoop()
 	return w
 }
@@ -139,7 +146,7 @@ func (w *Writer) setErr(err error) {
 // fill returns the chunk being filled, starting one if needed.
 func (w *Writer) fill() *chunk {
 	if w.cur == nil {
-		w.cur = &chunk{buf: getBuf(), sealed: make(chan struct{})}
+		w.cur = &chunk{buf: getBuf(), start: now(), sealed: make(chan struct{})}
 	}
 	return w.cur
 }
@@ -159,27 +166,51 @@ func (w *Writer) seal() error {
 	w.cur = nil
 	c.meta.rawLen = uint32(c.n)
 	w.size += int64(c.n)
+	w.m.filled(c.start.since(), c.n)
+	c.mode = modeCompress
+	if w.s.choose != nil {
+		c.mode = w.m.mode(w.s.choose, w.seq)
+	}
+	w.seq++
 	w.queue <- c
-	go w.s.sealChunk(c)
+	go w.sealChunk(c)
 	return w.loadErr()
 }
 
-// sealChunk computes c's leaf, compresses it and frames it.
-func (s *Store) sealChunk(c *chunk) {
+// sealChunk computes c's leaf, compresses it as its mode says and frames
+// it.
+func (w *Writer) sealChunk(c *chunk) {
+	s := w.s
 	s.sem <- struct{}{}
 	defer func() { <-s.sem; close(c.sealed) }()
 	raw := c.raw()
+	t0 := now()
 	c.meta.leaf = sha256.Sum256(raw)
+	t1 := now()
 	stored := raw
 	c.meta.codec = CodecNone
 	c.frame = (*c.buf)[:frameHeaderSize+len(raw)]
+	var compressed, n int
 	if s.opts.Codec != CodecNone {
-		if out, enc := s.encode(raw); out != nil {
-			c.out, stored = out, enc
-			c.meta.codec = s.opts.Codec
-			c.frame = (*out)[:frameHeaderSize+len(enc)]
+		switch c.mode {
+		case modeCompress:
+			var out *[]byte
+			var enc []byte
+			compressed = len(raw)
+			if out, enc, n = s.encode(raw); out != nil {
+				c.out, stored = out, enc
+				c.meta.codec = s.opts.Codec
+				c.frame = (*out)[:frameHeaderSize+len(enc)]
+			}
+		case modeSample:
+			var out *[]byte
+			compressed = min(len(raw), sampleSize)
+			if out, _, n = s.encode(raw[:compressed]); out != nil {
+				outPool.Put(out)
+			}
 		}
 	}
+	w.m.sealed(t1.sub(t0), len(raw), t1.since(), compressed, n)
 	c.meta.storedLen = uint32(len(stored))
 	c.meta.crc = crc(stored)
 	c.meta.putFrameHeader(c.frame)
@@ -195,7 +226,10 @@ func (w *Writer) writeLoop() {
 		<-c.sealed
 		if !failed {
 			c.meta.offset = w.off
-			if _, err := w.p.Write(c.frame); err != nil {
+			t := now()
+			_, err := w.p.Write(c.frame)
+			w.m.wrote(t.since(), len(c.frame))
+			if err != nil {
 				w.setErr(fmt.Errorf("blob: write segment %s: %w", w.id, err))
 				failed = true
 			} else {
@@ -247,11 +281,14 @@ func (w *Writer) Commit() (Info, error) {
 		}
 	}
 	if err == nil {
+		t := now()
 		err = w.p.commit()
+		w.m.committed(t.since(), w.off)
 	}
 	if err != nil {
 		return Info{}, errors.Join(err, w.p.abort())
 	}
+	w.s.learn(w.m.costs())
 	info := Info{ID: w.id, Size: w.size, Leaves: make([][32]byte, len(w.chunks))}
 	for i := range w.chunks {
 		info.Leaves[i] = w.chunks[i].leaf
