@@ -12,7 +12,6 @@ import (
 	"github.com/firnstore/firn/internal/store"
 	"github.com/firnstore/firn/treehash"
 	"github.com/firnstore/firn/vault"
-	"github.com/oklog/ulid/v2"
 )
 
 // UploadArchive implements firn.Glacier. Body is streamed into a new
@@ -45,7 +44,7 @@ func (e *Engine) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput)
 		return nil, err
 	}
 	defer done()
-	seg, sum, small, err := e.writeArchive(ctx, body)
+	seg, sum, small, err := e.writeArchive(ctx, body, e.opts.MaxArchiveSize)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +57,7 @@ func (e *Engine) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput)
 	}
 	// The bytes are written without the vault's lock; the commit takes it,
 	// so that DeleteVault cannot drop the vault meanwhile.
-	v, unlock, err := e.lockVault(r.acct, r.name, shared)
+	v, unlock, err := r.relock(shared)
 	if err != nil {
 		e.discardSegment(seg.ID)
 		return nil, err
@@ -125,12 +124,11 @@ var smallPool = sync.Pool{New: func() any {
 	return &b
 }}
 
-// writeArchive reads the body of an UploadArchive. A body of up to
-// inlineMax bytes is returned whole as small, for the caller to store
+// writeArchive reads the body of an UploadArchive or ImportArchive, of at
+// most limit bytes. A body of up to inlineMax bytes is returned whole as small, for the caller to store
 // inline and then release; a larger one is streamed into a new durable blob
 // segment. Either way it returns the segment and its tree hash.
-func (e *Engine) writeArchive(ctx context.Context, body io.Reader) (vault.Segment, [32]byte, *smallBody, error) {
-	limit := e.opts.MaxArchiveSize
+func (e *Engine) writeArchive(ctx context.Context, body io.Reader, limit int64) (vault.Segment, [32]byte, *smallBody, error) {
 	buf := smallPool.Get().(*[]byte)
 	br := ctxio.NewReader(ctx, io.LimitReader(body, limit+1))
 	n, err := io.ReadFull(br, *buf)
@@ -152,34 +150,9 @@ func (e *Engine) writeArchive(ctx context.Context, body io.Reader) (vault.Segmen
 	return vault.Segment{ID: e.newID(), Size: int64(n)}, treehash.Sum(small.bytes()), small, nil
 }
 
-// parseArchiveID parses an archive ID; any malformed ID is an archive that
-// does not exist.
-func parseArchiveID(id string) (ulid.ULID, error) {
-	if id == "" {
-		return ulid.ULID{}, firn.Errorf(firn.CodeMissingParameterValue, "Required parameter missing: ArchiveId")
-	}
-	u, err := ulid.ParseStrict(id)
-	if err != nil {
-		return ulid.ULID{}, vault.ArchiveNotFound(id)
-	}
-	return u, nil
-}
-
-// loadArchive returns an archive of v.
+// loadArchive returns the archive of v that id names (see findArchive).
 func (e *Engine) loadArchive(v *vault.Record, id string) (*vault.ArchiveRecord, error) {
-	aid, err := parseArchiveID(id)
-	if err != nil {
-		return nil, err
-	}
-	var a vault.ArchiveRecord
-	err = e.db.GetRecord(store.ArchiveKey(v.ID, aid), &a)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, vault.ArchiveNotFound(id)
-	}
-	if err != nil {
-		return nil, ioError(err)
-	}
-	return &a, nil
+	return e.findArchive(e.db, v, id)
 }
 
 // DeleteArchive implements firn.Glacier. Deleting an archive that was
@@ -191,9 +164,12 @@ func (e *Engine) DeleteArchive(ctx context.Context, in *firn.DeleteArchiveInput)
 	if err != nil {
 		return nil, err
 	}
-	aid, err := parseArchiveID(in.ArchiveId)
-	if err != nil {
-		return nil, err
+	if in.ArchiveId == "" {
+		return nil, missingParameter("ArchiveId")
+	}
+	if vault.SourceArchiveID(in.ArchiveId) != nil {
+		// No archive has such an ID: not found, before any state is read.
+		return nil, vault.ArchiveNotFound(in.ArchiveId)
 	}
 	v, unlock, err := r.lock(exclusive)
 	if err != nil {
@@ -202,11 +178,15 @@ func (e *Engine) DeleteArchive(ctx context.Context, in *firn.DeleteArchiveInput)
 	defer unlock()
 	a, err := e.loadArchive(v, in.ArchiveId)
 	if errors.Is(err, firn.ErrResourceNotFound) {
+		aid, ok, kerr := archiveKey(e.db, v, in.ArchiveId)
+		if kerr != nil {
+			return nil, kerr
+		}
 		deleted, terr := e.db.Has(store.TombstoneKey(v.ID, aid))
 		if terr != nil {
 			return nil, ioError(terr)
 		}
-		if deleted {
+		if ok && deleted {
 			return &firn.DeleteArchiveOutput{}, nil
 		}
 	}

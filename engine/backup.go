@@ -430,8 +430,9 @@ func readManifest(ctx context.Context, b *blob.Bucket, id ulid.ULID) (*manifest,
 		return nil, fmt.Errorf("engine: restore: %s has version %d; this build reads %d", name, m.Version, manifestVersion)
 	case m.ID != id.String():
 		return nil, fmt.Errorf("engine: restore: %s names backup %s", name, m.ID)
-	case m.StoreFormat != store.FormatVersion:
-		return nil, fmt.Errorf("engine: restore: backup %s holds metadata format %d; this build reads %d", m.ID, m.StoreFormat, store.FormatVersion)
+	case m.StoreFormat < 1 || m.StoreFormat > store.FormatVersion:
+		// Older formats are restored as they are: Open upgrades them.
+		return nil, fmt.Errorf("engine: restore: backup %s holds metadata format %d; this build reads 1 to %d", m.ID, m.StoreFormat, store.FormatVersion)
 	}
 	for _, f := range m.Files {
 		if f.Name == "" || strings.ContainsAny(f.Name, `/\`) || f.Name == "." || f.Name == ".." {

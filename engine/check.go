@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 
@@ -12,7 +13,9 @@ import (
 )
 
 // Check verifies the engine's invariants and reports every violation found:
-// each vault's counters equal the sum of its archives; every archive, part
+// each vault's counters equal the sum of its archives; each imported
+// archive is found through the source ID index, whose every entry names an
+// archive or a tombstone (see checkSourceIndex); every archive, part
 // and job references the segments it holds, and each such segment exists
 // with the recorded size; every reference resolves to a record that holds
 // it; every stored segment is referenced (but on a shared database, see
@@ -44,6 +47,7 @@ func (e *Engine) Check(ctx context.Context) error {
 			holders[string(store.VaultKey(v.Account, v.Name))] = v.Segments
 		}
 		var n, size int64
+		imported := map[string]string{}
 		p := store.ArchivePrefix(v.ID)
 		err := scanRecords(e.db, p, store.PrefixEnd(p), func(k []byte, a *vault.ArchiveRecord) (bool, error) {
 			n++
@@ -53,7 +57,10 @@ func (e *Engine) Check(ctx context.Context) error {
 				sum += s.Size
 			}
 			if sum != a.Size {
-				bad("vault %s archive %s: segments hold %d bytes, archive size is %d", v.Name, a.ID, sum, a.Size)
+				bad("vault %s archive %s: segments hold %d bytes, archive size is %d", v.Name, a.ArchiveID(), sum, a.Size)
+			}
+			if a.ExternalID != "" {
+				imported[string(k)] = a.ExternalID
 			}
 			holders[string(k)] = a.Segments
 			return true, nil
@@ -67,6 +74,9 @@ func (e *Engine) Check(ctx context.Context) error {
 		}
 		if c.Archives != n || c.Bytes != size {
 			bad("vault %s: counters say %d archives / %d bytes, records hold %d / %d", v.Name, c.Archives, c.Bytes, n, size)
+		}
+		if err := e.checkSourceIndex(&v, imported, bad); err != nil {
+			return err
 		}
 		if err := e.checkUploads(&v, bad); err != nil {
 			return err
@@ -131,4 +141,44 @@ func (e *Engine) Check(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkSourceIndex checks v's source ID index against imported, which maps
+// the key of each of v's archives with an ExternalID to that ID: every one
+// has an entry naming its key, and every entry names an archive or the
+// tombstone of a deleted one.
+func (e *Engine) checkSourceIndex(v *vault.Record, imported map[string]string, bad func(string, ...any)) error {
+	found := map[string]bool{}
+	p := store.SourceIDPrefix(v.ID)
+	err := e.db.Scan(p, store.PrefixEnd(p), func(k, val []byte) (bool, error) {
+		if len(val) != 16 {
+			bad("vault %s: source ID index entry %x holds %d bytes, not a key", v.Name, k, len(val))
+			return true, nil
+		}
+		ak := store.ArchiveKey(v.ID, ulid.ULID(val))
+		if id, ok := imported[string(ak)]; ok {
+			if sum := sha256.Sum256([]byte(id)); string(k[len(p):]) != string(sum[:]) {
+				bad("vault %s: source ID index entry %x names archive %s, whose ID does not hash to it", v.Name, k, id)
+			}
+			found[string(ak)] = true
+			return true, nil
+		}
+		dead, err := e.db.Has(store.TombstoneKey(v.ID, ulid.ULID(val)))
+		if err != nil {
+			return false, err
+		}
+		if !dead {
+			bad("vault %s: source ID index entry %x names key %s, which is neither an imported archive nor deleted", v.Name, k, ulid.ULID(val))
+		}
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	for k, id := range imported {
+		if !found[k] {
+			bad("vault %s: imported archive %s has no source ID index entry", v.Name, id)
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -137,20 +138,24 @@ func (e *Engine) takeInventory(v *vault.Record) error {
 }
 
 // scanArchives calls fn for each archive of v in creation order, starting
-// at the archive with ID from ("" for the first).
+// at the archive with key from ("" for the first).
 func (e *Engine) scanArchives(v *vault.Record, from string, fn func(*job.Entry) (bool, error)) error {
 	prefix := store.ArchivePrefix(v.ID)
 	lower := prefix
 	if from != "" {
 		lower = store.ArchiveKey(v.ID, ulid.MustParseStrict(from))
 	}
-	return scanRecords(e.db, lower, store.PrefixEnd(prefix), func(_ []byte, a *vault.ArchiveRecord) (bool, error) {
-		return fn(&job.Entry{ArchiveID: a.ID.String(), Description: a.Description, Created: a.Created, Size: a.Size, TreeHash: a.TreeHash})
+	var ent job.Entry
+	return e.db.Scan(lower, store.PrefixEnd(prefix), func(_, val []byte) (bool, error) {
+		if err := store.DecodeInventoryEntry(val, &ent); err != nil {
+			return false, fmt.Errorf("engine: decoding record: %w", err)
+		}
+		return fn(&ent)
 	})
 }
 
 // scanSnapshot calls fn for each archive of v's last inventory, starting at
-// the archive with ID from ("" for the first).
+// the archive with key from ("" for the first).
 func (e *Engine) scanSnapshot(v *vault.Record, from string, fn func(*job.Entry) (bool, error)) error {
 	if len(v.Segments) == 0 {
 		return nil
@@ -161,7 +166,11 @@ func (e *Engine) scanSnapshot(v *vault.Record, from string, fn func(*job.Entry) 
 	}
 	defer r.Close()
 	dec := store.NewSnapshotReader(bufio.NewReaderSize(r, 64<<10))
+	var lower ulid.ULID
 	started := from == ""
+	if !started {
+		lower = ulid.MustParseStrict(from)
+	}
 	for {
 		var ent job.Entry
 		if err := dec.Read(&ent); errors.Is(err, io.EOF) {
@@ -170,7 +179,7 @@ func (e *Engine) scanSnapshot(v *vault.Record, from string, fn func(*job.Entry) 
 			return err
 		}
 		if !started {
-			if ent.ArchiveID < from {
+			if ent.Key.Compare(lower) < 0 {
 				continue
 			}
 			started = true
@@ -184,7 +193,8 @@ func (e *Engine) scanSnapshot(v *vault.Record, from string, fn func(*job.Entry) 
 // writeInventory writes the inventory of v that j asks for into a new
 // segment, streaming: one archive is held at a time. It returns the
 // segment, the output size, and the marker to continue a range inventory
-// from ("" when it is complete).
+// from ("" when it is complete): the key of the next archive, which is its
+// ID but for an imported archive's (see import.go).
 func (e *Engine) writeInventory(v *vault.Record, j *job.Record) (vault.Segment, int64, string, error) {
 	inv := j.Inventory
 	id := e.newID()
@@ -203,7 +213,7 @@ func (e *Engine) writeInventory(v *vault.Record, j *job.Record) (vault.Segment, 
 			return true, nil
 		}
 		if inv.Filter.Limit > 0 && n == inv.Filter.Limit {
-			next = ent.ArchiveID
+			next = ent.Key.String()
 			return false, nil
 		}
 		n++

@@ -72,7 +72,7 @@ func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*f
 		if err != nil {
 			return nil, err
 		}
-		ar := &job.ArchiveRetrieval{ArchiveID: req.ArchiveID, ArchiveKey: a.ID, Size: a.Size, TreeHash: a.TreeHash, Description: a.Description, Start: start, End: end}
+		ar := &job.ArchiveRetrieval{ArchiveID: a.ArchiveID(), ArchiveKey: a.ID, Size: a.Size, TreeHash: a.TreeHash, Description: a.Description, Start: start, End: end}
 		if ar.RangeTreeHash, err = e.rangeTreeHash(a.Segments, a.SegmentSize, a.TreeHash, start, end+1, a.Size); err != nil {
 			return nil, err
 		}
@@ -97,7 +97,7 @@ func (e *Engine) InitiateJob(ctx context.Context, in *firn.InitiateJobInput) (*f
 		if err := r.authorize(v, a.Created); err != nil {
 			return nil, err
 		}
-		j.Select = &job.Select{ArchiveID: req.ArchiveID, ArchiveKey: a.ID, Size: a.Size, TreeHash: a.TreeHash,
+		j.Select = &job.Select{ArchiveID: a.ArchiveID(), ArchiveKey: a.ID, Size: a.Size, TreeHash: a.TreeHash,
 			Parameters: *req.Select, OutputLocation: *req.OutputLocation, OutputPath: selectOutputPath(req.OutputLocation, id)}
 		j.Segments, j.SegmentSize = a.Segments, a.SegmentSize
 		retrieved = a.Size

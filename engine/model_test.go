@@ -112,7 +112,7 @@ var mdlWeights = map[string]int{
 	"SetVaultNotifications": 2, "GetVaultNotifications": 1, "DeleteVaultNotifications": 1,
 	"SetVaultAccessPolicy": 2, "GetVaultAccessPolicy": 1, "DeleteVaultAccessPolicy": 1,
 	"InitiateVaultLock": 2, "CompleteVaultLock": 2, "AbortVaultLock": 1, "GetVaultLock": 1,
-	"UploadArchive": 6, "DeleteArchive": 2,
+	"UploadArchive": 6, "DeleteArchive": 2, "ImportArchive": 4, "DescribeArchive": 2,
 	"InitiateMultipartUpload": 3, "UploadMultipartPart": 6, "CompleteMultipartUpload": 3, "AbortMultipartUpload": 1,
 	"ListMultipartUploads": 1, "ListParts": 2,
 	"InitiateJob": 6, "DescribeJob": 2, "ListJobs": 2, "GetJobOutput": 4,
@@ -548,6 +548,10 @@ func (mm *mdlMachine) actions() map[string]func(*rapid.T) {
 		"AbortVaultLock": mdlPlain(mm, firn.Glacier.AbortVaultLock),
 		"GetVaultLock":   mdlPlain(mm, firn.Glacier.GetVaultLock),
 		"UploadArchive":  mm.uploadArchive,
+		"ImportArchive":  mm.importArchive,
+		"DescribeArchive": mdlOnResource(mm, "archive", &mm.archives, mdlDescribeArchive, func(a, v, id string) *firn.DescribeArchiveInput {
+			return &firn.DescribeArchiveInput{AccountId: a, VaultName: v, ArchiveId: id}
+		}),
 		"DeleteArchive": mdlOnResource(mm, "archive", &mm.archives, firn.Glacier.DeleteArchive, func(a, v, id string) *firn.DeleteArchiveInput {
 			return &firn.DeleteArchiveInput{AccountId: a, VaultName: v, ArchiveId: id}
 		}),

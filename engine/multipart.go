@@ -214,7 +214,7 @@ func (e *Engine) UploadMultipartPart(ctx context.Context, in *firn.UploadMultipa
 // upload is re-read under its lock: it may have been completed, aborted or
 // expired while the bytes were written.
 func (e *Engine) commitPart(r *request, uid ulid.ULID, idText string, rng multipart.Range, seg vault.Segment, sum [32]byte) error {
-	v, unlock, err := e.lockVault(r.acct, r.name, shared)
+	v, unlock, err := r.relock(shared)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/internal/blob"
 	"github.com/firnstore/firn/internal/miniotest"
+	"github.com/firnstore/firn/internal/store"
 	"github.com/firnstore/firn/treehash"
 	"github.com/oklog/ulid/v2"
 )
@@ -172,6 +174,7 @@ func TestObjectStore(t *testing.T) {
 	t.Run("TransientNotFound", func(t *testing.T) { testOSTransientNotFound(t, env) })
 	t.Run("SweepSparesUploads", func(t *testing.T) { testOSSweepSparesUploads(t, env) })
 	t.Run("BackupsListingGap", func(t *testing.T) { testOSBackupsListingGap(t, env) })
+	t.Run("RestoreOlderFormat", func(t *testing.T) { testOSRestoreOlderFormat(t, env) })
 	// Last: it takes a node down and brings it back.
 	t.Run("KillNodeMidUpload", func(t *testing.T) { testOSKillNode(t, env) })
 }
@@ -608,6 +611,63 @@ func testOSBackupsListingGap(t *testing.T, env *osEnv) {
 	if err != nil || info.Backup.ID != ids[2] {
 		t.Fatalf("Restore with the latest manifest unlisted: %+v, %v; want backup %s", info.Backup, err, ids[2])
 	}
+}
+
+// testOSRestoreOlderFormat checks that a backup made by a build of an
+// older metadata format restores (Open upgrades it) and that one of a newer
+// format, or of none, is refused.
+func testOSRestoreOlderFormat(t *testing.T, env *osEnv) {
+	ctx := context.Background()
+	s := env.store(t)
+	e := openOS(t, t.TempDir(), s)
+	createVault(t, e, "v")
+	data := randomBytes(3, 100<<10)
+	id := upload(t, e, "v", data)
+	info, err := e.Backup(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeChecked(t, e)
+	bk, err := blob.OpenBucket(ctx, s.bucketConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	setFormat := func(v int) {
+		t.Helper()
+		name := backupsDir + info.ID + "/" + manifestName
+		rc, err := bk.Get(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m manifest
+		err = json.NewDecoder(rc).Decode(&m)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.StoreFormat = v
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := bk.Put(ctx, name, bytes.NewReader(b), int64(len(b))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, v := range []int{0, store.FormatVersion + 1} {
+		setFormat(v)
+		if _, err := Restore(ctx, t.TempDir(), &Options{ObjectStore: s}); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("metadata format %d", v)) {
+			t.Errorf("Restore of a backup of format %d: %v, want a refusal naming it", v, err)
+		}
+	}
+	setFormat(store.FormatVersion - 1)
+	dir := t.TempDir()
+	if _, err := Restore(ctx, dir, &Options{ObjectStore: s}); err != nil {
+		t.Fatalf("Restore of a backup of format %d: %v", store.FormatVersion-1, err)
+	}
+	e = openOS(t, dir, s)
+	wantArchives(t, e, "v", map[string][]byte{id: data}, "restored from an older format")
+	closeChecked(t, e)
 }
 
 type slowReader struct {

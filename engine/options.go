@@ -33,7 +33,8 @@ type Options struct {
 	// MaxVaults is the number of vaults an account may hold. Default 1000.
 	MaxVaults int
 	// MaxArchiveSize is the largest single-request upload, in bytes.
-	// Default 4 GiB.
+	// Default 4 GiB. ImportArchive is not bound by it (see
+	// vault.MaxImportSize).
 	MaxArchiveSize int64
 	// TickInterval is how often, in real time, the engine looks for
 	// time-driven work that has become due by Clock (job completion,
@@ -60,10 +61,11 @@ type Options struct {
 	// the job's output for GetJobOutput, an extension of the service.
 	SelectOutput SelectOutput
 	// Compression is how archive chunks are stored: CompressionS2 (the
-	// default: compressed when that makes a chunk smaller, fast),
-	// CompressionZstd (smaller, slower) or CompressionNone (raw, which is
-	// fastest where the CPU, not the disk, is the bottleneck). Existing
-	// chunks keep their form; every form reads back.
+	// default: a chunk is compressed when, as measured while the upload
+	// runs, compressing saves space and does not make the upload slower
+	// than storing it raw), CompressionZstd (every chunk it makes smaller;
+	// smaller, slower) or CompressionNone (raw). Existing chunks keep their
+	// form; every form reads back.
 	Compression Compression
 	// InventoryInterval is the cadence of vault inventories. Zero, the
 	// default, keeps inventories always current; a positive interval

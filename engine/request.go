@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -43,6 +45,11 @@ type request struct {
 	op   string
 	acct string
 	name string // the vault's; "" for an account-wide operation
+
+	// seen is the vault record view read and its stored bytes, which
+	// relock reuses when the bytes are unchanged under the lock.
+	seen    *vault.Record
+	seenRaw []byte
 }
 
 // begin starts operation op on the resources of account accountID.
@@ -113,14 +120,26 @@ func (e *Engine) account(id string) (string, error) {
 // view loads the request's vault, without a lock, and authorizes the
 // operation on it.
 func (r *request) view() (*vault.Record, error) {
-	v, err := r.e.loadVault(r.acct, r.name)
+	v, raw, err := r.e.readVault(r.acct, r.name)
 	if err != nil {
 		return nil, err
 	}
 	if err := r.authorize(v, time.Time{}); err != nil {
 		return nil, err
 	}
+	r.seen, r.seenRaw = v, raw
 	return v, nil
+}
+
+// relock locks the vault that view read, as lockVault does, for an
+// operation that authorized it then and wrote bytes since: unless the
+// record changed meanwhile it is not decoded again. The caller must not
+// have changed view's record, and must call unlock.
+func (r *request) relock(mode lockMode) (*vault.Record, func(), error) {
+	if r.seen == nil || r.e.shared {
+		return r.e.lockVault(r.acct, r.name, mode)
+	}
+	return r.e.lockRead(r.acct, r.name, mode, r.seen, r.seenRaw)
 }
 
 // lock is view under the vault's lock, held as mode says; the caller must
@@ -239,18 +258,27 @@ func (e *Engine) vaultLock(id ulid.ULID) *sync.RWMutex {
 
 // loadVault returns the vault named name of acct.
 func (e *Engine) loadVault(acct, name string) (*vault.Record, error) {
+	v, _, err := e.readVault(acct, name)
+	return v, err
+}
+
+// readVault is loadVault, also returning the record's stored bytes.
+func (e *Engine) readVault(acct, name string) (*vault.Record, []byte, error) {
 	if err := vault.ValidateName(name); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var v vault.Record
-	err := e.db.GetRecord(store.VaultKey(acct, name), &v)
+	raw, err := e.db.Get(store.VaultKey(acct, name))
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, vault.NotFound(e.opts.Region, acct, name)
+		return nil, nil, vault.NotFound(e.opts.Region, acct, name)
 	}
 	if err != nil {
-		return nil, ioError(err)
+		return nil, nil, ioError(err)
 	}
-	return &v, nil
+	var v vault.Record
+	if err := store.DecodeRecord(raw, &v); err != nil {
+		return nil, nil, ioError(fmt.Errorf("%w at %x", err, store.VaultKey(acct, name)))
+	}
+	return &v, raw, nil
 }
 
 func (e *Engine) vaultARN(v *vault.Record) string { return vault.ARN(e.opts.Region, v.Account, v.Name) }
@@ -259,10 +287,19 @@ func (e *Engine) vaultARN(v *vault.Record) string { return vault.ARN(e.opts.Regi
 // unlock. The vault is re-read under the lock so that it cannot have been
 // deleted or replaced meanwhile.
 func (e *Engine) lockVault(acct, name string, mode lockMode) (*vault.Record, func(), error) {
-	v, err := e.loadVault(acct, name)
+	v, raw, err := e.readVault(acct, name)
 	if err != nil {
 		return nil, nil, err
 	}
+	return e.lockRead(acct, name, mode, v, raw)
+}
+
+// lockRead locks vault v, read earlier as raw, and returns its record as
+// it is under the lock: v itself when its stored bytes are unchanged (the
+// common case, as counters are records of their own), else the record
+// read again; if the vault was deleted or replaced meanwhile, the vault
+// now under that name, locked afresh.
+func (e *Engine) lockRead(acct, name string, mode lockMode, v *vault.Record, raw []byte) (*vault.Record, func(), error) {
 	l := e.vaultLock(v.ID)
 	unlock := l.RUnlock
 	if mode == exclusive {
@@ -276,16 +313,18 @@ func (e *Engine) lockVault(acct, name string, mode lockMode) (*vault.Record, fun
 		// transaction that commits reads it again (reread).
 		return v, unlock, nil
 	}
-	v2, err := e.loadVault(acct, name)
+	cur, err := e.db.Get(store.VaultKey(acct, name))
+	if err == nil && bytes.Equal(cur, raw) {
+		return v, unlock, nil
+	}
+	unlock()
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, vault.NotFound(e.opts.Region, acct, name)
+	}
 	if err != nil {
-		unlock()
-		return nil, nil, err
+		return nil, nil, ioError(err)
 	}
-	if v2.ID != v.ID {
-		unlock()
-		return e.lockVault(acct, name, mode)
-	}
-	return v2, unlock, nil
+	return e.lockVault(acct, name, mode)
 }
 
 // missingParameter is the error for a required input field left empty.

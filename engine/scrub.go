@@ -117,7 +117,7 @@ func (e *Engine) scrubVault(ctx context.Context, r *ScrubReport, v *vault.Record
 	}
 	err := eachRecord(ctx, e.db, store.ArchivePrefix(v.ID), func(k []byte, a *vault.ArchiveRecord) error {
 		d := at
-		d.Kind, d.ID = "archive", a.ID.String()
+		d.Kind, d.ID = "archive", a.ArchiveID()
 		e.scrubRecord(r, d, k, a.Segments, nil, a.TreeHash)
 		return nil
 	})

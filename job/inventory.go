@@ -5,15 +5,18 @@ import (
 	"encoding/json"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/firnstore/firn"
+	"github.com/oklog/ulid/v2"
 )
 
 // Entry is one archive of an inventory.
 type Entry struct {
+	// ArchiveID is the ID the archive is known by; Key is the key it is
+	// stored and listed under, the same for all but imported archives.
 	ArchiveID   string
+	Key         ulid.ULID
 	Description string
 	Created     time.Time
 	Size        int64
@@ -31,6 +34,7 @@ type InventoryWriter struct {
 	w      *bufio.Writer
 	format string
 	n      int
+	line   []byte // the entry being written, reused
 	err    error
 }
 
@@ -45,28 +49,20 @@ const (
 func NewInventoryWriter(w io.Writer, format, vaultARN string, date time.Time) *InventoryWriter {
 	iw := &InventoryWriter{w: bufio.NewWriterSize(w, 64<<10), format: format}
 	if format == firn.FormatCSV {
-		iw.write("ArchiveId,ArchiveDescription,CreationDate,Size,SHA256TreeHash\n")
+		iw.write([]byte("ArchiveId,ArchiveDescription,CreationDate,Size,SHA256TreeHash\n"))
 		return iw
 	}
-	iw.write(`{"VaultARN":`)
-	iw.writeJSON(vaultARN)
-	iw.write(`,"InventoryDate":`)
-	iw.writeJSON(date.UTC().Format(inventoryDateLayout))
-	iw.write(`,"ArchiveList":[`)
+	b := append(iw.line[:0], `{"VaultARN":`...)
+	b = appendJSONString(b, vaultARN)
+	b = append(b, `,"InventoryDate":`...)
+	b = appendJSONString(b, date.UTC().Format(inventoryDateLayout))
+	b = append(b, `,"ArchiveList":[`...)
+	iw.write(b)
+	iw.line = b
 	return iw
 }
 
-func (iw *InventoryWriter) write(s string) {
-	if iw.err == nil {
-		_, iw.err = iw.w.WriteString(s)
-	}
-}
-
-func (iw *InventoryWriter) writeJSON(s string) {
-	b, err := json.Marshal(s)
-	if err != nil && iw.err == nil {
-		iw.err = err
-	}
+func (iw *InventoryWriter) write(b []byte) {
 	if iw.err == nil {
 		_, iw.err = iw.w.Write(b)
 	}
@@ -74,30 +70,102 @@ func (iw *InventoryWriter) writeJSON(s string) {
 
 // Add writes one archive.
 func (iw *InventoryWriter) Add(e *Entry) error {
-	created := e.Created.UTC().Format(creationDateLayout)
-	size := strconv.FormatInt(e.Size, 10)
+	b := iw.line[:0]
 	if iw.format == firn.FormatCSV {
 		// The service's CSV is not RFC 4180: the description is always
 		// quoted and a quote inside it is escaped with a backslash.
-		iw.write(e.ArchiveID + `,"` + strings.ReplaceAll(e.Description, `"`, `\"`) + `",` + created + "," + size + "," + e.TreeHash + "\n")
+		b = append(b, e.ArchiveID...)
+		b = append(b, `,"`...)
+		for i := range len(e.Description) {
+			if c := e.Description[i]; c == '"' {
+				b = append(b, '\\', '"')
+			} else {
+				b = append(b, c)
+			}
+		}
+		b = append(b, `",`...)
+		b = appendCreationDate(b, e.Created)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, e.Size, 10)
+		b = append(b, ',')
+		b = append(b, e.TreeHash...)
+		b = append(b, '\n')
 	} else {
 		if iw.n > 0 {
-			iw.write(",")
+			b = append(b, ',')
 		}
-		iw.write(`{"ArchiveId":`)
-		iw.writeJSON(e.ArchiveID)
-		iw.write(`,"ArchiveDescription":`)
-		iw.writeJSON(e.Description)
-		iw.write(`,"CreationDate":"` + created + `","Size":` + size + `,"SHA256TreeHash":"` + e.TreeHash + `"}`)
+		b = append(b, `{"ArchiveId":`...)
+		b = appendJSONString(b, e.ArchiveID)
+		b = append(b, `,"ArchiveDescription":`...)
+		b = appendJSONString(b, e.Description)
+		b = append(b, `,"CreationDate":"`...)
+		b = appendCreationDate(b, e.Created)
+		b = append(b, `","Size":`...)
+		b = strconv.AppendInt(b, e.Size, 10)
+		b = append(b, `,"SHA256TreeHash":"`...)
+		b = append(b, e.TreeHash...)
+		b = append(b, `"}`...)
 	}
+	iw.write(b)
+	iw.line = b
 	iw.n++
 	return iw.err
+}
+
+// appendCreationDate appends t in UTC as creationDateLayout formats it,
+// without the layout's interpretation for the years of four digits.
+func appendCreationDate(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(b, creationDateLayout)
+	}
+	hour, minute, sec := t.Clock()
+	b = appendDigits(b, year, 4)
+	b = append(b, '-')
+	b = appendDigits(b, int(month), 2)
+	b = append(b, '-')
+	b = appendDigits(b, day, 2)
+	b = append(b, 'T')
+	b = appendDigits(b, hour, 2)
+	b = append(b, ':')
+	b = appendDigits(b, minute, 2)
+	b = append(b, ':')
+	b = appendDigits(b, sec, 2)
+	b = append(b, '.')
+	b = appendDigits(b, t.Nanosecond()/1e6, 3)
+	return append(b, 'Z')
+}
+
+// appendDigits appends the n lowest decimal digits of v >= 0.
+func appendDigits(b []byte, v, n int) []byte {
+	b = append(b, make([]byte, n)...)
+	for i := len(b) - 1; i >= len(b)-n; i-- {
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return b
+}
+
+// appendJSONString appends s as encoding/json writes it. Archive IDs and
+// descriptions (printable ASCII) take the loop; anything that needs
+// escaping goes to encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := range len(s) {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always marshals
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // Close finishes the inventory and flushes it.
 func (iw *InventoryWriter) Close() error {
 	if iw.format != firn.FormatCSV {
-		iw.write("]}")
+		iw.write([]byte("]}"))
 	}
 	if iw.err == nil {
 		iw.err = iw.w.Flush()

@@ -137,7 +137,8 @@ type Filter struct {
 	End   time.Time
 	// Limit caps the number of archives; 0 means no limit.
 	Limit int
-	// Marker is the archive ID to resume at, inclusive; "" from the start.
+	// Marker is the key of the archive to resume at, inclusive (its ID but
+	// for an imported archive's); "" from the start.
 	Marker string
 }
 

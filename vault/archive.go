@@ -20,6 +20,18 @@ type ArchiveRecord struct {
 	SegmentSize int64
 	// Segments hold the bytes, in order.
 	Segments []Segment
+	// ExternalID is the source ID of an imported archive whose ID is not
+	// its key (see SourceKey); "" otherwise.
+	ExternalID string
+}
+
+// ArchiveID is the ID the archive is known by: its ExternalID, or else
+// its key.
+func (a *ArchiveRecord) ArchiveID() string {
+	if a.ExternalID != "" {
+		return a.ExternalID
+	}
+	return a.ID.String()
 }
 
 // Segment is a reference to a stored run of archive bytes.

@@ -28,6 +28,7 @@ var areas = []struct {
 	{"Resources", resourceRules},
 	{"Jobs", jobRules},
 	{"Select", selectRules},
+	{"Importer", importerRules},
 }
 
 // Run runs every rule of the suite as a subtest of t named after it,

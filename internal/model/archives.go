@@ -12,12 +12,13 @@ import (
 	"github.com/firnstore/firn/internal/testkit"
 )
 
-// archive is one archive, bytes included.
+// archive is one archive, bytes included. key orders it among the
+// vault's archives: its id but for an imported archive's (sourceKey).
 type archive struct {
-	id, desc string
-	data     []byte
-	hash     string
-	created  time.Time
+	id, key, desc string
+	data          []byte
+	hash          string
+	created       time.Time
 }
 
 // treeAligned reports whether the bytes [start, end] of size bytes are
@@ -108,7 +109,8 @@ func (m *Model) UploadArchive(ctx context.Context, in *firn.UploadArchiveInput) 
 // addArchive stores a new archive in v, created now.
 func (m *Model) addArchive(v *vault, desc string, data []byte, hash string) *archive {
 	now := m.now()
-	ar := &archive{id: m.newID(), desc: desc, data: data, hash: hash, created: now}
+	id := m.newID()
+	ar := &archive{id: id, key: id, desc: desc, data: data, hash: hash, created: now}
 	v.archives[ar.id] = ar
 	v.lastWrite = later(v.lastWrite, now)
 	return ar
@@ -136,7 +138,7 @@ func (m *Model) DeleteArchive(ctx context.Context, in *firn.DeleteArchiveInput) 
 	if in.ArchiveId == "" {
 		return nil, missing("ArchiveId")
 	}
-	if !validULID(in.ArchiveId) {
+	if validSourceID(in.ArchiveId) != nil {
 		return nil, notFound("Archive not found for ID: %s", in.ArchiveId)
 	}
 	v, err := m.authorizedVault(ctx, "DeleteArchive", a, acct, in.VaultName)

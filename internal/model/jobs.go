@@ -209,16 +209,20 @@ func (m *Model) inventory(v *vault, j *jobState, now time.Time) ([]byte, string)
 	f := j.filter
 	list := []inventoryEntry{}
 	next := ""
-	for _, id := range slices.Sorted(maps.Keys(v.archives)) {
-		ar := v.archives[id]
-		if id < f.Marker || !f.Start.IsZero() && ar.created.Before(f.Start) || !f.End.IsZero() && !ar.created.Before(f.End) {
+	byKey := map[string]*archive{}
+	for _, ar := range v.archives {
+		byKey[ar.key] = ar
+	}
+	for _, key := range slices.Sorted(maps.Keys(byKey)) {
+		ar := byKey[key]
+		if key < f.Marker || !f.Start.IsZero() && ar.created.Before(f.Start) || !f.End.IsZero() && !ar.created.Before(f.End) {
 			continue
 		}
 		if f.Limit > 0 && len(list) == f.Limit {
-			next = id
+			next = key
 			break
 		}
-		list = append(list, inventoryEntry{ArchiveId: id, ArchiveDescription: ar.desc, CreationDate: ar.created.Format("2006-01-02T15:04:05.000Z"),
+		list = append(list, inventoryEntry{ArchiveId: ar.id, ArchiveDescription: ar.desc, CreationDate: ar.created.Format("2006-01-02T15:04:05.000Z"),
 			Size: int64(len(ar.data)), SHA256TreeHash: ar.hash})
 	}
 	if j.format == firn.FormatCSV {

@@ -10,7 +10,9 @@
 // It follows the engine's rules: vaults, tags, notification configurations,
 // access and vault lock policies (evaluated with package policy), archives,
 // multipart uploads, archive retrieval, inventory and select jobs with a
-// fixed delay per tier, the data retrieval policy and provisioned capacity.
+// fixed delay per tier, the data retrieval policy and provisioned capacity,
+// and imports (firn.Importer), which keep their source IDs and sort by a
+// key of their creation date and ID's hash (imports.go).
 // Inventories are always current (engine.Options.InventoryInterval zero).
 //
 // It reuses the parsers of outside input that have their own tests and fuzz

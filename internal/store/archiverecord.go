@@ -6,7 +6,9 @@ import (
 	"github.com/firnstore/firn/vault"
 )
 
-// archiveRecord is the stored form of a vault.ArchiveRecord (key ArchiveKey).
+// archiveRecord is the stored form of a vault.ArchiveRecord (key
+// ArchiveKey) written before version 4, which stores the binary one of
+// archivecodec.go; it is read, never written.
 type archiveRecord struct {
 	ID          [16]byte        `json:"id"`
 	Description string          `json:"description,omitempty"`
@@ -15,6 +17,7 @@ type archiveRecord struct {
 	Created     time.Time       `json:"created"`
 	SegmentSize int64           `json:"segmentSize,omitempty"`
 	Segments    []segmentRecord `json:"segments"`
+	ExternalID  string          `json:"externalId,omitempty"`
 }
 
 // segmentRecord is the stored form of a vault.Segment, in every record
@@ -22,18 +25,6 @@ type archiveRecord struct {
 type segmentRecord struct {
 	ID   [16]byte `json:"id"`
 	Size int64    `json:"size"`
-}
-
-func archiveToRecord(a *vault.ArchiveRecord) *archiveRecord {
-	return &archiveRecord{
-		ID:          a.ID,
-		Description: a.Description,
-		Size:        a.Size,
-		TreeHash:    a.TreeHash,
-		Created:     a.Created,
-		SegmentSize: a.SegmentSize,
-		Segments:    segmentsToRecord(a.Segments),
-	}
 }
 
 func (r *archiveRecord) archive() vault.ArchiveRecord {
@@ -45,6 +36,7 @@ func (r *archiveRecord) archive() vault.ArchiveRecord {
 		Created:     r.Created,
 		SegmentSize: r.SegmentSize,
 		Segments:    segmentsFromRecord(r.Segments),
+		ExternalID:  r.ExternalID,
 	}
 }
 

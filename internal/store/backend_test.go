@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -172,7 +173,7 @@ func TestBackendScan(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := []string{"\x02", "1", "2", "a", "{1 10 7}", "", "j", ""}; !slices.Equal(vals, want) {
+		if want := []string{string(binary.AppendUvarint(nil, FormatVersion)), "1", "2", "a", "{1 10 7}", "", "j", ""}; !slices.Equal(vals, want) {
 			t.Fatalf("values %q, want %q", vals, want)
 		}
 		if v, err := s.Get(kCounter); err != nil || !bytes.Equal(v, encodeCounters(Counters{1, 10, 7})) {

@@ -51,6 +51,14 @@
 //	0x0d segmentID(16)                    -> intent to write a blob segment: when its
 //	                                         writer began, unix ns, 8 bytes big endian;
 //	                                         only on a shared database (IntentKey)
+//	0x0e vaultID(16) sha256(sourceID)(32) -> archiveID(16): the key of the archive imported
+//	                                         with that source ID (since version 3); it
+//	                                         outlives the archive, beside its tombstone
+//
+// Pebble keeps the 0x0c values of at least 256 bytes in its own blob
+// files (value separation, separation.go), every other value in place;
+// this is Pebble's layout, not the keyspace's: builds without the policy
+// read them.
 //
 // IDs are ULIDs in their 16-byte binary form, so keys sort in creation
 // order and listings cost O(page). Accounts are the 12 ASCII digits. Times
@@ -71,7 +79,8 @@
 // (k BYTEA PRIMARY KEY, v BYTEA NOT NULL) holding whole keys and the same
 // record bytes as Pebble: firn_meta (0x01), firn_vault, firn_archive,
 // firn_segref, firn_upload, firn_part, firn_job, firn_account, firn_timer,
-// firn_tombstone, firn_inline, firn_intent. The counters (0x04) are
+// firn_tombstone, firn_inline, firn_intent, firn_sourceid (created by
+// the first Open of a build that has it: the schema version stays). The counters (0x04) are
 // firn_counters (k, shard, archives, bytes, last_write): a commit adds to
 // one of 64 rows of its key, each open transaction of a store to a row of
 // its own, and stores of successive epochs to disjoint rows (as long as
@@ -127,10 +136,14 @@
 //
 // # Records
 //
-// Records are JSON objects. IDs are arrays of 16 numbers (the stored forms
-// hold them as [16]byte, since encoding/json writes a ulid.ULID as its
-// text), times RFC 3339 with nanoseconds, tree hashes 64 lower-case hex
-// digits, bytes base64.
+// Records are JSON objects, but for archive records, which since version 4
+// are in the binary encoding that archivecodec.go defines: a vault holds
+// millions of them and an inventory decodes every one. Version 3's JSON
+// archive records, which begin with '{', are read as they are.
+// In JSON, IDs are arrays of 16 numbers (the stored forms hold them as
+// [16]byte, since encoding/json writes a ulid.ULID as its text), times RFC
+// 3339 with nanoseconds, tree hashes 64 lower-case hex digits, bytes
+// base64.
 // Members marked "omitted" are absent when zero. Every member exists since
 // version 1 but the expires of jobs and locks (see Expiries) and the
 // Attempts of notifications, added within version 2: an older build ignores
@@ -141,8 +154,11 @@
 //	  lock {state, id, policy, created, expires: all omitted} (omitted),
 //	  lastWrite, inventory {date, archives, bytes} (omitted), segments
 //	  [{id, size}] (omitted): the last inventory's archive list.
-//	archive (vault.ArchiveRecord): id, description (omitted), size, treeHash,
-//	  created, segmentSize (omitted), segments [{id, size}].
+//	archive (vault.ArchiveRecord), up to version 3 (since version 4, the
+//	  same members in archivecodec.go's binary encoding): id, description
+//	  (omitted), size, treeHash, created, segmentSize (omitted), segments
+//	  [{id, size}], externalId (omitted; since version 3: the source ID of
+//	  an imported archive that is not its key).
 //	upload (UploadRecord): id, description (omitted), partSize, created,
 //	  state, ended (omitted), archive {id, size, treeHash} (omitted), timer.
 //	part (PartRecord): start, size, treeHash, uploaded, segments [{id, size}].
@@ -172,7 +188,7 @@
 // lock.TTL has changed. Both members were added within version 2: a
 // record without them, written by an older build, expires at completion
 // plus job.OutputLifetime or initiation plus lock.TTL, which is what the
-// member holds today. So FormatVersion stays 2: reading old records needs
+// member holds today. So FormatVersion stayed 2: reading old records needs
 // no upgrade, and an older build, which ignores the member, computes the
 // same expiry from the same constants. The build that changes either
 // constant must bump FormatVersion, as older builds would then disagree

@@ -110,6 +110,8 @@ func TestFormatKeys(t *testing.T) {
 		{"inline.all", InlineAll()},
 		{"intent", IntentKey(id3)},
 		{"intent.all", IntentAll()},
+		{"sourceid", SourceIDKey(id1, [32]byte{0xaa, 0xbb, 31: 0xcc})},
+		{"sourceid.prefix", SourceIDPrefix(id1)},
 	}))
 }
 
@@ -226,11 +228,16 @@ func recordSamples() map[string]any {
 			Segments:      seg[:1],
 		},
 		"vault-zero.json": &vault.Record{},
-		"archive.json": &vault.ArchiveRecord{
+		"archive.bin": &vault.ArchiveRecord{
 			ID: id2, Description: "a \"quoted\" description", Size: 1<<20 + 12345,
 			TreeHash: strings.Repeat("ab", 32), Created: t0, SegmentSize: 1 << 20, Segments: seg,
 		},
-		"archive-zero.json": &vault.ArchiveRecord{},
+		"archive-zero.bin": &vault.ArchiveRecord{},
+		"archive-imported.bin": &vault.ArchiveRecord{
+			ID: id2, Description: "imported\tas it was", Size: 12345,
+			TreeHash: strings.Repeat("ab", 32), Created: t0, Segments: seg[:1],
+			ExternalID: strings.Repeat("x", 138),
+		},
 		"job.json": &job.Record{
 			ID: id2, VaultID: id1, VaultARN: "arn:aws:glacier:us-east-1:123456789012:vaults/photos-2026",
 			Action: firn.ActionSelect, Description: "job", SNSTopic: "arn:aws:sns:us-east-1:123456789012:j",
@@ -409,8 +416,9 @@ func TestFormatRejectsUnknownTypes(t *testing.T) {
 // TestFormatSnapshot pins the lines of an inventory snapshot.
 func TestFormatSnapshot(t *testing.T) {
 	entries := []job.Entry{
-		{ArchiveID: "01J0ARCHIVE1", Description: "<a & \"b\">", Created: t0, Size: 1 << 40, TreeHash: strings.Repeat("ab", 32)},
-		{ArchiveID: "01J0ARCHIVE2", Created: t0.Add(time.Second), TreeHash: strings.Repeat("cd", 32)},
+		{ArchiveID: id1.String(), Key: id1, Description: "<a & \"b\">", Created: t0, Size: 1 << 40, TreeHash: strings.Repeat("ab", 32)},
+		{ArchiveID: id2.String(), Key: id2, Created: t0.Add(time.Second), TreeHash: strings.Repeat("cd", 32)},
+		{ArchiveID: "imported-archive-id", Key: id3, Created: t0.Add(2 * time.Second), Size: 1, TreeHash: strings.Repeat("ef", 32)},
 	}
 	var buf bytes.Buffer
 	w := NewSnapshotWriter(&buf)
@@ -437,5 +445,22 @@ func TestFormatSnapshot(t *testing.T) {
 	}
 	if !reflect.DeepEqual(back, entries) {
 		t.Errorf("reading the snapshot gives %+v, want %+v", back, entries)
+	}
+}
+
+// TestFormatSnapshotVersion2 reads the line of a version 2 snapshot, which
+// has no key: the ID is the key.
+func TestFormatSnapshotVersion2(t *testing.T) {
+	line := `{"id":"` + id1.String() + `","created":"2026-05-06T07:08:09.123456789Z","size":3,"hash":"` + strings.Repeat("ab", 32) + `"}` + "\n"
+	var e job.Entry
+	if err := NewSnapshotReader(strings.NewReader(line)).Read(&e); err != nil {
+		t.Fatal(err)
+	}
+	if e.Key != id1 || e.ArchiveID != id1.String() || e.Size != 3 {
+		t.Errorf("read %+v", e)
+	}
+	bad := `{"id":"not-a-ulid","created":"2026-05-06T07:08:09Z","size":3,"hash":"` + strings.Repeat("ab", 32) + `"}` + "\n"
+	if err := NewSnapshotReader(strings.NewReader(bad)).Read(&e); err == nil {
+		t.Error("a line without a key whose ID is no ULID reads")
 	}
 }

@@ -17,6 +17,7 @@ const (
 	prefixTombstone = 0x0b
 	prefixInline    = 0x0c
 	prefixIntent    = 0x0d
+	prefixSourceID  = 0x0e
 	accountIDLength = 12
 )
 
@@ -159,3 +160,13 @@ func InlineID(k []byte) (seg ulid.ULID) {
 	copy(seg[:], k[1:])
 	return seg
 }
+
+// SourceIDKey is the key of the index entry that maps the SHA-256 of an
+// imported archive's source ID to the archive's key in vault (see
+// vault.SourceKey).
+func SourceIDKey(vault ulid.ULID, sum [32]byte) []byte {
+	return key(prefixSourceID, vault[:], sum[:])
+}
+
+// SourceIDPrefix is the prefix of a vault's source ID index.
+func SourceIDPrefix(vault ulid.ULID) []byte { return key(prefixSourceID, vault[:]) }

@@ -43,6 +43,7 @@ var pgTables = [...]string{
 	prefixTombstone: "firn_tombstone",
 	prefixInline:    "firn_inline",
 	prefixIntent:    "firn_intent",
+	prefixSourceID:  "firn_sourceid",
 }
 
 // counterShards is how many rows hold the counters of one key, which a

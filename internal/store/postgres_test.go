@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -115,7 +116,7 @@ func TestPostgresVersions(t *testing.T) {
 	s = openPostgresT(t, url)
 	set(t, s, FormatKey(), binary.AppendUvarint(nil, FormatVersion+1))
 	s.Close()
-	if _, err := OpenPostgres(url, PostgresOptions{}); err == nil || !strings.Contains(err.Error(), "format version 3") {
+	if _, err := OpenPostgres(url, PostgresOptions{}); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("format version %d", FormatVersion+1)) {
 		t.Fatalf("OpenPostgres of format version %d: %v", FormatVersion+1, err)
 	}
 }

@@ -9,7 +9,8 @@ import (
 	"github.com/firnstore/firn/vault"
 )
 
-// EncodeRecord returns the stored form of a record. v is a pointer to one
+// EncodeRecord returns the stored form of a record: JSON, but for an
+// archive record's binary encoding (archivecodec.go). v is a pointer to one
 // of the record types of the keyspace (see doc.go): *vault.Record,
 // *vault.ArchiveRecord, *job.Record, *UploadRecord, *PartRecord,
 // *firn.DataRetrievalPolicy, *CapacityUnit or *OutboxEntry. Any other type
@@ -21,7 +22,7 @@ func EncodeRecord(v any) ([]byte, error) {
 	case *vault.Record:
 		w = vaultToRecord(v)
 	case *vault.ArchiveRecord:
-		w = archiveToRecord(v)
+		return appendArchive(nil, v), nil
 	case *job.Record:
 		w = jobToRecord(v)
 	case *UploadRecord:
@@ -55,7 +56,11 @@ func DecodeRecord(b []byte, v any) error {
 	case *vault.Record:
 		err = decode(b, v, (*vaultRecord).vault)
 	case *vault.ArchiveRecord:
-		err = decode(b, v, (*archiveRecord).archive)
+		if len(b) > 0 && b[0] == archiveCodecV1 {
+			err = decodeArchive(b, v, true)
+		} else {
+			err = decode(b, v, (*archiveRecord).archive)
+		}
 	case *job.Record:
 		err = decode(b, v, (*jobRecord).job)
 	case *UploadRecord:

@@ -2,16 +2,20 @@ package store
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"time"
 
 	"github.com/firnstore/firn/job"
+	"github.com/oklog/ulid/v2"
 )
 
 // An inventory snapshot, the blob segment a vault record's segments member
 // names, lists the vault's archives as of its last inventory: one
 // job.Entry a line, each a JSON object {id, desc (omitted), created, size,
-// hash}.
+// hash, key (omitted)}. key is the archive's key when it is not id (an
+// imported archive's, since version 3); a line without one has the key id
+// names.
 
 // snapshotEntry is the stored form of a job.Entry.
 type snapshotEntry struct {
@@ -20,6 +24,7 @@ type snapshotEntry struct {
 	Created     time.Time `json:"created"`
 	Size        int64     `json:"size"`
 	TreeHash    string    `json:"hash"`
+	Key         *[16]byte `json:"key,omitempty"`
 }
 
 // SnapshotWriter writes an inventory snapshot.
@@ -33,7 +38,11 @@ func NewSnapshotWriter(w io.Writer) *SnapshotWriter {
 
 // Write writes the line of one archive.
 func (w *SnapshotWriter) Write(e *job.Entry) error {
-	return w.enc.Encode((*snapshotEntry)(e))
+	s := snapshotEntry{ArchiveID: e.ArchiveID, Description: e.Description, Created: e.Created, Size: e.Size, TreeHash: e.TreeHash}
+	if e.ArchiveID != e.Key.String() {
+		s.Key = (*[16]byte)(&e.Key)
+	}
+	return w.enc.Encode(&s)
 }
 
 // SnapshotReader reads an inventory snapshot.
@@ -46,5 +55,19 @@ func NewSnapshotReader(r io.Reader) *SnapshotReader {
 
 // Read decodes the next archive into e; it returns io.EOF after the last.
 func (r *SnapshotReader) Read(e *job.Entry) error {
-	return r.dec.Decode((*snapshotEntry)(e))
+	var s snapshotEntry
+	if err := r.dec.Decode(&s); err != nil {
+		return err
+	}
+	*e = job.Entry{ArchiveID: s.ArchiveID, Description: s.Description, Created: s.Created, Size: s.Size, TreeHash: s.TreeHash}
+	if s.Key != nil {
+		e.Key = *s.Key
+		return nil
+	}
+	k, err := ulid.ParseStrict(s.ArchiveID)
+	if err != nil {
+		return fmt.Errorf("store: snapshot line of %q has no key", s.ArchiveID)
+	}
+	e.Key = k
+	return nil
 }

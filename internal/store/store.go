@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -21,7 +22,14 @@ import (
 // Version 2 added inline segments (InlineKey); Open upgrades a version 1
 // store, whose records version 2 reads unchanged, by rewriting the number,
 // so that older builds refuse a store that may hold inline segments.
-const FormatVersion = 2
+// Version 3 added imported archives (SourceIDKey, the archive record's
+// externalId, the snapshot line's key), which older builds would list
+// under their keys; it reads version 2 unchanged and upgrades it the same
+// way. Version 4 stores archive records in a binary encoding
+// (archivecodec.go), which older builds cannot decode; it reads the JSON
+// archive records of earlier versions as they are, and upgrades them the
+// same way.
+const FormatVersion = 4
 
 // ErrNotFound is returned by Get for an absent key.
 var ErrNotFound = errors.New("store: not found")
@@ -132,11 +140,15 @@ type Options struct {
 	// store's failure at error level; nil discards them.
 	Logger *slog.Logger
 	// MemTableSize is Pebble's memtable size, which also sets how much of
-	// its log it preallocates; 0 means Pebble's default (4 MiB). Tests
-	// lower it to make the log rotate, and a new one be written, after few
-	// writes.
+	// its log it preallocates; 0 means 32 MiB (Pebble's default is 4 MiB):
+	// under many small uploads, fewer flushes make fewer L0 tables to
+	// compact, for at most two memtables of memory. Tests lower it to make
+	// the log rotate, and a new one be written, after few writes.
 	MemTableSize uint64
 }
+
+// defaultMemTableSize is the memtable size when Options.MemTableSize is 0.
+const defaultMemTableSize = 32 << 20
 
 // Open opens or creates the store in dir, checking the format version. If
 // a write fails meanwhile (a full disk), Open returns an error wrapping
@@ -153,7 +165,7 @@ func Open(dir string, opts Options) (*DB, error) {
 		Merger:             counterMerger,
 		Logger:             s.pebbleLogger(),
 		FormatMajorVersion: pebble.FormatNewest,
-		MemTableSize:       opts.MemTableSize,
+		MemTableSize:       cmp.Or(opts.MemTableSize, defaultMemTableSize),
 		EventListener: &pebble.EventListener{
 			// Pebble's default is Logger.Fatalf, which would fail the
 			// store for a damaged block; the read returns the error.
@@ -167,6 +179,8 @@ func Open(dir string, opts Options) (*DB, error) {
 	// an inline segment) would otherwise read an index and a data block of
 	// every level that does not hold the key.
 	po.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
+	po.Experimental.ValueSeparationPolicy = valueSeparation
+	po.Experimental.SpanPolicyFunc = spanPolicy
 	db, err := waitPebble(s, func() (*pebble.DB, error) { return pebble.Open(dir, po) })
 	if err != nil {
 		s.fs.fence()

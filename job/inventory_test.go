@@ -1,0 +1,93 @@
+package job
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/firnstore/firn"
+	"github.com/oklog/ulid/v2"
+)
+
+// referenceInventory writes entries as encoding/json and time.Format write
+// them, which is what the service's inventory is and what InventoryWriter
+// must write byte for byte.
+func referenceInventory(format, arn string, date time.Time, entries []Entry) string {
+	quote := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	var b strings.Builder
+	if format == firn.FormatCSV {
+		b.WriteString("ArchiveId,ArchiveDescription,CreationDate,Size,SHA256TreeHash\n")
+		for _, e := range entries {
+			b.WriteString(e.ArchiveID + `,"` + strings.ReplaceAll(e.Description, `"`, `\"`) + `",` + e.Created.UTC().Format(creationDateLayout) + "," + strconv.FormatInt(e.Size, 10) + "," + e.TreeHash + "\n")
+		}
+		return b.String()
+	}
+	b.WriteString(`{"VaultARN":` + quote(arn) + `,"InventoryDate":` + quote(date.UTC().Format(inventoryDateLayout)) + `,"ArchiveList":[`)
+	for i, e := range entries {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`{"ArchiveId":` + quote(e.ArchiveID) + `,"ArchiveDescription":` + quote(e.Description) + `,"CreationDate":"` + e.Created.UTC().Format(creationDateLayout) + `","Size":` + strconv.FormatInt(e.Size, 10) + `,"SHA256TreeHash":"` + e.TreeHash + `"}`)
+	}
+	b.WriteString("]}")
+	return b.String()
+}
+
+func writeInventory(t testing.TB, format, arn string, date time.Time, entries []Entry) string {
+	var buf bytes.Buffer
+	iw := NewInventoryWriter(&buf, format, arn, date)
+	for i := range entries {
+		if err := iw.Add(&entries[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := iw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+func sampleEntries() []Entry {
+	t0 := time.Date(2026, 5, 6, 7, 8, 9, 123456789, time.UTC)
+	return []Entry{
+		{ArchiveID: ulid.Make().String(), Description: "plain", Created: t0, Size: 1 << 40, TreeHash: strings.Repeat("ab", 32)},
+		{ArchiveID: "imported-ID_-", Description: `a "quoted" \\ <b>&amp;</b> tab	nl` + "\n\x00\x7f é \u2028 \xff", Created: t0.In(time.FixedZone("x", 3600))},
+		{Created: time.Time{}},
+		{Description: "far", Created: time.Date(12345, 1, 2, 3, 4, 5, 999999999, time.UTC), Size: -1},
+		{Description: "before", Created: time.Date(-5, 1, 2, 3, 4, 5, 0, time.UTC)},
+	}
+}
+
+// TestInventoryWriter checks both formats against the reference, byte for
+// byte, with descriptions that need escaping and dates of every width.
+func TestInventoryWriter(t *testing.T) {
+	date := time.Date(2026, 5, 7, 0, 0, 0, 0, time.UTC)
+	for _, format := range []string{firn.FormatJSON, firn.FormatCSV} {
+		for _, entries := range [][]Entry{nil, sampleEntries()} {
+			got := writeInventory(t, format, "arn:aws:glacier:us-east-1:123456789012:vaults/v<&>", date, entries)
+			if want := referenceInventory(format, "arn:aws:glacier:us-east-1:123456789012:vaults/v<&>", date, entries); got != want {
+				t.Errorf("%s inventory\n%s\nwant\n%s", format, got, want)
+			}
+		}
+	}
+}
+
+// FuzzInventoryWriter compares the writer with the reference on arbitrary
+// descriptions, IDs and times.
+func FuzzInventoryWriter(f *testing.F) {
+	for _, e := range sampleEntries() {
+		f.Add(e.ArchiveID, e.Description, e.Created.Unix(), int64(e.Created.Nanosecond()), e.Size)
+	}
+	f.Fuzz(func(t *testing.T, id, desc string, sec, nsec, size int64) {
+		entries := []Entry{{ArchiveID: id, Description: desc, Created: time.Unix(sec, nsec), Size: size, TreeHash: "h"}}
+		date := time.Unix(sec, 0)
+		for _, format := range []string{firn.FormatJSON, firn.FormatCSV} {
+			if got, want := writeInventory(t, format, id, date, entries), referenceInventory(format, id, date, entries); got != want {
+				t.Fatalf("%s inventory\n%q\nwant\n%q", format, got, want)
+			}
+		}
+	})
+}
