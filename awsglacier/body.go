@@ -32,7 +32,9 @@ type upload struct {
 	body     io.ReadSeeker
 	checksum string
 	sha256   string
-	spool    *os.File
+	// size is the body's length from where it was.
+	size  int64
+	spool *os.File
 }
 
 // newUpload reads r, the caller's body, to compute its checksums. what
@@ -69,7 +71,8 @@ func newUpload(ctx context.Context, r io.Reader, checksum, what string) (*upload
 		w = io.MultiWriter(f, w)
 	}
 	body := ctxio.NewReader(ctx, r)
-	if _, err := io.CopyBuffer(w, body, make([]byte, treehash.LeafSize)); err != nil {
+	var err error
+	if u.size, err = io.CopyBuffer(w, body, make([]byte, treehash.LeafSize)); err != nil {
 		u.close()
 		if berr := body.Err(); berr != nil {
 			return nil, &firn.Error{

@@ -66,6 +66,13 @@
 // RequestTimeoutException wrapping the failure, as with the engine; a
 // temporary file that cannot be written is a ServiceUnavailableException.
 //
+// # Importing
+//
+// [Client] also implements [firn.Importer] by Firn's import extension (see
+// package server), so that a migration can copy into another Firn's
+// endpoint whose operator allows the caller to import. Amazon S3 Glacier has
+// no such operation.
+//
 // GetJobOutput returns the SDK's response stream as Body, unbuffered; errors
 // while reading it are the transport's, not *firn.Error.
 package awsglacier

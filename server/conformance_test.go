@@ -42,10 +42,13 @@ func TestConformance(t *testing.T) {
 func httpTarget(t *testing.T, tg *conformance.Target) *conformance.Target {
 	t.Helper()
 	var h atomic.Pointer[http.Handler]
+	account := cmp.Or(tg.Account, engine.DefaultAccountID)
 	serve := func(g firn.Glacier) {
 		hh := server.New(g, server.Options{
 			Logger:           slog.New(slog.DiscardHandler),
 			CredentialLookup: lookupPrincipal,
+			// The suite's Importer rules import as the account's root.
+			ImportPrincipals: []string{"arn:aws:iam::" + account + ":root"},
 		})
 		h.Store(&hh)
 	}
@@ -56,7 +59,7 @@ func httpTarget(t *testing.T, tg *conformance.Target) *conformance.Target {
 		secure.Close()
 		plain.Close()
 	})
-	p := &principalClients{account: cmp.Or(tg.Account, engine.DefaultAccountID), region: cmp.Or(tg.Region, engine.DefaultRegion), secure: secure, plain: plain}
+	p := &principalClients{account: account, region: cmp.Or(tg.Region, engine.DefaultRegion), secure: secure, plain: plain}
 	engineReopen, engineWithLimits := tg.Reopen, tg.WithLimits
 	tg.Glacier = p
 	tg.Reopen = func(t *testing.T) firn.Glacier {
@@ -135,6 +138,17 @@ func (p *principalClients) client(ctx context.Context, account string) firn.Glac
 func send[I, O any](p *principalClients, ctx context.Context, _ string, in *I, op func(firn.Glacier, context.Context, *I) (*O, error)) (*O, error) {
 	account := reflect.ValueOf(in).Elem().FieldByName("AccountId").Interface().(string)
 	return op(p.client(ctx, account), ctx, in)
+}
+
+// ImportArchive implements firn.Importer, so that the suite's Importer
+// rules run over the wire, through awsglacier's client of the extension.
+func (p *principalClients) ImportArchive(ctx context.Context, in *firn.ImportArchiveInput) (*firn.ImportArchiveOutput, error) {
+	return p.client(ctx, in.AccountId).(firn.Importer).ImportArchive(ctx, in)
+}
+
+// DescribeArchive implements firn.Importer.
+func (p *principalClients) DescribeArchive(ctx context.Context, in *firn.DescribeArchiveInput) (*firn.DescribeArchiveOutput, error) {
+	return p.client(ctx, in.AccountId).(firn.Importer).DescribeArchive(ctx, in)
 }
 
 func TestPrincipalClientsGenerated(t *testing.T) {

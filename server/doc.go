@@ -111,6 +111,30 @@
 // Without credentials every request is accepted, signed or not, as local
 // emulators do; [New] says so in its log.
 //
+// # Importing archives (a Firn extension)
+//
+// Two routes that are not part of the Glacier API let a migration bring in
+// archives that already have an identity elsewhere ([firn.Importer]). They
+// are served only when [Options].ImportPrincipals lists someone, and only
+// to the principals listed (without signature verification, a request acts
+// as the root of its path's account); any other caller gets 403
+// AccessDeniedException before its body is read. Otherwise they answer as
+// unknown routes do.
+//
+//   - PUT /{account}/vaults/{vault}/archives/{archiveId}: ImportArchive.
+//     The body is the archive, streamed and bounded by [MaxImportSize]
+//     rather than [MaxArchiveSize]; Content-Length (its Size),
+//     x-amz-sha256-tree-hash, x-amz-content-sha256 and
+//     x-firn-creation-date (ISO 8601, "2012-03-20T17:03:43.221Z") are
+//     required; x-firn-archive-description is the description
+//     percent-encoded (RFC 3986), so that any UTF-8 survives a header,
+//     and absent means empty. The answer is 201 with Location,
+//     x-amz-archive-id, x-amz-sha256-tree-hash and x-firn-imported
+//     ("true", or "false" when the archive was already there).
+//   - GET /{account}/vaults/{vault}/archives/{archiveId}: DescribeArchive,
+//     200 with {"ArchiveId","ArchiveDescription","CreationDate","Size",
+//     "SHA256TreeHash"} as an inventory prints them.
+//
 // # Observing requests
 //
 // [Options].Observe is called once per request after it is answered, with

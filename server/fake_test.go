@@ -60,6 +60,11 @@ func (f *fake) count() int {
 // record records a call of op, the method of firn.Glacier that gives it its
 // types, and answers it. fake's methods (fake_glacier_test.go) call it.
 func record[I, O any](f *fake, ctx context.Context, op string, in *I, _ func(firn.Glacier, context.Context, *I) (*O, error)) (*O, error) {
+	return answer[I, O](f, ctx, op, in)
+}
+
+// answer records a call of op with input in and answers it.
+func answer[I, O any](f *fake, ctx context.Context, op string, in *I) (*O, error) {
 	c := fakeCall{op: op, in: in, secure: firn.SecureTransportFrom(ctx)}
 	c.principal, _ = firn.PrincipalFrom(ctx)
 	var body io.Reader
@@ -67,6 +72,8 @@ func record[I, O any](f *fake, ctx context.Context, op string, in *I, _ func(fir
 	case *firn.UploadArchiveInput:
 		body = in.Body
 	case *firn.UploadMultipartPartInput:
+		body = in.Body
+	case *firn.ImportArchiveInput:
 		body = in.Body
 	}
 	if body != nil {
@@ -85,6 +92,19 @@ func record[I, O any](f *fake, ctx context.Context, op string, in *I, _ func(fir
 		return out, nil
 	}
 	return new(O), nil
+}
+
+// importingFake is a fake that is a firn.Importer too.
+type importingFake struct{ *fake }
+
+func newImportingFake() importingFake { return importingFake{newFake()} }
+
+func (f importingFake) ImportArchive(ctx context.Context, in *firn.ImportArchiveInput) (*firn.ImportArchiveOutput, error) {
+	return answer[firn.ImportArchiveInput, firn.ImportArchiveOutput](f.fake, ctx, "ImportArchive", in)
+}
+
+func (f importingFake) DescribeArchive(ctx context.Context, in *firn.DescribeArchiveInput) (*firn.DescribeArchiveOutput, error) {
+	return answer[firn.DescribeArchiveInput, firn.DescribeArchiveOutput](f.fake, ctx, "DescribeArchive", in)
 }
 
 func TestFakeGenerated(t *testing.T) {

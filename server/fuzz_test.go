@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -25,7 +26,7 @@ import (
 // operation fails with mode 1 (a firn error) or 2 (an internal error).
 func fuzzGlacier(mode byte) *fake {
 	f := newFake()
-	for _, op := range testkit.Operations() {
+	for _, op := range append(testkit.Operations(), "ImportArchive", "DescribeArchive") {
 		switch mode % 3 {
 		case 1:
 			f.respond(op, nil, firn.Errorf(firn.Code(op+"Exception"), "fuzz \x00\xff"))
@@ -39,6 +40,7 @@ func fuzzGlacier(mode byte) *fake {
 	f.respond("DescribeJob", &firn.DescribeJobOutput{JobId: "J", Action: firn.ActionSelect, CreationDate: t0,
 		SelectParameters: &firn.SelectParameters{InputSerialization: &firn.InputSerialization{CSV: &firn.CSVInput{}}},
 		OutputLocation:   &firn.OutputLocation{S3: &firn.S3Location{AccessControlList: []firn.Grant{{}}}}}, nil)
+	f.respond("DescribeArchive", &firn.DescribeArchiveOutput{ArchiveId: "A", ArchiveDescription: "\xff\t<&>", CreationDate: t0, Size: 1}, nil)
 	f.respond("ListVaults", &firn.ListVaultsOutput{VaultList: []firn.DescribeVaultOutput{{VaultName: "\xff<&>"}}, Marker: "m"}, nil)
 	f.respond("GetJobOutput", &firn.GetJobOutputOutput{Body: io.NopCloser(strings.NewReader("output")), Status: 206, ContentRange: "bytes 0-5/6"}, nil)
 	f.respond("GetDataRetrievalPolicy", &firn.GetDataRetrievalPolicyOutput{Policy: firn.DataRetrievalPolicy{Rules: []firn.DataRetrievalRule{{Strategy: "BytesPerHour", BytesPerHour: new(int64(1))}}}}, nil)
@@ -69,6 +71,8 @@ func FuzzHandler(f *testing.F) {
 		{"GET", "/-//vaults/x/../v1/tags?limit=1&limit=2", "", ""},
 		{"GET", "/-/vaults/v1?X-Amz-Signature=00", "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260102/us-east-1/glacier/aws4_request, SignedHeaders=host, Signature=00\nAuthorization: x\nX-Amz-Date: 20260102T000000Z\nX-Amz-Date: 20260102T000000Z", ""},
 		{"POST", "/-/vaults/v1/tags?operation=add", "X-Amz-Content-Sha256: 00\nX-Amz-Content-Sha256: 00", `{}`},
+		{"PUT", "/-/vaults/v1/archives/SRC", "X-Firn-Creation-Date: 2012-03-20T17:03:43.221Z\nX-Firn-Archive-Description: caf%C3%A9%09\nX-Amz-Sha256-Tree-Hash: b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9\nX-Amz-Content-Sha256: b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9", "hello world"},
+		{"GET", "/000000000000/vaults/v1/archives/SRC", "", ""},
 	}
 	for _, s := range seeds {
 		for mode := range byte(6) {
@@ -106,6 +110,9 @@ func FuzzHandler(f *testing.F) {
 			r.Header.Set("X-Amz-Glacier-Version", APIVersion)
 		}
 		opts := Options{Logger: quiet, Clock: &fixedClock{now}}
+		if mode%2 == 0 {
+			opts.ImportPrincipals = []string{rootARN, testARN}
+		}
 		if mode >= 3 {
 			opts.Credentials = testCreds()
 			if r.Header.Get("Authorization") == "" {
@@ -118,7 +125,7 @@ func FuzzHandler(f *testing.F) {
 			}
 		}
 		w := httptest.NewRecorder()
-		New(fuzzGlacier(mode), opts).ServeHTTP(w, r)
+		New(importingFake{fuzzGlacier(mode)}, opts).ServeHTTP(w, r)
 		checkResponse(t, w)
 	})
 }
@@ -213,4 +220,44 @@ func FuzzSignedRoute(f *testing.F) {
 				method, wire, signed, replayed.Code, got.op, got.in, direct.Code, want.op, want.in)
 		}
 	})
+}
+
+// FuzzImportHeaders checks the parsers of the import extension's headers:
+// they never panic, a date they accept is in UTC and prints back to one
+// they accept as the same instant, and every description survives
+// percent-encoding.
+func FuzzImportHeaders(f *testing.F) {
+	for _, s := range []string{t0Wire, "2012-03-20T19:03:43+02:00", "2012-03-20", "caf%C3%A9%09", "100%", "%zz", "a+b", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if d, err := parseCreationDate(s); err == nil {
+			if d.Location() != time.UTC {
+				t.Fatalf("%q: date %v not in UTC", s, d)
+			}
+			back, err := parseCreationDate(d.Format(time.RFC3339Nano))
+			if err != nil || !back.Equal(d) {
+				t.Fatalf("%q: %v prints back as %v, %v", s, d, back, err)
+			}
+		}
+		parseDescription(s)
+		got, err := parseDescription(percentEncode(s))
+		if err != nil || got != s {
+			t.Fatalf("%q: percent-encoded, decodes to %q, %v", s, got, err)
+		}
+	})
+}
+
+// percentEncode encodes every byte of s but RFC 3986's unreserved ones.
+func percentEncode(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }

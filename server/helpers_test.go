@@ -104,6 +104,10 @@ func wantCall(t *testing.T, f *fake, op string, want any) fakeCall {
 		cp := *in
 		cp.Body = nil
 		got = &cp
+	case *firn.ImportArchiveInput:
+		cp := *in
+		cp.Body = nil
+		got = &cp
 	}
 	eq(t, op+" input", got, want)
 	return c

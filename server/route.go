@@ -45,6 +45,14 @@ var (
 	resCapacities = resource{"GET": {"ListProvisionedCapacity", (*handler).listProvisionedCapacity}, "POST": {"PurchaseProvisionedCapacity", (*handler).purchaseProvisionedCapacity}}
 )
 
+// resImport is resArchive with Firn's import extension, served only when
+// [Options].ImportPrincipals names someone.
+var resImport = resource{
+	"DELETE": resArchive["DELETE"],
+	"PUT":    {"ImportArchive", (*handler).importArchive},
+	"GET":    {"DescribeArchive", (*handler).describeArchive},
+}
+
 // vaultSubresources are the path shapes /vaults/{v}/NAME.
 var vaultSubresources = map[string]resource{
 	"archives":                   resArchives,
@@ -98,8 +106,8 @@ func parseQuery(raw string) (url.Values, error) {
 
 // route resolves method and escaped path to an operation. An unknown path is
 // 404 and a known path with another method 405, both
-// UnknownOperationException.
-func route(method, path string) (*routed, error) {
+// UnknownOperationException. imports adds the import extension's routes.
+func route(method, path string, imports bool) (*routed, error) {
 	notFound := newAPIError(http.StatusNotFound, codeUnknownOperation, "No operation matches %s %s", method, path)
 	raw, ok := strings.CutPrefix(path, "/")
 	if !ok {
@@ -134,6 +142,9 @@ func route(method, path string) (*routed, error) {
 			res = vaultSubresources[v[0]]
 		case 2:
 			res, rt.res = vaultItems[v[0]], v[1]
+			if imports && v[0] == "archives" {
+				res = resImport
+			}
 		case 3:
 			if v[0] == "jobs" && v[2] == "output" {
 				res, rt.res = resJobOutput, v[1]

@@ -128,6 +128,15 @@ type Options struct {
 	// access logs and metrics hook here. It must be safe for concurrent
 	// use and quick, since the connection waits for it; it may keep info.
 	Observe func(info *RequestInfo)
+	// ImportPrincipals are the IAM ARNs allowed to call Firn's import
+	// extension, ImportArchive and DescribeArchive (see the package
+	// documentation), as requests carry them ([Credential].PrincipalARN,
+	// or "arn:aws:iam::ACCOUNT:root" for an account's root). Without
+	// signature verification a request acts as the root of its path's
+	// account (Options.AccountID for "-"). Empty means that the extension
+	// is not served: its routes answer as unknown ones. New panics when
+	// it is set and the Glacier does not implement [firn.Importer].
+	ImportPrincipals []string
 }
 
 // handler serves the API; it is immutable after New and safe for concurrent
@@ -149,11 +158,16 @@ type handler struct {
 	// netClock dates read deadlines: the system clock, replaced only in
 	// tests, since deadlines are in the network's time, not Options.Clock's.
 	netClock firn.Clock
+	// importer serves the import extension to the principals in
+	// importers; importers is nil when the extension is off.
+	importer  firn.Importer
+	importers map[string]bool
 }
 
 // New returns an http.Handler serving the Glacier REST API on top of g. The
 // handler is safe for concurrent use; it does not close g. New panics if g
-// is nil.
+// is nil, or if opts.ImportPrincipals is set and g is not a
+// [firn.Importer].
 func New(g firn.Glacier, opts Options) http.Handler {
 	if g == nil {
 		panic("server: nil Glacier")
@@ -197,6 +211,16 @@ func New(g firn.Glacier, opts Options) http.Handler {
 		opts.PreAuthBodyBudget = DefaultPreAuthBodyBudget
 	}
 	h.preAuth = newBudget(opts.PreAuthBodyBudget)
+	if len(opts.ImportPrincipals) > 0 {
+		imp, ok := g.(firn.Importer)
+		if !ok {
+			panic(fmt.Sprintf("server: ImportPrincipals set, but %T does not implement firn.Importer", g))
+		}
+		h.importer, h.importers = imp, map[string]bool{}
+		for _, p := range opts.ImportPrincipals {
+			h.importers[p] = true
+		}
+	}
 	if !h.verifying() {
 		h.log.Warn("SigV4 verification disabled: accepting any signature")
 	}
@@ -312,7 +336,7 @@ func (h *handler) serve(c *call) error {
 	if err := checkVersion(r.Header, c.query); err != nil {
 		return err
 	}
-	rt, err := route(r.Method, path)
+	rt, err := route(r.Method, path, h.importers != nil)
 	if err != nil {
 		return err
 	}
