@@ -28,6 +28,7 @@ const (
 	exitUsage   = 1 // bad command line
 	exitGlacier = 2 // the Glacier API answered with an error
 	exitLocal   = 3 // local I/O, data directory or network failure
+	exitFailed  = 4 // migrate, export: finished with failed archives
 )
 
 const defaultDataDir = "./firn-data"
@@ -37,7 +38,8 @@ const exitCodesHelp = `Exit status:
   1  usage error: unknown command, bad flag or argument
   2  the Glacier API answered with an error (its code and message are
      printed), or a job failed or is not complete yet
-  3  local failure: file I/O, data directory, network setup`
+  3  local failure: file I/O, data directory, network setup
+  4  migrate, export: finished with failed archives, see the report`
 
 // app is one invocation of the command line: its flags, its output streams
 // and the Glacier it talks to.
@@ -272,6 +274,8 @@ PostgreSQL database and archive bytes in a bucket, which any number of
 		a.scrubCmd(),
 		a.backupCmd(),
 		a.restoreCmd(),
+		a.migrateCmd(),
+		a.exportCmd(),
 	)
 	return root
 }

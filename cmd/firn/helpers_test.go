@@ -16,8 +16,8 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	if env := os.Getenv(serveNodeEnv); env != "" {
-		os.Exit(serveNode(env))
+	if env := os.Getenv(childEnv); env != "" {
+		os.Exit(childCommand(env))
 	}
 	// Keep the user's AWS and firn settings out of the tests.
 	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", metadataEnv} {

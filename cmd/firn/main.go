@@ -29,7 +29,8 @@
 // Output is a table for people, or JSON with --json. Exit status: 0 success;
 // 1 usage error (bad command, flag or argument); 2 the Glacier API refused
 // the request (its error code and message are printed); 3 a local failure
-// (file I/O, data directory, network setup).
+// (file I/O, data directory, network setup); 4 migrate or export finished
+// with failed archives (see its report).
 package main
 
 import (

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -29,6 +30,7 @@ func (a *app) serveCmd() *cobra.Command {
 		metaReserve                                byteSize
 		notify                                     snsFlags
 		tlsCert, tlsKey                            string
+		importPrincipals                           []string
 		selectOut                                  selectOutputFlags
 		adminAddr, logFormat                       string
 	)
@@ -124,6 +126,12 @@ failed state, while the metadata database cannot be read, or below
 				}
 				sopts.Credentials = creds
 			}
+			for _, p := range importPrincipals {
+				if !strings.HasPrefix(p, "arn:") || strings.Count(p, ":") < 5 {
+					return usagef("--import-principal %q: give an IAM ARN, such as arn:aws:iam::%s:root", p, account)
+				}
+			}
+			sopts.ImportPrincipals = importPrincipals
 			sopts.Logger = opts.Logger
 			sopts.Region, sopts.AccountID = a.region, account
 			sopts.BodyIdleTimeout = bodyIdle
@@ -162,6 +170,7 @@ failed state, while the metadata database cannot be read, or below
 	f.StringVar(&addr, "addr", "127.0.0.1:9000", "host:port to listen on; port 0 picks a free one")
 	f.StringVar(&account, "account", engine.DefaultAccountID, `the server's own 12-digit account: what "-" means for unsigned requests, and the account of keys without aws_account_id`)
 	f.StringVar(&credsFile, "credentials", "", "credentials file: require SigV4 signatures by its keys (format below)")
+	f.StringArrayVar(&importPrincipals, "import-principal", nil, "IAM ARN allowed to import archives with their own IDs, dates and descriptions (firn migrate's destination; Firn's extension, not Glacier's API); repeatable; without --credentials requests act as arn:aws:iam::ACCOUNT:root")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info (logs every request), warn or error")
 	f.StringVar(&logFormat, "log-format", "text", "log format: text (key=value) or json")
 	f.StringVar(&adminAddr, "admin-addr", "", "host:port to serve /metrics (Prometheus), /healthz, /readyz and /debug/pprof/ on (default: none)")

@@ -27,10 +27,11 @@ import (
 	"github.com/firnstore/firn/treehash"
 )
 
-// serveNodeEnv, set to a JSON list of arguments, makes the test binary run
-// 'firn serve' with them as a process of its own, for TestServeSharedKill
-// to SIGKILL.
-const serveNodeEnv = "FIRN_TEST_SERVE_NODE"
+// childEnv, set to a JSON list of arguments, makes the test binary run
+// that firn command line as a process of its own, for a test to SIGKILL:
+// the serve nodes of TestServeSharedKill, the migrations of
+// TestMigrateE2EKilled.
+const childEnv = "FIRN_TEST_COMMAND"
 
 const sharedNodes = 3
 
@@ -113,9 +114,9 @@ func TestServeSharedKill(t *testing.T) {
 	}
 }
 
-// serveNode runs 'firn serve' with the arguments of serveNodeEnv, as a
-// node of TestServeSharedKill; TestMain calls it before any test runs.
-func serveNode(env string) int {
+// childCommand runs the firn command line of childEnv; TestMain calls it
+// before any test runs.
+func childCommand(env string) int {
 	var args []string
 	if err := json.Unmarshal([]byte(env), &args); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -149,7 +150,7 @@ func (cl *sharedCluster) start(i int) {
 	t.Helper()
 	args, _ := json.Marshal(append(cl.args, "--data", filepath.Join(cl.dir, fmt.Sprint(i))))
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), serveNodeEnv+"="+string(args))
+	cmd.Env = append(os.Environ(), childEnv+"="+string(args))
 	stderr := &syncBuffer{}
 	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
