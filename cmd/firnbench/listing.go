@@ -159,8 +159,9 @@ func benchListing(ctx context.Context, b *bench) ([]Result, error) {
 	return append(rows, r), nil
 }
 
-// benchInventory: an inventory retrieval of a vault of many archives, from
-// InitiateJob to the last byte of its output, and the heap it needs.
+// benchInventory: an inventory retrieval of a vault of many archives, in
+// JSON and in CSV, from InitiateJob to the last byte of its output, and the
+// heap it needs.
 func benchInventory(ctx context.Context, b *bench) ([]Result, error) {
 	body := []byte("a small archive")
 	e, err := b.populate(ctx, "inventory", engine.Options{}, func(e *engine.Engine) error {
@@ -173,13 +174,32 @@ func benchInventory(ctx context.Context, b *bench) ([]Result, error) {
 		return nil, err
 	}
 	defer b.closeEngine(e, "inventory")
+	var rows []Result
+	for _, format := range []string{firn.FormatJSON, firn.FormatCSV} {
+		d, outBytes, heap, err := timeInventory(ctx, e, format)
+		if err != nil {
+			return rows, err
+		}
+		size := fmt.Sprintf("%d archives", b.archives)
+		t := absolute("inventory", format, size, "archives/s", float64(b.archives)/d.Seconds(), atLeast(500_000))
+		t.Note = fmt.Sprintf("%.2f s, %s of %s", d.Seconds(), sizeName(outBytes), format)
+		h := absolute("inventory", format+" peak heap", size, "MiB", float64(heap)/(1<<20), noTarget)
+		h.Note = "heap objects (live and not yet collected), sampled every 2 ms, above those before the job"
+		rows = append(rows, t, h)
+	}
+	return rows, nil
+}
+
+// timeInventory runs an inventory retrieval of vault "v" in format and
+// returns its time, its output's size and the peak growth of the heap.
+func timeInventory(ctx context.Context, e *engine.Engine, format string) (time.Duration, int64, uint64, error) {
 	runtime.GC()
 	stop := make(chan struct{})
 	peak := make(chan uint64)
 	go samplePeakHeap(stop, peak)
 	var outBytes int64
 	d, err := timed(func() error {
-		j, err := e.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: firn.JobParameters{Type: firn.JobTypeInventoryRetrieval, Format: firn.FormatJSON}})
+		j, err := e.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: firn.JobParameters{Type: firn.JobTypeInventoryRetrieval, Format: format}})
 		if err != nil {
 			return err
 		}
@@ -195,16 +215,7 @@ func benchInventory(ctx context.Context, b *bench) ([]Result, error) {
 		return err
 	})
 	close(stop)
-	heap := <-peak
-	if err != nil {
-		return nil, err
-	}
-	size := fmt.Sprintf("%d archives", b.archives)
-	t := absolute("inventory", "time", size, "s", d.Seconds(), noTarget)
-	t.Note = fmt.Sprintf("%.0f archives/s, %s of JSON", float64(b.archives)/d.Seconds(), sizeName(outBytes))
-	h := absolute("inventory", "peak heap", size, "MiB", float64(heap)/(1<<20), noTarget)
-	h.Note = "heap objects (live and not yet collected), sampled every 2 ms, above those before the job"
-	return []Result{t, h}, nil
+	return d, outBytes, <-peak, err
 }
 
 // samplePeakHeap sends on peak, once stop is closed, the largest growth of

@@ -4,14 +4,17 @@
 // commits) on the same disk in the same run, and the table shows both and
 // their ratio against the target.
 //
-//	go run ./cmd/firnbench                  # full sizes: 1 GiB archives, 4 GiB RSS run, 1,000,000-archive inventory
+//	go run ./cmd/firnbench                  # full sizes: 1 GiB archives, 4 GiB RSS run, 1,000,000-archive vaults
 //	go run ./cmd/firnbench -quick           # small sizes: proves the harness works, numbers mean little
 //	go run ./cmd/firnbench -dir /mnt/disk -json results.json -run 'upload|small'
+//	go run ./cmd/firnbench -run 'open|scale' -archives 100000   # a second size, for the slope
 //
 // The working directory (-dir, default a new directory under the system's
 // temporary directory) must be on the disk under test; firnbench removes
 // what it wrote when it finishes. The full run writes about 30 GiB and needs
-// about 9 GiB free, and 3 GiB of memory. BENCHMARKS.md describes each row
+// about 9 GiB free, and 3 GiB of memory; the open and scale groups' million
+// segment files take about 5 GiB more, and building them most of an hour
+// on two busy cores. BENCHMARKS.md describes each row
 // and records results.
 //
 // Missing a target is reported in the table and the JSON, not by the exit
@@ -47,6 +50,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	jsonPath := fl.String("json", "", "also write the results as JSON to `file`")
 	runExpr := fl.String("run", "", "run only the benchmarks whose group matches `regexp` ("+groupNames()+")")
 	cpuProfile := fl.String("cpuprofile", "", "write a CPU profile of the whole run to `file`")
+	archives := fl.Int("archives", 0, "`count` of archives in the inventory, open and scale groups (default 1,000,000; -quick: 100 and 2,000)")
 	postgres := fl.String("postgres", "", "the shared group's PostgreSQL database `URL` (it creates Firn's tables there)")
 	var store engine.ObjectStore
 	fl.StringVar(&store.Endpoint, "s3-endpoint", "", "the shared group's object store `host:port`")
@@ -60,7 +64,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "firnbench: unexpected argument %q\n", fl.Arg(0))
 		return 2
 	}
-	cfg := config{quick: *quick, dir: *dir, log: stderr}
+	cfg := config{quick: *quick, dir: *dir, archives: *archives, log: stderr}
 	if *postgres != "" && store.Endpoint != "" && store.Bucket != "" {
 		cfg.shared = &sharedSetup{postgres: *postgres, store: store}
 	}

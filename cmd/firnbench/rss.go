@@ -22,7 +22,7 @@ import (
 // exec resets; getrusage's maxrss of a child also counts the parent's
 // pages it shared before exec.
 const (
-	childEnv     = "FIRNBENCH_CHILD" // "rss"
+	childEnv     = "FIRNBENCH_CHILD" // "rss" or "crash" (open.go)
 	childFileEnv = "FIRNBENCH_CHILD_FILE"
 	childDirEnv  = "FIRNBENCH_CHILD_DIR"
 )
@@ -36,16 +36,24 @@ type childReport struct {
 
 func isChild() bool { return os.Getenv(childEnv) != "" }
 
-// childMain uploads the file named by childFileEnv into a new engine in
-// childDirEnv and prints a childReport. It returns the exit status.
+// childMain runs the child's mode: "rss" uploads the file named by
+// childFileEnv into a new engine in childDirEnv and prints a childReport;
+// "crash" uploads into the engine in childDirEnv until it is killed. It
+// returns the exit status.
 func childMain() int {
-	if mode := os.Getenv(childEnv); mode != "rss" {
+	var err error
+	switch mode := os.Getenv(childEnv); mode {
+	case "rss":
+		var rep *childReport
+		rep, err = uploadFromFile(os.Getenv(childDirEnv), os.Getenv(childFileEnv))
+		if err == nil {
+			err = json.NewEncoder(os.Stdout).Encode(rep)
+		}
+	case "crash":
+		err = uploadUntilKilled(os.Getenv(childDirEnv))
+	default:
 		fmt.Fprintf(os.Stderr, "firnbench child: unknown mode %q\n", mode)
 		return 2
-	}
-	rep, err := uploadFromFile(os.Getenv(childDirEnv), os.Getenv(childFileEnv))
-	if err == nil {
-		err = json.NewEncoder(os.Stdout).Encode(rep)
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "firnbench child: %v\n", err)

@@ -21,9 +21,12 @@ import (
 // config is one invocation's settings.
 type config struct {
 	quick bool
-	dir   string         // "" for a new temporary directory
-	run   *regexp.Regexp // nil: every group
-	log   io.Writer      // progress lines
+	dir   string // "" for a new temporary directory
+	// archives, if positive, replaces the archive count of the inventory,
+	// open and scale groups (-archives).
+	archives int
+	run      *regexp.Regexp // nil: every group
+	log      io.Writer      // progress lines
 	// shared is where the shared group runs; nil skips it unless -run
 	// selects it, which is then an error.
 	shared *sharedSetup
@@ -31,23 +34,27 @@ type config struct {
 
 // sizes are the workloads; see fullSizes and quickSizes.
 type sizes struct {
-	hash         int           // tree hash input
-	reps         int           // runs of each side of a durable-write row, alternating; the best counts
-	cpuReps      int           // runs of each side of a hashing or reading row; the best counts
-	upload       int           // UploadArchive, multipart and GetJobOutput archives
-	partSize     int           // multipart part size
-	uploaders    int           // concurrent part uploads
-	small        int           // small archive size
-	smallTime    time.Duration // how long each side of a small-upload row runs at most
-	smallOps     int           // ... and how many calls it makes at most
-	rss          int64         // archive uploaded from a file in the RSS child
-	vaults       int           // vaults for the ListVaults rows
-	jobs         int           // jobs for the ListJobs rows
-	pageReps     int           // pages timed at each end (median)
-	archives     int           // archives in the inventory
-	populators   int           // goroutines creating vaults, jobs and archives
-	sharedJobs   int           // jobs for the shared ListJobs row
-	sharedUpload int           // the shared large upload
+	hash          int           // tree hash input
+	reps          int           // runs of each side of a durable-write row, alternating; the best counts
+	cpuReps       int           // runs of each side of a hashing or reading row; the best counts
+	upload        int           // UploadArchive, multipart and GetJobOutput archives
+	partSize      int           // multipart part size
+	uploaders     int           // concurrent part uploads
+	small         int           // small archive size
+	smallTime     time.Duration // how long each side of a small-upload row runs at most
+	smallOps      int           // ... and how many calls it makes at most
+	rss           int64         // archive uploaded from a file in the RSS child
+	vaults        int           // vaults for the ListVaults rows
+	jobs          int           // jobs for the ListJobs rows
+	pageReps      int           // pages timed at each end (median)
+	archives      int           // archives in the inventory
+	scaleArchives int           // segment-file archives in the open and scale groups' vault
+	scaleJobs     int           // jobs added to it for the scale group
+	peerSmall     int           // small uploads, and calls of each listing, of each side of the peer group
+	peerLarge     int           // 4 MiB uploads and job outputs of each side of the peer group
+	populators    int           // goroutines creating vaults, jobs and archives
+	sharedJobs    int           // jobs for the shared ListJobs row
+	sharedUpload  int           // the shared large upload
 }
 
 var fullSizes = sizes{
@@ -57,6 +64,8 @@ var fullSizes = sizes{
 	rss:    4 << 30,
 	vaults: 10_000, jobs: 100_000, pageReps: 200,
 	archives: 1_000_000, populators: 8,
+	scaleArchives: 1_000_000, scaleJobs: 100_000,
+	peerSmall: 200, peerLarge: 20,
 	sharedJobs: 1000, sharedUpload: 64 << 20,
 }
 
@@ -67,6 +76,8 @@ var quickSizes = sizes{
 	rss:    4 << 20,
 	vaults: 25, jobs: 120, pageReps: 5,
 	archives: 100, populators: 4,
+	scaleArchives: 2000, scaleJobs: 200,
+	peerSmall: 10, peerLarge: 2,
 	sharedJobs: 20, sharedUpload: 4 << 20,
 }
 
@@ -88,6 +99,9 @@ var groups = []group{
 	{"rss", benchRSS, false},
 	{"listing", benchListing, false},
 	{"inventory", benchInventory, false},
+	{"open", benchOpen, false},
+	{"scale", benchScale, false},
+	{"peer", benchPeer, true},
 	{"shared", benchShared, true},
 }
 
@@ -107,6 +121,8 @@ type bench struct {
 	data map[string][]byte // generated payloads by kind and size
 	// shared is config.shared.
 	shared *sharedSetup
+	// fixtureBuilt says whether scaleFixture has built the fixture.
+	fixtureBuilt bool
 }
 
 // run runs the selected groups in order. A group that fails is recorded in
@@ -116,6 +132,9 @@ func run(ctx context.Context, cfg config) (*Report, error) {
 	b := &bench{sizes: fullSizes, log: cfg.log, data: map[string][]byte{}, shared: cfg.shared}
 	if cfg.quick {
 		b.sizes = quickSizes
+	}
+	if cfg.archives > 0 {
+		b.archives, b.scaleArchives = cfg.archives, cfg.archives
 	}
 	if b.log == nil {
 		b.log = io.Discard
