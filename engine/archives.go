@@ -207,7 +207,7 @@ func (e *Engine) DeleteArchive(ctx context.Context, in *firn.DeleteArchiveInput)
 			}
 		}
 		b.Delete(k)
-		dropRefs(b, a.Segments, k)
+		e.releaseRefs(b, a.Segments, k)
 		b.AddCounters(store.CounterKey(v.ID), -1, -a.Size, e.now())
 		b.Set(store.TombstoneKey(v.ID, a.ID), nil)
 		return nil

@@ -136,7 +136,7 @@ func Open(dir string, opts *Options) (*Engine, error) {
 	e := &Engine{
 		opts:    o,
 		db:      db,
-		blobs:   newSegStore(blobs, db, lease, o),
+		blobs:   newSegStore(blobs, db, lease, o, bucket == nil),
 		entropy: newIDSource(epoch),
 		shared:  o.Metadata != "",
 		timers:  map[byte]timerHandler{},

@@ -363,7 +363,10 @@ func metadataWriteFails(t *testing.T, kind errorfs.OpKind, reopen string) {
 	f.set(func(op errorfs.Op) bool {
 		return op.Kind == kind && strings.HasPrefix(op.Path, "d/meta/") && strings.HasSuffix(op.Path, ".log")
 	})
-	failed := wbytes(2, 100<<10)
+	// Small enough to be stored inline, so that the archive's commit is
+	// the upload's first write to the log: a larger one first commits the
+	// intent to write its segment file, and would fail there.
+	failed := wbytes(2, 60<<10)
 	err = testkit.Within(t, "UploadArchive with the log failing", func() error {
 		_, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", ArchiveDescription: "failed", Body: bytes.NewReader(failed)})
 		return err

@@ -117,7 +117,7 @@ func (e *Engine) takeInventory(v *vault.Record) error {
 		cur.Inventory = &inv
 		cur.Segments = []vault.Segment{{ID: id, Size: info.Size}}
 		k := store.VaultKey(cur.Account, cur.Name)
-		dropRefs(b, old, k)
+		e.releaseRefs(b, old, k)
 		e.addRefs(b, cur.Segments, k)
 		if err := b.SetRecord(k, cur); err != nil {
 			return err

@@ -158,7 +158,7 @@ func (e *Engine) completeJob(b *store.Batch, v *vault.Record, j *job.Record, k [
 	var released []vault.Segment
 	fail := func(why string) error {
 		released = j.Segments
-		dropRefs(b, j.Segments, k)
+		e.releaseRefs(b, j.Segments, k)
 		return j.Fail(now, why)
 	}
 	var err error
@@ -195,7 +195,7 @@ func (e *Engine) completeJob(b *store.Batch, v *vault.Record, j *job.Record, k [
 			err = fail(why)
 			break
 		}
-		dropRefs(b, j.Segments, k)
+		e.releaseRefs(b, j.Segments, k)
 		released = j.Segments
 		j.Segments, j.SegmentSize = segs, 0
 		e.addRefs(b, j.Segments, k)
@@ -234,7 +234,7 @@ func (e *Engine) onJobExpire(due int64, k []byte) error {
 			return nil, nil
 		}
 		b.Delete(k)
-		dropRefs(b, j.Segments, k)
+		e.releaseRefs(b, j.Segments, k)
 		return j.Segments, nil
 	})
 }

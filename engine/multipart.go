@@ -101,12 +101,18 @@ func (e *Engine) loadParts(vaultID ulid.ULID, u *multipart.Upload) ([]multipart.
 	return parts, segs, nil
 }
 
-// dropParts records in b the deletion of parts and their references.
-func dropParts(b *store.Batch, vaultID ulid.ULID, u *multipart.Upload, parts []multipart.Part, segs []vault.Segment) {
+// dropParts records in b the deletion of parts and their references:
+// moved, when b gives their segments to an archive, or else released (see
+// releaseRefs).
+func (e *Engine) dropParts(b *store.Batch, vaultID ulid.ULID, u *multipart.Upload, parts []multipart.Part, segs []vault.Segment, moved bool) {
 	for i, p := range parts {
 		k := partKey(vaultID, u, p.Start)
 		b.Delete(k)
-		dropRefs(b, segs[i:i+1], k)
+		if moved {
+			dropRefs(b, segs[i:i+1], k)
+		} else {
+			e.releaseRefs(b, segs[i:i+1], k)
+		}
 	}
 }
 
@@ -255,7 +261,7 @@ func (e *Engine) commitPart(r *request, uid ulid.ULID, idText string, rng multip
 		if err := b.SetRecord(k, &rec2); err != nil {
 			return err
 		}
-		dropRefs(b, old.Segments, k)
+		e.releaseRefs(b, old.Segments, k)
 		e.addRefs(b, rec2.Segments, k)
 		return nil
 	})
@@ -389,7 +395,7 @@ func (e *Engine) completeUpload(v *vault.Record, uid ulid.ULID, in *firn.Complet
 		if err := e.partsUnchanged(b, v.ID, rec, parts, segs); err != nil {
 			return err
 		}
-		dropParts(b, v.ID, &rec.Upload, parts, segs)
+		e.dropParts(b, v.ID, &rec.Upload, parts, segs, true)
 		return writeUpload(b, v.ID, nextRec, next.Due(next.Ended))
 	})
 	if err != nil {
@@ -450,7 +456,7 @@ func (e *Engine) endUpload(vaultID ulid.ULID, rec *store.UploadRecord, next mult
 		if err := e.partsUnchanged(b, vaultID, rec, parts, segs); err != nil {
 			return err
 		}
-		dropParts(b, vaultID, &rec.Upload, parts, segs)
+		e.dropParts(b, vaultID, &rec.Upload, parts, segs, false)
 		return writeUpload(b, vaultID, nextRec, next.Due(next.Ended))
 	})
 	if err != nil {

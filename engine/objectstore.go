@@ -270,16 +270,23 @@ func syncDir(fs vfs.FS, dir string) error {
 	return errors.Join(d.Sync(), d.Close())
 }
 
-// reclaimAtOpen deletes the local segments that nothing references. An
-// object store is swept in the background instead, listing it can take
-// long; the sweep spares the segments of uploads in flight, which it
-// learns of from here on.
+// reclaimAtOpen deletes the local segments that a crash left unreferenced:
+// those the intents name, or, once, when upgrading a store whose older
+// build kept no intents, all that are listed. An object store is swept in
+// the background instead, listing it can take long; the sweep spares the
+// segments of uploads in flight, which it learns of from here on.
 func (e *Engine) reclaimAtOpen() error {
 	if e.bucket != nil {
 		e.blobs.trackUnsettled()
-		return nil
+		return e.db.FinishUpgrade()
 	}
-	return e.reclaim()
+	if e.db.UpgradedFrom() == 0 {
+		return e.reclaimIntents()
+	}
+	if err := e.reclaim(); err != nil {
+		return err
+	}
+	return e.db.FinishUpgrade()
 }
 
 // startObjectStore starts the sweep and the scheduled backups of an engine

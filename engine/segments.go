@@ -17,7 +17,12 @@ import (
 // archive) is committed, and discarded if that commit fails. The record
 // holds a reference key to it, written in the same batch as the record. A
 // segment without references is deleted after the batch that dropped the
-// last one commits; one left behind by a crash is reclaimed at Open.
+// last one commits. Where segment files are local, an intent
+// (store.IntentKey) covers each moment a crash could leave one behind:
+// committed before the segment is written, deleted by its first reference;
+// written by the batch that drops a reference (releaseRefs), deleted once
+// the segment is found referenced or its deletion is durable. Open then
+// reclaims what the intents name, however many segments there are.
 
 // writeSegment streams body into a new durable segment of 1 to limit bytes
 // and returns it with its tree hash. what names the upload in errors.
@@ -47,54 +52,93 @@ func (e *Engine) writeSegment(ctx context.Context, body io.Reader, limit int64, 
 	return vault.Segment{ID: id, Size: info.Size}, treehash.Root(info.Leaves), nil
 }
 
-// addRefs records in b that owner references segs. On a shared database
-// it deletes their intents (see segStore.Create) in the same batch: a
-// referenced segment needs none, and b may be the first reference. The
+// addRefs records in b that owner references segs, and deletes their
+// intents (see segStore.Create) in the same batch: a referenced segment
+// needs none, and b may be the first reference. On a shared database the
 // intent of a segment written during b's transaction (a job's output)
 // stays, being newer than what the transaction reads on PostgreSQL; the
 // sweep deletes it.
 func (e *Engine) addRefs(b *store.Batch, segs []vault.Segment, owner []byte) {
 	for _, s := range segs {
 		b.Set(store.SegRefKey(s.ID, owner), nil)
-		if e.shared {
+		if e.blobs.intents {
 			b.Delete(store.IntentKey(s.ID))
 		}
 	}
 }
 
+// dropRefs records in b the deletion of owner's references to segs, which
+// b moves to another owner.
 func dropRefs(b *store.Batch, segs []vault.Segment, owner []byte) {
 	for _, s := range segs {
 		b.Delete(store.SegRefKey(s.ID, owner))
 	}
 }
 
-// releaseSegments deletes the segments that are no longer referenced. The
-// caller holds the lock under which new references to them could be added.
+// releaseRefs records in b the deletion of owner's references to segs,
+// which the caller passes to releaseSegments once b commits. Where
+// segment files are local it records their intents in b, so that a crash
+// before releaseSegments leaves them for Open to reclaim.
+func (e *Engine) releaseRefs(b *store.Batch, segs []vault.Segment, owner []byte) {
+	dropRefs(b, segs, owner)
+	if e.blobs.intents && !e.shared {
+		v := store.IntentValue(e.now())
+		for _, s := range segs {
+			b.Set(store.IntentKey(s.ID), v)
+		}
+	}
+}
+
+// releaseSegments deletes the segments that are no longer referenced, and
+// the intents releaseRefs recorded for segs. The caller holds the lock
+// under which new references to them could be added.
 //
 // On a shared database it deletes nothing, leaving the segments to the
 // sweep (ObjectStore.SweepInterval): a transaction of another engine that
 // read the record holding them before this one dropped it may still commit
 // a new reference, which no lock of this engine's excludes.
 func (e *Engine) releaseSegments(segs []vault.Segment) {
-	if !e.shared {
-		e.deleteUnreferenced(segs)
+	if e.shared {
+		return
+	}
+	done := e.deleteUnreferenced(segs)
+	if !e.blobs.intents || len(done) == 0 {
+		return
+	}
+	b := e.db.NewBatch()
+	for _, id := range done {
+		b.Delete(store.IntentKey(id))
+	}
+	// Not synced: an intent whose deletion a crash undoes is checked again
+	// at Open.
+	if err := b.CommitNoSync(); err != nil {
+		e.opts.Logger.Warn("deleting the intents of released segments", "count", len(done), "err", err)
 	}
 }
 
 // deleteUnreferenced deletes the segments of segs that no record
-// references.
-func (e *Engine) deleteUnreferenced(segs []vault.Segment) {
+// references, and returns the IDs of those it found referenced or deleted
+// durably: their intents, if any, are no longer needed.
+func (e *Engine) deleteUnreferenced(segs []vault.Segment) []ulid.ULID {
+	var done []ulid.ULID
 	for _, s := range segs {
 		p := store.SegRefPrefix(s.ID)
 		used, err := e.db.Any(p, store.PrefixEnd(p))
-		if err != nil || used {
-			// Left for reclaim at the next Open.
+		switch {
+		case err != nil:
+			// Left for reclaim at the next Open, or the next sweep.
+			continue
+		case used:
+			done = append(done, s.ID)
 			continue
 		}
 		if err := e.blobs.Delete(s.ID); err != nil {
 			e.opts.Logger.Warn("deleting unreferenced segment", "segment", s.ID, "err", err)
+			continue
 		}
+		done = append(done, s.ID)
 	}
+	return done
 }
 
 // discardSegment deletes a segment that no metadata references. On a
@@ -111,12 +155,12 @@ func (e *Engine) discardSegment(id ulid.ULID) {
 }
 
 // dropVaultRefs records in b the deletion of the references held by a
-// vault's parts and jobs, and returns their segments.
+// vault's parts and jobs (see releaseRefs), and returns their segments.
 func (e *Engine) dropVaultRefs(b *store.Batch, v *vault.Record) ([]vault.Segment, error) {
 	var all []vault.Segment
 	for _, p := range [][]byte{store.PartVaultPrefix(v.ID), store.JobPrefix(v.ID)} {
 		err := scanRecords(b, p, store.PrefixEnd(p), func(k []byte, h *store.SegmentHolder) (bool, error) {
-			dropRefs(b, h.Segments, k)
+			e.releaseRefs(b, h.Segments, k)
 			all = append(all, h.Segments...)
 			return true, nil
 		})
@@ -127,7 +171,8 @@ func (e *Engine) dropVaultRefs(b *store.Batch, v *vault.Record) ([]vault.Segment
 	return all, nil
 }
 
-// reclaim deletes the segments that nothing references.
+// reclaim deletes every segment that nothing references, listing them
+// all: the upgrade of a store that kept no intents needs it once.
 func (e *Engine) reclaim() error {
 	ids, err := e.blobs.List()
 	if err != nil {
@@ -137,6 +182,37 @@ func (e *Engine) reclaim() error {
 	for i, id := range ids {
 		segs[i] = vault.Segment{ID: id}
 	}
-	e.releaseSegments(segs)
+	e.deleteUnreferenced(segs)
 	return nil
+}
+
+// reclaimIntents deletes the segments that the intents name and nothing
+// references (left by a crash), and then their intents; an intent whose
+// segment could not be checked or deleted stays for the next Open.
+func (e *Engine) reclaimIntents() error {
+	var segs []vault.Segment
+	p := store.IntentAll()
+	err := e.db.Scan(p, store.PrefixEnd(p), func(k, _ []byte) (bool, error) {
+		segs = append(segs, vault.Segment{ID: store.IntentID(k)})
+		return true, nil
+	})
+	if err != nil {
+		return fmt.Errorf("engine: reading intents: %w", err)
+	}
+	if len(segs) == 0 {
+		return nil
+	}
+	done := e.deleteUnreferenced(segs)
+	if len(done) < len(segs) {
+		// Their intents stay, for the next Open.
+		e.opts.Logger.Warn("reclaiming segments left by a crash", "intents", len(segs), "unresolved", len(segs)-len(done))
+	}
+	if len(done) == 0 {
+		return nil
+	}
+	b := e.db.NewBatch()
+	for _, id := range done {
+		b.Delete(store.IntentKey(id))
+	}
+	return b.Commit()
 }

@@ -32,8 +32,9 @@ type segStore struct {
 	*blob.Store
 	db    *store.DB
 	lease *lease // nil without an object store
-	// intents is set on a shared database: Create records an intent
-	// before writing a blob segment (see store.IntentKey).
+	// intents is set on a shared database and where segment files are
+	// local: Create records an intent before writing a blob segment (see
+	// store.IntentKey).
 	intents bool
 	clock   firn.Clock
 	log     *slog.Logger
@@ -46,8 +47,9 @@ type segStore struct {
 	unsettled map[blob.ID]struct{}
 }
 
-func newSegStore(blobs *blob.Store, db *store.DB, l *lease, o *Options) *segStore {
-	return &segStore{Store: blobs, db: db, lease: l, intents: o.Metadata != "", clock: o.Clock, log: o.Logger}
+// newSegStore returns the segStore of blobs, local files or not.
+func newSegStore(blobs *blob.Store, db *store.DB, l *lease, o *Options, local bool) *segStore {
+	return &segStore{Store: blobs, db: db, lease: l, intents: o.Metadata != "" || local, clock: o.Clock, log: o.Logger}
 }
 
 // trackUnsettled starts recording the segments created from now on, for
@@ -67,7 +69,9 @@ func (s *segStore) trackUnsettled() {
 // or found referenced. On a shared database it first commits the intent to
 // write id, which the Writer's failure deletes, as does the first
 // reference to id (Engine.addRefs): the sweeps of other engines, which
-// know nothing of this one's unsettled segments, spare id meanwhile.
+// know nothing of this one's unsettled segments, spare id meanwhile. Where
+// segment files are local it does the same, so that Open after a crash
+// finds id among the intents.
 func (s *segStore) Create(id blob.ID) (*segWriter, error) {
 	if s.intents {
 		b := s.db.NewBatch()
@@ -127,7 +131,7 @@ func (s *segStore) settleReferenced(referenced func(blob.ID) (bool, error)) erro
 	return nil
 }
 
-// dropIntent deletes the intent to write segment id, on a shared database:
+// dropIntent deletes the intent to write segment id, if intents are kept:
 // its writer gave up, so that the segment, if any of it was stored, is
 // garbage for the sweep. An intent left by a failure here expires (see
 // ObjectStore.IntentLifetime).
@@ -251,16 +255,18 @@ func (s *segStore) Verify(id blob.ID) error {
 }
 
 // Delete removes segment id, of either kind; a missing segment is not an
-// error. Like blob.Store.Delete it is not synced: a segment whose deletion
-// a crash undoes is reclaimed at the next Open. A blob segment is no longer
-// unsettled, even if its deletion fails: the sweep then retries it.
+// error. A blob segment's deletion is durable, as blob.Store.Delete's is;
+// an inline one's is not synced, but precedes in the log whatever the
+// caller commits next (such as the deletion of its intent). A blob
+// segment is no longer unsettled, even if its deletion fails: the sweep
+// then retries it.
 //
 // Once the metadata store has failed it deletes nothing: a commit reported
 // as failed may have happened, and then references the segment; Open
-// reclaims the segments that no record references. Nor does it delete an
+// reclaims the segment if it did not, its intent being left. Nor does it delete an
 // object once the object store's lease is lost: the objects may be another
-// engine's now. On a shared database, a blob segment's intent, if any, is
-// deleted after the segment.
+// engine's now. A blob segment's intent, if any, is deleted after the
+// segment.
 func (s *segStore) Delete(id blob.ID) error {
 	if err := s.db.Failed(); err != nil {
 		return err

@@ -175,7 +175,7 @@ func (e *Engine) DeleteVault(ctx context.Context, in *firn.DeleteVaultInput) (*f
 		}
 		k := store.VaultKey(v.Account, v.Name)
 		b.Delete(k)
-		dropRefs(b, v.Segments, k)
+		e.releaseRefs(b, v.Segments, k)
 		b.Delete(store.CounterKey(v.ID))
 		for _, p := range [][]byte{store.TombstonePrefix(v.ID), store.SourceIDPrefix(v.ID), store.UploadPrefix(v.ID), store.PartVaultPrefix(v.ID), store.JobPrefix(v.ID)} {
 			b.DeleteRange(p, store.PrefixEnd(p))

@@ -144,9 +144,15 @@ func (b *vfsBackend) open(id ID) (object, error) {
 	return &vfsObject{File: f, n: fi.Size()}, nil
 }
 
+// remove syncs the directory even when the file is already gone: an
+// earlier remove whose sync failed may not be durable yet.
 func (b *vfsBackend) remove(id ID) error {
-	if err := b.fs.Remove(b.path(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	p := b.path(id)
+	if err := b.fs.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("blob: delete %s: %w", id, err)
+	}
+	if err := b.syncDir(b.fs.PathDir(p)); err != nil {
+		return fmt.Errorf("blob: delete %s: sync directory: %w", id, err)
 	}
 	return nil
 }

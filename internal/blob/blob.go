@@ -291,10 +291,10 @@ func (s *Store) Open(id ID) (*Reader, error) {
 	return r, nil
 }
 
-// Delete removes committed segment id. Deleting a missing segment is not an
-// error. Delete is not synced: after a crash a deleted segment may be listed
-// again, to be reclaimed again. Readers already open keep working on
-// filesystems with POSIX semantics.
+// Delete removes committed segment id, durably: once it returns, a crash
+// does not bring the segment back. Deleting a missing segment is not an
+// error. Readers already open keep working on filesystems with POSIX
+// semantics.
 func (s *Store) Delete(id ID) error { return s.b.remove(id) }
 
 // List returns the IDs of the committed segments, in no particular order.

@@ -24,7 +24,8 @@
 //
 // # Keyspace
 //
-//	0x01 "format"                         -> FormatVersion, uvarint
+//	0x01 "format"                         -> FormatVersion, uvarint; while an upgrade
+//	                                         is unfinished, then the version found, uvarint
 //	0x01 "epoch"                          -> count of Opens, uvarint (EpochKey)
 //	0x02 account(12) name                 -> vault record; ASCII order of name
 //	0x03 vaultID(16) archiveID(16)        -> archive record; creation order
@@ -49,8 +50,11 @@
 //	0x0c segmentID(16)                    -> the bytes of a small segment stored here
 //	                                         instead of in a blob file (since version 2)
 //	0x0d segmentID(16)                    -> intent to write a blob segment: when its
-//	                                         writer began, unix ns, 8 bytes big endian;
-//	                                         only on a shared database (IntentKey)
+//	                                         writer began, unix ns, 8 bytes big endian
+//	                                         (IntentKey); on a shared database, and since
+//	                                         version 5 on one whose segment files are local,
+//	                                         where it also records a segment whose last
+//	                                         reference a batch drops, until it is deleted
 //	0x0e vaultID(16) sha256(sourceID)(32) -> archiveID(16): the key of the archive imported
 //	                                         with that source ID (since version 3); it
 //	                                         outlives the archive, beside its tombstone

@@ -13,6 +13,11 @@ import (
 // the write is given up. The sweep of unreferenced segments spares a
 // segment whose intent is young, so that no engine deletes a segment that
 // another is still writing.
+//
+// Where segment files are local (one engine, since FormatVersion 5), an
+// intent marks a segment that may be garbage after a crash: one being
+// written, and one whose reference a committed batch dropped and whose
+// deletion has not been made durable. Open then checks only those.
 
 // IntentKey is the key of the intent to write segment seg.
 func IntentKey(seg ulid.ULID) []byte { return key(prefixIntent, seg[:]) }

@@ -28,8 +28,15 @@ import (
 // way. Version 4 stores archive records in a binary encoding
 // (archivecodec.go), which older builds cannot decode; it reads the JSON
 // archive records of earlier versions as they are, and upgrades them the
-// same way.
-const FormatVersion = 4
+// same way. Version 5 goes with blob segment files fanned out in
+// directories, which older builds would not find, and with intents
+// (IntentKey) recorded on every store whose segment files are local, so
+// that reclaiming a crash's leftovers reads only the intents. Open
+// upgrades an older store to it in two steps: it records version 5 with
+// the version found (see UpgradedFrom), which older builds already refuse;
+// the engine then does what the upgrade needs beyond the keyspace and
+// calls FinishUpgrade.
+const FormatVersion = 5
 
 // ErrNotFound is returned by Get for an absent key.
 var ErrNotFound = errors.New("store: not found")
@@ -94,6 +101,10 @@ type DB struct {
 
 	// vaults caches vault records, read on nearly every operation.
 	vaults recordCache
+
+	// upgradedFrom is set by Open and cleared by FinishUpgrade, which the
+	// opener calls before sharing the DB.
+	upgradedFrom int
 }
 
 // recordCache holds values of keys read from the store. A commit that
@@ -274,18 +285,46 @@ func (s *DB) checkFormat() error {
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
+	val := binary.AppendUvarint(nil, FormatVersion)
 	if err == nil {
 		got, n := binary.Uvarint(v)
 		if n <= 0 || got < 1 || got > FormatVersion {
 			return fmt.Errorf("store: format version %d, this build reads 1 to %d", got, FormatVersion)
 		}
 		if got == FormatVersion {
+			if from, m := binary.Uvarint(v[n:]); m > 0 && from >= 1 && from < FormatVersion {
+				s.upgradedFrom = int(from)
+			}
 			return nil
 		}
+		val = binary.AppendUvarint(val, got)
+		s.upgradedFrom = int(got)
+	}
+	b := s.NewBatch()
+	b.Set(FormatKey(), val)
+	return b.Commit()
+}
+
+// UpgradedFrom returns the format version the store had before Open
+// upgraded it to FormatVersion, while FinishUpgrade has not been called;
+// otherwise, and for a store created at FormatVersion, 0. An upgrade that
+// a crash interrupts is still reported by the next Open.
+func (s *DB) UpgradedFrom() int { return s.upgradedFrom }
+
+// FinishUpgrade records that what the upgrade to FormatVersion needs
+// beyond the keyspace is done, so that later Opens report no upgrade. It
+// must be called before the DB is used concurrently.
+func (s *DB) FinishUpgrade() error {
+	if s.upgradedFrom == 0 {
+		return nil
 	}
 	b := s.NewBatch()
 	b.Set(FormatKey(), binary.AppendUvarint(nil, FormatVersion))
-	return b.Commit()
+	if err := b.Commit(); err != nil {
+		return err
+	}
+	s.upgradedFrom = 0
+	return nil
 }
 
 // Close closes the store. In the failed state it returns the failure at

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 	"time"
@@ -107,23 +108,50 @@ func TestNextTimer(t *testing.T) {
 	}
 }
 
-// TestFormatUpgrade checks that a version 1 store opens and is upgraded,
-// and that a newer version is refused.
+// TestFormatUpgrade checks that a version 1 store opens and is upgraded in
+// two steps (UpgradedFrom reports the upgrade, across a reopen, until
+// FinishUpgrade), that a new store reports none, and that a newer version
+// is refused.
 func TestFormatUpgrade(t *testing.T) {
 	fs := vfs.NewMem()
 	s, err := Open("db", Options{FS: fs})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if from := s.UpgradedFrom(); from != 0 {
+		t.Fatalf("a new store reports an upgrade from %d", from)
+	}
 	b := s.NewBatch()
 	b.Set(FormatKey(), []byte{1})
 	commitT(t, b)
 	s.Close()
-	if s, err = Open("db", Options{FS: fs}); err != nil {
-		t.Fatalf("opening a version 1 store: %v", err)
+	for range 2 {
+		if s, err = Open("db", Options{FS: fs}); err != nil {
+			t.Fatalf("opening a version 1 store: %v", err)
+		}
+		if from := s.UpgradedFrom(); from != 1 {
+			t.Fatalf("UpgradedFrom = %d, want 1", from)
+		}
+		if v, err := s.Get(FormatKey()); err != nil || !bytes.Equal(v, []byte{FormatVersion, 1}) {
+			t.Fatalf("format record during the upgrade = %v, %v", v, err)
+		}
+		s.Close()
 	}
-	if v, err := s.Get(FormatKey()); err != nil || len(v) != 1 || v[0] != FormatVersion {
-		t.Fatalf("format record after upgrade = %v, %v", v, err)
+	if s, err = Open("db", Options{FS: fs}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishUpgrade(); err != nil {
+		t.Fatal(err)
+	}
+	if from := s.UpgradedFrom(); from != 0 {
+		t.Fatalf("UpgradedFrom after FinishUpgrade = %d", from)
+	}
+	s.Close()
+	if s, err = Open("db", Options{FS: fs}); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.Get(FormatKey()); err != nil || !bytes.Equal(v, []byte{FormatVersion}) || s.UpgradedFrom() != 0 {
+		t.Fatalf("format record after the upgrade = %v, %v (UpgradedFrom %d)", v, err, s.UpgradedFrom())
 	}
 	b = s.NewBatch()
 	b.Set(FormatKey(), []byte{FormatVersion + 1})

@@ -1,0 +1,204 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
+	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/blob"
+	"github.com/firnstore/firn/internal/store"
+	"github.com/firnstore/firn/treehash"
+)
+
+func openMem(t *testing.T, fs vfs.FS) *Engine {
+	t.Helper()
+	e, err := Open("d", &Options{FS: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// writeOrphan writes a blob segment that nothing references, recording
+// its intent or not, as a crash after the segment's write leaves it.
+func writeOrphan(t *testing.T, e *Engine, intent bool) blob.ID {
+	t.Helper()
+	id := e.newID()
+	var w interface {
+		Write([]byte) (int, error)
+		Commit() (blob.Info, error)
+	}
+	var err error
+	if intent {
+		w, err = e.blobs.Create(id)
+	} else {
+		w, err = e.blobs.Store.Create(id)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(randomBytes(9, 70<<10)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func isListed(t *testing.T, e *Engine, id blob.ID) bool {
+	t.Helper()
+	for _, l := range listed(t, e) {
+		if l == id {
+			return true
+		}
+	}
+	return false
+}
+
+// TestReclaimIntents checks that every write path leaves no intent once it
+// is done, that Open reclaims the segments that intents name and nothing
+// references (what a crash leaves), and that it reads nothing else: a
+// segment left without an intent stays until an upgrade from a format
+// that kept none, whose Open reclaims by listing every segment, once.
+func TestReclaimIntents(t *testing.T) {
+	ctx := context.Background()
+	fs := vfs.NewMem()
+	e := openMem(t, fs)
+	createVault(t, e, "v")
+	big := randomBytes(1, 100<<10)
+	keep := upload(t, e, "v", big)
+	gone := upload(t, e, "v", randomBytes(2, 100<<10))
+	if _, err := e.DeleteArchive(ctx, &firn.DeleteArchiveInput{VaultName: "v", ArchiveId: gone}); err != nil {
+		t.Fatal(err)
+	}
+	part := randomBytes(3, 1<<20)
+	up, err := e.InitiateMultipartUpload(ctx, &firn.InitiateMultipartUploadInput{VaultName: "v", PartSize: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		hash := treehash.Hex(treehash.Sum(part))
+		if _, err := e.UploadMultipartPart(ctx, &firn.UploadMultipartPartInput{VaultName: "v", UploadId: up.UploadId,
+			Range: rangeHeader(int64(i)<<20, 1<<20), Checksum: hash, Body: bytes.NewReader(part)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	whole := append(append([]byte(nil), part...), part...)
+	mp, err := e.CompleteMultipartUpload(ctx, &firn.CompleteMultipartUploadInput{VaultName: "v", UploadId: up.UploadId,
+		ArchiveSize: int64(len(whole)), Checksum: treehash.Hex(treehash.Sum(whole))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	aborted, err := e.InitiateMultipartUpload(ctx, &firn.InitiateMultipartUploadInput{VaultName: "v", PartSize: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.UploadMultipartPart(ctx, &firn.UploadMultipartPartInput{VaultName: "v", UploadId: aborted.UploadId,
+		Range: rangeHeader(0, 1<<20), Checksum: treehash.Hex(treehash.Sum(part)), Body: bytes.NewReader(part)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.AbortMultipartUpload(ctx, &firn.AbortMultipartUploadInput{VaultName: "v", UploadId: aborted.UploadId}); err != nil {
+		t.Fatal(err)
+	}
+	if ids := intentIDs(t, e); len(ids) != 0 {
+		t.Fatalf("intents left by uploads, a deletion, a completion and an abort: %v", ids)
+	}
+	withIntent := writeOrphan(t, e, true)
+	withoutIntent := writeOrphan(t, e, false)
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	e = openMem(t, fs)
+	if isListed(t, e, withIntent) {
+		t.Errorf("Open kept segment %s, which an intent names and nothing references", withIntent)
+	}
+	if !isListed(t, e, withoutIntent) {
+		t.Errorf("Open deleted segment %s, which no intent names: it listed the segments", withoutIntent)
+	}
+	if ids := intentIDs(t, e); len(ids) != 0 {
+		t.Errorf("intents after Open: %v", ids)
+	}
+	want := map[string][]byte{keep: big, mp.ArchiveId: whole}
+	wantArchives(t, e, "v", want, "after reclaiming intents")
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A store of format 4 kept no intents: its first Open as format 5
+	// lists every segment.
+	setFormat(t, fs, 4)
+	e = openMem(t, fs)
+	if isListed(t, e, withoutIntent) {
+		t.Errorf("the upgrade from format 4 kept segment %s, which nothing references", withoutIntent)
+	}
+	if from := e.db.UpgradedFrom(); from != 0 {
+		t.Errorf("UpgradedFrom after Open = %d, want the upgrade finished", from)
+	}
+	if v, err := e.db.Get(store.FormatKey()); err != nil || !bytes.Equal(v, binary.AppendUvarint(nil, store.FormatVersion)) {
+		t.Errorf("format record after the upgrade = %x, %v", v, err)
+	}
+	wantArchives(t, e, "v", want, "after the upgrade")
+	closeChecked(t, e)
+}
+
+// setFormat rewrites the format record of the closed engine in d.
+func setFormat(t *testing.T, fs vfs.FS, v uint64) {
+	t.Helper()
+	db, err := store.Open("d/meta", store.Options{FS: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := db.NewBatch()
+	b.Set(store.FormatKey(), binary.AppendUvarint(nil, v))
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOpenCostFlat checks that Open does as many file-system operations on
+// the segment files' directory for a store of 40 segments as for one of 4:
+// it does not visit each segment.
+func TestOpenCostFlat(t *testing.T) {
+	opsAtOpen := func(segments int) int64 {
+		fs := vfs.NewMem()
+		e := openMem(t, fs)
+		createVault(t, e, "v")
+		for i := range segments {
+			upload(t, e, "v", randomBytes(uint64(i), 70<<10))
+		}
+		if err := e.Close(); err != nil {
+			t.Fatal(err)
+		}
+		var n atomic.Int64
+		counted := errorfs.Wrap(fs, errorfs.InjectorFunc(func(op errorfs.Op) error {
+			if strings.Contains(op.Path, "blobs") {
+				n.Add(1)
+			}
+			return nil
+		}))
+		e, err := Open("d", &Options{FS: counted})
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := n.Load()
+		closeChecked(t, e)
+		return at
+	}
+	if few, many := opsAtOpen(4), opsAtOpen(40); few != many {
+		t.Fatalf("Open did %d file-system operations on the segments' directory with 4 segments, %d with 40", few, many)
+	}
+}
+
+func rangeHeader(start, n int64) string { return fmt.Sprintf("bytes %d-%d/*", start, start+n-1) }
