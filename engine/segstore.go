@@ -66,28 +66,33 @@ func (s *segStore) trackUnsettled() {
 
 // Create starts writing blob segment id, as blob.Store.Create does, and
 // records it as unsettled until the Writer fails or the segment is deleted
-// or found referenced. On a shared database it first commits the intent to
-// write id, which the Writer's failure deletes, as does the first
-// reference to id (Engine.addRefs): the sweeps of other engines, which
-// know nothing of this one's unsettled segments, spare id meanwhile. Where
-// segment files are local it does the same, so that Open after a crash
+// or found referenced. It also commits the intent to write id, on a shared
+// database and where segment files are local, while the bytes are written:
+// the Writer's Commit waits for it before the segment becomes visible. The
+// Writer's failure deletes the intent, as does the first reference to id
+// (Engine.addRefs). The sweeps of other engines, which know nothing of
+// this one's unsettled segments, spare id meanwhile; Open after a crash
 // finds id among the intents.
 func (s *segStore) Create(id blob.ID) (*segWriter, error) {
+	var intent chan error
 	if s.intents {
 		b := s.db.NewBatch()
 		b.Set(store.IntentKey(id), store.IntentValue(s.clock.Now()))
-		if err := b.Commit(); err != nil {
-			return nil, err
-		}
+		// Its sync overlaps with the segment's writes instead of
+		// preceding them.
+		intent = make(chan error, 1)
+		go func() { intent <- b.Commit() }()
 	}
 	s.setUnsettled(id, true)
 	w, err := s.Store.Create(id)
 	if err != nil {
 		s.setUnsettled(id, false)
-		s.dropIntent(id)
+		if intent != nil && <-intent == nil {
+			s.dropIntent(id)
+		}
 		return nil, err
 	}
-	return &segWriter{Writer: w, s: s, id: id}, nil
+	return &segWriter{Writer: w, s: s, id: id, intent: intent}, nil
 }
 
 func (s *segStore) setUnsettled(id blob.ID, on bool) {
@@ -153,10 +158,29 @@ type segWriter struct {
 	*blob.Writer
 	s  *segStore
 	id blob.ID
+	// intent receives the outcome of the intent's commit, if one was
+	// started; waitIntent reads it once.
+	intent chan error
+	err    error
 }
 
-// Commit commits the segment, as blob.Writer.Commit does.
+// waitIntent waits for the intent's commit and returns its error.
+func (w *segWriter) waitIntent() error {
+	if w.intent != nil {
+		w.err = <-w.intent
+		w.intent = nil
+	}
+	return w.err
+}
+
+// Commit commits the segment, as blob.Writer.Commit does, once its intent
+// is committed.
 func (w *segWriter) Commit() (blob.Info, error) {
+	if err := w.waitIntent(); err != nil {
+		w.Writer.Abort()
+		w.s.setUnsettled(w.id, false)
+		return blob.Info{}, err
+	}
 	info, err := w.Writer.Commit()
 	if err != nil {
 		w.s.setUnsettled(w.id, false)
@@ -169,7 +193,9 @@ func (w *segWriter) Commit() (blob.Info, error) {
 func (w *segWriter) Abort() error {
 	err := w.Writer.Abort()
 	w.s.setUnsettled(w.id, false)
-	w.s.dropIntent(w.id)
+	if w.waitIntent() == nil {
+		w.s.dropIntent(w.id)
+	}
 	return err
 }
 
