@@ -111,25 +111,31 @@ func openVFSBackend(fs vfs.FS, dir string) (*vfsBackend, error) {
 	return b, nil
 }
 
-// moveFlat moves the flat segment files ids to their fan-out places: each
-// is renamed, then the target directories are synced, and then dir, so that
-// a crash leaves every segment in at least one place and the next open
-// finishes the move. A segment found at both places (a crash kept the new
-// entry but not the removal of the old) loses its old entry: segments are
-// immutable, so both hold the same bytes, and renaming one hard link over
-// another of the same file would change nothing.
+// moveFlat moves the flat segment files ids to their fan-out places: it
+// creates the fan-out directories, renames each file, syncs the fan-out
+// directories and then dir, so that a crash leaves every segment in at
+// least one place and the next open finishes the move. (Creating a
+// directory syncs its parent, which must not happen between a rename and
+// the sync of its target: that would make the removal of the old entry
+// durable before the new one.) A segment found at both places (a crash
+// kept the new entry but not the removal of the old) loses its old entry:
+// segments are immutable, so both hold the same bytes, and renaming a hard
+// link over another of the same file would change nothing.
 func (b *vfsBackend) moveFlat(ids []ID) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	// Sorted, so that the operations come in the same order every time.
 	slices.SortFunc(ids, func(a, b ID) int { return a.Compare(b) })
-	var dirs []string
+	dirs := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if err := b.ensureDir(id); err != nil {
+			return fmt.Errorf("blob: move %s: create directory: %w", id, err)
+		}
+		dirs = append(dirs, b.subdir(id))
+	}
 	for _, id := range ids {
 		old, final := b.fs.PathJoin(b.dir, id.String()+segSuffix), b.path(id)
-		if err := b.ensureDir(id); err != nil {
-			return fmt.Errorf("blob: move %s: create directory: %w", old, err)
-		}
 		_, err := b.fs.Stat(final)
 		switch {
 		case err == nil:
@@ -140,7 +146,6 @@ func (b *vfsBackend) moveFlat(ids []ID) error {
 		if err != nil {
 			return fmt.Errorf("blob: move %s: %w", old, err)
 		}
-		dirs = append(dirs, b.subdir(id))
 	}
 	slices.Sort(dirs)
 	for _, d := range slices.Compact(dirs) {
