@@ -51,6 +51,9 @@ type object interface {
 const (
 	segSuffix = ".seg"
 	tmpSuffix = ".tmp"
+	// moveMarker, in the top directory, says that a move of the flat layout
+	// may have been interrupted (see moveFlat).
+	moveMarker = "moving-to-fan-out"
 
 	// Dirty bytes are handed to the OS for write-back every writebackBytes,
 	// lagging writebackLag behind the write offset (as RocksDB and Pebble
@@ -94,6 +97,7 @@ func openVFSBackend(fs vfs.FS, dir string) (*vfsBackend, error) {
 		return nil, fmt.Errorf("blob: list %s: %w", dir, err)
 	}
 	var flat []ID
+	interrupted := false
 	for _, name := range names {
 		if strings.HasSuffix(name, tmpSuffix) {
 			if err := fs.Remove(fs.PathJoin(dir, name)); err != nil {
@@ -103,27 +107,47 @@ func openVFSBackend(fs vfs.FS, dir string) (*vfsBackend, error) {
 			if id, err := ParseID(s); err == nil {
 				flat = append(flat, id)
 			}
+		} else if name == moveMarker {
+			interrupted = true
 		}
 	}
-	if err := b.moveFlat(flat); err != nil {
-		return nil, err
+	if len(flat) > 0 || interrupted {
+		if err := b.moveFlat(flat, interrupted); err != nil {
+			return nil, err
+		}
 	}
 	return b, nil
 }
 
 // moveFlat moves the flat segment files ids to their fan-out places: it
 // creates the fan-out directories, renames each file, syncs the fan-out
-// directories and then dir, so that a crash leaves every segment in at
-// least one place and the next open finishes the move. (Creating a
-// directory syncs its parent, which must not happen between a rename and
-// the sync of its target: that would make the removal of the old entry
-// durable before the new one.) A segment found at both places (a crash
-// kept the new entry but not the removal of the old) loses its old entry:
-// segments are immutable, so both hold the same bytes, and renaming a hard
-// link over another of the same file would change nothing.
-func (b *vfsBackend) moveFlat(ids []ID) error {
-	if len(ids) == 0 {
-		return nil
+// directories and then dir. Syncing dir last makes the removal of each old
+// entry durable only after the new one; a power loss before leaves each
+// segment in at least one place, and the next open finishes the move.
+// (Creating a directory syncs its parent, so all are created before the
+// first rename.)
+//
+// A move that failed or whose process was killed leaves renames that are
+// not synced, which the next open cannot see; a later sync of dir (by a
+// write creating a fan-out directory) would then make old entries' removal
+// durable before the new ones. So a marker file, durable before the first
+// rename and removed with the old entries, tells the next open
+// (interrupted) to sync every fan-out directory.
+//
+// A segment found at both places (a crash kept the new entry but not the
+// removal of the old) loses its old entry: segments are immutable, so both
+// hold the same bytes, and renaming a hard link over another of the same
+// file would change nothing.
+func (b *vfsBackend) moveFlat(ids []ID, interrupted bool) error {
+	marker := b.fs.PathJoin(b.dir, moveMarker)
+	if !interrupted {
+		f, err := b.fs.Create(marker, vfs.WriteCategoryUnspecified)
+		if err != nil {
+			return fmt.Errorf("blob: create %s: %w", marker, err)
+		}
+		if err := errors.Join(f.Close(), b.syncDir(b.dir)); err != nil {
+			return fmt.Errorf("blob: create %s: %w", marker, err)
+		}
 	}
 	// Sorted, so that the operations come in the same order every time.
 	slices.SortFunc(ids, func(a, b ID) int { return a.Compare(b) })
@@ -147,11 +171,24 @@ func (b *vfsBackend) moveFlat(ids []ID) error {
 			return fmt.Errorf("blob: move %s: %w", old, err)
 		}
 	}
+	if interrupted {
+		all, err := b.fanOutDirs()
+		if err != nil {
+			return err
+		}
+		for _, d := range all {
+			dirs = append(dirs, d.path)
+		}
+	}
 	slices.Sort(dirs)
 	for _, d := range slices.Compact(dirs) {
 		if err := b.syncDir(d); err != nil {
 			return fmt.Errorf("blob: sync directory %s: %w", d, err)
 		}
+	}
+	// Every new entry is durable: the old ones and the marker can go.
+	if err := b.fs.Remove(marker); err != nil {
+		return fmt.Errorf("blob: remove %s: %w", marker, err)
 	}
 	if err := b.syncDir(b.dir); err != nil {
 		return fmt.Errorf("blob: sync directory %s: %w", b.dir, err)
@@ -278,15 +315,21 @@ func (b *vfsBackend) remove(id ID) error {
 	return nil
 }
 
-// list walks the fan-out tree. It skips names that are not its own (a
-// README, say) and segment files outside their fan-out directory, which
-// open would not find.
-func (b *vfsBackend) list() ([]ID, error) {
-	var ids []ID
+// fanOutDir is a directory of the second fan-out level: its path and the
+// bytes id[15] and id[14] of the segments it holds.
+type fanOutDir struct {
+	path   string
+	hi, lo byte
+}
+
+// fanOutDirs returns the fan-out directories of the second level, skipping
+// names that are not the store's.
+func (b *vfsBackend) fanOutDirs() ([]fanOutDir, error) {
 	tops, err := b.listDir(b.dir)
 	if err != nil {
 		return nil, err
 	}
+	var dirs []fanOutDir
 	for _, top := range tops {
 		hi, ok := parseHexByte(top)
 		if !ok {
@@ -298,22 +341,35 @@ func (b *vfsBackend) list() ([]ID, error) {
 			return nil, err
 		}
 		for _, sub := range subs {
-			lo, ok := parseHexByte(sub)
+			if lo, ok := parseHexByte(sub); ok {
+				dirs = append(dirs, fanOutDir{b.fs.PathJoin(topDir, sub), hi, lo})
+			}
+		}
+	}
+	return dirs, nil
+}
+
+// list walks the fan-out tree. It skips names that are not its own (a
+// README, say) and segment files outside their fan-out directory, which
+// open would not find.
+func (b *vfsBackend) list() ([]ID, error) {
+	dirs, err := b.fanOutDirs()
+	if err != nil {
+		return nil, err
+	}
+	var ids []ID
+	for _, d := range dirs {
+		names, err := b.listDir(d.path)
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range names {
+			s, ok := strings.CutSuffix(name, segSuffix)
 			if !ok {
 				continue
 			}
-			names, err := b.listDir(b.fs.PathJoin(topDir, sub))
-			if err != nil {
-				return nil, err
-			}
-			for _, name := range names {
-				s, ok := strings.CutSuffix(name, segSuffix)
-				if !ok {
-					continue
-				}
-				if id, err := ParseID(s); err == nil && id[15] == hi && id[14] == lo {
-					ids = append(ids, id)
-				}
+			if id, err := ParseID(s); err == nil && id[15] == d.hi && id[14] == d.lo {
+				ids = append(ids, id)
 			}
 		}
 	}

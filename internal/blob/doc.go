@@ -106,11 +106,14 @@
 //
 // Earlier versions kept every segment at <ID>.seg in the top directory.
 // [Open] moves any such file to its fan-out place: it renames each, then
-// syncs the fan-out directories and the top directory. A crash during the
-// move leaves every segment in at least one of its places, and the next
-// Open finishes the move, removing the old entry of a segment found at
-// both (same bytes: segments are immutable). With nothing to move, this
-// costs Open nothing but its listing of the top directory.
+// syncs the fan-out directories and finally the top directory. A crash
+// during the move leaves every segment in at least one of its places, and
+// the next Open finishes the move, removing the old entry of a segment
+// found at both (same bytes: segments are immutable). While moving, the
+// top directory holds a marker file (moving-to-fan-out), so that an Open
+// after a move that failed or was killed, whose renames may not be
+// durable, syncs every fan-out directory. With nothing to move, this costs
+// Open nothing but its listing of the top directory.
 //
 // # Durability
 //
