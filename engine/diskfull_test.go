@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -38,11 +37,7 @@ func diskState(t *testing.T, ctx context.Context, e *engine.Engine, dir string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	names, err := vfs.Default.List(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	slices.Sort(names)
+	names := files(t, vfs.Default, filepath.Join(dir, "blobs"))
 	return fmt.Sprintf("%d archives, %d bytes, files %v", d.NumberOfArchives, d.SizeInBytes, names)
 }
 

@@ -61,6 +61,32 @@ func onPath(part string) func(errorfs.Op) bool {
 	return func(op errorfs.Op) bool { return strings.Contains(op.Path, part) }
 }
 
+// onSegments selects the operations on d/blobs but those creating a
+// fan-out directory (its MkdirAll, and the sync of the directory holding
+// it). Only the first write of the process into a fan-out directory does
+// those, and the directories of a segment follow from random bits of its
+// ID, so counting them would make the nth operation of a write a different
+// one from run to run.
+func onSegments(op errorfs.Op) bool {
+	rest, ok := strings.CutPrefix(op.Path, "d/blobs")
+	switch {
+	case !ok, op.Kind == errorfs.OpMkdirAll:
+		return false
+	case op.Kind == errorfs.OpOpenDir || op.Kind == errorfs.OpFileSync:
+		// The syncs of d/blobs and d/blobs/hh follow the creation of a
+		// directory in them; every write syncs d/blobs/hh/hh.
+		return rest != "" && len(rest) != len("/hh")
+	}
+	return true
+}
+
+// onFanOutCreation selects the operations that create the fan-out
+// directories of a segment, which onSegments leaves out.
+func onFanOutCreation(op errorfs.Op) bool {
+	return strings.HasPrefix(op.Path, "d/blobs") && !onSegments(op) &&
+		(op.Kind == errorfs.OpMkdirAll || op.Kind == errorfs.OpOpenDir || op.Kind == errorfs.OpFileSync)
+}
+
 // faultState is what a failed operation must leave unchanged.
 type faultState struct {
 	archives, bytes int64
@@ -92,10 +118,7 @@ func readFaultState(t *testing.T, ctx context.Context, e *engine.Engine, fs vfs.
 		}
 		s.parts = append(s.parts, p.RangeInBytes+"="+p.SHA256TreeHash)
 	}
-	if s.files, err = fs.List("d/blobs"); err != nil {
-		t.Fatal(err)
-	}
-	slices.Sort(s.files)
+	s.files = files(t, fs, "d/blobs")
 	return s
 }
 
@@ -109,10 +132,13 @@ func wantUnavailable(t *testing.T, what string, err error) {
 
 // TestFaultBlobWrites fails, in turn, each file system operation on the
 // segment files (create, write, sync, rename, directory sync, stat, ...)
-// of an upload, a multipart part and an inventory job: every failure makes
-// the operation return ServiceUnavailableException and changes nothing —
-// counters, parts, jobs and the files in the blob directory are as before,
-// and Check passes. Once the faults stop, the same operation succeeds.
+// of an upload, a multipart part and an inventory job, and before that
+// the creation of the fan-out directories of the process's first upload
+// (each kind at once: which later writes create one is random): every
+// failure makes the operation return ServiceUnavailableException and
+// changes nothing — counters, parts, jobs and the files in the blob
+// directory are as before, and Check passes. Once the faults stop, the
+// same operation succeeds.
 func TestFaultBlobWrites(t *testing.T) {
 	ctx := context.Background()
 	mem := vfs.NewMem()
@@ -122,6 +148,26 @@ func TestFaultBlobWrites(t *testing.T) {
 	up, err := e.InitiateMultipartUpload(ctx, &firn.InitiateMultipartUploadInput{VaultName: "v", PartSize: wPartSize})
 	if err != nil {
 		t.Fatal(err)
+	}
+
+	// Nothing written yet: the first upload creates its fan-out directories,
+	// whether they exist or not.
+	for i, kind := range []errorfs.OpKind{errorfs.OpMkdirAll, errorfs.OpOpenDir, errorfs.OpFileSync} {
+		before := readFaultState(t, ctx, e, mem, up.UploadId)
+		f.set(func(op errorfs.Op) bool { return op.Kind == kind && onFanOutCreation(op) })
+		_, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader(wbytes(uint64(1000+i), 150<<10))})
+		hits := f.hits.Load()
+		f.set(nil)
+		if hits == 0 {
+			t.Fatalf("the first upload created no fan-out directory (operation kind %d)", kind)
+		}
+		wantUnavailable(t, fmt.Sprintf("UploadArchive, fan-out directory creation failing (operation kind %d)", kind), err)
+		if after := readFaultState(t, ctx, e, mem, up.UploadId); !equalFaultState(before, after) {
+			t.Fatalf("UploadArchive, fan-out directory creation failing: state changed from %+v to %+v", before, after)
+		}
+		if err := e.Check(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	ops := []struct {
@@ -146,7 +192,7 @@ func TestFaultBlobWrites(t *testing.T) {
 		kinds := map[errorfs.OpKind]bool{}
 		for k := int64(0); ; k++ {
 			before := readFaultState(t, ctx, e, mem, up.UploadId)
-			f.set(nth(k, onPath("d/blobs")))
+			f.set(nth(k, onSegments))
 			err := op.do(int(k))
 			hit := f.hits.Load() > 0
 			f.set(nil)
@@ -584,11 +630,11 @@ func TestFaultCorruptChunkOnRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	names, err := mem.List("d/blobs")
-	if err != nil || len(names) != 1 {
-		t.Fatalf("blobs: %v, %v", names, err)
+	names := files(t, mem, "d/blobs")
+	if len(names) != 1 {
+		t.Fatalf("blobs: %v", names)
 	}
-	f, err := mem.OpenReadWrite("d/blobs/"+names[0], vfs.WriteCategoryUnspecified)
+	f, err := mem.OpenReadWrite(names[0], vfs.WriteCategoryUnspecified)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -640,7 +686,7 @@ func TestFaultSegmentRemoval(t *testing.T) {
 	if err != nil || hits == 0 {
 		t.Fatalf("DeleteArchive with removals failing: %v (%d removals failed)", err, hits)
 	}
-	if names, _ := mem.List("d/blobs"); len(names) != 1 {
+	if names := files(t, mem, "d/blobs"); len(names) != 1 {
 		t.Fatalf("blobs: %v, want the segment left behind", names)
 	}
 	if err := e.Close(); err != nil {
@@ -651,7 +697,7 @@ func TestFaultSegmentRemoval(t *testing.T) {
 	if err := e.Check(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if names, _ := mem.List("d/blobs"); len(names) != 0 {
+	if names := files(t, mem, "d/blobs"); len(names) != 0 {
 		t.Fatalf("blobs after reopening: %v, want none", names)
 	}
 }

@@ -28,10 +28,11 @@ const (
 	chunkSize   = 1 << 20
 )
 
-// segFiles returns the segment files in dir/blobs.
+// segFiles returns the segment files in dir/blobs, which are in two levels
+// of fan-out directories.
 func segFiles(t *testing.T, dir string) []string {
 	t.Helper()
-	names, err := filepath.Glob(filepath.Join(dir, "blobs", "*.seg"))
+	names, err := filepath.Glob(filepath.Join(dir, "blobs", "*", "*", "*.seg"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,8 +18,8 @@ each archive's tree hash against the one recorded at upload. It repairs and
 changes nothing; it reads as much as the whole data directory holds.
 
 Each damaged record is printed on its own line: the vault, the archive (or
-upload part, or job), the segment file (under blobs/, with extension .seg)
-and the 1 MiB chunk. Damage makes the exit status 3.
+upload part, or job), the segment (its file is blobs/*/*/SEGMENT.seg) and
+the 1 MiB chunk. Damage makes the exit status 3.
 
 scrub works on a data directory (--data), not on an endpoint. A running
 'firn serve' holds its data directory: stop it first.`,

@@ -32,7 +32,7 @@ func TestScrub(t *testing.T) {
 		t.Fatalf("scrub --json: %+v", r)
 	}
 
-	segs, err := filepath.Glob(filepath.Join(c.dir, "data", "blobs", "*.seg"))
+	segs, err := filepath.Glob(filepath.Join(c.dir, "data", "blobs", "*", "*", "*.seg"))
 	if err != nil || len(segs) != 1 {
 		t.Fatalf("segment files: %v, %v", segs, err)
 	}

@@ -208,3 +208,31 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkOpen opens a store of N segments on the real filesystem. Open
+// lists the top directory only, so its time does not grow with N. (The
+// segment files are empty: Open reads none.)
+func BenchmarkOpen(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			dir := b.TempDir()
+			for i := range n {
+				id := testID(uint64(i))
+				sub := filepath.Join(dir, fmt.Sprintf("%02x", id[15]), fmt.Sprintf("%02x", id[14]))
+				if i < 1<<16 {
+					if err := os.MkdirAll(sub, 0o755); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := os.WriteFile(filepath.Join(sub, id.String()+segSuffix), nil, 0o644); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for b.Loop() {
+				if _, err := Open(vfs.Default, dir, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -174,9 +174,12 @@ type Store struct {
 }
 
 // Open opens the store in directory dir of fs, creating the directory if
-// needed, and removes temporary files left by Writers that were never
-// committed (by a crash, say). It returns an error if the options are
-// invalid or if fs fails.
+// needed, removes temporary files left by Writers that were never committed
+// (by a crash, say), and moves segment files of the flat layout of earlier
+// versions into their fan-out directories (see the package documentation).
+// It lists dir alone, however many segments the store holds. It returns an
+// error if the options are invalid or if fs fails; a move that failed is
+// finished by the next Open.
 func Open(fs vfs.FS, dir string, opts *Options) (*Store, error) {
 	var o Options
 	if opts != nil {

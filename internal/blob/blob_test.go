@@ -47,7 +47,7 @@ func TestRoundTrip(t *testing.T) {
 func checkRoundTrip(t *testing.T, fs vfs.FS, s *Store, id ID, data []byte, rng *rand.Rand) {
 	t.Helper()
 	info := put(t, s, id, data)
-	fi, err := fs.Stat(fs.PathJoin(testDir, id.String()+segSuffix))
+	fi, err := fs.Stat(segPath(id))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,8 +368,11 @@ func TestOpenRemovesTemporaryFiles(t *testing.T) {
 	s2 := openStore(t, fs, nil)
 	names, _ := fs.List(testDir)
 	slices.Sort(names)
-	if want := []string{testID(1).String() + ".seg", "README"}; !slices.Equal(names, want) {
+	if want := []string{"01", "README"}; !slices.Equal(names, want) {
 		t.Fatalf("directory holds %v, want %v", names, want)
+	}
+	if got, want := files(t, fs), []string{segPath(testID(1)), testDir + "/README"}; !slices.Equal(got, want) {
+		t.Fatalf("files %v, want %v", got, want)
 	}
 	if ids := list(t, s2); !slices.Equal(ids, []ID{testID(1)}) {
 		t.Fatalf("List = %v", ids)

@@ -12,8 +12,6 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
-func segPath(id ID) string { return testDir + "/" + id.String() + segSuffix }
-
 func readFile(t testing.TB, fs vfs.FS, name string) []byte {
 	t.Helper()
 	f, err := fs.Open(name)

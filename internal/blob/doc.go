@@ -92,11 +92,37 @@
 // sizes are therefore available from the footer and index alone, without
 // reading any data.
 //
+// # Layout
+//
+// A committed segment is the file <hh1>/<hh2>/<ID>.seg of the store's
+// directory, where hh1 and hh2 are the lowercase hex of the ID's last byte
+// (id[15]) and of the one before (id[14]): random bits of a ULID, whose
+// leading bytes are a timestamp and would not spread. No directory holds
+// more than 256 fan-out directories or about 1/65536 of the segments. The
+// top directory holds only the fan-out directories and the temporary files
+// of segments being written, so that [Open] lists it alone; [Store.List]
+// walks the tree. Names that are not the store's (a README, say) are
+// ignored.
+//
+// Earlier versions kept every segment at <ID>.seg in the top directory.
+// [Open] moves any such file to its fan-out place: it renames each, then
+// syncs the fan-out directories and finally the top directory. A crash
+// during the move leaves every segment in at least one of its places, and
+// the next Open finishes the move, removing the old entry of a segment
+// found at both (same bytes: segments are immutable). While moving, the
+// top directory holds a marker file (moving-to-fan-out), so that an Open
+// after a move that failed or was killed, whose renames may not be
+// durable, syncs every fan-out directory. With nothing to move, this costs
+// Open nothing but its listing of the top directory.
+//
 // # Durability
 //
-// A Writer writes to a temporary file (<ID>.seg.tmp), then Commit writes the
-// index and footer, syncs the file, renames it to <ID>.seg and syncs the
-// directory. A crash before the rename leaves at most a temporary file,
-// which [Open] removes; a file under a final name was fully synced before it
-// got that name. Only final names are reported by [Store.List].
+// A Writer writes to a temporary file (<ID>.seg.tmp, in the top directory),
+// then Commit writes the index and footer, syncs the file, creates the
+// segment's fan-out directories if this process has not yet done so
+// (syncing the parent of each, even if it already existed), renames the
+// file to its final name and syncs the fan-out directory that now holds
+// it. A crash before the rename leaves at most a temporary file, which
+// [Open] removes; a file under a final name was fully synced before it got
+// that name. Only final names are reported by [Store.List].
 package blob

@@ -48,7 +48,7 @@ func TestFaultAtEveryOp(t *testing.T) {
 		if !errors.Is(err, errorfs.ErrInjected) {
 			t.Fatalf("failing op %d on %s: got %v, want the injected error", op.Kind, op.Path, err)
 		}
-		if names, _ := mem.List(testDir); len(names) != 0 {
+		if names := files(t, mem); len(names) != 0 {
 			t.Fatalf("failing op %d on %s: directory holds %v", op.Kind, op.Path, names)
 		}
 	}
@@ -67,7 +67,7 @@ func TestFaultWriteback(t *testing.T) {
 	if err := writeSegment(fs, testID(1), data); !errors.Is(err, errorfs.ErrInjected) {
 		t.Fatalf("got %v, want the injected error", err)
 	}
-	if names, _ := mem.List(testDir); len(names) != 0 {
+	if names := files(t, mem); len(names) != 0 {
 		t.Fatalf("directory holds %v", names)
 	}
 }

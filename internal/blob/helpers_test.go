@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -132,16 +134,54 @@ func list(t fataler, s *Store) []ID {
 	return ids
 }
 
-// checkNoTemp fails if dir holds anything but committed segments.
+// segPath returns where segment id must be: in the fan-out directories
+// named by the hex of its last byte and of the one before.
+func segPath(id ID) string {
+	return fmt.Sprintf("%s/%02x/%02x/%s.seg", testDir, id[15], id[14], id)
+}
+
+// flatPath returns where the flat layout of earlier versions kept id.
+func flatPath(id ID) string { return testDir + "/" + id.String() + ".seg" }
+
+// files returns the paths of the files under testDir (not directories),
+// sorted; nil if testDir does not exist.
+func files(t testing.TB, fs vfs.FS) []string {
+	t.Helper()
+	var out []string
+	var walk func(dir string)
+	walk = func(dir string) {
+		names, err := fs.List(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range names {
+			path := fs.PathJoin(dir, name)
+			fi, err := fs.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.IsDir() {
+				walk(path)
+			} else {
+				out = append(out, path)
+			}
+		}
+	}
+	if _, err := fs.Stat(testDir); err == nil {
+		walk(testDir)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// checkNoTemp fails if testDir holds any file but committed segments in
+// their fan-out places.
 func checkNoTemp(t testing.TB, fs vfs.FS) {
 	t.Helper()
-	names, err := fs.List(testDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range names {
-		if len(name) != 26+len(segSuffix) {
-			t.Errorf("leftover file %s", name)
+	for _, path := range files(t, fs) {
+		s, ok := strings.CutSuffix(fs.PathBase(path), ".seg")
+		if id, err := ParseID(s); !ok || err != nil || path != segPath(id) {
+			t.Errorf("leftover file %s", path)
 		}
 	}
 }
