@@ -315,7 +315,8 @@ func (b *vfsBackend) remove(id ID) error {
 	if err := b.fs.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("blob: delete %s: %w", id, err)
 	}
-	if err := b.syncDir(b.fs.PathDir(p)); err != nil {
+	// A missing fan-out directory never held the segment.
+	if err := b.syncDir(b.fs.PathDir(p)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("blob: delete %s: sync directory: %w", id, err)
 	}
 	return nil

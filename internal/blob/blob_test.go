@@ -326,6 +326,12 @@ func TestLifecycle(t *testing.T) {
 	if _, err := s.Stat(id); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Stat after Delete: %v", err)
 	}
+	if err := s.Delete(id); err != nil {
+		t.Fatalf("Delete of a deleted segment: %v", err)
+	}
+	if err := s.Delete(testID(250)); err != nil {
+		t.Fatalf("Delete of a segment never written, whose fan-out directory may not exist: %v", err)
+	}
 	w, err = s.Create(id)
 	if err != nil {
 		t.Fatalf("Create after Delete: %v", err)
