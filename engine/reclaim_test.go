@@ -140,9 +140,13 @@ func TestReclaimIntents(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A store of format 4 kept no intents: its first Open as format 5
-	// lists every segment.
+	// A store of format 4 kept no intents, and its segment files in one
+	// directory: its first Open as format 5 moves them and lists every
+	// segment.
 	setFormat(t, fs, 4)
+	if n := flatten(t, fs, "d/blobs"); n < 4 {
+		t.Fatalf("flattened %d segment files, want at least 4", n)
+	}
 	e = openMem(t, fs)
 	if isListed(t, e, withoutIntent) {
 		t.Errorf("the upgrade from format 4 kept segment %s, which nothing references", withoutIntent)
@@ -209,3 +213,31 @@ func TestOpenCostFlat(t *testing.T) {
 }
 
 func rangeHeader(start, n int64) string { return fmt.Sprintf("bytes %d-%d/*", start, start+n-1) }
+
+// flatten moves the segment files under the fan-out directories of dir
+// into dir, as format 4 kept them, and returns their number.
+func flatten(t *testing.T, fs vfs.FS, dir string) int {
+	t.Helper()
+	list := func(d string) []string {
+		names, err := fs.List(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return names
+	}
+	n := 0
+	for _, hi := range list(dir) {
+		if len(hi) != 2 {
+			continue
+		}
+		for _, lo := range list(fs.PathJoin(dir, hi)) {
+			for _, name := range list(fs.PathJoin(dir, hi, lo)) {
+				if err := fs.Rename(fs.PathJoin(dir, hi, lo, name), fs.PathJoin(dir, name)); err != nil {
+					t.Fatal(err)
+				}
+				n++
+			}
+		}
+	}
+	return n
+}
