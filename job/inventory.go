@@ -11,16 +11,19 @@ import (
 	"github.com/oklog/ulid/v2"
 )
 
-// Entry is one archive of an inventory.
+// Entry is one archive of an inventory. Its byte slices are buffers that
+// whatever fills the entry reuses for the next archive it reads into it,
+// so that a scan of a vault allocates nothing per archive: a member kept
+// past that is copied.
 type Entry struct {
 	// ArchiveID is the ID the archive is known by; Key is the key it is
 	// stored and listed under, the same for all but imported archives.
-	ArchiveID   string
+	ArchiveID   []byte
 	Key         ulid.ULID
-	Description string
+	Description []byte
 	Created     time.Time
 	Size        int64
-	TreeHash    string
+	TreeHash    []byte
 }
 
 // Match reports whether e passes the filter's dates.
@@ -150,10 +153,10 @@ func appendDigits(b []byte, v, n int) []byte {
 // appendJSONString appends s as encoding/json writes it. Archive IDs and
 // descriptions (printable ASCII) take the loop; anything that needs
 // escaping goes to encoding/json.
-func appendJSONString(b []byte, s string) []byte {
+func appendJSONString[S string | []byte](b []byte, s S) []byte {
 	for i := range len(s) {
 		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s) // a string always marshals
+			q, _ := json.Marshal(string(s)) // a string always marshals
 			return append(b, q...)
 		}
 	}

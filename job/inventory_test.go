@@ -21,7 +21,7 @@ func referenceInventory(format, arn string, date time.Time, entries []Entry) str
 	if format == firn.FormatCSV {
 		b.WriteString("ArchiveId,ArchiveDescription,CreationDate,Size,SHA256TreeHash\n")
 		for _, e := range entries {
-			b.WriteString(e.ArchiveID + `,"` + strings.ReplaceAll(e.Description, `"`, `\"`) + `",` + e.Created.UTC().Format(creationDateLayout) + "," + strconv.FormatInt(e.Size, 10) + "," + e.TreeHash + "\n")
+			b.WriteString(string(e.ArchiveID) + `,"` + strings.ReplaceAll(string(e.Description), `"`, `\"`) + `",` + e.Created.UTC().Format(creationDateLayout) + "," + strconv.FormatInt(e.Size, 10) + "," + string(e.TreeHash) + "\n")
 		}
 		return b.String()
 	}
@@ -30,7 +30,7 @@ func referenceInventory(format, arn string, date time.Time, entries []Entry) str
 		if i > 0 {
 			b.WriteString(",")
 		}
-		b.WriteString(`{"ArchiveId":` + quote(e.ArchiveID) + `,"ArchiveDescription":` + quote(e.Description) + `,"CreationDate":"` + e.Created.UTC().Format(creationDateLayout) + `","Size":` + strconv.FormatInt(e.Size, 10) + `,"SHA256TreeHash":"` + e.TreeHash + `"}`)
+		b.WriteString(`{"ArchiveId":` + quote(string(e.ArchiveID)) + `,"ArchiveDescription":` + quote(string(e.Description)) + `,"CreationDate":"` + e.Created.UTC().Format(creationDateLayout) + `","Size":` + strconv.FormatInt(e.Size, 10) + `,"SHA256TreeHash":"` + string(e.TreeHash) + `"}`)
 	}
 	b.WriteString("]}")
 	return b.String()
@@ -53,11 +53,11 @@ func writeInventory(t testing.TB, format, arn string, date time.Time, entries []
 func sampleEntries() []Entry {
 	t0 := time.Date(2026, 5, 6, 7, 8, 9, 123456789, time.UTC)
 	return []Entry{
-		{ArchiveID: ulid.Make().String(), Description: "plain", Created: t0, Size: 1 << 40, TreeHash: strings.Repeat("ab", 32)},
-		{ArchiveID: "imported-ID_-", Description: `a "quoted" \\ <b>&amp;</b> tab	nl` + "\n\x00\x7f é \u2028 \xff", Created: t0.In(time.FixedZone("x", 3600))},
+		{ArchiveID: []byte(ulid.Make().String()), Description: []byte("plain"), Created: t0, Size: 1 << 40, TreeHash: []byte(strings.Repeat("ab", 32))},
+		{ArchiveID: []byte("imported-ID_-"), Description: []byte(`a "quoted" \\ <b>&amp;</b> tab	nl` + "\n\x00\x7f é \u2028 \xff"), Created: t0.In(time.FixedZone("x", 3600))},
 		{Created: time.Time{}},
-		{Description: "far", Created: time.Date(12345, 1, 2, 3, 4, 5, 999999999, time.UTC), Size: -1},
-		{Description: "before", Created: time.Date(-5, 1, 2, 3, 4, 5, 0, time.UTC)},
+		{Description: []byte("far"), Created: time.Date(12345, 1, 2, 3, 4, 5, 999999999, time.UTC), Size: -1},
+		{Description: []byte("before"), Created: time.Date(-5, 1, 2, 3, 4, 5, 0, time.UTC)},
 	}
 }
 
@@ -79,10 +79,10 @@ func TestInventoryWriter(t *testing.T) {
 // descriptions, IDs and times.
 func FuzzInventoryWriter(f *testing.F) {
 	for _, e := range sampleEntries() {
-		f.Add(e.ArchiveID, e.Description, e.Created.Unix(), int64(e.Created.Nanosecond()), e.Size)
+		f.Add(string(e.ArchiveID), string(e.Description), e.Created.Unix(), int64(e.Created.Nanosecond()), e.Size)
 	}
 	f.Fuzz(func(t *testing.T, id, desc string, sec, nsec, size int64) {
-		entries := []Entry{{ArchiveID: id, Description: desc, Created: time.Unix(sec, nsec), Size: size, TreeHash: "h"}}
+		entries := []Entry{{ArchiveID: []byte(id), Description: []byte(desc), Created: time.Unix(sec, nsec), Size: size, TreeHash: []byte("h")}}
 		date := time.Unix(sec, 0)
 		for _, format := range []string{firn.FormatJSON, firn.FormatCSV} {
 			if got, want := writeInventory(t, format, id, date, entries), referenceInventory(format, id, date, entries); got != want {

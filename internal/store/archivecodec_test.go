@@ -58,6 +58,34 @@ func TestArchiveCodecRoundTrip(t *testing.T) {
 	}
 }
 
+// TestInventoryEntryAllocs checks that an inventory's decoding of binary
+// archive records allocates nothing per archive once the entry's buffers
+// have grown: an inventory's heap must not grow with the vault.
+func TestInventoryEntryAllocs(t *testing.T) {
+	samples := recordSamples()
+	var recs [][]byte
+	for _, name := range []string{"archive.bin", "archive-zero.bin", "archive-imported.bin"} {
+		b, err := EncodeRecord(samples[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, b)
+	}
+	var e job.Entry
+	for _, b := range recs {
+		if err := DecodeInventoryEntry(b, &e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		for _, b := range recs {
+			_ = DecodeInventoryEntry(b, &e)
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations decoding %d archives", n, len(recs))
+	}
+}
+
 // TestArchiveCodecTrailing decodes a record with bytes after its last
 // member, as a newer build of the same format version may write.
 func TestArchiveCodecTrailing(t *testing.T) {
@@ -75,16 +103,18 @@ func TestArchiveCodecTrailing(t *testing.T) {
 }
 
 // checkEntry checks that DecodeInventoryEntry reads of b what an inventory
-// lists of a.
+// lists of a, into a new entry and into one that held another archive.
 func checkEntry(t *testing.T, b []byte, a *vault.ArchiveRecord) {
 	t.Helper()
-	var e job.Entry
-	if err := DecodeInventoryEntry(b, &e); err != nil {
-		t.Fatal(err)
-	}
-	want := job.Entry{ArchiveID: a.ArchiveID(), Key: a.ID, Description: a.Description, Created: a.Created, Size: a.Size, TreeHash: a.TreeHash}
-	if !reflect.DeepEqual(e, want) {
-		t.Errorf("inventory entry\n%+v\nwant\n%+v", e, want)
+	used := job.Entry{ArchiveID: []byte("an earlier, longer archive ID"), Description: []byte("an earlier, longer description"), TreeHash: []byte(strings.Repeat("f", 70))}
+	for _, e := range []job.Entry{{}, used} {
+		if err := DecodeInventoryEntry(b, &e); err != nil {
+			t.Fatal(err)
+		}
+		if string(e.ArchiveID) != a.ArchiveID() || e.Key != a.ID || string(e.Description) != a.Description ||
+			!reflect.DeepEqual(e.Created, a.Created) || e.Size != a.Size || string(e.TreeHash) != a.TreeHash {
+			t.Errorf("inventory entry\n%+v\nwant the members of\n%+v", e, a)
+		}
 	}
 }
 
