@@ -3,6 +3,8 @@ package job
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"testing"
@@ -90,4 +92,44 @@ func FuzzInventoryWriter(f *testing.F) {
 			}
 		}
 	})
+}
+
+// benchEntries returns n archives as an inventory of a real vault lists
+// them: IDs that are keys, descriptions that are paths or, every fourth,
+// in the markup a popular client writes (which JSON escapes), and dates,
+// sizes and hashes that differ.
+func benchEntries(n int) []Entry {
+	t0 := time.Date(2026, 5, 6, 7, 8, 9, 123000000, time.UTC)
+	entries := make([]Entry, n)
+	for i := range entries {
+		desc := fmt.Sprintf("backups/2026/host-%d/photos/IMG_%05d.jpg", i%7, i)
+		if i%4 == 0 {
+			desc = fmt.Sprintf("<m><v>4</v><p>YmFja3Vwcy9JTUdf%05d</p><lm>20260506T070809Z</lm></m>", i)
+		}
+		entries[i] = Entry{
+			ArchiveID:   []byte(ulid.ULID{byte(i), byte(i >> 8), 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}.String()),
+			Description: []byte(desc),
+			Created:     t0.Add(time.Duration(i) * 1237 * time.Millisecond),
+			Size:        int64(i) * 40961,
+			TreeHash:    []byte(fmt.Sprintf("%064x", i*7919)),
+		}
+	}
+	return entries
+}
+
+// BenchmarkInventoryWriter writes the rows of an inventory in each format.
+func BenchmarkInventoryWriter(b *testing.B) {
+	entries := benchEntries(1024)
+	for _, format := range []string{firn.FormatJSON, firn.FormatCSV} {
+		b.Run(format, func(b *testing.B) {
+			iw := NewInventoryWriter(io.Discard, format, "arn:aws:glacier:us-east-1:123456789012:vaults/v", entries[0].Created)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				if err := iw.Add(&entries[i%len(entries)]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "archives/s")
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/firnstore/firn/job"
 	"github.com/firnstore/firn/vault"
+	"github.com/oklog/ulid/v2"
 )
 
 // TestFormatArchiveVersion3 decodes the JSON archive records of version 3,
@@ -166,4 +168,30 @@ func FuzzArchiveRecord(f *testing.F) {
 		}
 		checkEntry(t, enc, &a)
 	})
+}
+
+// BenchmarkDecodeInventoryEntry decodes binary archive records as an
+// inventory's scan does, into one entry.
+func BenchmarkDecodeInventoryEntry(b *testing.B) {
+	var recs [][]byte
+	for i := range 1024 {
+		a := &vault.ArchiveRecord{
+			ID: ulid.ULID{byte(i), byte(i >> 8), 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, Description: fmt.Sprintf("backups/2026/photos/IMG_%05d.jpg", i),
+			Size: int64(i) * 40961, TreeHash: fmt.Sprintf("%064x", i*7919), Created: t0.Add(time.Duration(i) * time.Second),
+			Segments: []vault.Segment{{ID: id3, Size: int64(i) * 40961}},
+		}
+		b, err := EncodeRecord(a)
+		if err != nil {
+			panic(err)
+		}
+		recs = append(recs, b)
+	}
+	var e job.Entry
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if err := DecodeInventoryEntry(recs[i%len(recs)], &e); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "archives/s")
 }
