@@ -1,11 +1,11 @@
 package job
 
 import (
-	"bufio"
-	"encoding/json"
+	"bytes"
 	"io"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/firnstore/firn"
 	"github.com/oklog/ulid/v2"
@@ -32,14 +32,18 @@ func (f *Filter) Match(e *Entry) bool {
 }
 
 // InventoryWriter streams an inventory in the service's JSON or CSV
-// format. It holds one entry at a time.
+// format. It writes its rows 64 KiB at a time, to a buffer it reuses.
 type InventoryWriter struct {
-	w      *bufio.Writer
-	format string
-	n      int
-	line   []byte // the entry being written, reused
-	err    error
+	w   io.Writer
+	csv bool
+	n   int
+	buf []byte // rows not yet written
+	err error
 }
+
+// inventoryFlush is the size at which the rows go to the writer; the
+// buffer has room for a row past it, so that it does not grow.
+const inventoryFlush = 64 << 10
 
 // Date formats of the inventory, as the service writes them.
 const (
@@ -50,41 +54,36 @@ const (
 // NewInventoryWriter starts an inventory of the vault vaultARN taken at
 // date, in format (firn.FormatJSON or firn.FormatCSV), written to w.
 func NewInventoryWriter(w io.Writer, format, vaultARN string, date time.Time) *InventoryWriter {
-	iw := &InventoryWriter{w: bufio.NewWriterSize(w, 64<<10), format: format}
-	if format == firn.FormatCSV {
-		iw.write([]byte("ArchiveId,ArchiveDescription,CreationDate,Size,SHA256TreeHash\n"))
+	iw := &InventoryWriter{w: w, csv: format == firn.FormatCSV, buf: make([]byte, 0, inventoryFlush+16<<10)}
+	if iw.csv {
+		iw.buf = append(iw.buf, "ArchiveId,ArchiveDescription,CreationDate,Size,SHA256TreeHash\n"...)
 		return iw
 	}
-	b := append(iw.line[:0], `{"VaultARN":`...)
+	b := append(iw.buf, `{"VaultARN":`...)
 	b = appendJSONString(b, vaultARN)
 	b = append(b, `,"InventoryDate":`...)
 	b = appendJSONString(b, date.UTC().Format(inventoryDateLayout))
-	b = append(b, `,"ArchiveList":[`...)
-	iw.write(b)
-	iw.line = b
+	iw.buf = append(b, `,"ArchiveList":[`...)
 	return iw
-}
-
-func (iw *InventoryWriter) write(b []byte) {
-	if iw.err == nil {
-		_, iw.err = iw.w.Write(b)
-	}
 }
 
 // Add writes one archive.
 func (iw *InventoryWriter) Add(e *Entry) error {
-	b := iw.line[:0]
-	if iw.format == firn.FormatCSV {
+	b := iw.buf
+	if iw.csv {
 		// The service's CSV is not RFC 4180: the description is always
 		// quoted and a quote inside it is escaped with a backslash.
 		b = append(b, e.ArchiveID...)
 		b = append(b, `,"`...)
-		for i := range len(e.Description) {
-			if c := e.Description[i]; c == '"' {
-				b = append(b, '\\', '"')
-			} else {
-				b = append(b, c)
+		for d := e.Description; ; {
+			i := bytes.IndexByte(d, '"')
+			if i < 0 {
+				b = append(b, d...)
+				break
 			}
+			b = append(b, d[:i]...)
+			b = append(b, '\\', '"')
+			d = d[i+1:]
 		}
 		b = append(b, `",`...)
 		b = appendCreationDate(b, e.Created)
@@ -109,10 +108,20 @@ func (iw *InventoryWriter) Add(e *Entry) error {
 		b = append(b, e.TreeHash...)
 		b = append(b, `"}`...)
 	}
-	iw.write(b)
-	iw.line = b
+	iw.buf = b
 	iw.n++
+	if len(b) >= inventoryFlush {
+		iw.flush()
+	}
 	return iw.err
+}
+
+// flush writes the buffered rows, unless a write failed before.
+func (iw *InventoryWriter) flush() {
+	if iw.err == nil && len(iw.buf) > 0 {
+		_, iw.err = iw.w.Write(iw.buf)
+	}
+	iw.buf = iw.buf[:0]
 }
 
 // appendCreationDate appends t in UTC as creationDateLayout formats it,
@@ -150,28 +159,75 @@ func appendDigits(b []byte, v, n int) []byte {
 	return b
 }
 
-// appendJSONString appends s as encoding/json writes it. Archive IDs and
-// descriptions (printable ASCII) take the loop; anything that needs
-// escaping goes to encoding/json.
-func appendJSONString[S string | []byte](b []byte, s S) []byte {
-	for i := range len(s) {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(string(s)) // a string always marshals
-			return append(b, q...)
-		}
+// jsonSafe holds the bytes that encoding/json copies into a string as
+// they are: the printable ASCII ones and DEL, but for the quote, the
+// backslash and <, > and &, which it escapes for HTML.
+var jsonSafe = func() (t [256]bool) {
+	for c := byte(' '); c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
 	}
+	return t
+}()
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s quoted as encoding/json quotes it: the bytes
+// jsonSafe does not hold escaped (\n, \r, \t, \b, \f, \" and \\ or
+// \u00XX), invalid UTF-8 as \ufffd, and U+2028 and U+2029 escaped.
+func appendJSONString[S string | []byte](b []byte, s S) []byte {
 	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
+	for {
+		n := 0
+		for n < len(s) && jsonSafe[s[n]] {
+			n++
+		}
+		b = append(b, s[:n]...)
+		if s = s[n:]; len(s) == 0 {
+			return append(b, '"')
+		}
+		if c := s[0]; c < utf8.RuneSelf {
+			b = appendJSONEscape(b, c)
+			s = s[1:]
+			continue
+		}
+		// Four bytes at most: the conversion stays on the stack.
+		r, size := utf8.DecodeRuneInString(string(s[:min(len(s), utf8.UTFMax)]))
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			b = append(b, s[:size]...)
+		}
+		s = s[size:]
+	}
+}
+
+// appendJSONEscape appends the escape of the ASCII byte c.
+func appendJSONEscape(b []byte, c byte) []byte {
+	switch c {
+	case '"', '\\':
+		return append(b, '\\', c)
+	case '\b':
+		return append(b, '\\', 'b')
+	case '\f':
+		return append(b, '\\', 'f')
+	case '\n':
+		return append(b, '\\', 'n')
+	case '\r':
+		return append(b, '\\', 'r')
+	case '\t':
+		return append(b, '\\', 't')
+	}
+	return append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 }
 
 // Close finishes the inventory and flushes it.
 func (iw *InventoryWriter) Close() error {
-	if iw.format != firn.FormatCSV {
-		iw.write([]byte("]}"))
+	if !iw.csv {
+		iw.buf = append(iw.buf, "]}"...)
 	}
-	if iw.err == nil {
-		iw.err = iw.w.Flush()
-	}
+	iw.flush()
 	return iw.err
 }

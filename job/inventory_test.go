@@ -57,7 +57,7 @@ func sampleEntries() []Entry {
 	return []Entry{
 		{ArchiveID: []byte(ulid.Make().String()), Description: []byte("plain"), Created: t0, Size: 1 << 40, TreeHash: []byte(strings.Repeat("ab", 32))},
 		{ArchiveID: []byte("imported-ID_-"), Description: []byte(`a "quoted" \\ <b>&amp;</b> tab	nl` + "\n\x00\x7f é \u2028 \xff"), Created: t0.In(time.FixedZone("x", 3600))},
-		{Created: time.Time{}},
+		{ArchiveID: []byte("\u2029\ufffd"), Description: []byte("\b\f\r\x1f\"\\ \xe2\x80\xa8\xe2\x80"), Created: time.Time{}},
 		{Description: []byte("far"), Created: time.Date(12345, 1, 2, 3, 4, 5, 999999999, time.UTC), Size: -1},
 		{Description: []byte("before"), Created: time.Date(-5, 1, 2, 3, 4, 5, 0, time.UTC)},
 	}
@@ -73,6 +73,25 @@ func TestInventoryWriter(t *testing.T) {
 			if want := referenceInventory(format, "arn:aws:glacier:us-east-1:123456789012:vaults/v<&>", date, entries); got != want {
 				t.Errorf("%s inventory\n%s\nwant\n%s", format, got, want)
 			}
+		}
+	}
+}
+
+// TestInventoryWriterAllocs checks that rows cost no allocation, those
+// that need escaping included: an inventory's heap must not grow with the
+// vault.
+func TestInventoryWriterAllocs(t *testing.T) {
+	entries := append(sampleEntries(), benchEntries(64)...)
+	for _, format := range []string{firn.FormatJSON, firn.FormatCSV} {
+		iw := NewInventoryWriter(io.Discard, format, "arn", time.Time{})
+		if n := testing.AllocsPerRun(100, func() {
+			for i := range entries {
+				if err := iw.Add(&entries[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}); n != 0 {
+			t.Errorf("%s: %v allocations writing %d rows", format, n, len(entries))
 		}
 	}
 }
