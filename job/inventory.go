@@ -124,39 +124,59 @@ func (iw *InventoryWriter) flush() {
 	iw.buf = iw.buf[:0]
 }
 
-// appendCreationDate appends t in UTC as creationDateLayout formats it,
-// without the layout's interpretation for the years of four digits.
+// appendCreationDate appends t in UTC as creationDateLayout formats it.
+// A date of 1970 to 9999, which every creation date is, is computed from
+// the Unix time, without time's general conversion; the others go to
+// time.Time.AppendFormat.
 func appendCreationDate(b []byte, t time.Time) []byte {
-	t = t.UTC()
-	year, month, day := t.Date()
-	if year < 0 || year > 9999 {
-		return t.AppendFormat(b, creationDateLayout)
+	unix := t.Unix()
+	if unix < 0 || unix >= year10000 {
+		return t.UTC().AppendFormat(b, creationDateLayout)
 	}
-	hour, minute, sec := t.Clock()
-	b = appendDigits(b, year, 4)
-	b = append(b, '-')
-	b = appendDigits(b, int(month), 2)
-	b = append(b, '-')
-	b = appendDigits(b, day, 2)
-	b = append(b, 'T')
-	b = appendDigits(b, hour, 2)
-	b = append(b, ':')
-	b = appendDigits(b, minute, 2)
-	b = append(b, ':')
-	b = appendDigits(b, sec, 2)
-	b = append(b, '.')
-	b = appendDigits(b, t.Nanosecond()/1e6, 3)
-	return append(b, 'Z')
+	year, month, day := civilDate(uint64(unix) / 86400)
+	sec := int(uint64(unix) % 86400)
+	ms := t.Nanosecond() / 1e6
+	d := [len(creationDateLayout)]byte{4: '-', 7: '-', 10: 'T', 13: ':', 16: ':', 19: '.', 23: 'Z'}
+	put2(d[0:], year/100)
+	put2(d[2:], year%100)
+	put2(d[5:], month)
+	put2(d[8:], day)
+	put2(d[11:], sec/3600)
+	put2(d[14:], sec/60%60)
+	put2(d[17:], sec%60)
+	d[20] = byte('0' + ms/100)
+	put2(d[21:], ms%100)
+	return append(b, d[:]...)
 }
 
-// appendDigits appends the n lowest decimal digits of v >= 0.
-func appendDigits(b []byte, v, n int) []byte {
-	b = append(b, make([]byte, n)...)
-	for i := len(b) - 1; i >= len(b)-n; i-- {
-		b[i] = byte('0' + v%10)
-		v /= 10
+// year10000 is the Unix time of 10000-01-01T00:00:00Z.
+const year10000 = 253402300800
+
+// civilDate returns the proleptic Gregorian date of the day days after
+// 1970-01-01, by Howard Hinnant's days-to-civil algorithm: its years start
+// on March 1, so that the leap day ends them.
+func civilDate(days uint64) (year, month, day int) {
+	z := days + 719468 // days since 0000-03-01
+	era := z / 146097  // 400-year cycles
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153 // month from March, 0..11
+	day = int(doy - (153*mp+2)/5 + 1)
+	year = int(yoe + era*400)
+	if mp < 10 {
+		return year, int(mp + 3), day
 	}
-	return b
+	return year + 1, int(mp - 9), day
+}
+
+// digitPairs holds the two decimal digits of each of 0..99.
+const digitPairs = "00010203040506070809" + "10111213141516171819" + "20212223242526272829" + "30313233343536373839" + "40414243444546474849" +
+	"50515253545556575859" + "60616263646566676869" + "70717273747576777879" + "80818283848586878889" + "90919293949596979899"
+
+// put2 puts the two decimal digits of 0 <= v < 100 at d[0:2].
+func put2(d []byte, v int) {
+	d[0], d[1] = digitPairs[2*v], digitPairs[2*v+1]
 }
 
 // jsonSafe holds the bytes that encoding/json copies into a string as

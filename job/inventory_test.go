@@ -96,6 +96,24 @@ func TestInventoryWriterAllocs(t *testing.T) {
 	}
 }
 
+// TestCreationDate compares appendCreationDate with time's formatting on
+// every day from 1969 to 2200, and every 97th to 10000, at times of day
+// that vary.
+func TestCreationDate(t *testing.T) {
+	day := time.Date(1969, 12, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; day.Year() <= 10000; i++ {
+		tm := day.Add(time.Duration(i*7919%86400)*time.Second + time.Duration(i*104729%1e9))
+		if got, want := string(appendCreationDate(nil, tm)), tm.Format(creationDateLayout); got != want {
+			t.Fatalf("%v: %s, want %s", tm, got, want)
+		}
+		if day.Year() < 2200 {
+			day = day.AddDate(0, 0, 1)
+		} else {
+			day = day.AddDate(0, 0, 97)
+		}
+	}
+}
+
 // FuzzInventoryWriter compares the writer with the reference on arbitrary
 // descriptions, IDs and times.
 func FuzzInventoryWriter(f *testing.F) {
