@@ -104,6 +104,12 @@ type archiveReader struct {
 }
 
 func (r *archiveReader) uvarint() uint64 {
+	// Most members fit in a byte: the flags, the lengths, the counts.
+	if len(r.b) > 0 && r.b[0] < 0x80 {
+		v := r.b[0]
+		r.b = r.b[1:]
+		return uint64(v)
+	}
 	v, n := binary.Uvarint(r.b)
 	if n <= 0 {
 		r.fail()
@@ -113,14 +119,14 @@ func (r *archiveReader) uvarint() uint64 {
 	return v
 }
 
+// varint reads a signed varint: a uvarint, zigzag encoded, as
+// binary.Varint reads it.
 func (r *archiveReader) varint() int64 {
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.fail()
-		return 0
+	u := r.uvarint()
+	if u&1 != 0 {
+		return ^int64(u >> 1)
 	}
-	r.b = r.b[n:]
-	return v
+	return int64(u >> 1)
 }
 
 func (r *archiveReader) bytes(n uint64) []byte {
@@ -266,9 +272,29 @@ func DecodeInventoryEntry(b []byte, e *job.Entry) error {
 	e.Created = f.created
 	e.Size = f.size
 	if f.flags&flagRawHash != 0 {
-		e.TreeHash = hex.AppendEncode(e.TreeHash[:0], f.treeHash)
+		e.TreeHash = appendHex(e.TreeHash[:0], f.treeHash)
 	} else {
 		e.TreeHash = append(e.TreeHash[:0], f.treeHash...)
 	}
 	return nil
+}
+
+// appendHex appends the lower-case hex digits of src, as hex.AppendEncode
+// does, four bytes at a time: an inventory spells a tree hash per archive.
+func appendHex(dst, src []byte) []byte {
+	for ; len(src) >= 4; src = src[4:] {
+		// Spread the 8 nibbles into the 8 bytes of x, first one highest.
+		x := uint64(binary.BigEndian.Uint32(src))
+		x = (x | x<<16) & 0x0000ffff0000ffff
+		x = (x | x<<8) & 0x00ff00ff00ff00ff
+		x = (x | x<<4) & 0x0f0f0f0f0f0f0f0f
+		// Each byte n becomes '0'+n, plus 'a'-'0'-10 where n+6 carries into
+		// bit 4 (n > 9); no byte carries into the next.
+		x += 0x3030303030303030 + ((x+0x0606060606060606)>>4&0x0101010101010101)*('a'-'0'-10)
+		dst = binary.BigEndian.AppendUint64(dst, x)
+	}
+	if len(src) == 0 {
+		return dst
+	}
+	return hex.AppendEncode(dst, src)
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -85,6 +86,22 @@ func TestInventoryEntryAllocs(t *testing.T) {
 		}
 	}); n != 0 {
 		t.Errorf("%v allocations decoding %d archives", n, len(recs))
+	}
+}
+
+// TestAppendHex compares appendHex with encoding/hex on every byte value
+// at each place of a four-byte group, and on the lengths around it.
+func TestAppendHex(t *testing.T) {
+	var src [11]byte
+	for v := range 256 {
+		for i := range src {
+			src[i] = byte(v + i*37)
+		}
+		for n := range len(src) + 1 {
+			if got, want := string(appendHex([]byte("x"), src[:n])), "x"+hex.EncodeToString(src[:n]); got != want {
+				t.Fatalf("% x: %s, want %s", src[:n], got, want)
+			}
+		}
 	}
 }
 
