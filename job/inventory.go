@@ -32,7 +32,8 @@ func (f *Filter) Match(e *Entry) bool {
 }
 
 // InventoryWriter streams an inventory in the service's JSON or CSV
-// format. It writes its rows 64 KiB at a time, to a buffer it reuses.
+// format. It gathers rows in a buffer it reuses and writes them about
+// 64 KiB at a time.
 type InventoryWriter struct {
 	w   io.Writer
 	csv bool
@@ -125,8 +126,8 @@ func (iw *InventoryWriter) flush() {
 }
 
 // appendCreationDate appends t in UTC as creationDateLayout formats it.
-// A date of 1970 to 9999, which every creation date is, is computed from
-// the Unix time, without time's general conversion; the others go to
+// A date of 1970 to 9999, as creation dates are, is computed from the Unix
+// time, without time's general conversion; the others go to
 // time.Time.AppendFormat.
 func appendCreationDate(b []byte, t time.Time) []byte {
 	unix := t.Unix()
