@@ -138,7 +138,8 @@ func (e *Engine) takeInventory(v *vault.Record) error {
 }
 
 // scanArchives calls fn for each archive of v in creation order, starting
-// at the archive with key from ("" for the first).
+// at the archive with key from ("" for the first). The entry fn is given is
+// refilled for the next archive (see job.Entry).
 func (e *Engine) scanArchives(v *vault.Record, from string, fn func(*job.Entry) (bool, error)) error {
 	prefix := store.ArchivePrefix(v.ID)
 	lower := prefix
@@ -155,7 +156,8 @@ func (e *Engine) scanArchives(v *vault.Record, from string, fn func(*job.Entry) 
 }
 
 // scanSnapshot calls fn for each archive of v's last inventory, starting at
-// the archive with key from ("" for the first).
+// the archive with key from ("" for the first). The entry fn is given is
+// refilled for the next archive.
 func (e *Engine) scanSnapshot(v *vault.Record, from string, fn func(*job.Entry) (bool, error)) error {
 	if len(v.Segments) == 0 {
 		return nil
@@ -171,8 +173,8 @@ func (e *Engine) scanSnapshot(v *vault.Record, from string, fn func(*job.Entry) 
 	if !started {
 		lower = ulid.MustParseStrict(from)
 	}
+	var ent job.Entry
 	for {
-		var ent job.Entry
 		if err := dec.Read(&ent); errors.Is(err, io.EOF) {
 			return nil
 		} else if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -130,5 +131,59 @@ func TestInventoryCadence(t *testing.T) {
 	clock.Advance(24 * time.Hour)
 	if _, err := e.DeleteVault(ctx, &firn.DeleteVaultInput{VaultName: "v"}); err != nil {
 		t.Errorf("DeleteVault of a vault empty at its last inventory: %v", err)
+	}
+}
+
+// TestInventoryAllocsFlat checks that an inventory job's allocations do
+// not grow with the vault: one of 2,500 archives, whose descriptions need
+// escaping in JSON, allocates about as often as one of 500, in both
+// formats, so that its heap stays flat.
+func TestInventoryAllocsFlat(t *testing.T) {
+	ctx := context.Background()
+	e, err := engine.Open("d", &engine.Options{FS: vfs.NewMem(), TickInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
+		t.Fatal(err)
+	}
+	upload := func(n int) {
+		for i := range n {
+			if _, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", ArchiveDescription: fmt.Sprintf("archive \"%d\" <&>", i), Body: bytes.NewReader([]byte{byte(i)})}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	inventory := func(format string) float64 {
+		return testing.AllocsPerRun(1, func() {
+			j, err := e.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: firn.JobParameters{Type: firn.JobTypeInventoryRetrieval, Format: format}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := e.GetJobOutput(ctx, &firn.GetJobOutputInput{VaultName: "v", JobId: j.JobId})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.Copy(io.Discard, out.Body); err != nil {
+				t.Fatal(err)
+			}
+			out.Body.Close()
+		})
+	}
+	formats := []string{firn.FormatJSON, firn.FormatCSV}
+	small := map[string]float64{}
+	upload(500)
+	for _, f := range formats {
+		inventory(f) // the first fills pools and caches
+		small[f] = inventory(f)
+	}
+	upload(2000)
+	for _, f := range formats {
+		inventory(f)
+		// 2,000 more archives: far less than one allocation each.
+		if large := inventory(f); large > small[f]+200 {
+			t.Errorf("%s: %v allocations for an inventory of 500 archives, %v for 2,500", f, small[f], large)
+		}
 	}
 }

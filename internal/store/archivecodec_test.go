@@ -1,6 +1,8 @@
 package store
 
 import (
+	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/firnstore/firn/job"
 	"github.com/firnstore/firn/vault"
+	"github.com/oklog/ulid/v2"
 )
 
 // TestFormatArchiveVersion3 decodes the JSON archive records of version 3,
@@ -58,6 +61,50 @@ func TestArchiveCodecRoundTrip(t *testing.T) {
 	}
 }
 
+// TestInventoryEntryAllocs checks that an inventory's decoding of binary
+// archive records allocates nothing per archive once the entry's buffers
+// have grown: an inventory's heap must not grow with the vault.
+func TestInventoryEntryAllocs(t *testing.T) {
+	samples := recordSamples()
+	var recs [][]byte
+	for _, name := range []string{"archive.bin", "archive-zero.bin", "archive-imported.bin"} {
+		b, err := EncodeRecord(samples[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, b)
+	}
+	var e job.Entry
+	for _, b := range recs {
+		if err := DecodeInventoryEntry(b, &e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		for _, b := range recs {
+			_ = DecodeInventoryEntry(b, &e)
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations decoding %d archives", n, len(recs))
+	}
+}
+
+// TestAppendHex compares appendHex with encoding/hex on every byte value
+// at each place of a four-byte group, and on the lengths around it.
+func TestAppendHex(t *testing.T) {
+	var src [11]byte
+	for v := range 256 {
+		for i := range src {
+			src[i] = byte(v + i*37)
+		}
+		for n := range len(src) + 1 {
+			if got, want := string(appendHex([]byte("x"), src[:n])), "x"+hex.EncodeToString(src[:n]); got != want {
+				t.Fatalf("% x: %s, want %s", src[:n], got, want)
+			}
+		}
+	}
+}
+
 // TestArchiveCodecTrailing decodes a record with bytes after its last
 // member, as a newer build of the same format version may write.
 func TestArchiveCodecTrailing(t *testing.T) {
@@ -75,16 +122,18 @@ func TestArchiveCodecTrailing(t *testing.T) {
 }
 
 // checkEntry checks that DecodeInventoryEntry reads of b what an inventory
-// lists of a.
+// lists of a, into a new entry and into one that held another archive.
 func checkEntry(t *testing.T, b []byte, a *vault.ArchiveRecord) {
 	t.Helper()
-	var e job.Entry
-	if err := DecodeInventoryEntry(b, &e); err != nil {
-		t.Fatal(err)
-	}
-	want := job.Entry{ArchiveID: a.ArchiveID(), Key: a.ID, Description: a.Description, Created: a.Created, Size: a.Size, TreeHash: a.TreeHash}
-	if !reflect.DeepEqual(e, want) {
-		t.Errorf("inventory entry\n%+v\nwant\n%+v", e, want)
+	used := job.Entry{ArchiveID: []byte("an earlier, longer archive ID"), Description: []byte("an earlier, longer description"), TreeHash: []byte(strings.Repeat("f", 70))}
+	for _, e := range []job.Entry{{}, used} {
+		if err := DecodeInventoryEntry(b, &e); err != nil {
+			t.Fatal(err)
+		}
+		if string(e.ArchiveID) != a.ArchiveID() || e.Key != a.ID || string(e.Description) != a.Description ||
+			!reflect.DeepEqual(e.Created, a.Created) || e.Size != a.Size || string(e.TreeHash) != a.TreeHash {
+			t.Errorf("inventory entry\n%+v\nwant the members of\n%+v", e, a)
+		}
 	}
 }
 
@@ -136,4 +185,30 @@ func FuzzArchiveRecord(f *testing.F) {
 		}
 		checkEntry(t, enc, &a)
 	})
+}
+
+// BenchmarkDecodeInventoryEntry decodes binary archive records as an
+// inventory's scan does, into one entry.
+func BenchmarkDecodeInventoryEntry(b *testing.B) {
+	var recs [][]byte
+	for i := range 1024 {
+		a := &vault.ArchiveRecord{
+			ID: ulid.ULID{byte(i), byte(i >> 8), 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, Description: fmt.Sprintf("backups/2026/photos/IMG_%05d.jpg", i),
+			Size: int64(i) * 40961, TreeHash: fmt.Sprintf("%064x", i*7919), Created: t0.Add(time.Duration(i) * time.Second),
+			Segments: []vault.Segment{{ID: id3, Size: int64(i) * 40961}},
+		}
+		b, err := EncodeRecord(a)
+		if err != nil {
+			panic(err)
+		}
+		recs = append(recs, b)
+	}
+	var e job.Entry
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if err := DecodeInventoryEntry(recs[i%len(recs)], &e); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "archives/s")
 }

@@ -416,9 +416,9 @@ func TestFormatRejectsUnknownTypes(t *testing.T) {
 // TestFormatSnapshot pins the lines of an inventory snapshot.
 func TestFormatSnapshot(t *testing.T) {
 	entries := []job.Entry{
-		{ArchiveID: id1.String(), Key: id1, Description: "<a & \"b\">", Created: t0, Size: 1 << 40, TreeHash: strings.Repeat("ab", 32)},
-		{ArchiveID: id2.String(), Key: id2, Created: t0.Add(time.Second), TreeHash: strings.Repeat("cd", 32)},
-		{ArchiveID: "imported-archive-id", Key: id3, Created: t0.Add(2 * time.Second), Size: 1, TreeHash: strings.Repeat("ef", 32)},
+		{ArchiveID: []byte(id1.String()), Key: id1, Description: []byte("<a & \"b\">"), Created: t0, Size: 1 << 40, TreeHash: []byte(strings.Repeat("ab", 32))},
+		{ArchiveID: []byte(id2.String()), Key: id2, Created: t0.Add(time.Second), TreeHash: []byte(strings.Repeat("cd", 32))},
+		{ArchiveID: []byte("imported-archive-id"), Key: id3, Created: t0.Add(2 * time.Second), Size: 1, TreeHash: []byte(strings.Repeat("ef", 32))},
 	}
 	var buf bytes.Buffer
 	w := NewSnapshotWriter(&buf)
@@ -456,7 +456,7 @@ func TestFormatSnapshotVersion2(t *testing.T) {
 	if err := NewSnapshotReader(strings.NewReader(line)).Read(&e); err != nil {
 		t.Fatal(err)
 	}
-	if e.Key != id1 || e.ArchiveID != id1.String() || e.Size != 3 {
+	if e.Key != id1 || string(e.ArchiveID) != id1.String() || e.Size != 3 {
 		t.Errorf("read %+v", e)
 	}
 	bad := `{"id":"not-a-ulid","created":"2026-05-06T07:08:09Z","size":3,"hash":"` + strings.Repeat("ab", 32) + `"}` + "\n"

@@ -57,7 +57,7 @@ func DecodeRecord(b []byte, v any) error {
 		err = decode(b, v, (*vaultRecord).vault)
 	case *vault.ArchiveRecord:
 		if len(b) > 0 && b[0] == archiveCodecV1 {
-			err = decodeArchive(b, v, true)
+			err = decodeArchive(b, v)
 		} else {
 			err = decode(b, v, (*archiveRecord).archive)
 		}

@@ -38,8 +38,8 @@ func NewSnapshotWriter(w io.Writer) *SnapshotWriter {
 
 // Write writes the line of one archive.
 func (w *SnapshotWriter) Write(e *job.Entry) error {
-	s := snapshotEntry{ArchiveID: e.ArchiveID, Description: e.Description, Created: e.Created, Size: e.Size, TreeHash: e.TreeHash}
-	if e.ArchiveID != e.Key.String() {
+	s := snapshotEntry{ArchiveID: string(e.ArchiveID), Description: string(e.Description), Created: e.Created, Size: e.Size, TreeHash: string(e.TreeHash)}
+	if s.ArchiveID != e.Key.String() {
 		s.Key = (*[16]byte)(&e.Key)
 	}
 	return w.enc.Encode(&s)
@@ -53,13 +53,17 @@ func NewSnapshotReader(r io.Reader) *SnapshotReader {
 	return &SnapshotReader{dec: json.NewDecoder(r)}
 }
 
-// Read decodes the next archive into e; it returns io.EOF after the last.
+// Read decodes the next archive into e, filling its buffers; it returns
+// io.EOF after the last.
 func (r *SnapshotReader) Read(e *job.Entry) error {
 	var s snapshotEntry
 	if err := r.dec.Decode(&s); err != nil {
 		return err
 	}
-	*e = job.Entry{ArchiveID: s.ArchiveID, Description: s.Description, Created: s.Created, Size: s.Size, TreeHash: s.TreeHash}
+	e.ArchiveID = append(e.ArchiveID[:0], s.ArchiveID...)
+	e.Description = append(e.Description[:0], s.Description...)
+	e.Created, e.Size = s.Created, s.Size
+	e.TreeHash = append(e.TreeHash[:0], s.TreeHash...)
 	if s.Key != nil {
 		e.Key = *s.Key
 		return nil
