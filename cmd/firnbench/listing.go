@@ -116,27 +116,15 @@ func benchListing(ctx context.Context, b *bench) ([]Result, error) {
 	rows[0].Note = "firn: the last page; ratio under 1.5x means flat"
 
 	var jobIDs []string
-	var mu sync.Mutex
 	e, err = b.populate(ctx, "listjobs", engine.Options{}, func(e *engine.Engine) error {
-		a, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader([]byte("archive"))})
-		if err != nil {
-			return err
-		}
-		return b.parallel(b.jobs, func(int) error {
-			j, err := e.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId}})
-			if err == nil {
-				mu.Lock()
-				jobIDs = append(jobIDs, j.JobId)
-				mu.Unlock()
-			}
-			return err
-		})
+		var err error
+		jobIDs, err = b.createJobs(ctx, e, b.jobs)
+		return err
 	})
 	if err != nil {
 		return rows, err
 	}
 	defer b.closeEngine(e, "listjobs")
-	slices.Sort(jobIDs)
 	jobPage := func(marker string) func() error {
 		return func() error {
 			out, err := e.ListJobs(ctx, &firn.ListJobsInput{VaultName: "v", Marker: marker})
@@ -238,4 +226,26 @@ func samplePeakHeap(stop <-chan struct{}, peak chan<- uint64) {
 		case <-t.C:
 		}
 	}
+}
+
+// createJobs uploads a small archive to vault "v" of e and initiates n
+// retrieval jobs of it, in parallel; it returns their IDs, sorted.
+func (b *bench) createJobs(ctx context.Context, e *engine.Engine, n int) ([]string, error) {
+	a, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader([]byte("archive"))})
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	var mu sync.Mutex
+	err = b.parallel(n, func(int) error {
+		j, err := e.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId}})
+		if err == nil {
+			mu.Lock()
+			ids = append(ids, j.JobId)
+			mu.Unlock()
+		}
+		return err
+	})
+	slices.Sort(ids)
+	return ids, err
 }

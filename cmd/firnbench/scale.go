@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"path/filepath"
-	"slices"
-	"sync"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/firnstore/firn"
@@ -27,7 +24,6 @@ func benchScale(ctx context.Context, b *bench) ([]Result, error) {
 	}
 	var archives int64
 	var jobIDs []string
-	var mu sync.Mutex
 	e, err := engine.Open(dir, &engine.Options{FS: noSyncFS{vfs.Default}})
 	if err != nil {
 		return nil, err
@@ -41,19 +37,8 @@ func benchScale(ctx context.Context, b *bench) ([]Result, error) {
 		if _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "empty"}); err != nil {
 			return err
 		}
-		a, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader([]byte("archive"))})
-		if err != nil {
-			return err
-		}
-		return b.parallel(b.scaleJobs, func(int) error {
-			j, err := e.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: firn.JobParameters{Type: firn.JobTypeArchiveRetrieval, ArchiveId: a.ArchiveId}})
-			if err == nil {
-				mu.Lock()
-				jobIDs = append(jobIDs, j.JobId)
-				mu.Unlock()
-			}
-			return err
-		})
+		jobIDs, err = b.createJobs(ctx, e, b.scaleJobs)
+		return err
 	}()
 	if cerr := e.Close(); err == nil {
 		err = cerr
@@ -87,7 +72,6 @@ func benchScale(ctx context.Context, b *bench) ([]Result, error) {
 	r.Note = "median; ratio under 1.5x means constant in the archive count"
 	rows = append(rows, r)
 
-	slices.Sort(jobIDs)
 	jobPage := func(marker string) func() error {
 		return func() error {
 			out, err := e.ListJobs(ctx, &firn.ListJobsInput{VaultName: "v", Marker: marker})
