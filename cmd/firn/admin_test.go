@@ -51,9 +51,12 @@ func startServeAdmin(t *testing.T, fs vfs.FS, args ...string) *servedAdmin {
 	a.engineFS = fs
 	addrs := make(chan string, 1)
 	a.onListen = func(addr string) { addrs <- addr }
+	// Made here, not in the goroutine: its removal must be registered
+	// before the cleanup below, so that it runs after serve has stopped.
+	data := t.TempDir()
 	done := make(chan int, 1)
 	go func() {
-		done <- a.run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--data", t.TempDir()}, args...))
+		done <- a.run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--data", data}, args...))
 	}()
 	t.Cleanup(func() {
 		cancel()

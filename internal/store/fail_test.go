@@ -1,10 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -221,5 +224,145 @@ func TestOpenOnFullDisk(t *testing.T) {
 	defer s.Close()
 	if v, err := s.Get([]byte("k")); err != nil || string(v) != "v" {
 		t.Fatalf("Get after reopening: %q, %v", v, err)
+	}
+}
+
+// lowSpace reports avail bytes free, whatever the disk has.
+type lowSpace struct {
+	vfs.FS
+	avail uint64
+}
+
+func (l lowSpace) GetDiskUsage(path string) (vfs.DiskUsage, error) {
+	du, err := l.FS.GetDiskUsage(path)
+	du.AvailBytes = l.avail
+	return du, err
+}
+
+// TestCloseOnFullDisk closes stores that cannot create a file: one with
+// less free space than its memtable twice over, after a commit, and one
+// with no commit since Open. Close flushes neither (a flush that failed
+// would fail the store), returns nil, and the next Open, replaying the
+// log, finds what was committed.
+func TestCloseOnFullDisk(t *testing.T) {
+	creates := func(dir string) func(errorfs.Op) bool {
+		return func(op errorfs.Op) bool {
+			return op.Kind == errorfs.OpCreate && strings.HasPrefix(op.Path, dir+"/")
+		}
+	}
+	t.Run("Low", func(t *testing.T) {
+		var inj enospc
+		dir := t.TempDir()
+		fs := lowSpace{FS: errorfs.Wrap(vfs.Default, &inj), avail: 2*defaultMemTableSize - 1}
+		s, err := Open(dir, Options{FS: fs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		commitT(t, s.NewBatch().setT("k", "v"))
+		inj.set(creates(dir))
+		if err := testkit.Within(t, "Close", s.Close); err != nil {
+			t.Fatalf("Close with too little space to flush: %v", err)
+		}
+		if inj.hits.Load() != 0 {
+			t.Errorf("Close tried %d creations", inj.hits.Load())
+		}
+		inj.set(nil)
+		s, err = Open(dir, Options{FS: fs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if v, err := s.Get([]byte("k")); err != nil || string(v) != "v" {
+			t.Fatalf("Get after reopening: %q, %v", v, err)
+		}
+	})
+	t.Run("Unwritten", func(t *testing.T) {
+		var inj enospc
+		s, dir, fs := openENOSPC(t, &inj)
+		commitT(t, s.NewBatch().setT("k", "v"))
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(dir, Options{FS: fs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inj.set(creates(dir))
+		if err := testkit.Within(t, "Close", s.Close); err != nil {
+			t.Fatalf("Close with nothing committed since Open: %v", err)
+		}
+		if inj.hits.Load() != 0 {
+			t.Errorf("Close tried %d creations", inj.hits.Load())
+		}
+	})
+}
+
+// TestCloseFlushFails fails the flush of Close (the disk claims room, but
+// creating the new log fails): Close returns ErrFailed, neither hanging
+// nor panicking, having logged the failure, so that nothing is logged
+// once Close has returned; the next Open finds what was committed.
+func TestCloseFlushFails(t *testing.T) {
+	var inj enospc
+	dir := t.TempDir()
+	fs := errorfs.Wrap(vfs.Default, &inj)
+	var logs lockedBuffer
+	s, err := Open(dir, Options{FS: fs, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	commitT(t, s.NewBatch().setT("k", "v"))
+	inj.set(logOp(errorfs.OpCreate))
+	wantFailed(t, "Close", testkit.Within(t, "Close", s.Close))
+	if got := logs.String(); !strings.Contains(got, "metadata store failed") {
+		t.Errorf("the failure is not logged when Close returns; logged: %q", got)
+	}
+	inj.set(nil)
+	s, err = Open(dir, Options{FS: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, err := s.Get([]byte("k")); err != nil || string(v) != "v" {
+		t.Fatalf("Get after reopening: %q, %v", v, err)
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestCloseFlushes checks that Close, with room, flushes what was
+// committed: the next Open has no log to replay.
+func TestCloseFlushes(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	commitT(t, s.NewBatch().setT("k", "v"))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// Open flushes what it replays, nothing here.
+	if n := s.db.Metrics().Flush.WriteThroughput.Bytes; n != 0 {
+		t.Errorf("Open after Close flushed %d bytes, want 0: Close left a log to replay", n)
 	}
 }

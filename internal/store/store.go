@@ -102,6 +102,11 @@ type DB struct {
 	// vaults caches vault records, read on nearly every operation.
 	vaults recordCache
 
+	// unflushed is set by the first commit: Close then flushes (see
+	// flushAtClose), with memTableSize as the room the flush needs.
+	unflushed    atomic.Bool
+	memTableSize uint64
+
 	// upgradedFrom is set by Open and cleared by FinishUpgrade, which the
 	// opener calls before sharing the DB.
 	upgradedFrom int
@@ -169,14 +174,14 @@ func Open(dir string, opts Options) (*DB, error) {
 	if fs == nil {
 		fs = vfs.Default
 	}
-	s := &DB{lg: opts.Logger, failed: make(chan struct{})}
+	s := &DB{lg: opts.Logger, failed: make(chan struct{}), memTableSize: cmp.Or(opts.MemTableSize, defaultMemTableSize)}
 	s.fs = &fenceFS{FS: fs, dir: strings.TrimSuffix(dir, "/"), fail: func(err error) { s.fail(err, false) }}
 	po := &pebble.Options{
 		FS:                 s.fs,
 		Merger:             counterMerger,
 		Logger:             s.pebbleLogger(),
 		FormatMajorVersion: pebble.FormatNewest,
-		MemTableSize:       cmp.Or(opts.MemTableSize, defaultMemTableSize),
+		MemTableSize:       s.memTableSize,
 		EventListener: &pebble.EventListener{
 			// Pebble's default is Logger.Fatalf, which would fail the
 			// store for a damaged block; the read returns the error.
@@ -261,8 +266,10 @@ func (s *DB) fail(cause error, fatal bool) {
 	s.failOnce.Do(func() {
 		err := fmt.Errorf("%w: %w", ErrFailed, cause)
 		s.failure.Store(&err)
-		close(s.failed)
+		// Logged before the callers waiting on failed return, so that
+		// nothing is logged after Close returns.
 		s.logError("metadata store failed: it accepts no more writes; close and reopen it once the cause is fixed", "err", cause)
+		close(s.failed)
 	})
 }
 
@@ -329,7 +336,7 @@ func (s *DB) FinishUpgrade() error {
 
 // Close closes the store. In the failed state it returns the failure at
 // once, having released the directory (see DB); so it does if the store
-// fails while closing.
+// fails while closing. Nothing is logged once it has returned.
 func (s *DB) Close() error {
 	if s.pg != nil {
 		s.pg.pool.Close()
@@ -338,14 +345,35 @@ func (s *DB) Close() error {
 	if err := s.Failed(); err != nil {
 		return s.closeFailed(err)
 	}
-	// Flushed first, so that the next Open has no log to replay and
-	// flush: Open after a clean Close then costs what an empty store's
-	// does, whatever was written before.
-	_, err := waitPebble(s, func() (struct{}, error) { return struct{}{}, errors.Join(s.db.Flush(), s.db.Close()) })
+	_, err := waitPebble(s, func() (struct{}, error) {
+		var err error
+		if s.flushAtClose() {
+			err = s.db.Flush()
+		}
+		return struct{}{}, errors.Join(err, s.db.Close())
+	})
 	if ferr := s.Failed(); ferr != nil {
 		return s.closeFailed(ferr)
 	}
 	return err
+}
+
+// flushAtClose reports whether Close flushes the memtable first, so that
+// the next Open has no log to replay and flush: Open after a clean Close
+// then costs what an empty store's does, whatever was written before.
+// Pebble cannot survive a flush that fails (it creates a log, and writes a
+// table), so Close flushes only what was written since Open, and only if
+// the disk has room for it twice over; otherwise the log, synced already,
+// is what the next Open replays.
+func (s *DB) flushAtClose() bool {
+	if !s.unflushed.Load() {
+		return false
+	}
+	du, err := s.fs.GetDiskUsage(s.fs.dir)
+	if errors.Is(err, vfs.ErrUnsupported) {
+		return true
+	}
+	return err == nil && du.AvailBytes >= 2*s.memTableSize
 }
 
 func (s *DB) closeFailed(err error) error {
@@ -539,6 +567,7 @@ func (b *Batch) commit(opts *pebble.WriteOptions) error {
 	_, err := waitPebble(b.s, func() (struct{}, error) {
 		// On the goroutine, which owns the batch from now on: it is
 		// closed only if Pebble is done with it.
+		b.s.unflushed.Store(true)
 		err := b.b.Commit(opts)
 		b.committed()
 		b.b.Close()
