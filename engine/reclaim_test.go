@@ -241,3 +241,37 @@ func flatten(t *testing.T, fs vfs.FS, dir string) int {
 	}
 	return n
 }
+
+// TestDeleteArchiveSyncs counts the syncs of the metadata log a
+// DeleteArchive of a blob segment makes: one, for the batch that deletes
+// the archive and records the segment's intent. Deleting the intent once
+// the segment is gone is not synced (see segStore.Delete).
+func TestDeleteArchiveSyncs(t *testing.T) {
+	ctx := context.Background()
+	var counting atomic.Bool
+	var syncs atomic.Int64
+	fs := errorfs.Wrap(vfs.NewMem(), errorfs.InjectorFunc(func(op errorfs.Op) error {
+		if counting.Load() && (op.Kind == errorfs.OpFileSync || op.Kind == errorfs.OpFileSyncData) && strings.HasSuffix(op.Path, ".log") {
+			syncs.Add(1)
+		}
+		return nil
+	}))
+	e := openMem(t, fs)
+	defer closeChecked(t, e)
+	createVault(t, e, "v")
+	id := upload(t, e, "v", randomBytes(4, 100<<10))
+	counting.Store(true)
+	if _, err := e.DeleteArchive(ctx, &firn.DeleteArchiveInput{VaultName: "v", ArchiveId: id}); err != nil {
+		t.Fatal(err)
+	}
+	counting.Store(false)
+	if n := syncs.Load(); n != 1 {
+		t.Errorf("DeleteArchive synced the metadata log %d times, want 1", n)
+	}
+	if ids := intentIDs(t, e); len(ids) != 0 {
+		t.Errorf("intents after DeleteArchive: %v", ids)
+	}
+	if got := listed(t, e); len(got) != 0 {
+		t.Errorf("segments after DeleteArchive: %v", got)
+	}
+}

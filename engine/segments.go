@@ -101,44 +101,44 @@ func (e *Engine) releaseSegments(segs []vault.Segment) {
 	if e.shared {
 		return
 	}
-	done := e.deleteUnreferenced(segs)
-	if !e.blobs.intents || len(done) == 0 {
+	used, _ := e.deleteUnreferenced(segs)
+	if !e.blobs.intents || len(used) == 0 {
 		return
 	}
 	b := e.db.NewBatch()
-	for _, id := range done {
+	for _, id := range used {
 		b.Delete(store.IntentKey(id))
 	}
 	// Not synced: an intent whose deletion a crash undoes is checked again
 	// at Open.
 	if err := b.CommitNoSync(); err != nil {
-		e.opts.Logger.Warn("deleting the intents of released segments", "count", len(done), "err", err)
+		e.opts.Logger.Warn("deleting the intents of released segments", "count", len(used), "err", err)
 	}
 }
 
 // deleteUnreferenced deletes the segments of segs that no record
-// references, and returns the IDs of those it found referenced or deleted
-// durably: their intents, if any, are no longer needed.
-func (e *Engine) deleteUnreferenced(segs []vault.Segment) []ulid.ULID {
-	var done []ulid.ULID
+// references, with their intents (see segStore.Delete), and returns the
+// IDs of those it found referenced, whose intents, if any, are no longer
+// needed, and how many it could not check or delete, which keep their
+// intents.
+func (e *Engine) deleteUnreferenced(segs []vault.Segment) (used []ulid.ULID, failed int) {
 	for _, s := range segs {
 		p := store.SegRefPrefix(s.ID)
-		used, err := e.db.Any(p, store.PrefixEnd(p))
+		ok, err := e.db.Any(p, store.PrefixEnd(p))
 		switch {
 		case err != nil:
 			// Left for reclaim at the next Open, or the next sweep.
-			continue
-		case used:
-			done = append(done, s.ID)
-			continue
+			failed++
+		case ok:
+			used = append(used, s.ID)
+		default:
+			if err := e.blobs.Delete(s.ID); err != nil {
+				e.opts.Logger.Warn("deleting unreferenced segment", "segment", s.ID, "err", err)
+				failed++
+			}
 		}
-		if err := e.blobs.Delete(s.ID); err != nil {
-			e.opts.Logger.Warn("deleting unreferenced segment", "segment", s.ID, "err", err)
-			continue
-		}
-		done = append(done, s.ID)
 	}
-	return done
+	return used, failed
 }
 
 // discardSegment deletes a segment that no metadata references. On a
@@ -187,8 +187,9 @@ func (e *Engine) reclaim() error {
 }
 
 // reclaimIntents deletes the segments that the intents name and nothing
-// references (left by a crash), and then their intents; an intent whose
-// segment could not be checked or deleted stays for the next Open.
+// references (left by a crash), and the intents; an intent whose segment
+// could not be checked or deleted stays for the next Open. The deletions
+// of intents are not synced: one that a crash undoes is checked again.
 func (e *Engine) reclaimIntents() error {
 	var segs []vault.Segment
 	p := store.IntentAll()
@@ -202,17 +203,17 @@ func (e *Engine) reclaimIntents() error {
 	if len(segs) == 0 {
 		return nil
 	}
-	done := e.deleteUnreferenced(segs)
-	if len(done) < len(segs) {
+	used, failed := e.deleteUnreferenced(segs)
+	if failed > 0 {
 		// Their intents stay, for the next Open.
-		e.opts.Logger.Warn("reclaiming segments left by a crash", "intents", len(segs), "unresolved", len(segs)-len(done))
+		e.opts.Logger.Warn("reclaiming segments left by a crash", "intents", len(segs), "unresolved", failed)
 	}
-	if len(done) == 0 {
+	if len(used) == 0 {
 		return nil
 	}
 	b := e.db.NewBatch()
-	for _, id := range done {
+	for _, id := range used {
 		b.Delete(store.IntentKey(id))
 	}
-	return b.Commit()
+	return b.CommitNoSync()
 }

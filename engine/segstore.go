@@ -291,31 +291,34 @@ func (s *segStore) Verify(id blob.ID) error {
 // as failed may have happened, and then references the segment; Open
 // reclaims the segment if it did not, its intent being left. Nor does it delete an
 // object once the object store's lease is lost: the objects may be another
-// engine's now. A blob segment's intent, if any, is deleted after the
-// segment.
+// engine's now. The segment's intent, if any, is deleted after a blob
+// segment, and with an inline one; neither deletion is synced, since an
+// intent that a crash brings back names a segment that is gone, which
+// reclaim or the sweep then finds.
 func (s *segStore) Delete(id blob.ID) error {
 	if err := s.db.Failed(); err != nil {
 		return err
 	}
+	b := s.db.NewBatch()
 	if _, ok, err := s.inline(id); err != nil {
+		b.Close()
 		return err
-	} else if !ok {
+	} else if ok {
+		b.Delete(store.InlineKey(id))
+	} else {
 		if err := s.lease.check(); err != nil {
+			b.Close()
 			return err
 		}
 		defer s.setUnsettled(id, false)
 		if err := s.Store.Delete(id); err != nil {
+			b.Close()
 			return err
 		}
-		if !s.intents {
-			return nil
-		}
-		b := s.db.NewBatch()
-		b.Delete(store.IntentKey(id))
-		return b.Commit()
 	}
-	b := s.db.NewBatch()
-	b.Delete(store.InlineKey(id))
+	if s.intents {
+		b.Delete(store.IntentKey(id))
+	}
 	return b.CommitNoSync()
 }
 
