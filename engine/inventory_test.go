@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"testing"
 	"time"
 
@@ -148,6 +149,7 @@ func TestInventoryAllocsFlat(t *testing.T) {
 	if _, err := e.CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
 		t.Fatal(err)
 	}
+	var inventoryOnce func(format string) float64
 	upload := func(n int) {
 		for i := range n {
 			if _, err := e.UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", ArchiveDescription: fmt.Sprintf("archive \"%d\" <&>", i), Body: bytes.NewReader([]byte{byte(i)})}); err != nil {
@@ -155,7 +157,17 @@ func TestInventoryAllocsFlat(t *testing.T) {
 			}
 		}
 	}
+	// AllocsPerRun counts every goroutine's allocations, and the uploads
+	// leave Pebble flushing and compacting in the background for a while:
+	// the least of five runs is the inventory's own.
 	inventory := func(format string) float64 {
+		least := math.Inf(1)
+		for range 5 {
+			least = min(least, inventoryOnce(format))
+		}
+		return least
+	}
+	inventoryOnce = func(format string) float64 {
 		return testing.AllocsPerRun(1, func() {
 			j, err := e.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: firn.JobParameters{Type: firn.JobTypeInventoryRetrieval, Format: format}})
 			if err != nil {
@@ -175,7 +187,7 @@ func TestInventoryAllocsFlat(t *testing.T) {
 	small := map[string]float64{}
 	upload(500)
 	for _, f := range formats {
-		inventory(f) // the first fills pools and caches
+		inventoryOnce(f) // the first fills pools and caches
 		small[f] = inventory(f)
 	}
 	upload(2000)
