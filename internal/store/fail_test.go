@@ -267,14 +267,7 @@ func TestCloseOnFullDisk(t *testing.T) {
 			t.Errorf("Close tried %d creations", inj.hits.Load())
 		}
 		inj.set(nil)
-		s, err = Open(dir, Options{FS: fs})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		if v, err := s.Get([]byte("k")); err != nil || string(v) != "v" {
-			t.Fatalf("Get after reopening: %q, %v", v, err)
-		}
+		wantReopened(t, dir, fs)
 	})
 	t.Run("Unwritten", func(t *testing.T) {
 		var inj enospc
@@ -317,14 +310,7 @@ func TestCloseFlushFails(t *testing.T) {
 		t.Errorf("the failure is not logged when Close returns; logged: %q", got)
 	}
 	inj.set(nil)
-	s, err = Open(dir, Options{FS: fs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if v, err := s.Get([]byte("k")); err != nil || string(v) != "v" {
-		t.Fatalf("Get after reopening: %q, %v", v, err)
-	}
+	wantReopened(t, dir, fs)
 }
 
 type lockedBuffer struct {
@@ -364,5 +350,18 @@ func TestCloseFlushes(t *testing.T) {
 	// Open flushes what it replays, nothing here.
 	if n := s.db.Metrics().Flush.WriteThroughput.Bytes; n != 0 {
 		t.Errorf("Open after Close flushed %d bytes, want 0: Close left a log to replay", n)
+	}
+}
+
+// wantReopened opens the store in dir on fs and checks that it holds k=v.
+func wantReopened(t *testing.T, dir string, fs vfs.FS) {
+	t.Helper()
+	s, err := Open(dir, Options{FS: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, err := s.Get([]byte("k")); err != nil || string(v) != "v" {
+		t.Fatalf("Get after reopening: %q, %v", v, err)
 	}
 }
