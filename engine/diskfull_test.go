@@ -107,18 +107,30 @@ func TestDiskFullTmpfs(t *testing.T) {
 	if len(big) < 4 {
 		t.Fatalf("only %d uploads fit", len(big))
 	}
-	freeBefore := tmpfstest.Free(t, mnt)
+	// The delete frees the segment's blocks: its file is removed and not
+	// held open. The file system's free space is not compared, since a
+	// flush or compaction running meanwhile takes some of it.
+	blobs := filepath.Join(dir, "blobs")
+	usedBefore := tmpfstest.Used(t, blobs)
 	if _, err := e.DeleteArchive(ctx, &firn.DeleteArchiveInput{VaultName: "v", ArchiveId: want.archives[big[0]].id}); err != nil {
 		t.Fatalf("DeleteArchive with uploads refused: %v", err)
 	}
 	delete(want.archives, big[0])
-	if freed := tmpfstest.Free(t, mnt) - freeBefore; freed < 256<<10 {
-		t.Fatalf("the delete freed %d bytes", freed)
+	if freed := usedBefore - tmpfstest.Used(t, blobs); freed < 256<<10 {
+		t.Fatalf("the delete freed %d bytes of segment files", freed)
+	}
+	if held := tmpfstest.OpenRemoved(t, blobs); len(held) != 0 {
+		t.Fatalf("removed files still open: %v", held)
 	}
 	if _, err := upload("after-delete", wbytes(7, 100<<10)); err != nil {
 		t.Fatalf("an upload once the delete freed space: %v", err)
 	}
 
+	// A flush or compaction the writes so far made due would fail on the
+	// disk filled next, before the guards are asked.
+	if err := engine.CompactMetadata(e); err != nil {
+		t.Fatal(err)
+	}
 	filler := filepath.Join(mnt, "filler")
 	t.Logf("the test filled the disk with %d bytes", tmpfstest.Fill(t, filler))
 	_, err = upload("refused", wbytes(8, 100))

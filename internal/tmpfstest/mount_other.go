@@ -19,3 +19,15 @@ func Free(t testing.TB, _ string) int64 {
 	t.Fatal(errNotLinux)
 	return 0
 }
+
+// Used is only reached on Linux, where Mount succeeds.
+func Used(t testing.TB, _ string) int64 {
+	t.Fatal(errNotLinux)
+	return 0
+}
+
+// OpenRemoved is only reached on Linux, where Mount succeeds.
+func OpenRemoved(t testing.TB, _ string) []string {
+	t.Fatal(errNotLinux)
+	return nil
+}
