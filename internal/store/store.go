@@ -197,6 +197,9 @@ func Open(dir string, opts Options) (*DB, error) {
 	po.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
 	po.Experimental.ValueSeparationPolicy = valueSeparation
 	po.Experimental.SpanPolicyFunc = spanPolicy
+	// Compactions wait for Open to return (see compactionGate).
+	gate := newCompactionGate()
+	po.Experimental.CompactionScheduler = gate
 	db, err := waitPebble(s, func() (*pebble.DB, error) { return pebble.Open(dir, po) })
 	if err != nil {
 		s.fs.fence()
@@ -204,12 +207,20 @@ func Open(dir string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
 	s.db = db
+	if afterPebbleOpen != nil {
+		afterPebbleOpen(db)
+	}
+	gate.start()
 	if err := s.checkFormat(); err != nil {
 		s.Close()
 		return nil, err
 	}
 	return s, nil
 }
+
+// afterPebbleOpen, set by tests, sees Pebble's DB before compactions may
+// start.
+var afterPebbleOpen func(*pebble.DB)
 
 // waitPebble runs fn, a Pebble call that may write, on its own goroutine,
 // and returns its result, or the store's failure if that comes first: fn
