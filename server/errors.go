@@ -68,7 +68,12 @@ func (h *handler) writeError(c *call, err error) {
 	case errors.As(err, &fe):
 		status, b = fe.HTTPStatus(), errorBody{Code: string(fe.Code), Message: fe.Message, Type: fe.Code.Fault()}
 		if status >= 500 {
-			h.log.Error("glacier call failed", "request_id", c.id, "method", c.r.Method, "path", c.r.URL.Path, "err", err)
+			// The cause is kept from the client, not from the log.
+			attrs := []any{"request_id", c.id, "method", c.r.Method, "path", c.r.URL.Path, "err", err}
+			if fe.Err != nil {
+				attrs = append(attrs, "cause", fe.Err)
+			}
+			h.log.Error("glacier call failed", attrs...)
 		}
 	default:
 		h.log.Error("internal error", "request_id", c.id, "method", c.r.Method, "path", c.r.URL.Path, "err", err)

@@ -1,9 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -107,4 +110,39 @@ func TestErrorMapping(t *testing.T) {
 func isType[T error](err error) bool {
 	var target T
 	return errors.As(err, &target)
+}
+
+// TestErrorCauseLogged: the cause of a 5xx firn.Error is logged with the
+// request, and kept from the client.
+func TestErrorCauseLogged(t *testing.T) {
+	var log syncBuffer
+	f, srv := startServer(t, Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	f.respond("DescribeVault", nil, &firn.Error{Code: firn.CodeServiceUnavailable, Message: "storage failure",
+		Err: errors.New("put segments/01J: write quorum lost")})
+	_, err := sdkClient(srv, testKey, testSecret).DescribeVault(context.Background(), &glacier.DescribeVaultInput{VaultName: aws.String("v1")})
+	var su *types.ServiceUnavailableException
+	if !errors.As(err, &su) || su.ErrorMessage() != "storage failure" {
+		t.Fatalf("error %v, want ServiceUnavailableException with the message alone", err)
+	}
+	if got := log.String(); !strings.Contains(got, "glacier call failed") || !strings.Contains(got, "write quorum lost") {
+		t.Errorf("the log does not name the cause:\n%s", got)
+	}
+}
+
+// syncBuffer is a bytes.Buffer the handler's goroutines and the test share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
