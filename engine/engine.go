@@ -155,6 +155,10 @@ func Open(dir string, opts *Options) (*Engine, error) {
 	}
 	e.outbox = newOutbox(e)
 	e.tick()
+	// Held back until now (store.Options.DeferCompactions), a compaction
+	// that replaying a crashed process's log started shares the disk
+	// with requests, not with Open's own reads and writes.
+	db.StartCompactions()
 	go e.outbox.run()
 	go e.runTicker(o.TickInterval, e.stop, e.done)
 	e.startObjectStore()
@@ -170,7 +174,7 @@ func openMetadata(dir string, o *Options) (*store.DB, error) {
 	if err := mkdirAll(o.FS, filepath.Join(dir, "meta")); err != nil {
 		return nil, err
 	}
-	return store.Open(filepath.Join(dir, "meta"), store.Options{FS: o.FS, Logger: o.Logger, MemTableSize: o.memTableSize})
+	return store.Open(filepath.Join(dir, "meta"), store.Options{FS: o.FS, Logger: o.Logger, MemTableSize: o.memTableSize, DeferCompactions: true})
 }
 
 // mkdirAll creates dir and its missing parents, syncing the parent of each

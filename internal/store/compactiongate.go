@@ -6,9 +6,11 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 )
 
-// compactionGate is the store's Pebble compaction scheduler. Once opened
+// compactionGate is the store's Pebble compaction scheduler. Once started
 // it runs as many compactions as Pebble allows without permission, as
-// Pebble's default scheduler does; before, none.
+// Pebble's default scheduler does; before, none. Open starts it when
+// Pebble's Open returns, or, with Options.DeferCompactions, leaves that to
+// the opener (DB.StartCompactions) or to the first write stall.
 //
 // Pebble's Open waits for every compaction in progress before it returns,
 // and after a crash the flush of the replayed log usually starts one: a
@@ -34,7 +36,11 @@ func newCompactionGate() *compactionGate {
 }
 
 // Register implements pebble.CompactionScheduler.
-func (g *compactionGate) Register(_ int, db pebble.DBForCompaction) { g.db = db }
+func (g *compactionGate) Register(_ int, db pebble.DBForCompaction) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.db = db
+}
 
 // Unregister implements pebble.CompactionScheduler: it returns once no
 // grant loop calls the DB, and none will.
@@ -86,7 +92,8 @@ func (g *compactionGate) Done() {
 	g.grant()
 }
 
-// start opens the gate and runs the compactions Pebble asked for meanwhile.
+// start opens the gate and runs the compactions Pebble asked for meanwhile;
+// called again, it only offers compactions again.
 func (g *compactionGate) start() {
 	g.mu.Lock()
 	g.open = true
@@ -102,7 +109,7 @@ func (g *compactionGate) grant() {
 	for g.granting {
 		g.done.Wait()
 	}
-	if !g.open || g.closed {
+	if !g.open || g.closed || g.db == nil {
 		return
 	}
 	g.granting = true

@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/firnstore/firn/internal/testkit"
 	"sync"
 	"testing"
 	"time"
@@ -160,51 +161,121 @@ func TestCompactionGateAllowedRises(t *testing.T) {
 	g.Unregister()
 }
 
-// TestOpenAfterCrashCompactsLater: the log replayed after a crash adds a
-// second L0 sublevel over the first, which Pebble compacts; Open returns
-// without waiting for that compaction, which then runs.
-func TestOpenAfterCrashCompactsLater(t *testing.T) {
+// crashedStore returns a crash's copy of a store whose last write, in its
+// log only, overlaps its one flushed table: replaying it adds a second L0
+// sublevel, which Pebble compacts.
+func crashedStore(t *testing.T) vfs.FS {
 	fs := vfs.NewCrashableMem()
 	s, err := Open("db", Options{FS: fs})
 	if err != nil {
 		t.Fatal(err)
 	}
-	write := func(v string) {
-		b := s.NewBatch()
-		for i := range 100 {
-			b.setT(fmt.Sprintf("k%03d", i), v)
-		}
-		commitT(t, b)
-	}
-	write("flushed")
+	writeOverlapping(t, s, "flushed")
 	if err := s.db.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	write("in the log")
+	writeOverlapping(t, s, "in the log")
 	crashed := fs.CrashClone(vfs.CrashCloneCfg{})
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
+	return crashed
+}
 
-	var sublevels int
-	var compactions int64
-	afterPebbleOpen = func(db *pebble.DB) {
-		m := db.Metrics()
-		sublevels, compactions = int(m.Levels[0].Sublevels), m.Compact.Count+m.Compact.NumInProgress
+// writeOverlapping sets the same 100 keys to v.
+func writeOverlapping(t *testing.T, s *DB, v string) {
+	t.Helper()
+	b := s.NewBatch()
+	for i := range 100 {
+		b.setT(fmt.Sprintf("k%03d", i), v)
 	}
-	defer func() { afterPebbleOpen = nil }()
-	s, err = Open("db", Options{FS: crashed})
+	commitT(t, b)
+}
+
+// compactions is how many compactions have run or are running.
+func compactions(s *DB) int64 {
+	m := s.db.Metrics()
+	return m.Compact.Count + m.Compact.NumInProgress
+}
+
+// waitCompaction waits for a compaction to have run in s.
+func waitCompaction(t *testing.T, s *DB) {
+	t.Helper()
+	err := testkit.Within(t, "waiting for a compaction", func() error {
+		for s.db.Metrics().Compact.Count == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	if sublevels != 2 || compactions != 0 {
-		t.Fatalf("as Pebble's Open returned: %d L0 sublevels and %d compactions, want 2 and none yet", sublevels, compactions)
+}
+
+// TestOpenAfterCrashCompactsLater: Open returns without waiting for the
+// compaction the replayed log calls for, which then runs; with
+// DeferCompactions, it waits for StartCompactions.
+func TestOpenAfterCrashCompactsLater(t *testing.T) {
+	for _, deferred := range []bool{false, true} {
+		var sublevels int
+		var ran int64
+		afterPebbleOpen = func(db *pebble.DB) {
+			m := db.Metrics()
+			sublevels, ran = int(m.Levels[0].Sublevels), m.Compact.Count+m.Compact.NumInProgress
+		}
+		s, err := Open("db", Options{FS: crashedStore(t), DeferCompactions: deferred})
+		afterPebbleOpen = nil
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sublevels != 2 || ran != 0 {
+			t.Fatalf("deferred %v: as Pebble's Open returned: %d L0 sublevels and %d compactions, want 2 and none yet", deferred, sublevels, ran)
+		}
+		if deferred {
+			if v, err := s.Get([]byte("k042")); err != nil || string(v) != "in the log" {
+				t.Fatalf("before the compaction, k042 = %q, %v", v, err)
+			}
+			if n := compactions(s); n != 0 {
+				t.Fatalf("%d compactions before StartCompactions", n)
+			}
+			s.StartCompactions()
+		}
+		waitCompaction(t, s)
+		if v, err := s.Get([]byte("k042")); err != nil || string(v) != "in the log" {
+			t.Fatalf("deferred %v: after the compaction, k042 = %q, %v", deferred, v, err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
-	for s.db.Metrics().Compact.Count == 0 {
-		time.Sleep(time.Millisecond)
+}
+
+// TestDeferredCompactionsStartOnStall: a store whose opener never calls
+// StartCompactions still compacts once its writes would stall without:
+// L0 past Pebble's L0StopWritesThreshold of sublevels.
+func TestDeferredCompactionsStartOnStall(t *testing.T) {
+	s, err := Open("db", Options{FS: vfs.NewMem(), DeferCompactions: true})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if v, err := s.Get([]byte("k042")); err != nil || string(v) != "in the log" {
-		t.Fatalf("after the compaction, k042 = %q, %v", v, err)
+	// Not deferred: a store stalled for good would not close.
+	err = testkit.Within(t, "writing with compactions deferred", func() error {
+		// Each flush of overlapping keys adds an L0 sublevel.
+		for i := range 20 {
+			writeOverlapping(t, s, fmt.Sprint(i))
+			if err := s.db.Flush(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := compactions(s); n == 0 {
+		t.Fatal("20 overlapping flushes with no compaction")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -107,6 +107,10 @@ type DB struct {
 	unflushed    atomic.Bool
 	memTableSize uint64
 
+	// gate holds Pebble's compactions back (see compactionGate); nil
+	// on PostgreSQL.
+	gate *compactionGate
+
 	// upgradedFrom is set by Open and cleared by FinishUpgrade, which the
 	// opener calls before sharing the DB.
 	upgradedFrom int
@@ -161,6 +165,12 @@ type Options struct {
 	// compact, for at most two memtables of memory. Tests lower it to make
 	// the log rotate, and a new one be written, after few writes.
 	MemTableSize uint64
+	// DeferCompactions holds Pebble's compactions back after Open until
+	// DB.StartCompactions, or until a write stalls for want of them: an
+	// opener with reads and writes of its own to do before it serves
+	// (the engine's Open) then does not share the disk with a compaction
+	// the replay of a crashed process's log started.
+	DeferCompactions bool
 }
 
 // defaultMemTableSize is the memtable size when Options.MemTableSize is 0.
@@ -186,6 +196,8 @@ func Open(dir string, opts Options) (*DB, error) {
 			// Pebble's default is Logger.Fatalf, which would fail the
 			// store for a damaged block; the read returns the error.
 			DataCorruption: func(info pebble.DataCorruptionInfo) { s.logError("pebble: data corruption", "info", info) },
+			// Called holding Pebble's DB mutex, which the gate takes.
+			WriteStallBegin: func(pebble.WriteStallBeginInfo) { go s.gate.start() },
 		},
 	}
 	// A read-triggered compaction is scheduled by the iterator's Close
@@ -198,8 +210,8 @@ func Open(dir string, opts Options) (*DB, error) {
 	po.Experimental.ValueSeparationPolicy = valueSeparation
 	po.Experimental.SpanPolicyFunc = spanPolicy
 	// Compactions wait for Open to return (see compactionGate).
-	gate := newCompactionGate()
-	po.Experimental.CompactionScheduler = gate
+	s.gate = newCompactionGate()
+	po.Experimental.CompactionScheduler = s.gate
 	db, err := waitPebble(s, func() (*pebble.DB, error) { return pebble.Open(dir, po) })
 	if err != nil {
 		s.fs.fence()
@@ -210,12 +222,23 @@ func Open(dir string, opts Options) (*DB, error) {
 	if afterPebbleOpen != nil {
 		afterPebbleOpen(db)
 	}
-	gate.start()
+	if !opts.DeferCompactions {
+		s.gate.start()
+	}
 	if err := s.checkFormat(); err != nil {
 		s.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// StartCompactions lets the compactions that Options.DeferCompactions held
+// back run. It does nothing on PostgreSQL, on a store opened without
+// DeferCompactions, or called again.
+func (s *DB) StartCompactions() {
+	if s.gate != nil {
+		s.gate.start()
+	}
 }
 
 // afterPebbleOpen, set by tests, sees Pebble's DB before compactions may
