@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
@@ -44,14 +45,14 @@ func testSharedInventory(t *testing.T, c *miniotest.Cluster) {
 	ctx := context.Background()
 	g := openSharedGroupWith(t, c, func(o *Options) { o.InventoryInterval = 24 * time.Hour })
 	if _, err := g.es[0].CreateVault(ctx, &firn.CreateVaultInput{VaultName: "v"}); err != nil {
-		t.Fatal(err)
+		t.Fatal(withCause(err))
 	}
 	var size, n int64 = 0, 6
 	for i := range n {
 		body := bytes.Repeat([]byte{byte(i)}, 100+int(i))
 		size += int64(len(body))
 		if _, err := g.es[i%3].UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader(body)}); err != nil {
-			t.Fatal(err)
+			t.Fatal(withCause(err))
 		}
 	}
 	for day := 1; day <= 2; day++ {
@@ -60,7 +61,7 @@ func testSharedInventory(t *testing.T, c *miniotest.Cluster) {
 		g.all(func(i int, e *Engine) {
 			d, err := e.DescribeVault(ctx, &firn.DescribeVaultInput{VaultName: "v"})
 			if err != nil {
-				t.Errorf("day %d, engine %d: DescribeVault: %v", day, i, err)
+				t.Errorf("day %d, engine %d: DescribeVault: %v", day, i, withCause(err))
 			}
 			got[i] = d
 		})
@@ -78,7 +79,7 @@ func testSharedInventory(t *testing.T, c *miniotest.Cluster) {
 		}
 		// A write, so that the next day's inventory is due again.
 		if _, err := g.es[day%3].UploadArchive(ctx, &firn.UploadArchiveInput{VaultName: "v", Body: bytes.NewReader([]byte("more"))}); err != nil {
-			t.Fatal(err)
+			t.Fatal(withCause(err))
 		}
 		n, size = n+1, size+4
 	}
@@ -163,7 +164,7 @@ func openSharedGroupWith(t *testing.T, c *miniotest.Cluster, set func(*Options),
 		}
 		e, err := Open(t.TempDir(), o)
 		if err != nil {
-			t.Fatalf("engine %d: %v", i, err)
+			t.Fatalf("engine %d: %v", i, withCause(err))
 		}
 		g.es, g.logs = append(g.es, e), append(g.logs, l)
 	}
@@ -194,13 +195,13 @@ func (g *sharedGroup) deliverAll(t *testing.T) {
 	t.Helper()
 	g.all(func(i int, e *Engine) {
 		if err := e.DeliverNotifications(t.Context()); err != nil {
-			t.Errorf("engine %d: DeliverNotifications: %v", i, err)
+			t.Errorf("engine %d: DeliverNotifications: %v", i, withCause(err))
 		}
 	})
 	for i, e := range g.es {
 		if e != nil {
 			if err := e.DeliverNotifications(t.Context()); err != nil {
-				t.Errorf("engine %d: DeliverNotifications: %v", i, err)
+				t.Errorf("engine %d: DeliverNotifications: %v", i, withCause(err))
 			}
 		}
 	}
@@ -229,7 +230,7 @@ func timerKinds(t *testing.T, e *Engine) map[byte]int {
 		return true, nil
 	})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatal(withCause(err))
 	}
 	return kinds
 }
@@ -257,7 +258,7 @@ func testSharedJobs(t *testing.T, c *miniotest.Cluster) {
 		VaultNotificationConfig: &firn.VaultNotificationConfig{SNSTopic: vaultTopic,
 			Events: []string{firn.EventArchiveRetrievalCompleted, firn.EventInventoryRetrievalCompleted}}})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatal(withCause(err))
 	}
 	var archives []string
 	for i := range 3 {
@@ -273,7 +274,7 @@ func testSharedJobs(t *testing.T, c *miniotest.Cluster) {
 		}
 		out, err := pick().InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: p})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatal(withCause(err))
 		}
 		jobs = append(jobs, out.JobId)
 		want[out.JobId+"/"+vaultTopic] = 1
@@ -287,7 +288,7 @@ func testSharedJobs(t *testing.T, c *miniotest.Cluster) {
 		for _, j := range jobs {
 			d, err := e.DescribeJob(ctx, &firn.DescribeJobInput{VaultName: "v", JobId: j})
 			if err != nil {
-				t.Errorf("engine %d: DescribeJob %s: %v", i, j, err)
+				t.Errorf("engine %d: DescribeJob %s: %v", i, j, withCause(err))
 			} else if !d.Completed || d.StatusCode != firn.StatusSucceeded {
 				t.Errorf("engine %d: job %s is %s, completed %v", i, j, d.StatusCode, d.Completed)
 			}
@@ -325,29 +326,29 @@ func testSharedExpiry(t *testing.T, c *miniotest.Cluster) {
 		j, err := e.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: vaults[i], JobParameters: firn.JobParameters{
 			Type: firn.JobTypeArchiveRetrieval, ArchiveId: a, Tier: firn.TierExpedited}})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatal(withCause(err))
 		}
 		jobs = append(jobs, j.JobId)
 		up, err := e.InitiateMultipartUpload(ctx, &firn.InitiateMultipartUploadInput{VaultName: vaults[i], PartSize: 1 << 20})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatal(withCause(err))
 		}
 		uploads = append(uploads, up.UploadId)
 		part := bytes.Repeat([]byte{byte(i)}, 1<<20)
 		if _, err := e.UploadMultipartPart(ctx, &firn.UploadMultipartPartInput{VaultName: vaults[i], UploadId: up.UploadId,
 			Range: "bytes 0-1048575/*", Body: bytes.NewReader(part)}); err != nil {
-			t.Fatal(err)
+			t.Fatal(withCause(err))
 		}
 		if _, err := e.InitiateVaultLock(ctx, &firn.InitiateVaultLockInput{VaultName: vaults[i],
 			Policy: &firn.VaultLockPolicy{Policy: harmless}}); err != nil {
-			t.Fatal(err)
+			t.Fatal(withCause(err))
 		}
 	}
 	g.clock.Advance(sharedTiming.Expedited.Max)
 	g.all(func(_ int, e *Engine) { e.tick() })
 	for i, j := range jobs {
 		if d, err := g.es[(i+1)%3].DescribeJob(ctx, &firn.DescribeJobInput{VaultName: vaults[i], JobId: j}); err != nil || !d.Completed {
-			t.Fatalf("job %s not completed (%v)", j, err)
+			t.Fatalf("job %s not completed (%v)", j, withCause(err))
 		}
 	}
 
@@ -377,11 +378,11 @@ func testSharedExpiry(t *testing.T, c *miniotest.Cluster) {
 			wantCode(t, "ListParts after the upload's retention", err, firn.CodeResourceNotFound)
 			out, err := e.ListMultipartUploads(ctx, &firn.ListMultipartUploadsInput{VaultName: name})
 			if err != nil || len(out.UploadsList) != 0 {
-				t.Errorf("engine %d: uploads of %s after expiry: %+v (%v)", i, name, out, err)
+				t.Errorf("engine %d: uploads of %s after expiry: %+v (%v)", i, name, out, withCause(err))
 			}
 		}
 		if err := e.Check(ctx); err != nil {
-			t.Errorf("engine %d: Check: %v", i, err)
+			t.Errorf("engine %d: Check: %v", i, withCause(err))
 		}
 	}
 }
@@ -391,7 +392,7 @@ func vaultRecord(t *testing.T, e *Engine, name string) *vault.Record {
 	t.Helper()
 	v, err := e.loadVault(DefaultAccountID, name)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatal(withCause(err))
 	}
 	return v
 }
@@ -410,14 +411,14 @@ func testSharedDeadClaimer(t *testing.T, c *miniotest.Cluster) {
 	j, err := e0.InitiateJob(ctx, &firn.InitiateJobInput{VaultName: "v", JobParameters: firn.JobParameters{
 		Type: firn.JobTypeArchiveRetrieval, ArchiveId: a, Tier: firn.TierExpedited, SNSTopic: jobTopic}})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatal(withCause(err))
 	}
 	// Only engine 0 runs: it completes the job, claims the notification
 	// and blocks delivering it. The others' outboxes wake when their
 	// operations find work due.
 	g.clock.Advance(sharedTiming.Expedited.Max)
 	if _, err := e0.DescribeVault(ctx, &firn.DescribeVaultInput{VaultName: "v"}); err != nil {
-		t.Fatal(err)
+		t.Fatal(withCause(err))
 	}
 	select {
 	case <-stuck.entered:
@@ -425,7 +426,7 @@ func testSharedDeadClaimer(t *testing.T, c *miniotest.Cluster) {
 		t.Fatal("engine 0 did not try to deliver the notification")
 	}
 	if err := e0.Close(); err != nil {
-		t.Fatal(err)
+		t.Fatal(withCause(err))
 	}
 	g.es[0] = nil
 
@@ -438,7 +439,7 @@ func testSharedDeadClaimer(t *testing.T, c *miniotest.Cluster) {
 	// claim due in the timer index and wakes its own outbox.
 	g.clock.Advance(time.Nanosecond)
 	if _, err := g.es[1].DescribeVault(ctx, &firn.DescribeVaultInput{VaultName: "v"}); err != nil {
-		t.Fatal(err)
+		t.Fatal(withCause(err))
 	}
 	waitFor(t, "engine 1 to deliver the lapsed claim's notification", func() bool { return len(g.delivered()) > 0 })
 	g.deliverAll(t)
@@ -447,4 +448,14 @@ func testSharedDeadClaimer(t *testing.T, c *miniotest.Cluster) {
 		t.Errorf("delivered %v after engine 0's claim lapsed, want %v", got, want)
 	}
 	wantNoTimers(t, g.es[1], store.TimerNotify)
+}
+
+// withCause is err's text followed by the cause that a *firn.Error keeps
+// from clients: what a failure on MinIO or PostgreSQL is read by.
+func withCause(err error) string {
+	var fe *firn.Error
+	if errors.As(err, &fe) && fe.Err != nil {
+		return fmt.Sprintf("%v (cause: %v)", err, fe.Err)
+	}
+	return fmt.Sprint(err)
 }
