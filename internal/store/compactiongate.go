@@ -19,9 +19,8 @@ import (
 // crash ten times slower than an empty store's; with the gate the
 // compaction runs after Open, as any other does.
 type compactionGate struct {
-	db pebble.DBForCompaction
-
 	mu       sync.Mutex
+	db       pebble.DBForCompaction
 	done     *sync.Cond // broadcast when granting ends
 	open     bool       // compactions may run
 	closed   bool       // unregistered: the DB is no longer called
