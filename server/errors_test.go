@@ -1,12 +1,10 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/glacier/types"
 	"github.com/aws/smithy-go"
 	"github.com/firnstore/firn"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 // TestErrorMapping checks that every firn code reaches aws-sdk-go-v2 as its
@@ -115,7 +114,7 @@ func isType[T error](err error) bool {
 // TestErrorCauseLogged: the cause of a 5xx firn.Error is logged with the
 // request, and kept from the client.
 func TestErrorCauseLogged(t *testing.T) {
-	var log syncBuffer
+	var log testkit.SyncBuffer
 	f, srv := startServer(t, Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	f.respond("DescribeVault", nil, &firn.Error{Code: firn.CodeServiceUnavailable, Message: "storage failure",
 		Err: errors.New("put segments/01J: write quorum lost")})
@@ -127,22 +126,4 @@ func TestErrorCauseLogged(t *testing.T) {
 	if got := log.String(); !strings.Contains(got, "glacier call failed") || !strings.Contains(got, "write quorum lost") {
 		t.Errorf("the log does not name the cause:\n%s", got)
 	}
-}
-
-// syncBuffer is a bytes.Buffer the handler's goroutines and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

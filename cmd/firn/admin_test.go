@@ -23,6 +23,7 @@ import (
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/awsglacier"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 // lineWriter hands every write, one log record for slog's handlers, to a
@@ -45,7 +46,7 @@ type servedAdmin struct {
 func startServeAdmin(t *testing.T, fs vfs.FS, args ...string) *servedAdmin {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
+	var out testkit.SyncBuffer
 	s := &servedAdmin{logs: make(lineWriter, 1000)}
 	a := newApp(&out, s.logs)
 	a.engineFS = fs

@@ -29,6 +29,7 @@ import (
 	"github.com/firnstore/firn/engine"
 	"github.com/firnstore/firn/firntest"
 	"github.com/firnstore/firn/internal/migrate"
+	"github.com/firnstore/firn/internal/testkit"
 	"github.com/firnstore/firn/job"
 	"github.com/firnstore/firn/server"
 	"github.com/firnstore/firn/treehash"
@@ -556,7 +557,7 @@ func TestMigrateE2EKilled(t *testing.T) {
 		}
 		cmd := exec.Command(os.Args[0])
 		cmd.Env = append(os.Environ(), childEnv+"="+string(args))
-		var out syncBuffer
+		var out testkit.SyncBuffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)

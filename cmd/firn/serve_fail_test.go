@@ -17,6 +17,7 @@ import (
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/awsglacier"
 	"github.com/firnstore/firn/engine"
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 // TestServeStopsWhenFailed makes a write of the metadata store's log fail
@@ -36,7 +37,7 @@ func TestServeStopsWhenFailed(t *testing.T) {
 		}
 		return nil
 	})
-	var out, errb syncBuffer
+	var out, errb testkit.SyncBuffer
 	a := newApp(&out, &errb)
 	a.engineFS = errorfs.Wrap(vfs.Default, inj)
 	addrs := make(chan string, 1)

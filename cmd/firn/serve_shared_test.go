@@ -24,6 +24,7 @@ import (
 	"github.com/firnstore/firn/engine"
 	"github.com/firnstore/firn/internal/miniotest"
 	"github.com/firnstore/firn/internal/pgtest"
+	"github.com/firnstore/firn/internal/testkit"
 	"github.com/firnstore/firn/treehash"
 )
 
@@ -138,7 +139,7 @@ type sharedCluster struct {
 
 type sharedNode struct {
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *testkit.SyncBuffer
 	url    string
 	g      firn.Glacier
 	gen    int
@@ -151,7 +152,7 @@ func (cl *sharedCluster) start(i int) {
 	args, _ := json.Marshal(append(cl.args, "--data", filepath.Join(cl.dir, fmt.Sprint(i))))
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), childEnv+"="+string(args))
-	stderr := &syncBuffer{}
+	stderr := &testkit.SyncBuffer{}
 	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -19,25 +19,8 @@ import (
 
 	"github.com/firnstore/firn"
 	"github.com/firnstore/firn/awsglacier"
+	"github.com/firnstore/firn/internal/testkit"
 )
-
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // startServe runs 'firn serve' in-process on a free port and returns its
 // URL and a function that stops it like SIGINT does and returns its result.
@@ -49,10 +32,10 @@ func startServe(t *testing.T, args ...string) (string, func() result) {
 
 // startServeOutput is startServe, also returning serve's standard output
 // so far.
-func startServeOutput(t *testing.T, args ...string) (string, func() result, *syncBuffer) {
+func startServeOutput(t *testing.T, args ...string) (string, func() result, *testkit.SyncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
+	var out, errb testkit.SyncBuffer
 	a := newApp(&out, &errb)
 	addrs := make(chan string, 1)
 	a.onListen = func(addr string) { addrs <- addr }

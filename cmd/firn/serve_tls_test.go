@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 // testCA issues server certificates for 127.0.0.1.
@@ -253,7 +255,7 @@ func TestCertReloader(t *testing.T) {
 	ca := newTestCA(t)
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	ca.install(t, certFile, keyFile, 1)
-	var logs syncBuffer
+	var logs testkit.SyncBuffer
 	c, err := newCertReloader(certFile, keyFile, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -318,7 +320,7 @@ func TestReloadOnHangup(t *testing.T) {
 	ca := newTestCA(t)
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	ca.install(t, certFile, keyFile, 1)
-	var logs syncBuffer
+	var logs testkit.SyncBuffer
 	c, err := newCertReloader(certFile, keyFile, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -2,14 +2,15 @@ package store
 
 import (
 	"fmt"
-	"github.com/cockroachdb/pebble/v2/vfs"
-	"github.com/firnstore/firn/internal/testkit"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"pgregory.net/rapid"
+
+	"github.com/firnstore/firn/internal/testkit"
 )
 
 // gateDB stands for Pebble's side of the gate: compactions it wants to

@@ -1,13 +1,11 @@
 package store
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
+
 	"github.com/firnstore/firn/internal/testkit"
 )
 
@@ -298,7 +297,7 @@ func TestCloseFlushFails(t *testing.T) {
 	var inj enospc
 	dir := t.TempDir()
 	fs := errorfs.Wrap(vfs.Default, &inj)
-	var logs lockedBuffer
+	var logs testkit.SyncBuffer
 	s, err := Open(dir, Options{FS: fs, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -311,23 +310,6 @@ func TestCloseFlushFails(t *testing.T) {
 	}
 	inj.set(nil)
 	wantReopened(t, dir, fs)
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // TestCloseFlushes checks that Close, with room, flushes what was
