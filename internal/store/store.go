@@ -209,7 +209,8 @@ func Open(dir string, opts Options) (*DB, error) {
 	po.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
 	po.Experimental.ValueSeparationPolicy = valueSeparation
 	po.Experimental.SpanPolicyFunc = spanPolicy
-	// Compactions wait for Open to return (see compactionGate).
+	// Compactions wait for Open to return, or for the opener (see
+	// compactionGate).
 	s.gate = newCompactionGate()
 	po.Experimental.CompactionScheduler = s.gate
 	db, err := waitPebble(s, func() (*pebble.DB, error) { return pebble.Open(dir, po) })
@@ -241,8 +242,8 @@ func (s *DB) StartCompactions() {
 	}
 }
 
-// afterPebbleOpen, set by tests, sees Pebble's DB before compactions may
-// start.
+// afterPebbleOpen, set by tests (none of which run in parallel), sees
+// Pebble's DB before compactions may start.
 var afterPebbleOpen func(*pebble.DB)
 
 // waitPebble runs fn, a Pebble call that may write, on its own goroutine,
