@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -26,6 +27,9 @@ func TestCrashImport(t *testing.T) {
 	created := crashClock{}.Now().Add(-48 * time.Hour)
 	for _, size := range []int{100, 200 << 10} {
 		data := testkit.Pattern(size)
+		// Pebble's log writer and the engine reach the file system from
+		// goroutines of their own: mu guards images and rng.
+		var mu sync.Mutex
 		var images []*vfs.MemFS
 		mem := vfs.NewCrashableMem()
 		var ops, crashFrom atomic.Int64
@@ -33,6 +37,8 @@ func TestCrashImport(t *testing.T) {
 		rng := rand.New(rand.NewPCG(uint64(size), 2))
 		fs := errorfs.Wrap(mem, errorfs.InjectorFunc(func(errorfs.Op) error {
 			if n := ops.Add(1); crashFrom.Load() >= 0 && n > crashFrom.Load() {
+				mu.Lock()
+				defer mu.Unlock()
 				for _, p := range []int{0, 100} {
 					images = append(images, mem.CrashClone(vfs.CrashCloneCfg{UnsyncedDataPercent: p, RNG: rng}))
 				}
@@ -48,6 +54,11 @@ func TestCrashImport(t *testing.T) {
 		crashFrom.Store(-1)
 		after := mem.CrashClone(vfs.CrashCloneCfg{})
 		e.Close()
+		// Closed, the engine adds no image; the lock orders the last
+		// append before the reads below.
+		mu.Lock()
+		mu.Unlock()
+
 		if len(images) < 4 {
 			t.Fatalf("%d crash images of an import of %d bytes", len(images), size)
 		}
