@@ -18,9 +18,10 @@ import (
 // archive or a tombstone (see checkSourceIndex); every archive, part
 // and job references the segments it holds, and each such segment exists
 // with the recorded size; every reference resolves to a record that holds
-// it; every stored segment is referenced (but on a shared database, see
-// Options.Metadata, where unreferenced segments wait for the sweep by
-// design); multipart uploads and their parts
+// it; every stored segment is referenced or named by an intent, which
+// the next Open reclaims (but on a shared database, see Options.Metadata,
+// unreferenced segments wait for the sweep by design); multipart uploads
+// and their parts
 // are consistent (see checkUploads). On an object store, a segment is
 // reported missing only when the store keeps answering so and does not list
 // it (see blob.OpenS3); other failures to read one are reported as such.
@@ -131,13 +132,28 @@ func (e *Engine) Check(ctx context.Context) error {
 			}
 		}
 	}
+	if e.shared {
+		return errors.Join(errs...)
+	}
+	// A segment whose deletion failed after its last reference was dropped
+	// keeps its intent, for the next Open to reclaim.
+	intended := map[ulid.ULID]bool{}
+	if e.blobs.intents {
+		err := e.db.Scan(store.IntentAll(), store.PrefixEnd(store.IntentAll()), func(k, _ []byte) (bool, error) {
+			intended[store.IntentID(k)] = true
+			return true, nil
+		})
+		if err != nil {
+			return err
+		}
+	}
 	ids, err := e.blobs.List()
 	if err != nil {
 		return err
 	}
 	for _, id := range ids {
-		if !referenced[id] && !e.shared {
-			bad("segment %s is stored but not referenced", id)
+		if !referenced[id] && !intended[id] {
+			bad("segment %s is stored but neither referenced nor named by an intent", id)
 		}
 	}
 	return errors.Join(errs...)

@@ -34,7 +34,7 @@ type crashImage struct {
 // system, and takes crash images before random file system operations,
 // keeping a random share of the unsynced writes. Each image is reopened
 // and must pass engine.Check (counters, references, no unreferenced
-// segment left) and show, in every vault, the state its acknowledged
+// segment left), hold no intent, and show, in every vault, the state its acknowledged
 // operations made — every archive byte-identical with its tree hash,
 // every upload with exactly its parts — or that state plus the operation
 // then in flight, entirely.
@@ -178,6 +178,11 @@ func checkImage(ctx context.Context, img crashImage, models []replayer) error {
 	defer e.Close()
 	if err := e.Check(ctx); err != nil {
 		return fmt.Errorf("Check after reopening: %w", err)
+	}
+	// Check accepts an unreferenced segment that an intent names; Open has
+	// reclaimed them all.
+	if n, err := engine.Intents(e); err != nil || n != 0 {
+		return fmt.Errorf("%d intents after reopening (%v), want Open to have reclaimed them", n, err)
 	}
 	names, err := img.fs.List("d/blobs")
 	if err != nil {

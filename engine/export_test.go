@@ -1,5 +1,7 @@
 package engine
 
+import "github.com/firnstore/firn/internal/store"
+
 // SetMemTableSize makes the engines opened with o use metadata memtables of
 // n bytes, so that a test can make the metadata store rotate its log, and
 // write a new one, after few writes.
@@ -9,3 +11,13 @@ func SetMemTableSize(o *Options, n uint64) { o.memTableSize = n }
 // memtable is flushed and no compaction is left to run, so that filling
 // the disk next cannot fail a background write that was due anyway.
 func CompactMetadata(e *Engine) error { return e.db.Compact() }
+
+// Intents returns how many intents e's metadata holds.
+func Intents(e *Engine) (int, error) {
+	n := 0
+	err := e.db.Scan(store.IntentAll(), store.PrefixEnd(store.IntentAll()), func(_, _ []byte) (bool, error) {
+		n++
+		return true, nil
+	})
+	return n, err
+}

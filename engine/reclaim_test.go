@@ -275,3 +275,35 @@ func TestDeleteArchiveSyncs(t *testing.T) {
 		t.Errorf("segments after DeleteArchive: %v", got)
 	}
 }
+
+// TestCheckIntendedSegment checks that Check accepts a stored segment that
+// nothing references while an intent names it (what a release whose
+// deletion failed leaves, for the next Open), reports one that no intent
+// names, and that reopening reclaims the first.
+func TestCheckIntendedSegment(t *testing.T) {
+	ctx := context.Background()
+	fs := vfs.NewMem()
+	e := openMem(t, fs)
+	createVault(t, e, "v")
+	upload(t, e, "v", randomBytes(1, 100<<10))
+	released := writeOrphan(t, e, true)
+	if err := e.Check(ctx); err != nil {
+		t.Fatalf("Check with an unreferenced segment that an intent names: %v", err)
+	}
+	leaked := writeOrphan(t, e, false)
+	err := e.Check(ctx)
+	if err == nil || !strings.Contains(err.Error(), leaked.String()) || strings.Contains(err.Error(), released.String()) {
+		t.Fatalf("Check with segment %s leaked and %s released = %v, want only the leaked one reported", leaked, released, err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e = openMem(t, fs)
+	defer e.Close()
+	if isListed(t, e, released) {
+		t.Errorf("Open kept segment %s, which an intent names and nothing references", released)
+	}
+	if ids := intentIDs(t, e); len(ids) != 0 {
+		t.Errorf("intents after Open: %v", ids)
+	}
+}
