@@ -27,8 +27,13 @@ import (
 // it (see blob.OpenS3); other failures to read one are reported as such.
 // It reads all metadata and the segment indexes (not the data), so it is
 // meant for tests and offline checks; it must not run concurrently with
-// mutations.
+// mutations, and first waits for Open's reclaim of what a crash left.
 func (e *Engine) Check(ctx context.Context) error {
+	select {
+	case <-e.reclaimed:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 

@@ -98,7 +98,10 @@ type Engine struct {
 	bucket   *blob.Bucket
 	lease    *lease
 	backupMu sync.Mutex     // serialises Backups
-	bg       sync.WaitGroup // the sweep and scheduled backups, until Close
+	bg       sync.WaitGroup // the sweep, scheduled backups and reclaim, until Close
+	// reclaimed is closed once the segments left by a crash are reclaimed
+	// (see startReclaim).
+	reclaimed chan struct{}
 
 	closeOnce sync.Once
 }
@@ -109,8 +112,9 @@ var _ firn.Glacier = (*Engine)(nil)
 // to dir/meta and archive bytes to dir/blobs (or to Options.ObjectStore),
 // except that the bytes of archives uploaded whole up to 64 KiB long go
 // with the metadata. Segments that no committed metadata references (left
-// by a crash mid-upload) are reclaimed: at Open for dir/blobs, by a
-// background sweep for an object store.
+// by a crash mid-upload) are reclaimed in the background: for dir/blobs
+// those that Open finds named by intents, which Close waits for; for an
+// object store by a periodic sweep.
 func Open(dir string, opts *Options) (*Engine, error) {
 	o := opts.EnsureDefaults()
 	if o.SelectOutput == nil {
@@ -134,19 +138,21 @@ func Open(dir string, opts *Options) (*Engine, error) {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
 	e := &Engine{
-		opts:    o,
-		db:      db,
-		blobs:   newSegStore(blobs, db, lease, o, bucket == nil),
-		entropy: newIDSource(epoch),
-		shared:  o.Metadata != "",
-		timers:  map[byte]timerHandler{},
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
+		opts:      o,
+		db:        db,
+		blobs:     newSegStore(blobs, db, lease, o, bucket == nil),
+		entropy:   newIDSource(epoch),
+		shared:    o.Metadata != "",
+		timers:    map[byte]timerHandler{},
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
+		reclaimed: make(chan struct{}),
 	}
 	e.registerTimers()
 	e.dir, e.bucket, e.lease = dir, bucket, lease
 	e.space = newSpaceGuard(dir, o)
-	if err := e.reclaimAtOpen(); err != nil {
+	reclaim, err := e.reclaimAtOpen()
+	if err != nil {
 		db.Close()
 		if lease != nil {
 			lease.release()
@@ -161,6 +167,7 @@ func Open(dir string, opts *Options) (*Engine, error) {
 	db.StartCompactions()
 	go e.outbox.run()
 	go e.runTicker(o.TickInterval, e.stop, e.done)
+	e.startReclaim(reclaim)
 	e.startObjectStore()
 	return e, nil
 }

@@ -270,23 +270,38 @@ func syncDir(fs vfs.FS, dir string) error {
 	return errors.Join(d.Sync(), d.Close())
 }
 
-// reclaimAtOpen deletes the local segments that a crash left unreferenced:
-// those the intents name, or, once, when upgrading a store whose older
-// build kept no intents, all that are listed. An object store is swept in
-// the background instead, listing it can take long; the sweep spares the
+// reclaimAtOpen finds the local segments that a crash left unreferenced:
+// it returns those the intents name, for startReclaim, or, once, when
+// upgrading a store whose older build kept no intents, deletes all that
+// are listed and nothing references. An object store is swept in the
+// background instead, listing it can take long; the sweep spares the
 // segments of uploads in flight, which it learns of from here on.
-func (e *Engine) reclaimAtOpen() error {
+func (e *Engine) reclaimAtOpen() ([]vault.Segment, error) {
 	if e.bucket != nil {
 		e.blobs.trackUnsettled()
-		return e.db.FinishUpgrade()
+		return nil, e.db.FinishUpgrade()
 	}
 	if e.db.UpgradedFrom() == 0 {
-		return e.reclaimIntents()
+		return e.intentsAtOpen()
 	}
 	if err := e.reclaim(); err != nil {
-		return err
+		return nil, err
 	}
-	return e.db.FinishUpgrade()
+	return nil, e.db.FinishUpgrade()
+}
+
+// startReclaim reclaims segs (see reclaimIntents) in the background, so
+// that Open does not wait for their deletions, each of which syncs a
+// directory; Check and Close wait for it.
+func (e *Engine) startReclaim(segs []vault.Segment) {
+	if len(segs) == 0 {
+		close(e.reclaimed)
+		return
+	}
+	e.bg.Go(func() {
+		defer close(e.reclaimed)
+		e.reclaimIntents(segs)
+	})
 }
 
 // startObjectStore starts the sweep and the scheduled backups of an engine

@@ -125,6 +125,7 @@ func TestReclaimIntents(t *testing.T) {
 	}
 
 	e = openMem(t, fs)
+	<-e.reclaimed
 	if isListed(t, e, withIntent) {
 		t.Errorf("Open kept segment %s, which an intent names and nothing references", withIntent)
 	}
@@ -300,10 +301,87 @@ func TestCheckIntendedSegment(t *testing.T) {
 	}
 	e = openMem(t, fs)
 	defer e.Close()
+	<-e.reclaimed
 	if isListed(t, e, released) {
 		t.Errorf("Open kept segment %s, which an intent names and nothing references", released)
 	}
 	if ids := intentIDs(t, e); len(ids) != 0 {
 		t.Errorf("intents after Open: %v", ids)
+	}
+}
+
+// TestReclaimBesideRequests checks that the reclaim of what a crash left,
+// which runs after Open returns, is safe beside requests: held in its
+// first deletion, it lets archives that its intents name (still
+// referenced, as after a crash undid the deletion of a released
+// segment's intent) be deleted, and new ones uploaded; once it finishes,
+// the orphans and the deleted archives' segments are gone, every other
+// archive reads back, no intent is left, and Check passes.
+func TestReclaimBesideRequests(t *testing.T) {
+	ctx := context.Background()
+	mem := vfs.NewMem()
+	e := openMem(t, mem)
+	createVault(t, e, "v")
+	archives := map[string][]byte{}
+	var ids []string
+	for i := range 10 {
+		data := randomBytes(uint64(i), 70<<10)
+		id := upload(t, e, "v", data)
+		archives[id], ids = data, append(ids, id)
+	}
+	b := e.db.NewBatch()
+	for _, id := range listed(t, e) {
+		b.Set(store.IntentKey(id), store.IntentValue(e.now()))
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	orphans := map[string]bool{}
+	for range 10 {
+		orphans[writeOrphan(t, e, true).String()] = true
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	held, release := make(chan struct{}), make(chan struct{})
+	var holding atomic.Bool
+	fs := errorfs.Wrap(mem, errorfs.InjectorFunc(func(op errorfs.Op) error {
+		if op.Kind == errorfs.OpRemove && orphans[strings.TrimSuffix(vfs.Default.PathBase(op.Path), ".seg")] && holding.CompareAndSwap(false, true) {
+			close(held)
+			<-release
+		}
+		return nil
+	}))
+	e = openMem(t, fs)
+	defer e.Close()
+	<-held
+	for _, id := range ids[:5] {
+		if _, err := e.DeleteArchive(ctx, &firn.DeleteArchiveInput{VaultName: "v", ArchiveId: id}); err != nil {
+			t.Fatal(err)
+		}
+		delete(archives, id)
+	}
+	for i := range 5 {
+		data := randomBytes(uint64(100+i), 70<<10)
+		archives[upload(t, e, "v", data)] = data
+	}
+	close(release)
+	<-e.reclaimed
+	segs := listed(t, e)
+	for _, id := range segs {
+		if orphans[id.String()] {
+			t.Errorf("segment %s, an orphan, survived the reclaim", id)
+		}
+	}
+	if len(segs) != len(archives) {
+		t.Errorf("%d segments listed, want one for each of the %d archives", len(segs), len(archives))
+	}
+	if ids := intentIDs(t, e); len(ids) != 0 {
+		t.Errorf("intents after the reclaim: %v", ids)
+	}
+	wantArchives(t, e, "v", archives, "after the reclaim")
+	if err := e.Check(ctx); err != nil {
+		t.Error(err)
 	}
 }

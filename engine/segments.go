@@ -186,11 +186,10 @@ func (e *Engine) reclaim() error {
 	return nil
 }
 
-// reclaimIntents deletes the segments that the intents name and nothing
-// references (left by a crash), and the intents; an intent whose segment
-// could not be checked or deleted stays for the next Open. The deletions
-// of intents are not synced: one that a crash undoes is checked again.
-func (e *Engine) reclaimIntents() error {
+// intentsAtOpen returns the segments that the intents name: at Open, before
+// any request, they are what a crash (or a failed deletion) left, never a
+// segment being written.
+func (e *Engine) intentsAtOpen() ([]vault.Segment, error) {
 	var segs []vault.Segment
 	p := store.IntentAll()
 	err := e.db.Scan(p, store.PrefixEnd(p), func(k, _ []byte) (bool, error) {
@@ -198,22 +197,31 @@ func (e *Engine) reclaimIntents() error {
 		return true, nil
 	})
 	if err != nil {
-		return fmt.Errorf("engine: reading intents: %w", err)
+		return nil, fmt.Errorf("engine: reading intents: %w", err)
 	}
-	if len(segs) == 0 {
-		return nil
-	}
+	return segs, nil
+}
+
+// reclaimIntents deletes the segments of segs (see intentsAtOpen) that
+// nothing references, and the intents; an intent whose segment could not
+// be checked or deleted stays for the next Open. It runs beside requests:
+// no request can add a reference to a segment that none holds, and one
+// that drops the last reference to a segment of segs deletes it as
+// releaseSegments does, so either side finds it gone. The deletions of
+// intents are not synced: one that a crash undoes is checked again.
+func (e *Engine) reclaimIntents(segs []vault.Segment) {
 	used, failed := e.deleteUnreferenced(segs)
 	if failed > 0 {
-		// Their intents stay, for the next Open.
 		e.opts.Logger.Warn("reclaiming segments left by a crash", "intents", len(segs), "unresolved", failed)
 	}
 	if len(used) == 0 {
-		return nil
+		return
 	}
 	b := e.db.NewBatch()
 	for _, id := range used {
 		b.Delete(store.IntentKey(id))
 	}
-	return b.CommitNoSync()
+	if err := b.CommitNoSync(); err != nil {
+		e.opts.Logger.Warn("deleting the intents of referenced segments", "count", len(used), "err", err)
+	}
 }
