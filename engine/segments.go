@@ -22,7 +22,8 @@ import (
 // committed before the segment is written, deleted by its first reference;
 // written by the batch that drops a reference (releaseRefs), deleted once
 // the segment is found referenced or its deletion is durable. Open then
-// reclaims what the intents name, however many segments there are.
+// reads what the intents name, however many segments there are, and
+// reclaims it in the background (startReclaim).
 
 // writeSegment streams body into a new durable segment of 1 to limit bytes
 // and returns it with its tree hash. what names the upload in errors.
