@@ -148,6 +148,70 @@ func (c *Cluster) startAll() error {
 			return err
 		}
 	}
+	return c.waitWritable()
+}
+
+// writableRounds is how many rounds of writes in a row waitWritable needs.
+const writableRounds = 3
+
+// waitWritable waits until writableRounds rounds in a row, 200 ms apart,
+// each write one object through every node at the first attempt. Every
+// node reporting write quorum (waitReady) is not enough: under load, nodes
+// still finishing their start were seen to lose sight of a peer's drive
+// seconds later, so that a test's first writes failed with SlowDownWrite
+// beyond minio-go's retries.
+func (c *Cluster) waitWritable() error {
+	tr := c.Transport()
+	defer tr.(*http.Transport).CloseIdleConnections()
+	var nodes [Nodes]*minio.Client
+	for i := range nodes {
+		cl, err := minio.New(c.Endpoint(i), &minio.Options{
+			Creds:      credentials.NewStaticV4(AccessKey, SecretKey, ""),
+			Secure:     c.roots != nil,
+			Transport:  tr,
+			MaxRetries: 1,
+		})
+		if err != nil {
+			return err
+		}
+		nodes[i] = cl
+	}
+	ctx := context.Background()
+	const bucket = "miniotest-probe"
+	deadline := time.Now().Add(readyTimeout)
+	ok := 0
+	var err error
+	for ok < writableRounds {
+		if err = probeWrites(ctx, nodes, bucket); err == nil {
+			ok++
+		} else {
+			ok = 0
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("miniotest: writes through every node did not succeed %d times in a row within %v: %w", writableRounds, readyTimeout, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	for i := range nodes {
+		if err := nodes[0].RemoveObject(ctx, bucket, fmt.Sprintf("node%d", i), minio.RemoveObjectOptions{}); err != nil {
+			return fmt.Errorf("miniotest: removing a probe object: %w", err)
+		}
+	}
+	return nodes[0].RemoveBucket(ctx, bucket)
+}
+
+// probeWrites writes an object of one byte through each node, creating
+// bucket first if needed.
+func probeWrites(ctx context.Context, nodes [Nodes]*minio.Client, bucket string) error {
+	err := nodes[0].MakeBucket(ctx, bucket, minio.MakeBucketOptions{})
+	if err != nil && minio.ToErrorResponse(err).Code != "BucketAlreadyOwnedByYou" {
+		return fmt.Errorf("node 0: make bucket: %w", err)
+	}
+	for i, n := range nodes {
+		if _, err := n.PutObject(ctx, bucket, fmt.Sprintf("node%d", i), strings.NewReader("x"), 1, minio.PutObjectOptions{}); err != nil {
+			return fmt.Errorf("node %d: put: %w", i, err)
+		}
+	}
 	return nil
 }
 
