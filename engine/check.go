@@ -144,12 +144,12 @@ func (e *Engine) Check(ctx context.Context) error {
 	// keeps its intent, for the next Open to reclaim.
 	intended := map[ulid.ULID]bool{}
 	if e.blobs.intents {
-		err := e.db.Scan(store.IntentAll(), store.PrefixEnd(store.IntentAll()), func(k, _ []byte) (bool, error) {
-			intended[store.IntentID(k)] = true
-			return true, nil
-		})
+		segs, err := e.intendedSegments()
 		if err != nil {
 			return err
+		}
+		for _, s := range segs {
+			intended[s.ID] = true
 		}
 	}
 	ids, err := e.blobs.List()

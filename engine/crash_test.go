@@ -34,10 +34,10 @@ type crashImage struct {
 // system, and takes crash images before random file system operations,
 // keeping a random share of the unsynced writes. Each image is reopened
 // and must pass engine.Check (counters, references, no unreferenced
-// segment left), hold no intent, and show, in every vault, the state its acknowledged
-// operations made — every archive byte-identical with its tree hash,
-// every upload with exactly its parts — or that state plus the operation
-// then in flight, entirely.
+// segment left), hold no intent, and show, in every vault, the state its
+// acknowledged operations made — every archive byte-identical with its
+// tree hash, every upload with exactly its parts — or that state plus the
+// operation then in flight, entirely.
 func TestCrashSimulated(t *testing.T) {
 	const (
 		workers = 3

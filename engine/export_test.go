@@ -1,7 +1,5 @@
 package engine
 
-import "github.com/firnstore/firn/internal/store"
-
 // SetMemTableSize makes the engines opened with o use metadata memtables of
 // n bytes, so that a test can make the metadata store rotate its log, and
 // write a new one, after few writes.
@@ -14,10 +12,6 @@ func CompactMetadata(e *Engine) error { return e.db.Compact() }
 
 // Intents returns how many intents e's metadata holds.
 func Intents(e *Engine) (int, error) {
-	n := 0
-	err := e.db.Scan(store.IntentAll(), store.PrefixEnd(store.IntentAll()), func(_, _ []byte) (bool, error) {
-		n++
-		return true, nil
-	})
-	return n, err
+	segs, err := e.intendedSegments()
+	return len(segs), err
 }

@@ -249,10 +249,10 @@ func equalFaultState(a, b faultState) bool {
 }
 
 // TestFaultMetadataReads fails every read of the metadata store's table
-// files that an operation makes, while it runs on a freshly opened engine (so that its block
-// cache is cold): each operation either succeeds, from what is cached, or
-// returns ServiceUnavailableException and changes nothing; once the faults
-// stop, everything works again.
+// files that an operation makes, while it runs on a freshly opened engine
+// (so that its block cache is cold): each operation either succeeds, from
+// what is cached, or returns ServiceUnavailableException and changes
+// nothing; once the faults stop, everything works again.
 func TestFaultMetadataReads(t *testing.T) {
 	ctx := context.Background()
 	mem := vfs.NewMem()

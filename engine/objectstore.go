@@ -282,7 +282,7 @@ func (e *Engine) reclaimAtOpen() ([]vault.Segment, error) {
 		return nil, e.db.FinishUpgrade()
 	}
 	if e.db.UpgradedFrom() == 0 {
-		return e.intentsAtOpen()
+		return e.intendedSegments()
 	}
 	if err := e.reclaim(); err != nil {
 		return nil, err

@@ -53,6 +53,24 @@ func writeOrphan(t *testing.T, e *Engine, intent bool) blob.ID {
 	return id
 }
 
+// reopenReclaimed opens the engine in fs, waits for its reclaim of what
+// the intents name, and fails t unless that deleted each of gone and left
+// no intent.
+func reopenReclaimed(t *testing.T, fs vfs.FS, gone ...blob.ID) *Engine {
+	t.Helper()
+	e := openMem(t, fs)
+	<-e.reclaimed
+	for _, id := range gone {
+		if isListed(t, e, id) {
+			t.Errorf("Open kept segment %s, which an intent names and nothing references", id)
+		}
+	}
+	if ids := intentIDs(t, e); len(ids) != 0 {
+		t.Errorf("intents after Open: %v", ids)
+	}
+	return e
+}
+
 func isListed(t *testing.T, e *Engine, id blob.ID) bool {
 	t.Helper()
 	for _, l := range listed(t, e) {
@@ -124,16 +142,9 @@ func TestReclaimIntents(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	e = openMem(t, fs)
-	<-e.reclaimed
-	if isListed(t, e, withIntent) {
-		t.Errorf("Open kept segment %s, which an intent names and nothing references", withIntent)
-	}
+	e = reopenReclaimed(t, fs, withIntent)
 	if !isListed(t, e, withoutIntent) {
 		t.Errorf("Open deleted segment %s, which no intent names: it listed the segments", withoutIntent)
-	}
-	if ids := intentIDs(t, e); len(ids) != 0 {
-		t.Errorf("intents after Open: %v", ids)
 	}
 	want := map[string][]byte{keep: big, mp.ArchiveId: whole}
 	wantArchives(t, e, "v", want, "after reclaiming intents")
@@ -299,15 +310,7 @@ func TestCheckIntendedSegment(t *testing.T) {
 	if err := e.Close(); err != nil {
 		t.Fatal(err)
 	}
-	e = openMem(t, fs)
-	defer e.Close()
-	<-e.reclaimed
-	if isListed(t, e, released) {
-		t.Errorf("Open kept segment %s, which an intent names and nothing references", released)
-	}
-	if ids := intentIDs(t, e); len(ids) != 0 {
-		t.Errorf("intents after Open: %v", ids)
-	}
+	reopenReclaimed(t, fs, released).Close()
 }
 
 // TestReclaimBesideRequests checks that the reclaim of what a crash left,

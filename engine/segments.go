@@ -187,10 +187,10 @@ func (e *Engine) reclaim() error {
 	return nil
 }
 
-// intentsAtOpen returns the segments that the intents name: at Open, before
-// any request, they are what a crash (or a failed deletion) left, never a
-// segment being written.
-func (e *Engine) intentsAtOpen() ([]vault.Segment, error) {
+// intendedSegments returns the segments that the intents name. At Open,
+// before any request, they are what a crash (or a failed deletion) left,
+// never a segment being written.
+func (e *Engine) intendedSegments() ([]vault.Segment, error) {
 	var segs []vault.Segment
 	p := store.IntentAll()
 	err := e.db.Scan(p, store.PrefixEnd(p), func(k, _ []byte) (bool, error) {
@@ -203,7 +203,7 @@ func (e *Engine) intentsAtOpen() ([]vault.Segment, error) {
 	return segs, nil
 }
 
-// reclaimIntents deletes the segments of segs (see intentsAtOpen) that
+// reclaimIntents deletes the segments of segs (see intendedSegments) that
 // nothing references, and the intents; an intent whose segment could not
 // be checked or deleted stays for the next Open. It runs beside requests:
 // no request can add a reference to a segment that none holds, and one

@@ -165,12 +165,7 @@ func (c *Cluster) waitWritable() error {
 	defer tr.(*http.Transport).CloseIdleConnections()
 	var nodes [Nodes]*minio.Client
 	for i := range nodes {
-		cl, err := minio.New(c.Endpoint(i), &minio.Options{
-			Creds:      credentials.NewStaticV4(AccessKey, SecretKey, ""),
-			Secure:     c.roots != nil,
-			Transport:  tr,
-			MaxRetries: 1,
-		})
+		cl, err := c.client(i, tr, 1)
 		if err != nil {
 			return err
 		}
@@ -347,7 +342,7 @@ func (c *Cluster) waitServing() error {
 	defer tr.(*http.Transport).CloseIdleConnections()
 	var nodes [Nodes]minio.Core
 	for i := range nodes {
-		cl, err := c.client(i, tr)
+		cl, err := c.client(i, tr, 0)
 		if err != nil {
 			return err
 		}
@@ -428,18 +423,21 @@ func (c *Cluster) logTail(i int) string {
 // Client returns a minio-go client of node 0, signed with the root
 // credentials.
 func (c *Cluster) Client() *minio.Client {
-	cl, err := c.client(0, c.Transport())
+	cl, err := c.client(0, c.Transport(), 0)
 	if err != nil {
 		c.t.Fatal(err)
 	}
 	return cl
 }
 
-func (c *Cluster) client(i int, tr http.RoundTripper) (*minio.Client, error) {
+// client returns a minio-go client of node i that makes up to attempts
+// attempts of each request (0: minio-go's default).
+func (c *Cluster) client(i int, tr http.RoundTripper, attempts int) (*minio.Client, error) {
 	return minio.New(c.Endpoint(i), &minio.Options{
-		Creds:     credentials.NewStaticV4(AccessKey, SecretKey, ""),
-		Secure:    c.roots != nil,
-		Transport: tr,
+		Creds:      credentials.NewStaticV4(AccessKey, SecretKey, ""),
+		Secure:     c.roots != nil,
+		Transport:  tr,
+		MaxRetries: attempts,
 	})
 }
 
