@@ -63,6 +63,9 @@ type Engine struct {
 	entropy io.Reader
 	lastMs  uint64
 
+	// vaults decodes vault records, once per stored form.
+	vaults vaultCache
+
 	// vaultLocks serialises the mutations of one vault that read and
 	// rewrite existing state; uploads of new archives share the lock.
 	vaultLocks sync.Map // ulid.ULID -> *sync.RWMutex

@@ -267,18 +267,19 @@ func (e *Engine) readVault(acct, name string) (*vault.Record, []byte, error) {
 	if err := vault.ValidateName(name); err != nil {
 		return nil, nil, err
 	}
-	raw, err := e.db.Get(store.VaultKey(acct, name))
+	k := store.VaultKey(acct, name)
+	raw, err := e.db.Get(k)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, vault.NotFound(e.opts.Region, acct, name)
 	}
 	if err != nil {
 		return nil, nil, ioError(err)
 	}
-	var v vault.Record
-	if err := store.DecodeRecord(raw, &v); err != nil {
-		return nil, nil, ioError(fmt.Errorf("%w at %x", err, store.VaultKey(acct, name)))
+	v, err := e.vaults.decode(k, raw)
+	if err != nil {
+		return nil, nil, ioError(fmt.Errorf("%w at %x", err, k))
 	}
-	return &v, raw, nil
+	return v, raw, nil
 }
 
 func (e *Engine) vaultARN(v *vault.Record) string { return vault.ARN(e.opts.Region, v.Account, v.Name) }

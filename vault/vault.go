@@ -1,6 +1,8 @@
 package vault
 
 import (
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/firnstore/firn"
@@ -30,6 +32,24 @@ type Record struct {
 	// Segments holds the last inventory's archive list, one JSON object a
 	// line, when inventories are taken on a cadence.
 	Segments []Segment
+}
+
+// Clone returns a deep copy of r: changing either changes nothing the
+// other holds.
+func (r *Record) Clone() *Record {
+	c := *r
+	c.Tags = maps.Clone(r.Tags)
+	if r.Notifications != nil {
+		n := *r.Notifications
+		n.Events = slices.Clone(n.Events)
+		c.Notifications = &n
+	}
+	if r.Inventory != nil {
+		inv := *r.Inventory
+		c.Inventory = &inv
+	}
+	c.Segments = slices.Clone(r.Segments)
+	return &c
 }
 
 // Inventory is the vault summary as of an inventory.
