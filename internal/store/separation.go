@@ -34,16 +34,23 @@ func valueSeparation() pebble.ValueSeparationPolicy {
 	}
 }
 
-// spanPolicy keeps every value but the inline segments' in place; the
-// span boundaries also end output sstables, so that inline bytes and
-// records do not share tables.
+// spanPolicy keeps every value but the inline segments' in place, and
+// gives each key prefix a span of its own. Span boundaries end output
+// sstables, so no table holds keys of two prefixes: an upload appends at
+// the tail of several prefixes' ranges (archive, reference, inline bytes),
+// and a table spanning two of those tails would overlap every table
+// between them, which each compaction into it would then rewrite. With one
+// span per prefix, small uploads at 32 goroutines went from 0.74x to 0.81x
+// of Pebble's synced batches (firnbench, five runs alternating).
 func spanPolicy(start []byte) (pebble.SpanPolicy, []byte, error) {
-	switch {
-	case len(start) == 0 || start[0] < prefixInline:
-		return pebble.SpanPolicy{ValueStoragePolicy: pebble.ValueStorageLowReadLatency}, []byte{prefixInline}, nil
-	case start[0] == prefixInline:
-		return pebble.SpanPolicy{}, []byte{prefixInline + 1}, nil
-	default:
-		return pebble.SpanPolicy{ValueStoragePolicy: pebble.ValueStorageLowReadLatency}, nil, nil
+	var end []byte
+	if len(start) == 0 {
+		end = []byte{0}
+	} else if start[0] < 0xff {
+		end = []byte{start[0] + 1}
 	}
+	if len(start) > 0 && start[0] == prefixInline {
+		return pebble.SpanPolicy{}, end, nil
+	}
+	return pebble.SpanPolicy{ValueStoragePolicy: pebble.ValueStorageLowReadLatency}, end, nil
 }

@@ -2,8 +2,10 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -74,4 +76,56 @@ func (quiet) Infof(string, ...any)  {}
 func (quiet) Errorf(string, ...any) {}
 func (quiet) Fatalf(format string, args ...any) {
 	panic(format)
+}
+
+// TestTablesHoldOnePrefix checks that flushes and compactions never write
+// keys of two prefixes to one sstable (see spanPolicy), with the writes
+// of many small uploads.
+func TestTablesHoldOnePrefix(t *testing.T) {
+	s, err := Open("db", Options{FS: vfs.NewMem()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	v := ulid.ULID{1}
+	for round := range 4 {
+		b := s.NewBatch()
+		for i := range 256 {
+			id := ulid.ULID{2, byte(round), byte(i)}
+			k := ArchiveKey(v, id)
+			b.Set(k, []byte("record"))
+			b.Set(SegRefKey(id, k), nil)
+			b.Set(InlineKey(id), bytes.Repeat([]byte{byte(i)}, separateMin))
+			b.Delete(IntentKey(id))
+			b.AddCounters(CounterKey(v), 1, separateMin, time.Unix(0, 1))
+		}
+		commitT(t, b)
+		if err := s.db.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(when string) {
+		levels, err := s.db.SSTables()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for l, tables := range levels {
+			for _, tb := range tables {
+				n++
+				lo, hi := tb.Smallest.UserKey, tb.Largest.UserKey
+				if lo[0] != hi[0] {
+					t.Errorf("%s: L%d table %s holds keys from %x to %x, two prefixes", when, l, tb.FileNum, lo, hi)
+				}
+			}
+		}
+		if n == 0 {
+			t.Fatalf("%s: no tables", when)
+		}
+	}
+	check("after the flushes")
+	if err := s.db.Compact(context.Background(), []byte{0}, []byte{0xff}, false); err != nil {
+		t.Fatal(err)
+	}
+	check("after a compaction")
 }
