@@ -37,6 +37,7 @@ type sizes struct {
 	hash          int           // tree hash input
 	reps          int           // runs of each side of a durable-write row, alternating; the best counts
 	cpuReps       int           // runs of each side of a hashing or reading row; the best counts
+	openReps      int           // opens of each side of an open row, alternating; the best counts
 	upload        int           // UploadArchive, multipart and GetJobOutput archives
 	partSize      int           // multipart part size
 	uploaders     int           // concurrent part uploads
@@ -58,7 +59,7 @@ type sizes struct {
 }
 
 var fullSizes = sizes{
-	hash: 1 << 30, reps: 3, cpuReps: 5,
+	hash: 1 << 30, reps: 3, cpuReps: 5, openReps: 9,
 	upload: 1 << 30, partSize: 8 << 20, uploaders: 4,
 	small: 4 << 10, smallTime: 10 * time.Second, smallOps: 1 << 30,
 	rss:    4 << 30,
@@ -70,7 +71,7 @@ var fullSizes = sizes{
 }
 
 var quickSizes = sizes{
-	hash: 4 << 20, reps: 1, cpuReps: 1,
+	hash: 4 << 20, reps: 1, cpuReps: 1, openReps: 1,
 	upload: 4 << 20, partSize: 1 << 20, uploaders: 4,
 	small: 4 << 10, smallTime: 5 * time.Second, smallOps: 64,
 	rss:    4 << 20,
