@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/binary"
 	"errors"
@@ -99,8 +98,12 @@ type DB struct {
 	known     bool   // nextTimer is known
 	timerGen  uint64 // counts the commits that set a timer
 
-	// vaults caches vault records, read on nearly every operation.
-	vaults recordCache
+	// vaults caches vault records, read on nearly every operation, and
+	// counters the vaults' counters, which DescribeVault reads: with many
+	// archives, the merges of a vault's counters lie in several levels,
+	// and each read would merge them again.
+	vaults   recordCache
+	counters recordCache
 
 	// unflushed is set by the first commit: Close then flushes (see
 	// flushAtClose), with memTableSize as the room the flush needs.
@@ -427,10 +430,10 @@ func (s *DB) Get(key []byte) ([]byte, error) {
 	if err := s.readable(); err != nil {
 		return nil, err
 	}
-	cached := isVaultKey(key)
+	cache := s.cacheOf(key)
 	var gen uint64
-	if cached {
-		v, ok, g := s.vaults.get(key)
+	if cache != nil {
+		v, ok, g := cache.get(key)
 		if ok {
 			return append([]byte(nil), v...), nil
 		}
@@ -444,18 +447,24 @@ func (s *DB) Get(key []byte) ([]byte, error) {
 		return nil, fmt.Errorf("store: get: %w", err)
 	}
 	out := append([]byte(nil), v...)
-	if cached {
-		s.vaults.put(key, append([]byte(nil), v...), gen)
+	if cache != nil {
+		cache.put(key, append([]byte(nil), v...), gen)
 	}
 	return out, closer.Close()
 }
 
-func isVaultKey(k []byte) bool { return len(k) > 0 && k[0] == prefixVault }
-
-// overlapsVaults reports whether [lower, upper) may hold a vault key.
-func overlapsVaults(lower, upper []byte) bool {
-	return bytes.Compare(lower, []byte{prefixVault + 1}) < 0 && bytes.Compare(upper, []byte{prefixVault}) > 0
+// cacheOf returns the cache that holds key, or nil.
+func (s *DB) cacheOf(key []byte) *recordCache {
+	switch {
+	case hasPrefix(key, prefixVault):
+		return &s.vaults
+	case hasPrefix(key, prefixCounters):
+		return &s.counters
+	}
+	return nil
 }
+
+func hasPrefix(k []byte, prefix byte) bool { return len(k) > 0 && k[0] == prefix }
 
 // Has reports whether key is present.
 func (s *DB) Has(key []byte) (bool, error) { return Has(s, key) }
@@ -514,8 +523,9 @@ type Batch struct {
 	// hasTimer.
 	timer    int64
 	hasTimer bool
-	// vaults is set if the batch writes vault records.
-	vaults bool
+	// vaults and counters are set if the batch writes vault records or
+	// counters.
+	vaults, counters bool
 }
 
 // NewBatch returns an empty batch.
@@ -533,7 +543,7 @@ func (b *Batch) Set(key, value []byte) {
 			b.timer, b.hasTimer = due, true
 		}
 	}
-	b.vaults = b.vaults || isVaultKey(key)
+	b.wrote(key)
 	if b.pg != nil {
 		b.pg.add(pgOp{kind: opSet, key: key, val: value})
 		return
@@ -543,7 +553,7 @@ func (b *Batch) Set(key, value []byte) {
 
 // Delete records the deletion of key.
 func (b *Batch) Delete(key []byte) {
-	b.vaults = b.vaults || isVaultKey(key)
+	b.wrote(key)
 	if b.pg != nil {
 		b.pg.add(pgOp{kind: opDelete, key: key})
 		return
@@ -551,9 +561,16 @@ func (b *Batch) Delete(key []byte) {
 	_ = b.b.Delete(key, nil)
 }
 
+// wrote notes a write of key for the caches (see committed).
+func (b *Batch) wrote(key []byte) {
+	b.vaults = b.vaults || hasPrefix(key, prefixVault)
+	b.counters = b.counters || hasPrefix(key, prefixCounters)
+}
+
 // DeleteRange records the deletion of every key in [lower, upper).
 func (b *Batch) DeleteRange(lower, upper []byte) {
-	b.vaults = b.vaults || overlapsVaults(lower, upper)
+	b.vaults = b.vaults || overlaps(prefixVault, lower, upper)
+	b.counters = b.counters || overlaps(prefixCounters, lower, upper)
 	if b.pg != nil {
 		b.pg.add(pgOp{kind: opDeleteRange, key: lower, val: upper})
 		return
@@ -569,6 +586,7 @@ func (b *Batch) AddCounters(key []byte, archives, bytes int64, at time.Time) {
 		b.pg.add(pgOp{kind: opCounters, key: key, c: Counters{archives, bytes, at.UnixNano()}})
 		return
 	}
+	b.counters = true
 	_ = b.b.Merge(key, encodeCounters(Counters{archives, bytes, at.UnixNano()}), nil)
 }
 
@@ -617,12 +635,15 @@ func (b *Batch) commit(opts *pebble.WriteOptions) error {
 	return nil
 }
 
-// committed clears the vault cache if the batch wrote vault records, and
+// committed clears the caches of what the batch wrote (see DB.cacheOf), and
 // lowers the DB's next timer to the batch's earliest. It runs after every
 // commit, failed ones too, as a failed commit may still have applied.
 func (b *Batch) committed() {
 	if b.vaults {
 		b.s.vaults.clear()
+	}
+	if b.counters {
+		b.s.counters.clear()
 	}
 	if !b.hasTimer {
 		return

@@ -75,6 +75,51 @@ func TestVaultCacheFollowsWrites(t *testing.T) {
 	want("")
 }
 
+// TestCountersCacheFollowsWrites checks that cached counters never
+// outlive a committed merge, Set, Delete or DeleteRange of their key, nor
+// follow a batch closed without commit.
+func TestCountersCacheFollowsWrites(t *testing.T) {
+	s := openMem(t)
+	k := CounterKey(ulid.ULID{7})
+	want := func(archives int64) {
+		t.Helper()
+		for range 2 { // the second read is the cached one
+			c, err := s.Counters(k)
+			if err != nil || c.Archives != archives {
+				t.Fatalf("Counters = %+v, %v; want %d archives", c, err, archives)
+			}
+		}
+	}
+	add := func(n int64) *Batch {
+		b := s.NewBatch()
+		b.AddCounters(k, n, n, time.Unix(0, n))
+		return b
+	}
+	want(0)
+	commitT(t, add(1))
+	want(1)
+	add(5).Close()
+	want(1)
+	commitT(t, add(2))
+	want(3)
+	b := s.NewBatch()
+	b.Delete(k)
+	commitT(t, b)
+	want(0)
+	commitT(t, add(4))
+	want(4)
+	b = s.NewBatch()
+	b.Set(k, encodeCounters(Counters{Archives: 9}))
+	commitT(t, b)
+	want(9)
+	b = s.NewBatch()
+	b.DeleteRange([]byte{prefixCounters}, []byte{prefixCounters + 1})
+	if err := b.CommitNoSync(); err != nil {
+		t.Fatal(err)
+	}
+	want(0)
+}
+
 // TestNextTimer checks the timer hint: unknown until set, lowered by
 // every commit of a timer, and not set from a read that a commit raced.
 func TestNextTimer(t *testing.T) {
