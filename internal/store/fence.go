@@ -113,6 +113,9 @@ func (f *fenceFS) Create(name string, category vfs.DiskWriteCategory) (vfs.File,
 		file, err = f.FS.Create(name, category)
 		return err
 	})
+	if file != nil && isTableFile(name) {
+		return &tableFile{fenceFile: &fenceFile{File: file, fs: f, name: name}}, err
+	}
 	return f.wrap(file, name), err
 }
 
