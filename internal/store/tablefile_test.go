@@ -55,7 +55,8 @@ func diskContents(t tb, name string) []byte {
 // TestTableFileGathersWrites writes a table and a blob file block by
 // block, as Pebble does: the blocks reach the disk in a few large writes,
 // all of them by the sync; a write larger than the buffer goes through
-// whole; Close writes what is held; other files' writes are not held.
+// whole; Close writes what is held; the writes of the log, the manifest
+// and Pebble's other files are not held.
 func TestTableFileGathersWrites(t *testing.T) {
 	block := bytes.Repeat([]byte("0123456789abcdef"), 256)
 	block = append(block, 1, 2, 3, 4, 5) // a block and its trailer
@@ -108,24 +109,26 @@ func TestTableFileGathersWrites(t *testing.T) {
 		})
 	}
 
-	t.Run("log", func(t *testing.T) {
-		dir := t.TempDir()
-		fs, c := newCountingFence(t, dir)
-		name := filepath.Join(dir, "000009.log")
-		f, err := fs.Create(name, vfs.WriteCategoryUnspecified)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.Write(bytes.Clone(block)); err != nil {
-			t.Fatal(err)
-		}
-		if c.writes.Load() != 1 || !bytes.Equal(diskContents(t, name), block) {
-			t.Errorf("a log write was held back")
-		}
-		if err := f.Close(); err != nil {
-			t.Fatal(err)
-		}
-	})
+	for _, base := range []string{"000009.log", "MANIFEST-000010", "OPTIONS-000011", "marker.manifest.000002.MANIFEST-000010"} {
+		t.Run(base, func(t *testing.T) {
+			dir := t.TempDir()
+			fs, c := newCountingFence(t, dir)
+			name := filepath.Join(dir, base)
+			f, err := fs.Create(name, vfs.WriteCategoryUnspecified)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.Write(bytes.Clone(block)); err != nil {
+				t.Fatal(err)
+			}
+			if c.writes.Load() != 1 || !bytes.Equal(diskContents(t, name), block) {
+				t.Errorf("a write of %s was held back", base)
+			}
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
 }
 
 // TestTableFileRapid runs random sequences of writes, syncs, size and
