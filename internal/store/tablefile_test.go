@@ -43,6 +43,20 @@ func newCountingFence(t tb, dir string) (*fenceFS, *writeCounter) {
 	return fs, &c
 }
 
+// createCounted creates the file base through a counting fence in a new
+// directory, and returns it with the counter and the file's path.
+func createCounted(t *testing.T, base string) (vfs.File, *writeCounter, string) {
+	t.Helper()
+	dir := t.TempDir()
+	fs, c := newCountingFence(t, dir)
+	name := filepath.Join(dir, base)
+	f, err := fs.Create(name, vfs.WriteCategoryUnspecified)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, c, name
+}
+
 func diskContents(t tb, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(name)
@@ -62,13 +76,7 @@ func TestTableFileGathersWrites(t *testing.T) {
 	block = append(block, 1, 2, 3, 4, 5) // a block and its trailer
 	for _, base := range []string{"000007.sst", "000008.blob"} {
 		t.Run(base, func(t *testing.T) {
-			dir := t.TempDir()
-			fs, c := newCountingFence(t, dir)
-			name := filepath.Join(dir, base)
-			f, err := fs.Create(name, vfs.WriteCategoryUnspecified)
-			if err != nil {
-				t.Fatal(err)
-			}
+			f, c, name := createCounted(t, base)
 			var want []byte
 			for i := 0; i < 200; i++ {
 				if n, err := f.Write(bytes.Clone(block)); err != nil || n != len(block) {
@@ -111,13 +119,7 @@ func TestTableFileGathersWrites(t *testing.T) {
 
 	for _, base := range []string{"000009.log", "MANIFEST-000010", "OPTIONS-000011", "marker.manifest.000002.MANIFEST-000010"} {
 		t.Run(base, func(t *testing.T) {
-			dir := t.TempDir()
-			fs, c := newCountingFence(t, dir)
-			name := filepath.Join(dir, base)
-			f, err := fs.Create(name, vfs.WriteCategoryUnspecified)
-			if err != nil {
-				t.Fatal(err)
-			}
+			f, c, name := createCounted(t, base)
 			if _, err := f.Write(bytes.Clone(block)); err != nil {
 				t.Fatal(err)
 			}
